@@ -1,0 +1,128 @@
+/**
+ * The kernel interface. Every numerical op of the project ends in one of these methods, on flat
+ * Float32Arrays with explicit sizes, so a faster backend (SIMD, native, threads) replaces the
+ * plain-TypeScript reference without touching nn or optim. A backend that misses a kernel does
+ * not compile.
+ *
+ * Contract for every kernel: inputs and outputs may alias only where the doc says so; sizes are
+ * trusted (the ops layer checks shapes before calling); results must not depend on how a backend
+ * splits work across threads (split by output rows, never reorder a reduction).
+ */
+
+export type ActivationKind = 'identity' | 'relu' | 'leakyRelu' | 'tanh' | 'atan' | 'sigmoid';
+export const ACTIVATION_KINDS: readonly ActivationKind[] = ['identity', 'relu', 'leakyRelu', 'tanh', 'atan', 'sigmoid'];
+
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
+export type UnaryOp = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'sign';
+
+export interface AdamKernelArgs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Divisor of the first moment: `1 - beta1^t` (Kingma & Ba) or `1 - beta1` (the seed's constant). */
+  c1: number;
+  /** Divisor of the second moment: `1 - beta2^t` or `1 - beta2`. */
+  c2: number;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  /**
+   * General matrix multiply, row-major: `C[m,n] = op(A) · op(B)`, plus the old C when `accumulate`.
+   * `op(A)` is `A[m,k]`, or `Aᵀ` of a stored `A[k,m]` when `transA`; likewise `op(B)` is `B[k,n]`
+   * or `Bᵀ` of a stored `B[n,k]`. C must not alias A or B.
+   */
+  gemm(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    accumulate: boolean,
+  ): void;
+
+  /** `out[r,c] = x[r,c] + bias[c]`. `out` may alias `x`. */
+  addBias(x: Float32Array, bias: Float32Array, out: Float32Array, rows: number, cols: number): void;
+
+  /** `out[o,i] = Σ_j x[o,j,i]` over a tensor viewed as [outer, len, inner] (plus old out if `accumulate`). */
+  sumAxis(x: Float32Array, out: Float32Array, outer: number, len: number, inner: number, accumulate: boolean): void;
+
+  /** Σ x², accumulated in float64 (for gradient norms). */
+  sumSquares(x: Float32Array, n: number): number;
+
+  /** `out = f(x)` elementwise. `slope` is LeakyReLU's negative slope. `out` may alias `x`. */
+  activation(kind: ActivationKind, x: Float32Array, out: Float32Array, n: number, slope: number): void;
+
+  /**
+   * `dx = dy · f'(x)` elementwise, given the pre-activation `x` and the output `y = f(x)` (kernels
+   * use whichever is cheaper: sigmoid and tanh use y). `dx` may alias `dy`.
+   */
+  activationGrad(
+    kind: ActivationKind,
+    x: Float32Array,
+    y: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    n: number,
+    slope: number,
+  ): void;
+
+  /** `out = a op b` elementwise over n values. `out` may alias either input. */
+  binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
+
+  /** `out[r,c] = a[r,c] op row[c]` (row broadcasting, as for biases). `out` may alias `a`. */
+  binaryRow(op: BinaryOp, a: Float32Array, row: Float32Array, out: Float32Array, rows: number, cols: number): void;
+
+  /** `out = a op s` for a scalar s. `out` may alias `a`. */
+  binaryScalar(op: BinaryOp, a: Float32Array, s: number, out: Float32Array, n: number): void;
+
+  /** `out = op(x)` elementwise. `out` may alias `x`. */
+  unary(op: UnaryOp, x: Float32Array, out: Float32Array, n: number): void;
+
+  /**
+   * One fused Adam step over a parameter tensor, in place and without temporaries:
+   * `m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²; p -= lr · (m / c1) / (sqrt(v / c2) + eps)`.
+   */
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, args: AdamKernelArgs): void;
+
+  /**
+   * One fused SGD step, in place. With `momentum > 0`: `buf = momentum · buf + g` (PyTorch's form,
+   * no dampening), then `p -= lr · buf`, or `p -= lr · (g + momentum · buf)` when `nesterov`.
+   */
+  sgd(
+    p: Float32Array,
+    g: Float32Array,
+    buf: Float32Array | null,
+    n: number,
+    lr: number,
+    momentum: number,
+    nesterov: boolean,
+  ): void;
+}
+
+let current: Backend | undefined;
+let fallback: (() => Backend) | undefined;
+
+/** Sets the backend every op uses from now on (process-wide, like numpy's single implementation). */
+export function setBackend(backend: Backend): void {
+  current = backend;
+}
+
+/** The backend in use. */
+export function backend(): Backend {
+  if (current === undefined) {
+    if (fallback === undefined) throw new Error('tensor: no backend registered');
+    current = fallback();
+  }
+  return current;
+}
+
+/** @internal Registers the default backend lazily (the reference backend registers itself). */
+export function registerDefaultBackend(make: () => Backend): void {
+  fallback = make;
+}

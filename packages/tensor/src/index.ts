@@ -1,0 +1,27 @@
+/**
+ * @gan/tensor: the numpy of this project. Float32 n-d arrays, a seeded PRNG, and kernels behind a
+ * backend interface (the plain-TypeScript reference backend is the default and the test oracle).
+ */
+import { registerDefaultBackend } from './backend.ts';
+import { ReferenceBackend } from './backends/reference.ts';
+
+registerDefaultBackend(() => new ReferenceBackend());
+
+export * from './backend.ts';
+export { ReferenceBackend, sigmoid as sigmoidScalar } from './backends/reference.ts';
+export * from './ops/elementwise.ts';
+export * from './ops/matmul.ts';
+export {
+  argmax,
+  concatRows,
+  max,
+  mean,
+  min,
+  norm,
+  sum,
+  sumSquares,
+  transpose,
+} from './ops/reduce.ts';
+export * from './random.ts';
+export * from './shape.ts';
+export * from './tensor.ts';
