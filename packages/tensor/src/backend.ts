@@ -9,8 +9,17 @@
  * splits work across threads (split by output rows, never reorder a reduction).
  */
 
+import { ReferenceBackend } from './backends/reference.ts';
+
 export type ActivationKind = 'identity' | 'relu' | 'leakyRelu' | 'tanh' | 'atan' | 'sigmoid';
-export const ACTIVATION_KINDS: readonly ActivationKind[] = ['identity', 'relu', 'leakyRelu', 'tanh', 'atan', 'sigmoid'];
+export const ACTIVATION_KINDS: readonly ActivationKind[] = [
+  'identity',
+  'relu',
+  'leakyRelu',
+  'tanh',
+  'atan',
+  'sigmoid',
+];
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 export type UnaryOp = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'sign';
@@ -50,7 +59,14 @@ export interface Backend {
   addBias(x: Float32Array, bias: Float32Array, out: Float32Array, rows: number, cols: number): void;
 
   /** `out[o,i] = Σ_j x[o,j,i]` over a tensor viewed as [outer, len, inner] (plus old out if `accumulate`). */
-  sumAxis(x: Float32Array, out: Float32Array, outer: number, len: number, inner: number, accumulate: boolean): void;
+  sumAxis(
+    x: Float32Array,
+    out: Float32Array,
+    outer: number,
+    len: number,
+    inner: number,
+    accumulate: boolean,
+  ): void;
 
   /** Σ x², accumulated in float64 (for gradient norms). */
   sumSquares(x: Float32Array, n: number): number;
@@ -76,7 +92,14 @@ export interface Backend {
   binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
 
   /** `out[r,c] = a[r,c] op row[c]` (row broadcasting, as for biases). `out` may alias `a`. */
-  binaryRow(op: BinaryOp, a: Float32Array, row: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  binaryRow(
+    op: BinaryOp,
+    a: Float32Array,
+    row: Float32Array,
+    out: Float32Array,
+    rows: number,
+    cols: number,
+  ): void;
 
   /** `out = a op s` for a scalar s. `out` may alias `a`. */
   binaryScalar(op: BinaryOp, a: Float32Array, s: number, out: Float32Array, n: number): void;
@@ -88,7 +111,14 @@ export interface Backend {
    * One fused Adam step over a parameter tensor, in place and without temporaries:
    * `m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²; p -= lr · (m / c1) / (sqrt(v / c2) + eps)`.
    */
-  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, args: AdamKernelArgs): void;
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    args: AdamKernelArgs,
+  ): void;
 
   /**
    * One fused SGD step, in place. With `momentum > 0`: `buf = momentum · buf + g` (PyTorch's form,
@@ -106,23 +136,14 @@ export interface Backend {
 }
 
 let current: Backend | undefined;
-let fallback: (() => Backend) | undefined;
 
 /** Sets the backend every op uses from now on (process-wide, like numpy's single implementation). */
 export function setBackend(backend: Backend): void {
   current = backend;
 }
 
-/** The backend in use. */
+/** The backend in use: the reference backend unless another one was set. */
 export function backend(): Backend {
-  if (current === undefined) {
-    if (fallback === undefined) throw new Error('tensor: no backend registered');
-    current = fallback();
-  }
+  if (current === undefined) current = new ReferenceBackend();
   return current;
-}
-
-/** @internal Registers the default backend lazily (the reference backend registers itself). */
-export function registerDefaultBackend(make: () => Backend): void {
-  fallback = make;
 }

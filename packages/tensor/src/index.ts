@@ -2,11 +2,6 @@
  * @gan/tensor: the numpy of this project. Float32 n-d arrays, a seeded PRNG, and kernels behind a
  * backend interface (the plain-TypeScript reference backend is the default and the test oracle).
  */
-import { registerDefaultBackend } from './backend.ts';
-import { ReferenceBackend } from './backends/reference.ts';
-
-registerDefaultBackend(() => new ReferenceBackend());
-
 export * from './backend.ts';
 export { ReferenceBackend, sigmoid as sigmoidScalar } from './backends/reference.ts';
 export * from './ops/elementwise.ts';

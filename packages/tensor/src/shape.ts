@@ -16,7 +16,9 @@ export function sizeOf(shape: Shape, op = 'tensor'): number {
   let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new ShapeError(`${op}: invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);
+      throw new ShapeError(
+        `${op}: invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`,
+      );
     }
     n *= d;
   }
@@ -33,7 +35,8 @@ export function sameShape(a: Shape, b: Shape): boolean {
 export function resolveShape(target: Shape, size: number, op = 'reshape'): number[] {
   const out = [...target];
   const free = out.indexOf(-1);
-  if (free !== out.lastIndexOf(-1)) throw new ShapeError(`${op}: only one dimension may be -1, got ${formatShape(target)}`);
+  if (free !== out.lastIndexOf(-1))
+    throw new ShapeError(`${op}: only one dimension may be -1, got ${formatShape(target)}`);
   if (free >= 0) {
     out[free] = 1;
     const known = sizeOf(out, op);
@@ -42,12 +45,17 @@ export function resolveShape(target: Shape, size: number, op = 'reshape'): numbe
     }
     out[free] = size / known;
   }
-  if (sizeOf(out, op) !== size) throw new ShapeError(`${op}: cannot reshape ${size} elements into ${formatShape(target)}`);
+  if (sizeOf(out, op) !== size)
+    throw new ShapeError(`${op}: cannot reshape ${size} elements into ${formatShape(target)}`);
   return out;
 }
 
 /** Splits a shape around `axis` into (outer, axisLen, inner) so reductions walk contiguous memory. */
-export function splitAxis(shape: Shape, axis: number, op: string): { outer: number; len: number; inner: number; axis: number } {
+export function splitAxis(
+  shape: Shape,
+  axis: number,
+  op: string,
+): { outer: number; len: number; inner: number; axis: number } {
   const rank = shape.length;
   const ax = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(ax) || ax < 0 || ax >= rank) {

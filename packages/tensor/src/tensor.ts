@@ -47,7 +47,9 @@ export class Tensor {
       const flat = typeof values === 'number' ? [values] : (values as ArrayLike<number>);
       const n = sizeOf(shape, 'fromArray');
       if (flat.length !== n) {
-        throw new ShapeError(`fromArray: shape ${formatShape(shape)} needs ${n} elements, got ${flat.length}`);
+        throw new ShapeError(
+          `fromArray: shape ${formatShape(shape)} needs ${n} elements, got ${flat.length}`,
+        );
       }
       return new Tensor(Float32Array.from(flat as ArrayLike<number>), shape);
     }
@@ -65,7 +67,9 @@ export class Tensor {
         return;
       }
       if (!Array.isArray(v) || v.length !== inferred[depth]) {
-        throw new ShapeError(`fromArray: ragged nested array (expected length ${inferred[depth]} at depth ${depth})`);
+        throw new ShapeError(
+          `fromArray: ragged nested array (expected length ${inferred[depth]} at depth ${depth})`,
+        );
       }
       for (const item of v) walk(item, depth + 1);
     };
@@ -104,14 +108,18 @@ export class Tensor {
 
   private offset(index: readonly number[]): number {
     if (index.length !== this.rank) {
-      throw new ShapeError(`index: expected ${this.rank} indices for shape ${formatShape(this.shape)}, got ${index.length}`);
+      throw new ShapeError(
+        `index: expected ${this.rank} indices for shape ${formatShape(this.shape)}, got ${index.length}`,
+      );
     }
     let off = 0;
     for (let i = 0; i < index.length; i++) {
       const d = this.shape[i];
       const j = index[i];
       if (!Number.isInteger(j) || j < 0 || j >= d) {
-        throw new ShapeError(`index: ${j} is out of bounds for axis ${i} of shape ${formatShape(this.shape)}`);
+        throw new ShapeError(
+          `index: ${j} is out of bounds for axis ${i} of shape ${formatShape(this.shape)}`,
+        );
       }
       off = off * d + j;
     }
@@ -139,7 +147,9 @@ export class Tensor {
   rows(start: number, end: number): Tensor {
     const [rows, cols] = as2d('rows', this);
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > rows || start > end) {
-      throw new ShapeError(`rows: range ${start}..${end} is out of bounds for shape ${formatShape(this.shape)}`);
+      throw new ShapeError(
+        `rows: range ${start}..${end} is out of bounds for shape ${formatShape(this.shape)}`,
+      );
     }
     return new Tensor(this.data.subarray(start * cols, end * cols), [end - start, cols]);
   }

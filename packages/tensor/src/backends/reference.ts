@@ -64,7 +64,14 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  sumAxis(x: Float32Array, out: Float32Array, outer: number, len: number, inner: number, accumulate: boolean): void {
+  sumAxis(
+    x: Float32Array,
+    out: Float32Array,
+    outer: number,
+    len: number,
+    inner: number,
+    accumulate: boolean,
+  ): void {
     const acc = this.acc(inner);
     for (let o = 0; o < outer; o++) {
       acc.fill(0, 0, inner);
@@ -143,7 +150,14 @@ export class ReferenceBackend implements Backend {
     for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
   }
 
-  binaryRow(op: BinaryOp, a: Float32Array, row: Float32Array, out: Float32Array, rows: number, cols: number): void {
+  binaryRow(
+    op: BinaryOp,
+    a: Float32Array,
+    row: Float32Array,
+    out: Float32Array,
+    rows: number,
+    cols: number,
+  ): void {
     const f = BINARY[op];
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
@@ -161,7 +175,14 @@ export class ReferenceBackend implements Backend {
     for (let i = 0; i < n; i++) out[i] = f(x[i]);
   }
 
-  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, args: AdamKernelArgs): void {
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    args: AdamKernelArgs,
+  ): void {
     const { lr, beta1, beta2, eps, c1, c2 } = args;
     for (let i = 0; i < n; i++) {
       const gi = g[i];

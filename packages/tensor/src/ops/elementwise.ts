@@ -18,7 +18,9 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor | number, out?: Tensor
     const cols = a.rank > 0 ? a.shape[a.rank - 1] : 1;
     const isRow = b.size === cols && (b.rank === 1 || (b.rank === 2 && b.shape[0] === 1));
     if (!isRow || a.rank < 1) {
-      throw new ShapeError(`${op}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast`);
+      throw new ShapeError(
+        `${op}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast`,
+      );
     }
     be.binaryRow(op, a.data, b.data, res.data, a.size / Math.max(cols, 1), cols);
   }
@@ -74,7 +76,8 @@ export function activateGrad(
 }
 
 export const relu = (x: Tensor, out?: Tensor): Tensor => activate('relu', x, out);
-export const leakyRelu = (x: Tensor, slope = 0.01, out?: Tensor): Tensor => activate('leakyRelu', x, out, slope);
+export const leakyRelu = (x: Tensor, slope = 0.01, out?: Tensor): Tensor =>
+  activate('leakyRelu', x, out, slope);
 export const tanh = (x: Tensor, out?: Tensor): Tensor => activate('tanh', x, out);
 export const atan = (x: Tensor, out?: Tensor): Tensor => activate('atan', x, out);
 export const sigmoid = (x: Tensor, out?: Tensor): Tensor => activate('sigmoid', x, out);
@@ -82,7 +85,9 @@ export const sigmoid = (x: Tensor, out?: Tensor): Tensor => activate('sigmoid', 
 /** `x[r,c] + bias[c]` over a 2-d x. */
 export function addBias(x: Tensor, bias: Tensor, out?: Tensor): Tensor {
   if (x.rank !== 2 || bias.size !== x.shape[1]) {
-    throw new ShapeError(`addBias: shapes ${formatShape(x.shape)} and ${formatShape(bias.shape)} do not match`);
+    throw new ShapeError(
+      `addBias: shapes ${formatShape(x.shape)} and ${formatShape(bias.shape)} do not match`,
+    );
   }
   const res = output('addBias', x.shape, out);
   backend().addBias(x.data, bias.data, res.data, x.shape[0], x.shape[1]);

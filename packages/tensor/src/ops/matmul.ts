@@ -26,7 +26,9 @@ export interface MatmulOptions {
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const { transA = false, transB = false, accumulate = false } = opts;
   if (a.rank !== 2 || b.rank !== 2) {
-    throw new ShapeError(`matmul: expected 2-d tensors, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new ShapeError(
+      `matmul: expected 2-d tensors, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+    );
   }
   const m = transA ? a.shape[1] : a.shape[0];
   const k = transA ? a.shape[0] : a.shape[1];

@@ -13,7 +13,11 @@ function reducedShape(shape: readonly number[], axis: number, keepDims: boolean)
 /** Sum of all values (accumulated in float64). */
 export function sum(x: Tensor): number;
 /** Sum over `axis` (negative counts from the end), as numpy's `x.sum(axis)`. */
-export function sum(x: Tensor, axis: number, opts?: { keepDims?: boolean; out?: Tensor; accumulate?: boolean }): Tensor;
+export function sum(
+  x: Tensor,
+  axis: number,
+  opts?: { keepDims?: boolean; out?: Tensor; accumulate?: boolean },
+): Tensor;
 export function sum(
   x: Tensor,
   axis?: number,
@@ -104,7 +108,8 @@ export function argmax(x: Tensor, axis?: number): number | Int32Array {
 
 /** 2-d transpose (a copy). */
 export function transpose(x: Tensor, out?: Tensor): Tensor {
-  if (x.rank !== 2) throw new ShapeError(`transpose: expected a 2-d tensor, got shape ${formatShape(x.shape)}`);
+  if (x.rank !== 2)
+    throw new ShapeError(`transpose: expected a 2-d tensor, got shape ${formatShape(x.shape)}`);
   const [r, c] = x.shape;
   const res = output('transpose', [c, r], out);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) res.data[j * r + i] = x.data[i * c + j];
@@ -118,7 +123,9 @@ export function concatRows(parts: readonly Tensor[], out?: Tensor): Tensor {
   let rows = 0;
   for (const p of parts) {
     if (p.rank !== 2 || p.shape[1] !== cols) {
-      throw new ShapeError(`concatRows: shapes ${parts.map((q) => formatShape(q.shape)).join(' and ')} do not match`);
+      throw new ShapeError(
+        `concatRows: shapes ${parts.map((q) => formatShape(q.shape)).join(' and ')} do not match`,
+      );
     }
     rows += p.shape[0];
   }
@@ -130,4 +137,3 @@ export function concatRows(parts: readonly Tensor[], out?: Tensor): Tensor {
   }
   return res;
 }
-

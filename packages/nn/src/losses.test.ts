@@ -1,0 +1,146 @@
+import { Rng, sigmoidScalar, Tensor } from '@gan/tensor';
+import { describe, expect, it } from 'vitest';
+import { ReLU, Sigmoid } from './activation.ts';
+import { expectGradClose } from './gradcheck.test-util.ts';
+import { Linear } from './linear.ts';
+import {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  type DiscriminatorLossKind,
+  discriminatorLoss,
+  type GeneratorLossKind,
+  generatorLoss,
+  meanProbability,
+} from './losses.ts';
+import { zeroGrad } from './parameter.ts';
+import { Sequential } from './sequential.ts';
+
+const rng = Rng.create(0, 'loss-test');
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe('binary cross-entropy', () => {
+  it('on probabilities equals -mean(t log p + (1-t) log(1-p)) and has the right gradient', () => {
+    const p = Tensor.fromArray([0.1, 0.5, 0.9, 0.7]);
+    const ps = Array.from(p.data);
+    expect(binaryCrossEntropy(p, 1)).toBeCloseTo(mean(ps.map((v) => -Math.log(v))), 6);
+    expect(binaryCrossEntropy(p, 0)).toBeCloseTo(mean(ps.map((v) => -Math.log(1 - v))), 6);
+    for (const t of [0, 1] as const) {
+      const g = Tensor.zeros([4]);
+      binaryCrossEntropy(p, t, g);
+      expectGradClose(`bce t=${t}`, () => binaryCrossEntropy(p, t), p.data, Array.from(g.data), { h: 1e-3 });
+    }
+  });
+
+  it('on logits equals the loss of sigmoid(logits) and stays finite for huge logits', () => {
+    const l = Tensor.fromArray([-3, -0.5, 0, 2, 4]);
+    const p = Tensor.fromArray(Array.from(l.data).map(sigmoidScalar));
+    for (const t of [0, 1] as const) {
+      expect(binaryCrossEntropyWithLogits(l, t)).toBeCloseTo(binaryCrossEntropy(p, t), 5);
+      const g = Tensor.zeros([5]);
+      binaryCrossEntropyWithLogits(l, t, g);
+      // d/dl = (σ(l) - t) / n
+      Array.from(l.data).forEach((v, i) => expect(g.data[i]).toBeCloseTo((sigmoidScalar(v) - t) / 5, 6));
+      expectGradClose(
+        `bce-logits t=${t}`,
+        () => binaryCrossEntropyWithLogits(l, t),
+        l.data,
+        Array.from(g.data),
+      );
+    }
+    const huge = Tensor.fromArray([-1000, 1000]);
+    const g = Tensor.zeros([2]);
+    expect(binaryCrossEntropyWithLogits(huge, 1, g)).toBeCloseTo(500, 6);
+    expect(g.data[0]).toBe(-0.5);
+    expect(Math.abs(g.data[1])).toBe(0);
+  });
+
+  it('on probabilities overflows like the article when the sigmoid saturates', () => {
+    const g = Tensor.zeros([1]);
+    expect(binaryCrossEntropy(Tensor.fromArray([0]), 1, g)).toBe(Infinity);
+    expect(g.data[0]).toBe(-Infinity);
+    expect(() => binaryCrossEntropy(Tensor.fromArray([0.5]), 2 as 0)).toThrow(/target must be 0 or 1/);
+  });
+});
+
+describe('GAN losses', () => {
+  const dKinds: DiscriminatorLossKind[] = ['standard', 'seed-flipped'];
+  const gKinds: GeneratorLossKind[] = ['non-saturating', 'minimax'];
+
+  for (const fromProbabilities of [false, true]) {
+    const make = () =>
+      fromProbabilities ? rng.uniformTensor([6, 1], 0.05, 0.95) : rng.normalTensor([6, 1], 0, 2);
+    const prob = (t: Tensor) => Array.from(t.data).map((v) => (fromProbabilities ? v : sigmoidScalar(v)));
+
+    for (const kind of dKinds) {
+      it(`discriminator ${kind} (${fromProbabilities ? 'probabilities' : 'logits'}): value and gradients`, () => {
+        const real = make();
+        const fake = make();
+        const pr = prob(real);
+        const pf = prob(fake);
+        const sign = kind === 'standard' ? -1 : 1;
+        const expected = -mean(pr.map(Math.log)) + sign * mean(pf.map((v) => Math.log(1 - v)));
+        const gr = Tensor.zeros([6, 1]);
+        const gf = Tensor.zeros([6, 1]);
+        const opts = { fromProbabilities };
+        expect(discriminatorLoss(kind, real, fake, opts, gr, gf)).toBeCloseTo(expected, 5);
+        const f = () => discriminatorLoss(kind, real, fake, opts);
+        const h = fromProbabilities ? 1e-3 : 1e-2;
+        expectGradClose(`${kind} real`, f, real.data, Array.from(gr.data), { h });
+        expectGradClose(`${kind} fake`, f, fake.data, Array.from(gf.data), { h });
+      });
+    }
+
+    for (const kind of gKinds) {
+      it(`generator ${kind} (${fromProbabilities ? 'probabilities' : 'logits'}): value and gradient`, () => {
+        const fake = make();
+        const pf = prob(fake);
+        const expected =
+          kind === 'non-saturating' ? -mean(pf.map(Math.log)) : mean(pf.map((v) => Math.log(1 - v)));
+        const g = Tensor.zeros([6, 1]);
+        const opts = { fromProbabilities };
+        expect(generatorLoss(kind, fake, opts, g)).toBeCloseTo(expected, 5);
+        expectGradClose(`${kind}`, () => generatorLoss(kind, fake, opts), fake.data, Array.from(g.data), {
+          h: fromProbabilities ? 1e-3 : 1e-2,
+        });
+      });
+    }
+  }
+
+  it('the flipped loss rewards D for calling fakes real: its fake-gradient has the opposite sign', () => {
+    const real = Tensor.fromArray([[0.5]]);
+    const fake = Tensor.fromArray([[0.5]]);
+    const gStd = Tensor.zeros([1, 1]);
+    const gFlip = Tensor.zeros([1, 1]);
+    discriminatorLoss('standard', real, fake, { fromProbabilities: true }, undefined, gStd);
+    discriminatorLoss('seed-flipped', real, fake, { fromProbabilities: true }, undefined, gFlip);
+    expect(gStd.data[0]).toBeGreaterThan(0); // descent lowers D(G(z))
+    expect(gFlip.data[0]).toBeLessThan(0); // descent raises D(G(z))
+    expect(meanProbability(Tensor.fromArray([[0], [0]]), false)).toBe(0.5);
+  });
+
+  it("the generator's gradient flows through D into G, leaving D's gradients untouched", () => {
+    const g = new Sequential([new Linear(3, 5, 'g.0'), ReLU(), new Linear(5, 4, 'g.2'), Sigmoid()]);
+    const d = new Sequential([new Linear(4, 6, 'd.0'), ReLU(), new Linear(6, 1, 'd.2')]);
+    for (const net of [g, d])
+      for (const l of net.layers)
+        if (l instanceof Linear) l.resetParameters(rng, { scheme: 'xavier-normal', gain: 2 });
+    const z = rng.uniformTensor([4, 3], -1, 1);
+    const opts = { fromProbabilities: false };
+    const loss = () => generatorLoss('non-saturating', d.forward(g.forward(z)), opts);
+
+    zeroGrad([...g.parameters(), ...d.parameters()]);
+    const logits = d.forward(g.forward(z));
+    const dLogits = Tensor.zeros(logits.shape);
+    generatorLoss('non-saturating', logits, opts, dLogits);
+    const dFake = d.backward(dLogits, { paramGrads: false })!;
+    g.backward(dFake, { inputGrad: false });
+
+    for (const p of d.parameters()) expect(p.grad.data.every((v) => v === 0)).toBe(true);
+    for (const p of g.parameters()) {
+      expectGradClose(`G ${p.name}`, loss, p.value.data, Float32Array.from(p.grad.data), {
+        h: 1e-3,
+        tol: 5e-3,
+      });
+    }
+  });
+});
