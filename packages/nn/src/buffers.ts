@@ -1,13 +1,19 @@
 import { Tensor } from '@gan/tensor';
 
-/** A tensor reused while the requested shape stays the same; reallocated when it changes. */
+/**
+ * Output buffers of a layer, one per batch size seen. A GAN feeds its discriminator batches of
+ * two sizes in turn (real and fake together, then fake alone); keeping one buffer per size means
+ * neither step reallocates. Memory grows with the number of distinct batch sizes, not with steps.
+ */
 export class Buffer2d {
-  private t: Tensor | null = null;
+  private readonly byRows = new Map<number, Tensor>();
 
   get(rows: number, cols: number): Tensor {
-    const t = this.t;
-    if (t !== null && t.shape[0] === rows && t.shape[1] === cols) return t;
-    this.t = Tensor.zeros([rows, cols]);
-    return this.t;
+    let t = this.byRows.get(rows);
+    if (t === undefined || t.shape[1] !== cols) {
+      t = Tensor.zeros([rows, cols]);
+      this.byRows.set(rows, t);
+    }
+    return t;
   }
 }

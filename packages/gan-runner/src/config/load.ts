@@ -1,0 +1,227 @@
+/**
+ * Loading an experiment config: YAML file -> `extends` chain merged -> command-line overrides
+ * applied -> validated against the schema, every problem reported at the file, line and key that
+ * caused it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Document, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import {
+  ConfigError,
+  type ConfigIssue,
+  displayPath,
+  type Loc,
+  type SourceMap,
+  zodIssuesToConfigIssues,
+} from './issues.ts';
+import { type ExperimentConfig, experimentConfigSchema, NAME_PATTERN } from './schema.ts';
+import { isPlainObject, mergeSource, parseYamlSource, type Source, singleValueSource } from './source.ts';
+import { showValue } from './text.ts';
+
+/** The result of `loadConfig`. */
+export interface LoadedConfig {
+  /** Fully resolved and validated, every default applied. */
+  config: ExperimentConfig;
+  /** Absolute path of the file that was loaded. */
+  file: string;
+  /** Absolute paths of the `extends` chain in the order applied: the root base first, `file` last. */
+  files: string[];
+  /** The command-line overrides applied after the files, as given. */
+  overrides: string[];
+}
+
+/** A parsed `key.path=value` argument. */
+export interface Override {
+  /** The argument as given, e.g. `train.steps=500`. */
+  arg: string;
+  /** Key path, e.g. ['train', 'steps']. */
+  path: string[];
+  /** The value parsed as YAML: a number, boolean, string, list, mapping or null. */
+  value: unknown;
+}
+
+const EXTENDS = 'extends';
+
+/**
+ * Loads, merges and validates a config file and command-line overrides.
+ *
+ * - `extends: ./seed-base.yaml` (relative to the file that says it; chains allowed) merges this
+ *   file over its base: objects merge key by key, lists and scalars replace.
+ * - `overrides` are Hydra-style `key.path=value` arguments applied after the files, the value
+ *   parsed as YAML (`train.steps=500`, `model.generator.hidden=[128,256]`, `data.limit=null`).
+ * - `name` defaults to `file`'s base name without extension (`configs/decay.yaml` -> `decay`).
+ *
+ * Throws a `ConfigError` listing every problem, e.g.
+ * `configs/decay.yaml:12:5: model.generator.hidden[1]: expected an integer >= 1, got -3`.
+ *
+ * ```ts
+ * const { config } = loadConfig('configs/decay.yaml', ['train.steps=500', 'seed=7']);
+ * config.train.steps; // 500
+ * ```
+ */
+export function loadConfig(file: string, overrides: string[] = []): LoadedConfig {
+  const abs = path.resolve(file);
+  const { source, files } = loadChain(abs, [], null);
+  for (const arg of overrides) {
+    const o = parseOverride(arg);
+    mergeSource(source, singleValueSource(o.path, o.value, overrideLoc(arg)), experimentConfigSchema);
+  }
+  const config = validate(source, defaultName(abs));
+  return { config, file: abs, files, overrides: [...overrides] };
+}
+
+/**
+ * Validates a plain object (a parsed config.yaml of a run, a test fixture) as a config.
+ * Issues are located at `sourceName` without line numbers. When `name` is missing it defaults to
+ * `sourceName`'s base name if that is a `.yaml` / `.yml` path.
+ */
+export function configFromObject(obj: unknown, sourceName: string): ExperimentConfig {
+  const root: Loc = { file: sourceName, line: null, column: null };
+  const source: Source = { value: obj, values: new Map(), keys: new Map(), root };
+  const name = /\.ya?ml$/i.test(sourceName) ? defaultName(sourceName) : undefined;
+  return validate(source, name);
+}
+
+/**
+ * Parses one `key.path=value` override. The value is YAML (`500`, `true`, `[128, 256]`,
+ * `constant`, `null`); an empty value is the empty string.
+ *
+ * ```ts
+ * parseOverride('model.generator.hidden=[128,256]'); // { path: ['model', 'generator', 'hidden'], value: [128, 256], ... }
+ * ```
+ */
+export function parseOverride(arg: string): Override {
+  const fail = (key: string, message: string): never => {
+    throw new ConfigError([{ ...overrideLoc(arg), path: key, message }]);
+  };
+  const eq = arg.indexOf('=');
+  if (eq < 0) fail('', 'expected key=value, e.g. train.steps=500');
+  const key = arg.slice(0, eq).trim();
+  const text = arg.slice(eq + 1);
+  if (key === '') fail('', 'expected a key before "=", e.g. train.steps=500');
+  if (/^[+~]/.test(key)) {
+    fail(key, 'the "+" and "~" prefixes are not supported: set any key as key=value, or key=null');
+  }
+  if (key.includes('[')) {
+    fail(
+      key,
+      'list entries cannot be set one by one: set the whole list, e.g. model.generator.hidden=[128,256]',
+    );
+  }
+  const segments = key.split('.');
+  if (segments.some((s) => s.trim() === '')) fail(key, 'expected a dotted key path, e.g. model.z.size');
+  if (segments[0] === EXTENDS) fail(key, '"extends" can only be set in a config file');
+  let value: unknown = '';
+  if (text.trim() !== '') {
+    const doc = parseDocument(text, { prettyErrors: false });
+    if (doc.errors.length > 0) fail(key, `invalid value: ${doc.errors[0].message.split('\n')[0]}`);
+    value = doc.toJS();
+  }
+  return { arg, path: segments.map((s) => s.trim()), value };
+}
+
+/**
+ * The fully resolved config as YAML, keys in schema order and short lists inline; written as a
+ * run's `config.yaml`. `loadConfig` of the output gives back an equal config.
+ */
+export function serializeConfig(config: ExperimentConfig): string {
+  // Parsing again puts keys in schema order and refuses to write an invalid config.
+  const ordered = configFromObject(config, 'serializeConfig');
+  const doc = new Document(ordered);
+  visit(doc, {
+    Seq(_, node) {
+      if (isSeq(node) && node.items.every((item) => isScalar(item))) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function overrideLoc(arg: string): Loc {
+  return { file: `command line: ${arg}`, line: null, column: null };
+}
+
+function defaultName(file: string): string {
+  return path.basename(file).replace(/\.ya?ml$/i, '');
+}
+
+function fileIssue(loc: Loc, keyPath: string, message: string): ConfigIssue {
+  return { ...loc, path: keyPath, message };
+}
+
+/** Loads `abs` and everything it extends, merged; `via` is the `extends` value that named it. */
+function loadChain(abs: string, stack: string[], via: Loc | null): { source: Source; files: string[] } {
+  const shown = displayPath(abs);
+  const fail = (message: string): never => {
+    throw new ConfigError([
+      via ? fileIssue(via, EXTENDS, `${message}: ${shown}`) : fileIssue(rootLoc(shown), '', message),
+    ]);
+  };
+  if (stack.includes(abs)) {
+    const chain = [...stack.slice(stack.indexOf(abs)), abs].map(displayPath).join(' -> ');
+    throw new ConfigError([fileIssue(via ?? rootLoc(shown), EXTENDS, `cycle: ${chain}`)]);
+  }
+  let text = '';
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail('file not found');
+    else if (code === 'EISDIR') fail('is a directory, expected a YAML file');
+    else fail(`cannot read: ${(e as Error).message}`);
+  }
+  const source = parseYamlSource(text, shown);
+  if (source.value === null || source.value === undefined) source.value = {};
+  if (!isPlainObject(source.value)) {
+    const first = [...source.values.values()][0] ?? { file: shown, line: 1, column: 1 };
+    throw new ConfigError([
+      fileIssue(
+        first,
+        '',
+        `expected a mapping of config keys at the top level, got ${showValue(source.value)}`,
+      ),
+    ]);
+  }
+  const top = source.value;
+  if (!Object.hasOwn(top, EXTENDS)) return { source, files: [abs] };
+
+  const ext = top[EXTENDS];
+  const extLoc = source.values.get(EXTENDS) ?? source.root;
+  if (typeof ext !== 'string' || ext.trim() === '') {
+    throw new ConfigError([
+      fileIssue(
+        extLoc,
+        EXTENDS,
+        `expected the path of a YAML file, relative to this file, got ${showValue(ext)}`,
+      ),
+    ]);
+  }
+  delete top[EXTENDS];
+  source.values.delete(EXTENDS);
+  source.keys.delete(EXTENDS);
+  const base = loadChain(path.resolve(path.dirname(abs), ext), [...stack, abs], extLoc);
+  mergeSource(base.source, source, experimentConfigSchema);
+  base.source.root = source.root;
+  return { source: base.source, files: [...base.files, abs] };
+}
+
+function rootLoc(file: string): Loc {
+  return { file, line: null, column: null };
+}
+
+function validate(source: Source, name: string | undefined): ExperimentConfig {
+  let data = source.value;
+  const nameDefaulted = isPlainObject(data) && data.name === undefined && name !== undefined;
+  if (nameDefaulted) data = { name, ...(data as Record<string, unknown>) };
+  const result = experimentConfigSchema.safeParse(data, { reportInput: true });
+  if (result.success) return result.data;
+  const map: SourceMap = source;
+  const issues = zodIssuesToConfigIssues(result.error.issues, experimentConfigSchema, data, map).map(
+    (issue) =>
+      nameDefaulted && issue.path === 'name' && typeof name === 'string' && !NAME_PATTERN.test(name)
+        ? { ...issue, message: `${issue.message} (the default name is the file name: set name: explicitly)` }
+        : issue,
+  );
+  throw new ConfigError(issues);
+}

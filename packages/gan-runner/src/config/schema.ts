@@ -1,0 +1,456 @@
+/**
+ * The experiment config schema: the single source of truth for the config's keys, types,
+ * defaults, documentation (each `.describe()` becomes the JSON Schema description editors show on
+ * hover) and validation messages. The TypeScript types below are inferred from it.
+ *
+ * Defaults describe a standard GAN that works; the article's quirks (raw pixels, batch 1, the
+ * flipped discriminator loss, constant Adam bias correction, ...) are opt-in values that the seed
+ * configs in `configs/` set explicitly.
+ */
+import { z } from 'zod';
+import { didYouMean, quoteList, showValue } from './text.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Value lists (exported so code can switch over them exhaustively)
+
+export const ACTIVATIONS = ['relu', 'leakyRelu', 'tanh', 'atan', 'sigmoid', 'identity'] as const;
+export const DATASETS = ['mnist', 'gaussians8'] as const;
+export const SPLITS = ['train', 'test'] as const;
+export const SCALINGS = ['raw', 'unit', 'tanh'] as const;
+export const SAMPLINGS = ['replacement', 'epochs'] as const;
+export const Z_DISTRIBUTIONS = ['uniform', 'normal'] as const;
+export const GENERATOR_OUTPUTS = ['sigmoid', 'tanh', 'identity'] as const;
+export const INIT_SCHEMES = ['he-normal', 'xavier-uniform', 'xavier-normal', 'normal'] as const;
+export const D_LOSSES = ['standard', 'seed-flipped'] as const;
+export const G_LOSSES = ['non-saturating', 'minimax'] as const;
+export const OPTIMIZERS = ['adam', 'sgd'] as const;
+export const BIAS_CORRECTIONS = ['standard', 'seed-constant'] as const;
+export const SCHEDULES = ['constant', 'step', 'exponential', 'cosine'] as const;
+
+/** `name` must be usable as a folder name: `experiments/<name>/`. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks that carry their own message: "expected <what>, got <found>"
+
+type ErrorFn = (issue: { input?: unknown }) => string;
+
+/** The message for a value that is not `expected`; a missing key is said to be missing. */
+export function mismatch(expected: string, input: unknown): string {
+  return input === undefined
+    ? `missing: expected ${expected}`
+    : `expected ${expected}, got ${showValue(input)}`;
+}
+
+function expecting(expected: string): { error: ErrorFn } {
+  return { error: (issue) => mismatch(expected, issue.input) };
+}
+
+function int(min: number, orNull = false) {
+  const e = expecting(`an integer >= ${min}${orNull ? ', or null' : ''}`);
+  return z.number(e).int(e).min(min, e);
+}
+
+function positive() {
+  const e = expecting('a number > 0');
+  return z.number(e).gt(0, e);
+}
+
+function nonNegative() {
+  const e = expecting('a number >= 0');
+  return z.number(e).min(0, e);
+}
+
+/** A number in [0, 1): betas, momentum, leaky slopes. */
+function fraction() {
+  const e = expecting('a number in [0, 1)');
+  return z.number(e).min(0, e).lt(1, e);
+}
+
+function bool() {
+  return z.boolean(expecting('true or false'));
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (issue) =>
+      `${mismatch(`one of ${quoteList(values)}`, issue.input)}${didYouMean(issue.input, values)}`,
+  });
+}
+
+function nonEmptyList<T extends z.ZodType>(item: T, itemsText: string) {
+  const e = expecting(`a non-empty list of ${itemsText}`);
+  return z.array(item, e).min(1, e);
+}
+
+/** A strict object: unknown keys are errors (worded, with a suggestion, by the loader). */
+function obj<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.strictObject(shape, {
+    error: (issue) =>
+      'code' in issue && issue.code === 'unrecognized_keys'
+        ? 'unknown key'
+        : mismatch('a mapping', issue.input),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared pieces
+
+export const activationSchema = oneOf(ACTIVATIONS).describe(
+  'A hidden-layer activation. relu: max(0, x); leakyRelu: max(slope * x, x); tanh; atan: arctan(x) ' +
+    '(the article alternates arctan and ReLU); sigmoid: 1 / (1 + e^-x); identity: x.',
+);
+
+const activationListSchema = z.array(activationSchema).min(1);
+
+/** One activation for every hidden layer, or a list with one entry per hidden layer. */
+export const activationSpecSchema = z.union([activationSchema, activationListSchema], {
+  error: (issue) =>
+    typeof issue.input === 'string'
+      ? `${mismatch(`one of ${quoteList(ACTIVATIONS)}, or a list of them`, issue.input)}${didYouMean(issue.input, ACTIVATIONS)}`
+      : mismatch('an activation name or a non-empty list of them (one per hidden layer)', issue.input),
+});
+
+function hiddenSizes(defaults: number[], what: string) {
+  return nonEmptyList(int(1), 'integers >= 1')
+    .prefault(defaults)
+    .describe(`Widths of the ${what}'s hidden layers, input side first (units). Example: [256, 512, 1024].`);
+}
+
+/** The cross-field check every MLP section shares: a per-layer activation list matches `hidden`. */
+function checkActivationLength(net: { hidden: unknown; activation: unknown }, ctx: z.RefinementCtx): void {
+  const { hidden, activation } = net;
+  if (!Array.isArray(hidden) || !Array.isArray(activation) || activation.length === hidden.length) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['activation'],
+    input: activation,
+    message:
+      `expected ${hidden.length} activation${hidden.length === 1 ? '' : 's'}, one per hidden layer ` +
+      `(hidden has ${hidden.length}), got ${activation.length}`,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// data
+
+export const dataSchema = obj({
+  dataset: oneOf(DATASETS)
+    .default('mnist')
+    .describe(
+      'mnist: 28x28 digits as flat 784-vectors; gaussians8: 2-D points from 8 Gaussians on a circle.',
+    ),
+  split: oneOf(SPLITS)
+    .default('train')
+    .describe('Which split to sample: train (60,000 MNIST images) or test (10,000; the article uses test).'),
+  scaling: oneOf(SCALINGS)
+    .default('tanh')
+    .describe(
+      'Pixel scaling: raw = 0..255 as stored (the article, whose generator outputs 0..1); unit = 0..1; ' +
+        'tanh = -1..1. Ignored by gaussians8.',
+    ),
+  shuffleOnLoad: bool()
+    .default(false)
+    .describe('Shuffle the images once at load, before limit and excludeLast apply (the article does).'),
+  limit: int(1, true)
+    .nullable()
+    .default(null)
+    .describe('Use only the first N images (after the load shuffle); null = all.'),
+  excludeLast: int(0)
+    .default(0)
+    .describe('Sample only from the first len - excludeLast images (the article: 10).'),
+  sampling: oneOf(SAMPLINGS)
+    .default('epochs')
+    .describe(
+      'replacement: every batch drawn uniformly with replacement (the article); epochs: a fresh ' +
+        'permutation per epoch, each image once per epoch.',
+    ),
+  batchSize: int(1).default(64).describe('Images per step, for both networks (the article: 1).'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+export const zSchema = obj({
+  size: int(1).default(100).describe('Length of the noise vector z fed to the generator.'),
+  distribution: oneOf(Z_DISTRIBUTIONS)
+    .default('normal')
+    .describe('normal: z ~ N(0, 1); uniform: z ~ U(-1, 1) (the article).'),
+});
+
+export const generatorSchema = obj({
+  hidden: hiddenSizes([256, 512, 1024], 'generator'),
+  activation: activationSpecSchema
+    .prefault('leakyRelu')
+    .describe(
+      'Hidden activation: one name for all layers, or a list with one per hidden layer ' +
+        '(the article: [atan, relu, atan, ...]).',
+    ),
+  output: oneOf(GENERATOR_OUTPUTS)
+    .default('tanh')
+    .describe(
+      "Output activation: tanh (-1..1, matches scaling tanh), sigmoid (0..1, the article's, even " +
+        'with raw 0..255 data) or identity.',
+    ),
+  leakySlope: fraction().default(0.2).describe('Negative-side slope of leakyRelu.'),
+  seedOutputWeightGradBug: bool()
+    .default(false)
+    .describe(
+      "Reproduce a reference file's typo: the last layer's weight gradient uses upstream * upstream " +
+        "instead of upstream * the output activation's derivative. Off unless explicitly asked for.",
+    ),
+}).superRefine(checkActivationLength);
+
+export const discriminatorSchema = obj({
+  hidden: hiddenSizes([1024, 512, 256], 'discriminator'),
+  activation: activationSpecSchema
+    .prefault('leakyRelu')
+    .describe('Hidden activation: one name for all layers, or a list with one per hidden layer.'),
+  leakySlope: fraction().default(0.2).describe('Negative-side slope of leakyRelu.'),
+}).superRefine(checkActivationLength);
+
+export const initSchema = obj({
+  scheme: oneOf(INIT_SCHEMES)
+    .default('xavier-uniform')
+    .describe(
+      'Weight initialisation (biases are always zero). he-normal: N(0, sqrt(2 / fan_in)) * gain ' +
+        '(the article, with gain 0.002); xavier-uniform / xavier-normal: Glorot * gain; normal: N(0, std).',
+    ),
+  gain: positive().default(1).describe('Multiplier of he-normal and xavier-* weights (the article: 0.002).'),
+  std: positive().default(0.02).describe("Standard deviation of scheme 'normal' (unused by the others)."),
+});
+
+export const modelSchema = obj({
+  z: zSchema.prefault({}).describe('The noise input of the generator.'),
+  generator: generatorSchema
+    .prefault({})
+    .describe(
+      'Generator MLP: z -> hidden layers -> output of the data size (784 for MNIST, 2 for gaussians8).',
+    ),
+  discriminator: discriminatorSchema
+    .prefault({})
+    .describe('Discriminator MLP: data -> hidden layers -> one logit, followed by a sigmoid.'),
+  init: initSchema.prefault({}).describe('Weight initialisation of both networks.'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// loss
+
+export const lossSchema = obj({
+  discriminator: oneOf(D_LOSSES)
+    .default('standard')
+    .describe(
+      'standard: -log D(x) - log(1 - D(G(z))); seed-flipped: -log D(x) + log(1 - D(G(z))), the ' +
+        "article's sign of the second term.",
+    ),
+  generator: oneOf(G_LOSSES)
+    .default('non-saturating')
+    .describe('non-saturating: -log D(G(z)) (the article); minimax: log(1 - D(G(z))).'),
+  fromProbabilities: bool()
+    .default(false)
+    .describe(
+      'true: losses and gradients from the sigmoid output as the article does (log of a probability ' +
+        'that can round to 0 or 1: inf/NaN when D saturates); false: from logits (numerically stable).',
+    ),
+});
+
+// ---------------------------------------------------------------------------------------------
+// optim
+
+const milestoneSchema = obj({
+  step: int(0).describe('Step t (counted from 0) from which the factor applies.'),
+  factor: positive().describe('Multiplier of the learning rate from that step on (0.01 = divide by 100).'),
+});
+
+const milestoneListSchema = nonEmptyList(milestoneSchema, '{ step, factor } entries').superRefine(
+  (milestones, ctx) => {
+    for (let i = 1; i < milestones.length; i++) {
+      const prev = milestones[i - 1]?.step;
+      const cur = milestones[i]?.step;
+      if (typeof prev === 'number' && typeof cur === 'number' && cur <= prev) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'step'],
+          input: cur,
+          message: `expected a step > ${prev} (milestones must be in strictly increasing step order), got ${cur}`,
+        });
+      }
+    }
+  },
+);
+
+export const scheduleSchema = z
+  .discriminatedUnion(
+    'type',
+    [
+      obj({ type: z.literal('constant').describe('The learning rate never changes.') }),
+      obj({
+        type: z.literal('step').describe('lr(t) = lr * product of factor over milestones with step <= t.'),
+        milestones: milestoneListSchema.describe(
+          'Where the rate drops, in increasing step order. The decay trick: [{ step: 1, factor: 0.01 }, ' +
+            '{ step: 41, factor: 0.01 }] = x0.01 after step 0 and again after step 40.',
+        ),
+      }),
+      obj({
+        type: z.literal('exponential').describe('lr(t) = lr * gamma^floor(t / every).'),
+        gamma: z
+          .number(expecting('a number in (0, 1]'))
+          .gt(0, expecting('a number in (0, 1]'))
+          .max(1, expecting('a number in (0, 1]'))
+          .describe('Decay factor per period.'),
+        every: int(1).default(1).describe('Period length in steps.'),
+      }),
+      obj({
+        type: z
+          .literal('cosine')
+          .describe(
+            'Linear warmup over the first `warmup` steps, then a half cosine from lr down to minLr, ' +
+              'reached at step `steps` (warmup included).',
+          ),
+        steps: int(1, true)
+          .nullable()
+          .default(null)
+          .describe('Step at which the rate reaches minLr (warmup included); null = train.steps.'),
+        minLr: nonNegative().default(0).describe('Learning rate at the end of the cosine.'),
+        warmup: int(0).default(0).describe('Steps of linear warmup before the cosine.'),
+      }),
+    ],
+    {
+      error: (issue) => {
+        const input = issue.input;
+        const allowed = `one of ${quoteList(SCHEDULES)}`;
+        if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+          const type = (input as { type?: unknown }).type;
+          return `${mismatch(allowed, type)}${didYouMean(type, SCHEDULES)}`;
+        }
+        return mismatch(`a mapping with a "type" key (${allowed})`, input);
+      },
+    },
+  )
+  .prefault({ type: 'constant' })
+  .describe('How the learning rate changes with the step t (counted from 0). Default: constant.');
+
+const betaSchema = fraction();
+
+export const optimizerSchema = obj({
+  type: oneOf(OPTIMIZERS).default('adam').describe('adam, or sgd (with optional momentum).'),
+  lr: positive().default(0.0002).describe('Learning rate at step 0 (before the schedule).'),
+  betas: z
+    .tuple([betaSchema, betaSchema], expecting('a list of two numbers in [0, 1)'))
+    .prefault([0.5, 0.999])
+    .describe(
+      'Adam [beta1, beta2]: decay rates of the first and second moment estimates (the article: [0.9, 0.999]).',
+    ),
+  eps: nonNegative().default(1e-8).describe('Adam: added to sqrt(v_hat) in the denominator.'),
+  biasCorrection: oneOf(BIAS_CORRECTIONS)
+    .default('standard')
+    .describe(
+      'Adam bias correction. standard: m / (1 - beta1^t), v / (1 - beta2^t) with t counted from 1; ' +
+        'seed-constant: m / (1 - beta1), v / (1 - beta2) at every step (the article).',
+    ),
+  momentum: fraction().default(0).describe('SGD momentum (sgd only; 0 = plain SGD).'),
+  nesterov: bool().default(false).describe('SGD: Nesterov momentum (sgd only).'),
+  schedule: scheduleSchema,
+});
+
+export const optimSchema = obj({
+  generator: optimizerSchema.prefault({}).describe("The generator's optimiser."),
+  discriminator: optimizerSchema.prefault({}).describe("The discriminator's optimiser."),
+});
+
+// ---------------------------------------------------------------------------------------------
+// train, log, eval
+
+export const trainSchema = obj({
+  steps: int(1).default(10000).describe('Number of training steps (generator updates).'),
+  dSteps: int(1).default(1).describe('Discriminator updates per generator update.'),
+});
+
+export const logSchema = obj({
+  every: int(1).default(10).describe('Write one metrics.jsonl line every N steps.'),
+  printEvery: int(1)
+    .default(100)
+    .describe('Print one plain progress line every N steps when not on a terminal.'),
+  samplesEvery: int(1)
+    .default(500)
+    .describe('Save a 4x4 grid of samples from a fixed z every N steps (PNG).'),
+  checkpointEvery: int(1).default(5000).describe('Save a checkpoint every N steps.'),
+  gif: bool().default(true).describe('Build samples.gif from the sample grids at the end and on interrupt.'),
+});
+
+export const evalSchema = obj({
+  every: int(0).default(0).describe('Evaluate every N steps; 0 = only at the end.'),
+  samples: int(16).default(1000).describe('Generated samples per evaluation.'),
+  atEnd: bool().default(true).describe('Evaluate once when training ends.'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The whole config
+
+export const experimentConfigSchema = obj({
+  name: z
+    .string(expecting('a name'))
+    .regex(
+      NAME_PATTERN,
+      expecting('a name of letters, digits, ".", "_" and "-" that starts with a letter or digit'),
+    )
+    .describe(
+      'Experiment name: runs are stored in experiments/<name>/. Default: the config file name without ' +
+        '.yaml (the loader fills it in).',
+    ),
+  description: z
+    .string(expecting('a string'))
+    .default('')
+    .describe('Free text shown in listings and reports.'),
+  seed: int(0)
+    .default(0)
+    .describe('The seed of every random stream of the run (init, data, z, sample grid, evaluation).'),
+  data: dataSchema.prefault({}).describe('The training data and how batches are drawn from it.'),
+  model: modelSchema.prefault({}).describe('The two networks, the noise and the initialisation.'),
+  loss: lossSchema.prefault({}).describe('The GAN objective.'),
+  optim: optimSchema.prefault({}).describe('One optimiser per network.'),
+  train: trainSchema.prefault({}).describe('Run length.'),
+  log: logSchema.prefault({}).describe('What is recorded during the run, and how often.'),
+  eval: evalSchema.prefault({}).describe('Quantitative evaluation of the generator.'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Types
+
+/** A fully resolved, validated config: every default applied. */
+export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
+/** What a config file (after `extends` and overrides) may contain: defaults are optional. */
+export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
+export type DataConfig = ExperimentConfig['data'];
+export type ModelConfig = ExperimentConfig['model'];
+export type ZConfig = ModelConfig['z'];
+export type GeneratorConfig = ModelConfig['generator'];
+export type DiscriminatorConfig = ModelConfig['discriminator'];
+export type InitConfig = ModelConfig['init'];
+export type LossConfig = ExperimentConfig['loss'];
+export type OptimConfig = ExperimentConfig['optim'];
+export type OptimizerConfig = z.output<typeof optimizerSchema>;
+export type ScheduleConfig = z.output<typeof scheduleSchema>;
+export type StepMilestone = z.output<typeof milestoneSchema>;
+export type TrainConfig = ExperimentConfig['train'];
+export type LogConfig = ExperimentConfig['log'];
+export type EvalConfig = ExperimentConfig['eval'];
+export type Activation = z.output<typeof activationSchema>;
+export type ActivationSpec = z.output<typeof activationSpecSchema>;
+
+/**
+ * The activation of each hidden layer, expanding a single name to every layer.
+ *
+ * ```ts
+ * layerActivations({ hidden: [200, 560], activation: 'tanh' });          // ['tanh', 'tanh']
+ * layerActivations({ hidden: [200, 560], activation: ['atan', 'relu'] }); // ['atan', 'relu']
+ * ```
+ */
+export function layerActivations(net: {
+  hidden: readonly number[];
+  activation: ActivationSpec;
+}): Activation[] {
+  return typeof net.activation === 'string'
+    ? net.hidden.map(() => net.activation as Activation)
+    : [...net.activation];
+}
