@@ -1,0 +1,182 @@
+/**
+ * `pnpm exp <config.yaml> [key=value ...] [options]`: train a GAN from a config and record the run
+ * in experiments/<config-name>/<run-id>/. `pnpm exp --resume <run folder>` continues a run.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, type ExperimentConfig, loadConfig, serializeConfig } from '../config/index.ts';
+import { BACKEND_KINDS, type BackendKind } from '../run/backend.ts';
+import { startTraining } from '../run/host.ts';
+import { requestStop, requestSample, setPaused, isPaused } from '../run/control.ts';
+import type { RunEvent } from '../run/session.ts';
+import {
+  CONFIG_FILE,
+  collectEnvironment,
+  createRunDir,
+  readMetaSync,
+  type RunStatus,
+  writeFileAtomicSync,
+} from '../store/index.ts';
+import { plainLogger } from './plain.ts';
+import { defaultExperimentsDir, userPath } from './paths.ts';
+
+const USAGE = `usage: pnpm exp <config.yaml> [key=value ...] [options]
+       pnpm exp --resume <experiments/<config>/<run-id>> [train.steps=N ...] [options]
+
+Trains a GAN from a YAML config and records the run in experiments/<config-name>/<run-id>/.
+Overrides use the config's dotted key paths, e.g. train.steps=500 seed=7 data.batchSize=64.
+
+options:
+  --resume <run-folder>   continue a run from its last checkpoint (only train.*, log.* and eval.* may change)
+  --no-dashboard          plain progress lines instead of the live dashboard (also when not on a terminal)
+  --backend <kind>        auto (default: native when built, else reference) | native | reference
+  --experiments <dir>     where run folders go (default: <project>/experiments)
+  -h, --help              this text
+
+exit status: 0 completed, 1 failed, 2 bad command line or config, 3 diverged, 130 interrupted`;
+
+/** Keys a resumed run may change: how long and what it records, not what it computes. */
+const RESUMABLE_PREFIXES = ['train.steps', 'log.', 'eval.'];
+
+export const EXIT: Record<RunStatus, number> = {
+  completed: 0,
+  failed: 1,
+  diverged: 3,
+  interrupted: 130,
+  running: 1,
+};
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        resume: { type: 'string' },
+        'no-dashboard': { type: 'boolean', default: false },
+        backend: { type: 'string', default: 'auto' },
+        experiments: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    fail(`pnpm exp: ${(e as Error).message}\n\n${USAGE}`);
+  }
+}
+
+function flatten(obj: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
+    for (const [k, v] of Object.entries(obj)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out[prefix] = JSON.stringify(obj);
+  return out;
+}
+
+/** Names the keys that differ between two configs, other than the ones a resume may change. */
+function forbiddenResumeChanges(before: ExperimentConfig, after: ExperimentConfig): string[] {
+  const a = flatten(before);
+  const b = flatten(after);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter(
+    (k) => a[k] !== b[k] && !RESUMABLE_PREFIXES.some((p) => k === p || k.startsWith(p)),
+  );
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parse(process.argv.slice(2));
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const backend = values.backend as BackendKind;
+  if (!BACKEND_KINDS.includes(backend))
+    fail(`pnpm exp: --backend must be one of ${BACKEND_KINDS.join(', ')}, got ${backend}`);
+
+  let config: ExperimentConfig;
+  let runDir: string;
+  let runId: string;
+  const resume = values.resume !== undefined;
+  try {
+    if (resume) {
+      runDir = userPath(values.resume as string);
+      const previous = readMetaSync(runDir);
+      const original = loadConfig(join(runDir, CONFIG_FILE)).config;
+      config = loadConfig(join(runDir, CONFIG_FILE), positionals).config;
+      const changed = forbiddenResumeChanges(original, config);
+      if (changed.length > 0) {
+        fail(
+          `pnpm exp --resume: a resumed run may only change train.steps, log.* and eval.*; not ${changed.join(', ')}`,
+        );
+      }
+      if (previous.status === 'completed' && previous.step >= config.train.steps) {
+        process.stdout.write(
+          `${runDir}: already completed ${previous.step} steps; raise train.steps to continue\n`,
+        );
+        return;
+      }
+      runId = previous.runId;
+      writeFileAtomicSync(join(runDir, CONFIG_FILE), serializeConfig(config));
+    } else {
+      const [file, ...overrides] = positionals;
+      if (file === undefined) fail(`pnpm exp: no config file given\n\n${USAGE}`);
+      config = loadConfig(userPath(file), overrides).config;
+      const experiments =
+        values.experiments !== undefined ? userPath(values.experiments) : defaultExperimentsDir();
+      ({ runDir, runId } = await createRunDir(experiments, config.name));
+      writeFileAtomicSync(join(runDir, CONFIG_FILE), serializeConfig(config));
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    fail(`pnpm exp: ${(e as Error).message}`);
+  }
+
+  const environment = await collectEnvironment(process.cwd());
+  const useDashboard = process.stdout.isTTY === true && !values['no-dashboard'];
+  const listeners: ((e: RunEvent) => void)[] = [];
+  const handle = startTraining(
+    { config, configText: serializeConfig(config), runDir, runId, environment, resume },
+    backend,
+    (event) => {
+      for (const l of listeners) l(event);
+    },
+  );
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) {
+      process.stderr.write('\nstopping now (no final checkpoint)\n');
+      void handle.kill();
+      return;
+    }
+    stopping = true;
+    process.stderr.write(
+      '\nstopping after this step: final checkpoint, samples.gif, status interrupted (again to force)\n',
+    );
+    requestStop(handle.control);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  if (useDashboard) {
+    const { mountDashboard } = await import('../dashboard/mount.tsx');
+    listeners.push(
+      mountDashboard({
+        onQuit: stop,
+        onTogglePause: () => setPaused(handle.control, !isPaused(handle.control)),
+        onSample: () => requestSample(handle.control),
+      }),
+    );
+  } else {
+    listeners.push(plainLogger(config.log.printEvery));
+  }
+
+  const finished = await handle.done;
+  process.stdout.write(`run folder: ${runDir}\n`);
+  process.exitCode = EXIT[finished.status];
+}
+
+await main();

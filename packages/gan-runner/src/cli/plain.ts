@@ -1,0 +1,54 @@
+import { relative } from 'node:path';
+import type { RunEvent } from '../run/session.ts';
+
+const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
+const sci = (v: number) => (Number.isFinite(v) ? v.toExponential(1) : String(v));
+
+/**
+ * Plain, greppable progress lines for pipes, CI and `--no-dashboard`: one `step` line every
+ * `printEvery` steps and one line per notable event, all `key=value`.
+ */
+export function plainLogger(
+  printEvery: number,
+  write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+) {
+  let total = 0;
+  return (event: RunEvent): void => {
+    switch (event.type) {
+      case 'started':
+        total = event.totalSteps;
+        write(
+          `started name=${event.name} run=${relative(process.cwd(), event.runDir) || '.'} seed=${event.seed} ` +
+            `steps=${event.startStep}/${event.totalSteps} backend=${event.backend} ` +
+            `params_g=${event.params.generator} params_d=${event.params.discriminator}`,
+        );
+        return;
+      case 'metrics': {
+        const r = event.row;
+        if (r.step % printEvery !== 0 && r.step !== total && Number.isFinite(r.dLoss + r.gLoss)) return;
+        write(
+          `step=${r.step}/${total} d_loss=${fmt(r.dLoss)} g_loss=${fmt(r.gLoss)} d_real=${fmt(r.dReal, 3)} ` +
+            `d_fake=${fmt(r.dFake, 3)} lr_d=${sci(r.lrD)} lr_g=${sci(r.lrG)} ` +
+            `steps_per_s=${event.stepsPerSec.toFixed(1)} elapsed_s=${event.elapsed.toFixed(1)}`,
+        );
+        return;
+      }
+      case 'samples':
+        write(`samples step=${event.step} path=${relative(process.cwd(), event.path)}`);
+        return;
+      case 'checkpoint':
+        write(`checkpoint step=${event.step} path=${relative(process.cwd(), event.path)}`);
+        return;
+      case 'paused':
+        write(`${event.paused ? 'paused' : 'resumed'} step=${event.step}`);
+        return;
+      case 'finished':
+        write(
+          `finished status=${event.status} step=${event.step}` +
+            (event.stepsPerSec !== null ? ` steps_per_s=${event.stepsPerSec.toFixed(1)}` : '') +
+            (event.message ? ` message=${JSON.stringify(event.message.split('\n')[0])}` : ''),
+        );
+        return;
+    }
+  };
+}

@@ -1,0 +1,121 @@
+import gifenc from 'gifenc';
+import { writeFileAtomic } from '../store/atomic.ts';
+import { gifPath, listStepFiles, SAMPLE_EXT, samplesDir } from '../store/paths.ts';
+import { assertGray } from './gray.ts';
+import { readPng } from './png.ts';
+
+const GIFEncoder = typeof gifenc === 'function' ? gifenc : gifenc.GIFEncoder;
+
+// Every grey level is its own palette entry, so a grayscale frame is its own index image.
+const GREY_PALETTE: number[][] = Array.from({ length: 256 }, (_, i) => [i, i, i]);
+
+export interface GifOptions {
+  /** Delay between frames in milliseconds (GIF stores 10 ms units). Default 100. */
+  delayMs?: number;
+  /** Loop forever (true, default) or play once. */
+  loop?: boolean;
+}
+
+/**
+ * An animated GIF of grayscale frames (each `width * height` bytes, row-major, all the same
+ * size), with a fixed 256-level grey palette: no quantisation, grey levels are exact.
+ *
+ * ```ts
+ * const bytes = encodeGif([frameA, frameB], 122, 122, { delayMs: 200 });
+ * ```
+ */
+export function encodeGif(
+  frames: Uint8Array[],
+  width: number,
+  height: number,
+  options: GifOptions = {},
+): Uint8Array {
+  const { delayMs = 100, loop = true } = options;
+  if (frames.length === 0) throw new RangeError('encodeGif: no frames');
+  if (width > 0xffff || height > 0xffff)
+    throw new RangeError(`encodeGif: ${width}x${height} is too large for a GIF`);
+  if (!(delayMs >= 0)) throw new RangeError(`encodeGif: delayMs must be >= 0, got ${delayMs}`);
+  frames.forEach((frame, i) => {
+    assertGray(frame, width, height, `encodeGif frame ${i}`);
+  });
+  const gif = GIFEncoder();
+  frames.forEach((frame, i) => {
+    gif.writeFrame(frame, width, height, {
+      delay: delayMs,
+      ...(i === 0 ? { palette: GREY_PALETTE, repeat: loop ? 0 : -1 } : {}),
+    });
+  });
+  gif.finish();
+  return gif.bytes();
+}
+
+/** Writes an animated GIF atomically. */
+export async function writeGif(
+  path: string,
+  frames: Uint8Array[],
+  width: number,
+  height: number,
+  options?: GifOptions,
+): Promise<void> {
+  await writeFileAtomic(path, encodeGif(frames, width, height, options));
+}
+
+export interface SampleFrames {
+  frames: Uint8Array[];
+  /** The step of each frame. */
+  steps: number[];
+  width: number;
+  height: number;
+}
+
+/** `count` indices spread evenly over `0 .. n-1`, first and last included (all of them if n <= count). */
+export function evenlySpaced(n: number, count: number): number[] {
+  if (n <= count) return Array.from({ length: n }, (_, i) => i);
+  if (count < 2) throw new RangeError(`evenlySpaced: count must be >= 2, got ${count}`);
+  return Array.from({ length: count }, (_, i) => Math.round((i * (n - 1)) / (count - 1)));
+}
+
+/**
+ * The `step-*.png` sample grids of `dir` as frames, in step order. With more than `maxFrames`
+ * (default 200) files, an evenly spaced subset is read that keeps the first and the last. All
+ * grids must have the same size; an empty or missing folder gives no frames.
+ */
+export async function framesFromSamplePngs(
+  dir: string,
+  options: { maxFrames?: number } = {},
+): Promise<SampleFrames> {
+  const { maxFrames = 200 } = options;
+  if (!Number.isInteger(maxFrames) || maxFrames < 2)
+    throw new RangeError(`maxFrames must be an integer >= 2, got ${maxFrames}`);
+  const files = await listStepFiles(dir, SAMPLE_EXT);
+  const picked = evenlySpaced(files.length, maxFrames).map((i) => files[i]);
+  const result: SampleFrames = { frames: [], steps: [], width: 0, height: 0 };
+  for (const file of picked) {
+    const image = await readPng(file.path);
+    if (result.frames.length === 0) {
+      result.width = image.width;
+      result.height = image.height;
+    } else if (image.width !== result.width || image.height !== result.height) {
+      throw new Error(
+        `${file.path}: sample grid is ${image.width}x${image.height}, earlier ones are ${result.width}x${result.height}`,
+      );
+    }
+    result.frames.push(image.gray);
+    result.steps.push(file.step);
+  }
+  return result;
+}
+
+/**
+ * Writes `<runDir>/samples.gif` from the run's sample grids; returns the number of frames
+ * (0, and no file, when the run has no samples yet).
+ */
+export async function writeRunGif(
+  runDir: string,
+  options: GifOptions & { maxFrames?: number } = {},
+): Promise<number> {
+  const { frames, width, height } = await framesFromSamplePngs(samplesDir(runDir), options);
+  if (frames.length === 0) return 0;
+  await writeGif(gifPath(runDir), frames, width, height, options);
+  return frames.length;
+}

@@ -1,0 +1,4 @@
+export * from './gif.ts';
+export * from './gray.ts';
+export * from './png.ts';
+export * from './terminal.ts';

@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import pngjs from 'pngjs';
+import { writeFileAtomic } from '../store/atomic.ts';
+import { RunFormatError } from '../store/errors.ts';
+import { ensureSubfolder, samplePath, samplesDir } from '../store/paths.ts';
+import { assertGray, type GrayImage, toByte } from './gray.ts';
+
+const { PNG } = pngjs;
+
+export interface GridOptions {
+  /** Width of one image, in pixels. */
+  width: number;
+  /** Height of one image, in pixels. */
+  height: number;
+  rows: number;
+  cols: number;
+  /** Padding between images and around the grid, in output pixels (not scaled). Default 2. */
+  pad?: number;
+  /** Integer upscaling of each image (nearest neighbour). Default 1. */
+  scale?: number;
+  /** Value of the padding and of empty cells, 0..255. Default 0 (dark). */
+  padValue?: number;
+}
+
+/**
+ * Tiles `n` images into one grayscale grid, row by row (image k goes to row `floor(k / cols)`,
+ * column `k % cols`), with `pad` pixels of `padValue` between and around them. Cells beyond `n`
+ * stay `padValue`.
+ *
+ * `images` holds the images one after another, each `height * width` row-major pixel values
+ * already in 0..255 (use `toPixels` of @gan/data on generator outputs); values are rounded and
+ * clamped, NaN becomes 0.
+ *
+ * Size: `cols * width * scale + (cols + 1) * pad` by `rows * height * scale + (rows + 1) * pad`.
+ *
+ * ```ts
+ * const grid = imageGrid(pixels, { width: 28, height: 28, rows: 4, cols: 4, scale: 2 });
+ * await writePng(samplePath(runDir, step), grid.gray, grid.width, grid.height);
+ * ```
+ */
+export function imageGrid(images: ArrayLike<number>, options: GridOptions): GrayImage {
+  const { width, height, rows, cols, pad = 2, scale = 1, padValue = 0 } = options;
+  for (const [name, value, min] of [
+    ['width', width, 1],
+    ['height', height, 1],
+    ['rows', rows, 1],
+    ['cols', cols, 1],
+    ['pad', pad, 0],
+    ['scale', scale, 1],
+  ] as const) {
+    if (!Number.isInteger(value) || value < min)
+      throw new RangeError(`imageGrid: ${name} must be an integer >= ${min}, got ${value}`);
+  }
+  const pixels = width * height;
+  if (images.length % pixels !== 0) {
+    throw new RangeError(
+      `imageGrid: ${images.length} values is not a whole number of ${width}x${height} images`,
+    );
+  }
+  const n = images.length / pixels;
+  if (n > rows * cols) throw new RangeError(`imageGrid: ${n} images do not fit a ${rows}x${cols} grid`);
+
+  const cellW = width * scale;
+  const cellH = height * scale;
+  const outW = cols * cellW + (cols + 1) * pad;
+  const outH = rows * cellH + (rows + 1) * pad;
+  const gray = new Uint8Array(outW * outH).fill(toByte(padValue));
+  for (let k = 0; k < n; k++) {
+    const left = pad + (k % cols) * (cellW + pad);
+    const top = pad + Math.floor(k / cols) * (cellH + pad);
+    const base = k * pixels;
+    for (let y = 0; y < cellH; y++) {
+      const src = base + Math.floor(y / scale) * width;
+      const dst = (top + y) * outW + left;
+      for (let x = 0; x < cellW; x++) gray[dst + x] = toByte(images[src + Math.floor(x / scale)]);
+    }
+  }
+  return { gray, width: outW, height: outH };
+}
+
+/** An 8-bit grayscale PNG (color type 0) of `gray` (`width * height` bytes, row-major). */
+export function encodePng(gray: Uint8Array, width: number, height: number): Buffer {
+  assertGray(gray, width, height, 'encodePng');
+  const png = new PNG({ width, height, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
+  png.data = Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength);
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
+}
+
+/** Writes a grayscale PNG atomically. */
+export async function writePng(path: string, gray: Uint8Array, width: number, height: number): Promise<void> {
+  await writeFileAtomic(path, encodePng(gray, width, height));
+}
+
+/**
+ * Writes a run's sample grid for `step` to `samples/step-XXXXXX.png` (creating `samples/` if
+ * needed); returns the path.
+ *
+ * ```ts
+ * await writeSampleGrid(runDir, 500, imageGrid(pixels, { width: 28, height: 28, rows: 4, cols: 4 }));
+ * ```
+ */
+export async function writeSampleGrid(runDir: string, step: number, image: GrayImage): Promise<string> {
+  const path = samplePath(runDir, step);
+  await ensureSubfolder(samplesDir(runDir));
+  await writePng(path, image.gray, image.width, image.height);
+  return path;
+}
+
+/**
+ * Decodes a PNG to grayscale (luma of its RGB; exact for the grayscale PNGs written here).
+ * `source` names the file in errors.
+ */
+export function decodePng(buf: Uint8Array, source = '<buffer>'): GrayImage {
+  let png: { width: number; height: number; data: Buffer };
+  try {
+    png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  } catch (error) {
+    throw new RunFormatError(source, `not a valid PNG: ${(error as Error).message}`, { cause: error });
+  }
+  const { width, height, data } = png;
+  const gray = new Uint8Array(width * height);
+  for (let i = 0; i < gray.length; i++) {
+    const r = data[4 * i];
+    const g = data[4 * i + 1];
+    const b = data[4 * i + 2];
+    gray[i] = r === g && g === b ? r : Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+  }
+  return { gray, width, height };
+}
+
+/** Reads a PNG file as grayscale; errors name `path`. */
+export async function readPng(path: string): Promise<GrayImage> {
+  return decodePng(await readFile(path), path);
+}

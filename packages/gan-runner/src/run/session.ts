@@ -1,0 +1,263 @@
+import { readFileSync } from 'node:fs';
+import type { ExperimentConfig } from '../config/index.ts';
+import type { GrayImage } from '../images/index.ts';
+import { writeRunGif, writeSampleGrid } from '../images/index.ts';
+import {
+  encodeJsonlLine,
+  JsonlWriter,
+  latestCheckpoint,
+  type MetricsRow,
+  metricsPath,
+  newRunMeta,
+  readJsonlSync,
+  readMetaSync,
+  readSafetensors,
+  type RunEnvironment,
+  type RunMeta,
+  type RunStatus,
+  writeCheckpoint,
+  writeFileAtomicSync,
+  writeMetaSync,
+} from '../store/index.ts';
+import { loadTrainingData } from '../train/data.ts';
+import { GanTrainer, type StepStats } from '../train/gan.ts';
+import { snapshotFromSafetensors, snapshotToSafetensors } from './checkpoint.ts';
+import {
+  type Control,
+  createControl,
+  isPaused,
+  stopRequested,
+  takeSampleRequest,
+  waitWhilePaused,
+} from './control.ts';
+import { samplePicture } from './samples.ts';
+
+/** What a running session tells its listeners (the dashboard, the plain logger, the parent thread). */
+export type RunEvent =
+  | {
+      type: 'started';
+      name: string;
+      runDir: string;
+      runId: string;
+      seed: number;
+      startStep: number;
+      totalSteps: number;
+      backend: string;
+      params: { generator: number; discriminator: number };
+    }
+  | { type: 'metrics'; row: MetricsRow; stepsPerSec: number; elapsed: number }
+  | { type: 'samples'; step: number; path: string; image: GrayImage }
+  | { type: 'checkpoint'; step: number; path: string }
+  | { type: 'paused'; paused: boolean; step: number }
+  | { type: 'finished'; status: RunStatus; step: number; message: string | null; stepsPerSec: number | null };
+
+export interface SessionOptions {
+  config: ExperimentConfig;
+  /** The resolved config as YAML (stored in checkpoints so a checkpoint stands alone). */
+  configText: string;
+  runDir: string;
+  runId: string;
+  environment: RunEnvironment;
+  backend: string;
+  /** Continue from the run folder's latest checkpoint instead of starting fresh. */
+  resume?: boolean;
+  control?: Control;
+  onEvent?: (event: RunEvent) => void;
+}
+
+/** Checkpoints kept per run: the newest and the one before it (a crash mid-write leaves one). */
+const KEEP_CHECKPOINTS = 2;
+/** meta.json progress is rewritten at most this often (it is fsynced each time). */
+const META_INTERVAL_MS = 5000;
+
+function finite(s: StepStats): boolean {
+  return (
+    Number.isFinite(s.dLoss) &&
+    Number.isFinite(s.gLoss) &&
+    Number.isFinite(s.dReal) &&
+    Number.isFinite(s.dFake)
+  );
+}
+
+/** Keeps the rows of a JSONL file up to `step` (a resumed run replays what came after). */
+function truncateJsonl(path: string, step: number): void {
+  let rows: ReturnType<typeof readJsonlSync>['rows'];
+  try {
+    rows = readJsonlSync(path).rows;
+  } catch {
+    return; // no file yet
+  }
+  const kept = rows.filter((r) => typeof r.step === 'number' && r.step <= step);
+  writeFileAtomicSync(path, kept.map(encodeJsonlLine).join(''));
+}
+
+/**
+ * Runs (or resumes) one experiment in this thread and records it in `runDir`: meta.json,
+ * metrics.jsonl, sample grids, checkpoints, the GIF. Stops cleanly at a step boundary when the
+ * control asks (status `interrupted`, final checkpoint, GIF), and with status `diverged` at the
+ * first step whose losses are not finite, keeping everything written so far.
+ *
+ * metrics.jsonl holds only what the seed determines (no wall-clock times), so two runs of one
+ * config are byte-identical; speed goes to meta.json and to the events.
+ */
+export async function runSession(opts: SessionOptions): Promise<{ status: RunStatus; step: number }> {
+  const { config, runDir, runId } = opts;
+  const control = opts.control ?? createControl();
+  const emit = opts.onEvent ?? (() => {});
+  const total = config.train.steps;
+  const log = config.log;
+
+  const data = loadTrainingData(config);
+  const trainer = new GanTrainer(config, data);
+  let timeOffset = 0;
+  let meta: RunMeta;
+
+  if (opts.resume) {
+    const previous = readMetaSync(runDir);
+    const latest = await latestCheckpoint(runDir);
+    if (latest === null) throw new Error(`${runDir}: no checkpoint to resume from`);
+    const { snap, time } = snapshotFromSafetensors(await readSafetensors(latest.path), latest.path);
+    trainer.restore(snap);
+    timeOffset = time;
+    truncateJsonl(metricsPath(runDir), snap.step);
+    meta = {
+      ...previous,
+      status: 'running',
+      endedAt: null,
+      step: snap.step,
+      totalSteps: total,
+      resumedFrom: latest.path,
+      error: null,
+      divergedAt: null,
+      command: opts.environment.command,
+      git: opts.environment.git,
+      backend: opts.backend,
+    };
+  } else {
+    meta = newRunMeta({
+      name: config.name,
+      runId,
+      seed: config.seed,
+      totalSteps: total,
+      backend: opts.backend,
+      environment: opts.environment,
+    });
+  }
+  writeMetaSync(runDir, meta);
+
+  const metrics = new JsonlWriter(metricsPath(runDir));
+  const started = performance.now();
+  const elapsed = () => timeOffset + (performance.now() - started) / 1000;
+  const startStep = trainer.step;
+  let windowStart = performance.now();
+  let windowStep = startStep;
+  let stepsPerSec = 0;
+  let lastMetaWrite = performance.now();
+
+  emit({
+    type: 'started',
+    name: config.name,
+    runDir,
+    runId,
+    seed: config.seed,
+    startStep,
+    totalSteps: total,
+    backend: opts.backend,
+    params: {
+      generator: trainer.gParams.reduce((n, p) => n + p.value.size, 0),
+      discriminator: trainer.dParams.reduce((n, p) => n + p.value.size, 0),
+    },
+  });
+
+  const saveSamples = async (step: number) => {
+    const image = samplePicture(config, trainer.sampleGrid(), data.width, data.height);
+    const path = await writeSampleGrid(runDir, step, image);
+    emit({ type: 'samples', step, path, image });
+  };
+  const saveCheckpoint = async (step: number) => {
+    const { tensors, metadata } = snapshotToSafetensors(trainer.snapshot(), {
+      time: elapsed(),
+      config: opts.configText,
+    });
+    const path = await writeCheckpoint(runDir, step, tensors, metadata, { keep: KEEP_CHECKPOINTS });
+    emit({ type: 'checkpoint', step, path });
+  };
+
+  let status: RunStatus = 'completed';
+  let message: string | null = null;
+  try {
+    if (startStep === 0) await saveSamples(0);
+    while (trainer.step < total) {
+      if (stopRequested(control)) {
+        status = 'interrupted';
+        break;
+      }
+      if (isPaused(control)) {
+        emit({ type: 'paused', paused: true, step: trainer.step });
+        waitWhilePaused(control);
+        emit({ type: 'paused', paused: false, step: trainer.step });
+        windowStart = performance.now();
+        windowStep = trainer.step;
+        continue;
+      }
+
+      const stats = trainer.trainStep();
+      const step = trainer.step;
+      const ok = finite(stats);
+      if (!ok || step % log.every === 0 || step === total) {
+        const now = performance.now();
+        if (now > windowStart) stepsPerSec = ((step - windowStep) * 1000) / (now - windowStart);
+        windowStart = now;
+        windowStep = step;
+        const norms = trainer.gradNorms();
+        const row: MetricsRow = { step, ...stats, gradNormD: norms.d, gradNormG: norms.g };
+        metrics.write(row);
+        emit({ type: 'metrics', row, stepsPerSec, elapsed: elapsed() });
+      }
+      if (!ok) {
+        status = 'diverged';
+        message = `losses became non-finite at step ${step} (D loss ${stats.dLoss}, G loss ${stats.gLoss})`;
+        meta.divergedAt = step;
+        break;
+      }
+      if (step % log.samplesEvery === 0 || step === total || takeSampleRequest(control))
+        await saveSamples(step);
+      if (step % log.checkpointEvery === 0 && step !== total) await saveCheckpoint(step);
+      if (performance.now() - lastMetaWrite > META_INTERVAL_MS) {
+        meta.step = step;
+        meta.stepsPerSec = stepsPerSec;
+        writeMetaSync(runDir, meta);
+        lastMetaWrite = performance.now();
+      }
+    }
+    if (status !== 'diverged') await saveCheckpoint(trainer.step);
+  } catch (e) {
+    status = 'failed';
+    message = (e as Error).stack ?? String(e);
+  } finally {
+    metrics.close();
+  }
+
+  if (log.gif) {
+    try {
+      await writeRunGif(runDir);
+    } catch (e) {
+      message = `${message ?? ''}${message ? '\n' : ''}GIF not written: ${(e as Error).message}`;
+    }
+  }
+  const trained = trainer.step - startStep;
+  const seconds = (performance.now() - started) / 1000;
+  meta.status = status;
+  meta.step = trainer.step;
+  meta.endedAt = new Date().toISOString();
+  meta.stepsPerSec = trained > 0 && seconds > 0 ? trained / seconds : null;
+  meta.error = status === 'failed' ? message : null;
+  writeMetaSync(runDir, meta);
+  emit({ type: 'finished', status, step: trainer.step, message, stepsPerSec: meta.stepsPerSec });
+  return { status, step: trainer.step };
+}
+
+/** Reads a resolved config file's text (for checkpoints). */
+export function readConfigText(path: string): string {
+  return readFileSync(path, 'utf8');
+}

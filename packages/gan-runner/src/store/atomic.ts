@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Atomic file replacement: a reader (or a crash) sees either the old file or the whole new one,
+ * never a half-written one. The data go to a temp file in the same folder (a rename is only atomic
+ * within one file system), which is fsynced, renamed over the target, and then the folder is
+ * fsynced so the rename itself survives a power cut.
+ *
+ * The parent folder must exist: creating it here would hide a wrong path.
+ *
+ * ```ts
+ * await writeFileAtomic('experiments/mlp/20261126-153012-a3f9/config.yaml', yamlText);
+ * await writeJsonAtomic(metaPath(runDir), meta);
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = tempPathFor(path);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(tmp, 'wx', 0o644);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, path);
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await rm(tmp, { force: true }).catch(() => {});
+    throw writeError(path, error);
+  }
+  await fsyncDir(dirname(path));
+}
+
+/** Synchronous {@link writeFileAtomic}, for exit paths where no event loop turn is left. */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const tmp = tempPathFor(path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let offset = 0;
+    while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset, bytes.byteLength - offset);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (error) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {}
+    }
+    rmSync(tmp, { force: true });
+    throw writeError(path, error);
+  }
+  fsyncDirSync(dirname(path));
+}
+
+/** `value` as pretty JSON (2-space indent, trailing newline), written atomically. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, toJsonText(value));
+}
+
+/** Synchronous {@link writeJsonAtomic}. */
+export function writeJsonAtomicSync(path: string, value: unknown): void {
+  writeFileAtomicSync(path, toJsonText(value));
+}
+
+/** Temp files start with a dot and end in `.tmp`, so listings of steps and runs skip them. */
+export function isTempFileName(name: string): boolean {
+  return name.startsWith('.') && name.endsWith('.tmp');
+}
+
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function toJsonText(value: unknown): string {
+  const text = JSON.stringify(value, null, 2);
+  if (text === undefined) throw new TypeError('writeJsonAtomic: value is not JSON-serialisable');
+  return `${text}\n`;
+}
+
+function writeError(path: string, error: unknown): Error {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new Error(`could not write ${path}: ${detail}`, { cause: error });
+}
+
+// Some platforms and file systems refuse to open or fsync a folder; the file itself is already
+// durable then, only the rename might not be, which is the best those systems offer.
+const DIR_FSYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP', 'EACCES']);
+
+async function fsyncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    if (!DIR_FSYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+function fsyncDirSync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch (error) {
+    if (!DIR_FSYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunFormatError } from './errors.ts';
+import {
+  collectEnvironment,
+  newRunMeta,
+  readMeta,
+  readMetaSync,
+  type RunEnvironment,
+  type RunMeta,
+  updateMeta,
+  updateMetaSync,
+  writeMeta,
+} from './meta.ts';
+import { metaPath } from './paths.ts';
+
+const hasGit = (() => {
+  try {
+    execFileSync('git', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gan-meta-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const environment: RunEnvironment = {
+  command: ['node', 'exp.ts', 'configs/seed.yaml'],
+  cwd: '/home/me/gan',
+  git: { commit: null, dirty: null },
+  node: 'v20.19.0',
+  platform: 'linux',
+  host: { cpu: 'Test CPU', cores: 8, memoryGB: 15.6 },
+};
+
+function sampleMeta(): RunMeta {
+  return newRunMeta({
+    name: 'seed-mlp',
+    runId: '20261126-153012-a3f9',
+    seed: 42,
+    totalSteps: 1000,
+    backend: 'reference',
+    environment,
+    startedAt: new Date('2026-11-26T15:30:12.345Z'),
+  });
+}
+
+describe('newRunMeta', () => {
+  it('starts a running run with nothing ended or evaluated', () => {
+    const meta = sampleMeta();
+    expect(meta).toMatchObject({
+      formatVersion: 1,
+      status: 'running',
+      startedAt: '2026-11-26T15:30:12.345Z',
+      endedAt: null,
+      step: 0,
+      resumedFrom: null,
+      error: null,
+      divergedAt: null,
+      latestEval: null,
+      stepsPerSec: null,
+      host: environment.host,
+    });
+  });
+});
+
+describe('meta.json', () => {
+  it('round-trips and updates', async () => {
+    const meta = sampleMeta();
+    await writeMeta(dir, meta);
+    expect(await readMeta(dir)).toEqual(meta);
+    const updated = await updateMeta(dir, {
+      status: 'diverged',
+      step: 312,
+      divergedAt: 313,
+      latestEval: { step: 300, modes: 1 },
+      endedAt: '2026-11-26T15:31:00.000Z',
+    });
+    expect(updated.status).toBe('diverged');
+    expect(readMetaSync(dir)).toEqual(updated);
+    updateMetaSync(dir, { stepsPerSec: 12.5 });
+    expect((await readMeta(dir)).stepsPerSec).toBe(12.5);
+    expect(await readdir(dir)).toEqual(['meta.json']);
+  });
+
+  it('refuses to write a wrong meta and keeps the old file', async () => {
+    await writeMeta(dir, sampleMeta());
+    const before = await readFile(metaPath(dir), 'utf8');
+    await expect(updateMeta(dir, { status: 'done' as RunMeta['status'] })).rejects.toThrow(/status/);
+    expect(await readFile(metaPath(dir), 'utf8')).toBe(before);
+  });
+
+  it('names the file and the problem on bad JSON', async () => {
+    await writeFile(metaPath(dir), '{"formatVersion": 1, ');
+    const error = await readMeta(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunFormatError);
+    expect((error as RunFormatError).file).toBe(metaPath(dir));
+    expect((error as Error).message).toMatch(new RegExp(`^${escapeRegExp(metaPath(dir))}: invalid JSON`));
+  });
+
+  it('lists every wrong field of a wrong shape', async () => {
+    const bad = { ...sampleMeta(), status: 'done', step: -1, startedAt: 'yesterday' } as Record<
+      string,
+      unknown
+    >;
+    delete bad.git;
+    await writeFile(metaPath(dir), JSON.stringify(bad));
+    const message = await readMeta(dir).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(message).toContain(`${metaPath(dir)}: not a valid run meta file`);
+    for (const field of ['status:', 'step:', 'startedAt:', 'git:']) expect(message).toContain(`  ${field}`);
+    expect(message).not.toContain('seed:');
+  });
+
+  it('says when the format version is not one it reads', async () => {
+    await writeFile(metaPath(dir), JSON.stringify({ ...sampleMeta(), formatVersion: 2 }));
+    await expect(readMeta(dir)).rejects.toThrow(/unsupported formatVersion 2 \(this version reads 1\)/);
+  });
+});
+
+describe('collectEnvironment', () => {
+  it('describes this process and machine', async () => {
+    const env = await collectEnvironment(dir);
+    expect(env.cwd).toBe(dir);
+    expect(env.command).toEqual(process.argv);
+    expect(env.node).toBe(process.version);
+    expect(env.platform).toBe(process.platform);
+    expect(env.host.cores).toBeGreaterThanOrEqual(1);
+    expect(env.host.memoryGB).toBeGreaterThan(0);
+    expect(env.host.cpu.length).toBeGreaterThan(0);
+  });
+
+  it('tolerates a folder that is not a git repository', async () => {
+    expect((await collectEnvironment(dir)).git).toEqual({ commit: null, dirty: null });
+  });
+
+  it.skipIf(!hasGit)('reads the commit and whether the work tree is dirty', async () => {
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+    git('init', '-q');
+    await writeFile(join(dir, 'a.txt'), 'a');
+    git('add', 'a.txt');
+    git('commit', '-q', '-m', 'first');
+    const head = git('rev-parse', 'HEAD').trim();
+    expect((await collectEnvironment(dir)).git).toEqual({ commit: head, dirty: false });
+    await writeFile(join(dir, 'a.txt'), 'changed');
+    expect((await collectEnvironment(dir)).git).toEqual({ commit: head, dirty: true });
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

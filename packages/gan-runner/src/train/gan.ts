@@ -1,0 +1,285 @@
+import { type Dataset, gatherRows, type Sampler, type SamplerState, createSampler } from '@gan/data';
+import {
+  type DiscriminatorLossKind,
+  discriminatorLoss,
+  type GeneratorLossKind,
+  generatorLoss,
+  meanProbability,
+  type Parameter,
+  zeroGrad,
+} from '@gan/nn';
+import {
+  adam,
+  makeSchedule,
+  type Optimizer,
+  type OptimizerState,
+  sgd,
+  stateFromArrays,
+  stateToArrays,
+} from '@gan/optim';
+import { Rng, type RngState, sumSquares, Tensor } from '@gan/tensor';
+import type { ExperimentConfig, OptimizerConfig } from '../config/index.ts';
+import { buildModels, type GanModels, initModels } from './model.ts';
+
+/** What one training step measured. */
+export interface StepStats {
+  /** Discriminator loss of the last D update of the step (the configured loss). */
+  dLoss: number;
+  /** Generator loss of the step's G update. */
+  gLoss: number;
+  /** Mean D(x) over the real batch of the last D update. */
+  dReal: number;
+  /** Mean D(G(z)) over the fake batch of the last D update. */
+  dFake: number;
+  lrD: number;
+  lrG: number;
+}
+
+/** Everything needed to continue training bit-identically: weights, optimiser moments, RNG streams. */
+export interface TrainerSnapshot {
+  step: number;
+  arrays: Record<string, { shape: number[]; data: Float32Array }>;
+  state: {
+    optimizerSteps: { generator: number; discriminator: number };
+    zRng: RngState;
+    sampler: SamplerState;
+  };
+}
+
+/** Samples in a saved picture: a 4x4 grid of images (as the article), or a cloud of 2-D points. */
+export function gridSize(data: Dataset): number {
+  return data.height === 1 ? 512 : 16;
+}
+
+function makeOptimizer(cfg: OptimizerConfig, totalSteps: number): Optimizer {
+  const schedule = makeSchedule(
+    cfg.lr,
+    cfg.schedule.type === 'cosine'
+      ? { ...cfg.schedule, steps: cfg.schedule.steps ?? totalSteps }
+      : cfg.schedule,
+  );
+  if (cfg.type === 'sgd') return sgd({ lr: schedule, momentum: cfg.momentum, nesterov: cfg.nesterov });
+  return adam({
+    lr: schedule,
+    beta1: cfg.betas[0],
+    beta2: cfg.betas[1],
+    eps: cfg.eps,
+    biasCorrection: cfg.biasCorrection,
+  });
+}
+
+/**
+ * The GAN training loop's state and one step of it, in memory: no files, no UI. The discriminator
+ * step comes first (real and fake batches in one forward pass, gradients of both terms summed, as
+ * the article sums them), then the generator step with a fresh z, its gradient flowing through
+ * D into G without touching D's gradients.
+ *
+ * Randomness comes from named streams derived from `config.seed`: `init-g`, `init-d`, `data-sample`,
+ * `z`, `grid`, so adding a consumer never shifts another.
+ */
+export class GanTrainer {
+  readonly models: GanModels;
+  readonly gParams: Parameter[];
+  readonly dParams: Parameter[];
+  readonly optG: Optimizer;
+  readonly optD: Optimizer;
+  private stateG: OptimizerState;
+  private stateD: OptimizerState;
+  private zRng: Rng;
+  private readonly sampler: Sampler;
+  private stepCount = 0;
+
+  readonly dataDim: number;
+  readonly batch: number;
+  readonly zSize: number;
+  private readonly zUniform: boolean;
+  private readonly fromProbabilities: boolean;
+  private readonly dLossKind: DiscriminatorLossKind;
+  private readonly gLossKind: GeneratorLossKind;
+
+  // Preallocated buffers: the step allocates nothing once they exist.
+  private readonly idx: Int32Array;
+  private readonly z: Tensor;
+  private readonly dInput: Tensor;
+  private readonly dInputReal: Tensor;
+  private readonly dInputFake: Tensor;
+  private readonly dGrad: Tensor;
+  private readonly dGradReal: Tensor;
+  private readonly dGradFake: Tensor;
+  private readonly gGrad: Tensor;
+  /** The fixed z of every sample grid, so frames are comparable across steps and runs. */
+  readonly gridZ: Tensor;
+
+  constructor(
+    readonly config: ExperimentConfig,
+    readonly data: Dataset,
+  ) {
+    const seed = config.seed;
+    this.dataDim = data.images.shape[1];
+    this.batch = config.data.batchSize;
+    this.zSize = config.model.z.size;
+    this.zUniform = config.model.z.distribution === 'uniform';
+    this.fromProbabilities = config.loss.fromProbabilities;
+    this.dLossKind = config.loss.discriminator;
+    this.gLossKind = config.loss.generator;
+
+    this.models = buildModels(config, this.dataDim);
+    initModels(this.models, config, Rng.create(seed, 'init-g'), Rng.create(seed, 'init-d'));
+    this.gParams = this.models.generator.parameters();
+    this.dParams = this.models.discriminator.parameters();
+    this.optG = makeOptimizer(config.optim.generator, config.train.steps);
+    this.optD = makeOptimizer(config.optim.discriminator, config.train.steps);
+    this.stateG = this.optG.init(this.gParams);
+    this.stateD = this.optD.init(this.dParams);
+    this.zRng = Rng.create(seed, 'z');
+    this.sampler = createSampler(config.data.sampling, {
+      size: data.images.shape[0],
+      excludeLast: config.data.excludeLast,
+      rng: Rng.create(seed, 'data-sample'),
+    });
+
+    const b = this.batch;
+    this.idx = new Int32Array(b);
+    this.z = Tensor.zeros([b, this.zSize]);
+    this.dInput = Tensor.zeros([2 * b, this.dataDim]);
+    this.dInputReal = this.dInput.rows(0, b);
+    this.dInputFake = this.dInput.rows(b, 2 * b);
+    this.dGrad = Tensor.zeros([2 * b, 1]);
+    this.dGradReal = this.dGrad.rows(0, b);
+    this.dGradFake = this.dGrad.rows(b, 2 * b);
+    this.gGrad = Tensor.zeros([b, 1]);
+    this.gridZ = Tensor.zeros([gridSize(data), this.zSize]);
+    this.fillZ(Rng.create(seed, 'grid'), this.gridZ);
+  }
+
+  /** Completed training steps (generator updates). */
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** Fills `out` with noise of the configured distribution. */
+  fillZ(rng: Rng, out: Tensor): Tensor {
+    if (this.zUniform) rng.fillUniform(out.data, -1, 1);
+    else rng.fillNormal(out.data, 0, 1);
+    return out;
+  }
+
+  /** One training step: `train.dSteps` discriminator updates, then one generator update. */
+  trainStep(): StepStats {
+    const { models, batch: b } = this;
+    const opts = { fromProbabilities: this.fromProbabilities };
+    let dLoss = 0;
+    let dReal = 0;
+    let dFake = 0;
+    let lrD = 0;
+    for (let k = 0; k < this.config.train.dSteps; k++) {
+      gatherRows(this.data.images, this.sampler.next(this.idx), this.dInputReal);
+      const fake = models.generator.forward(this.fillZ(this.zRng, this.z));
+      this.dInputFake.data.set(fake.data);
+      const out = models.discriminator.forward(this.dInput);
+      const outReal = out.rows(0, b);
+      const outFake = out.rows(b, 2 * b);
+      dLoss = discriminatorLoss(this.dLossKind, outReal, outFake, opts, this.dGradReal, this.dGradFake);
+      dReal = meanProbability(outReal, this.fromProbabilities);
+      dFake = meanProbability(outFake, this.fromProbabilities);
+      zeroGrad(this.dParams);
+      models.discriminator.backward(this.dGrad, { inputGrad: false });
+      lrD = this.optD.update(this.dParams, this.stateD);
+    }
+
+    const fake = models.generator.forward(this.fillZ(this.zRng, this.z));
+    const out = models.discriminator.forward(fake);
+    const gLoss = generatorLoss(this.gLossKind, out, opts, this.gGrad);
+    const dFakeInput = models.discriminator.backward(this.gGrad, { paramGrads: false })!;
+    zeroGrad(this.gParams);
+    models.generator.backward(dFakeInput, { inputGrad: false });
+    const lrG = this.optG.update(this.gParams, this.stateG);
+
+    this.stepCount++;
+    return { dLoss, gLoss, dReal, dFake, lrD, lrG };
+  }
+
+  /** Euclidean norms of the gradients of the last D and G updates, over all their parameters. */
+  gradNorms(): { d: number; g: number } {
+    let d = 0;
+    let g = 0;
+    for (const p of this.dParams) d += sumSquares(p.grad);
+    for (const p of this.gParams) g += sumSquares(p.grad);
+    return { d: Math.sqrt(d), g: Math.sqrt(g) };
+  }
+
+  /** True when every weight of both networks is finite. */
+  weightsFinite(): boolean {
+    for (const p of [...this.gParams, ...this.dParams]) {
+      for (const v of p.value.data) if (!Number.isFinite(v)) return false;
+    }
+    return true;
+  }
+
+  /** G(z) for a batch of z, copied out of the generator's buffers. */
+  generate(z: Tensor): Tensor {
+    return this.models.generator.forward(z).clone();
+  }
+
+  /** G applied to the fixed grid z. */
+  sampleGrid(): Tensor {
+    return this.generate(this.gridZ);
+  }
+
+  snapshot(): TrainerSnapshot {
+    const arrays: TrainerSnapshot['arrays'] = {};
+    for (const p of [...this.gParams, ...this.dParams]) {
+      arrays[p.name] = { shape: [...p.value.shape], data: p.value.data };
+    }
+    for (const [prefix, opt, state, params] of [
+      ['optim.generator', this.optG, this.stateG, this.gParams],
+      ['optim.discriminator', this.optD, this.stateD, this.dParams],
+    ] as const) {
+      void opt;
+      const flat = stateToArrays(state, params, prefix);
+      for (const [k, v] of Object.entries(flat.arrays)) arrays[k] = { shape: [v.length], data: v };
+    }
+    return {
+      step: this.stepCount,
+      arrays,
+      state: {
+        optimizerSteps: { generator: this.stateG.step, discriminator: this.stateD.step },
+        zRng: this.zRng.state(),
+        sampler: this.sampler.state(),
+      },
+    };
+  }
+
+  /** Continues from a snapshot: weights, optimiser state, RNG streams and the step count. */
+  restore(snap: TrainerSnapshot): void {
+    const flat: Record<string, Float32Array> = {};
+    for (const [k, v] of Object.entries(snap.arrays)) flat[k] = v.data;
+    for (const p of [...this.gParams, ...this.dParams]) {
+      const a = snap.arrays[p.name];
+      if (a === undefined) throw new Error(`checkpoint: missing tensor '${p.name}'`);
+      if (a.data.length !== p.value.size) {
+        throw new Error(
+          `checkpoint: '${p.name}' has ${a.data.length} values, the model needs ${p.value.size}`,
+        );
+      }
+      p.value.data.set(a.data);
+    }
+    this.stateG = stateFromArrays(
+      this.optG,
+      this.gParams,
+      'optim.generator',
+      snap.state.optimizerSteps.generator,
+      flat,
+    );
+    this.stateD = stateFromArrays(
+      this.optD,
+      this.dParams,
+      'optim.discriminator',
+      snap.state.optimizerSteps.discriminator,
+      flat,
+    );
+    this.zRng = Rng.fromState(snap.state.zRng);
+    this.sampler.restore(snap.state.sampler);
+    this.stepCount = snap.step;
+  }
+}
