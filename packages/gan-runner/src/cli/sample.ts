@@ -1,0 +1,101 @@
+/**
+ * `pnpm sample <run folder> --seed 42`: the article's interactive demo. A seed picks a z, the
+ * run's generator turns it into an image, which is written as a PNG and shown in the terminal.
+ */
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { toPixels } from '@gan/data';
+import { Rng, Tensor } from '@gan/tensor';
+import { detectTerminalMode, halfBlockLines, imageGrid, writePng } from '../images/index.ts';
+import { useBackend } from '../run/backend.ts';
+import { restoreRun } from '../run/restore.ts';
+import { displayScaling, scatterImage } from '../run/samples.ts';
+import { userPath } from './paths.ts';
+
+const USAGE = `usage: pnpm sample <experiments/<config>/<run-id>> --seed <n> [--step <n>] [--out <file.png>]
+
+Generates one sample from the run's latest checkpoint (or --step) with z drawn from the seed:
+the same seed always gives the same image. Writes a PNG (default <run>/seed-<n>.png) and shows it
+in the terminal.`;
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: {
+        seed: { type: 'string' };
+        step: { type: 'string' };
+        out: { type: 'string' };
+        help: { type: 'boolean' };
+      };
+      allowPositionals: true;
+    }>
+  >;
+  try {
+    parsed = parseArgs({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      options: {
+        seed: { type: 'string' },
+        step: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`pnpm sample: ${(e as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  const seed = Number(values.seed);
+  if (positionals.length !== 1 || values.seed === undefined || !Number.isSafeInteger(seed) || seed < 0) {
+    process.stderr.write(`pnpm sample: give one run folder and --seed <integer >= 0>\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const step = values.step === undefined ? undefined : Number(values.step);
+  if (step !== undefined && (!Number.isInteger(step) || step < 0)) {
+    process.stderr.write(`pnpm sample: --step must be an integer >= 0, got ${values.step}\n`);
+    process.exit(2);
+  }
+
+  useBackend('auto');
+  const runDir = userPath(positionals[0]);
+  let restored: Awaited<ReturnType<typeof restoreRun>>;
+  try {
+    restored = await restoreRun(runDir, step);
+  } catch (e) {
+    process.stderr.write(`pnpm sample: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  const { config, trainer } = restored;
+  const isPoints = trainer.data.height === 1;
+  // One z for an image; a cloud of 512 for 2-D data, where one point shows nothing.
+  const z = trainer.fillZ(Rng.create(seed, 'sample'), Tensor.zeros([isPoints ? 512 : 1, trainer.zSize]));
+  const out = trainer.generate(z);
+  const { width, height } = trainer.data;
+  const picture = isPoints
+    ? scatterImage(out)
+    : imageGrid(toPixels(out.data, displayScaling(config)), {
+        width,
+        height,
+        rows: 1,
+        cols: 1,
+        pad: 0,
+        scale: 4,
+      });
+  const file = values.out !== undefined ? userPath(values.out) : join(runDir, `seed-${seed}.png`);
+  await writePng(file, picture.gray, picture.width, picture.height);
+
+  const mode = detectTerminalMode(process.stdout.isTTY === true);
+  const small = isPoints
+    ? picture
+    : imageGrid(toPixels(out.data, displayScaling(config)), { width, height, rows: 1, cols: 1, pad: 0 });
+  for (const line of halfBlockLines(small.gray, small.width, small.height, { mode, maxWidth: 56 })) {
+    process.stdout.write(`  ${line}\n`);
+  }
+  process.stdout.write(
+    `${config.name} run ${relative(process.cwd(), runDir) || '.'} at step ${restored.step}, seed ${seed}: ${relative(process.cwd(), file)}\n`,
+  );
+}
+
+await main();
