@@ -1,0 +1,280 @@
+/**
+ * `pnpm report [list] [options]` and `pnpm report diff <run> <run> [...] [options]`: list, compare
+ * and diff the runs under experiments/.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { writeFileAtomic } from '@gan/gan-runner';
+import { diffRuns } from './diff.ts';
+import { ReportError } from './errors.ts';
+import { listColumnKeys, listRuns, STATUS_FILTERS } from './list.ts';
+import { diffHtml, formatDiff, formatList, listHtml, type TextFormat } from './output.ts';
+import { defaultExperimentsDir, displayPath, userCwd } from './paths.ts';
+
+export const USAGE = `usage: pnpm report [list] [options]
+       pnpm report diff <run> <run> [<run> ...] [options]
+
+Lists the runs under experiments/ (config, run id, status, step, final losses, evaluation,
+speed and the config keys that differ between the listed runs), or compares runs: the config
+keys that differ and the final metrics side by side, with deltas relative to the first run.
+
+run references (diff):
+  experiments/decay/20261126-153012-a3f9   a run folder
+  20261126-153012-a3f9  20261126-1530      a run id, or a prefix that only one run has
+  decay/20261126-1530                      the same, among the runs of config decay
+  decay@latest  decay@0  decay@2           the newest, the newest, the third newest run of decay
+
+options:
+  --experiments <dir>   where the runs are (default: <project>/experiments)
+  --config <name>       list: only these configs (repeat, or a,b; * is a wildcard)
+  --status <status>     list: only runs with this status: ${STATUS_FILTERS.join(', ')}
+                        (stale: "running" but nothing written for --stale-after minutes)
+  --since <run|date>    list: only runs started at or after a run id (or prefix) or a date
+  --sort <column>       list: sort by ${listColumnKeys().join(', ')}
+                        or a config key (optim.generator.lr); -column for descending
+  --limit <n>           list: only the first n rows, after sorting
+  --all-params          every config key, not only those that differ
+  --stale-after <min>   minutes without a write after which "running" shows as running? (default 10)
+  --json                JSON for scripts (format "gan-report/list" or "gan-report/diff", version 1)
+  --md                  GitHub Markdown tables
+  --html <file>         one self-contained HTML file: tables, curves, sample grids
+  -h, --help            this text
+
+exit status: 0 ok, 1 unexpected error, 2 bad command line or unknown run`;
+
+/** Where the CLI writes and what it may assume; tests pass their own. */
+export interface CliIo {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+  /** The folder relative paths are resolved against (default: where the user typed the command). */
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+}
+
+interface Parsed {
+  command: 'list' | 'diff';
+  refs: string[];
+  experiments?: string;
+  configs: string[];
+  statuses: string[];
+  since?: string;
+  sort?: string;
+  limit?: number;
+  allParams: boolean;
+  staleAfterMin?: number;
+  format: TextFormat;
+  html?: string;
+  help: boolean;
+}
+
+const VALUE_OPTIONS = new Set([
+  'experiments',
+  'config',
+  'status',
+  'since',
+  'sort',
+  'limit',
+  'stale-after',
+  'html',
+]);
+const FLAG_OPTIONS = new Set(['all-params', 'json', 'md', 'help']);
+
+/**
+ * Parses the arguments. Hand-written rather than `util.parseArgs` so that `--sort -dLoss` works:
+ * a value option always takes the next argument, even one that starts with `-`.
+ */
+export function parseCli(argv: readonly string[]): Parsed {
+  const parsed: Parsed = {
+    command: 'list',
+    refs: [],
+    configs: [],
+    statuses: [],
+    allParams: false,
+    format: 'table',
+    help: false,
+  };
+  const positionals: string[] = [];
+  const formats: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg === '-h') {
+      parsed.help = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      if (arg.startsWith('-') && arg.length > 1) throw new ReportError(`unknown option ${arg}\n\n${USAGE}`);
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (VALUE_OPTIONS.has(name)) {
+      if (value === undefined) {
+        if (i + 1 >= argv.length) throw new ReportError(`--${name} needs a value`);
+        value = argv[++i];
+      }
+    } else if (FLAG_OPTIONS.has(name)) {
+      if (value !== undefined) throw new ReportError(`--${name} takes no value`);
+    } else {
+      throw new ReportError(`unknown option --${name}\n\n${USAGE}`);
+    }
+    switch (name) {
+      case 'experiments':
+        parsed.experiments = value;
+        break;
+      case 'config':
+        parsed.configs.push(value!);
+        break;
+      case 'status':
+        parsed.statuses.push(value!);
+        break;
+      case 'since':
+        parsed.since = value;
+        break;
+      case 'sort':
+        parsed.sort = value;
+        break;
+      case 'limit':
+        parsed.limit = wholeNumber(name, value!);
+        break;
+      case 'stale-after': {
+        const minutes = Number(value);
+        if (value!.trim() === '' || !(minutes >= 0)) {
+          throw new ReportError(`--stale-after: expected minutes >= 0, got "${value}"`);
+        }
+        parsed.staleAfterMin = minutes;
+        break;
+      }
+      case 'html':
+        parsed.html = value;
+        formats.push('--html');
+        break;
+      case 'all-params':
+        parsed.allParams = true;
+        break;
+      case 'json':
+      case 'md':
+        parsed.format = name;
+        formats.push(`--${name}`);
+        break;
+      case 'help':
+        parsed.help = true;
+        break;
+    }
+  }
+  if (formats.length > 1) throw new ReportError(`choose one output format, got ${formats.join(' and ')}`);
+  const [command, ...rest] = positionals;
+  if (command === 'diff') {
+    parsed.command = 'diff';
+    parsed.refs = rest;
+    if (!parsed.help && rest.length < 2) {
+      throw new ReportError('diff needs at least two runs, e.g. pnpm report diff decay@1 decay@latest');
+    }
+    const listOnly = [
+      ['--config', parsed.configs.length > 0],
+      ['--status', parsed.statuses.length > 0],
+      ['--since', parsed.since !== undefined],
+      ['--sort', parsed.sort !== undefined],
+      ['--limit', parsed.limit !== undefined],
+    ].filter(([, given]) => given);
+    if (listOnly.length > 0) throw new ReportError(`${listOnly[0][0]} applies to the list, not to diff`);
+  } else if (command === undefined || command === 'list') {
+    if (rest.length > 0) throw new ReportError(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
+  } else {
+    throw new ReportError(`unknown command "${command}": expected list or diff\n\n${USAGE}`);
+  }
+  return parsed;
+}
+
+function wholeNumber(name: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0) {
+    throw new ReportError(`--${name}: expected a whole number >= 0, got "${text}"`);
+  }
+  return n;
+}
+
+/** Runs the CLI; returns the exit status. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const env = io.env ?? process.env;
+  try {
+    const args = parseCli(argv);
+    if (args.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const cwd = io.cwd ?? userCwd();
+    // Paths inside the current folder are shown relative: shorter tables and notes.
+    const experimentsDir = displayPath(
+      args.experiments ? resolve(cwd, args.experiments) : defaultExperimentsDir(),
+    );
+    const color = io.stdout.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
+    const note = (text: string) => io.stderr.write(`${text}\n`);
+    const load = {
+      allParams: args.allParams,
+      staleAfterMs: args.staleAfterMin === undefined ? undefined : args.staleAfterMin * 60_000,
+    };
+
+    if (args.command === 'list') {
+      const list = await listRuns(experimentsDir, {
+        ...load,
+        configs: args.configs,
+        statuses: args.statuses,
+        since: args.since,
+        sort: args.sort,
+        limit: args.limit,
+      });
+      for (const s of list.skipped) note(`skipped ${s.path}: ${s.reason}`);
+      for (const run of list.runs) for (const n of run.notes) note(`note: ${n}`);
+      if (args.html) {
+        const report = await listHtml(list);
+        return await writeHtml(resolve(cwd, args.html), report.html, report.notes, list.runs.length, io);
+      }
+      io.stdout.write(formatList(list, args.format, { color }));
+      return 0;
+    }
+
+    const diff = await diffRuns(experimentsDir, args.refs, { ...load, cwd });
+    for (const run of diff.runs) for (const n of run.notes) note(`note: ${n}`);
+    if (args.html) {
+      const report = await diffHtml(diff);
+      return await writeHtml(resolve(cwd, args.html), report.html, report.notes, diff.runs.length, io);
+    }
+    io.stdout.write(formatDiff(diff, args.format, { color }));
+    return 0;
+  } catch (error) {
+    if (error instanceof ReportError) {
+      io.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function writeHtml(
+  file: string,
+  html: string,
+  notes: string[],
+  runs: number,
+  io: CliIo,
+): Promise<number> {
+  for (const n of notes) io.stderr.write(`note: ${n}\n`);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFileAtomic(file, html);
+  const size = Buffer.byteLength(html);
+  io.stdout.write(
+    `wrote ${displayPath(file)} (${runs} run${runs === 1 ? '' : 's'}, ${(size / 2 ** 20).toFixed(1)} MiB)\n`,
+  );
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+}

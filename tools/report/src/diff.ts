@@ -1,0 +1,125 @@
+/**
+ * `pnpm report diff A B [...]`: the config keys that differ, and the final metrics side by side
+ * with their change relative to the first run.
+ */
+import { listRunDirs } from '@gan/gan-runner';
+import { resolveRunRefs } from './refs.ts';
+import { type LoadRunOptions, loadRun, type RunRecord } from './runs.ts';
+import { allKeys, differingKeys, numberOrNull } from './values.ts';
+
+/** One config key and its value in each run (`undefined` where a run lacks the key). */
+export interface ConfigChange {
+  key: string;
+  values: unknown[];
+}
+
+/** The change of a metric relative to the first run. */
+export interface Delta {
+  /** `value - first`. */
+  abs: number;
+  /** `(value - first) / |first| * 100`; null when the first is 0 or not finite. */
+  pct: number | null;
+}
+
+/** One metric in every run, with deltas (the first run's delta is null, as is any missing value's). */
+export interface MetricComparison {
+  key: string;
+  label: string;
+  values: (number | null)[];
+  deltas: (Delta | null)[];
+}
+
+/** The result of {@link diffRuns} / {@link compareRuns}. */
+export interface RunDiff {
+  runs: RunRecord[];
+  /** Config keys that differ between the runs (every key with `allParams`), in config order. */
+  config: ConfigChange[];
+  metrics: MetricComparison[];
+}
+
+/** A metric compared by `diff`: how to read it from a run. */
+export interface MetricDef {
+  key: string;
+  label: string;
+  value: (run: RunRecord) => number | null;
+}
+
+/** The metrics `diff` always compares, in order; evaluation results follow. */
+export const DIFF_METRICS: readonly MetricDef[] = [
+  { key: 'step', label: 'steps', value: (r) => r.meta?.step ?? r.last?.step ?? null },
+  { key: 'dLoss', label: 'D loss', value: (r) => numberOrNull(r.last?.dLoss) },
+  { key: 'gLoss', label: 'G loss', value: (r) => numberOrNull(r.last?.gLoss) },
+  { key: 'dReal', label: 'D(x)', value: (r) => numberOrNull(r.last?.dReal) },
+  { key: 'dFake', label: 'D(G(z))', value: (r) => numberOrNull(r.last?.dFake) },
+  { key: 'stepsPerSec', label: 'steps/s', value: (r) => r.meta?.stepsPerSec ?? null },
+];
+
+/** The numeric results of each run's latest evaluation, as metrics `eval.<key>`. */
+function evalMetrics(runs: readonly RunRecord[]): MetricDef[] {
+  const keys = new Set<string>();
+  for (const run of runs) {
+    for (const [key, value] of Object.entries(run.meta?.latestEval ?? {})) {
+      if (key !== 'step' && typeof value === 'number') keys.add(key);
+    }
+  }
+  return [...keys].map((key) => ({
+    key: `eval.${key}`,
+    label: `eval ${key}`,
+    value: (r) => numberOrNull(r.meta?.latestEval?.[key]),
+  }));
+}
+
+/** `value` relative to `base`; null if either is missing. */
+export function delta(base: number | null, value: number | null): Delta | null {
+  if (base === null || value === null) return null;
+  const abs = value - base;
+  return { abs, pct: base !== 0 && Number.isFinite(base) ? (abs / Math.abs(base)) * 100 : null };
+}
+
+export interface CompareOptions {
+  /** Every config key, not only those that differ. */
+  allParams?: boolean;
+}
+
+/** Compares runs already read (the first is the base of the deltas). */
+export function compareRuns(runs: RunRecord[], options: CompareOptions = {}): RunDiff {
+  const flat = runs.map((r) => r.params);
+  // A run whose config.yaml cannot be read has no keys; it must not make every key "differ".
+  const readable = flat.filter((p) => Object.keys(p).length > 0);
+  const keys = options.allParams ? allKeys(readable) : differingKeys(readable);
+  const config = keys.map((key) => ({
+    key,
+    values: flat.map((p) => (Object.hasOwn(p, key) ? p[key] : undefined)),
+  }));
+  const metrics = [...DIFF_METRICS, ...evalMetrics(runs)].map((m) => {
+    const values = runs.map(m.value);
+    return {
+      key: m.key,
+      label: m.label,
+      values,
+      deltas: values.map((v, i) => (i === 0 ? null : delta(values[0], v))),
+    };
+  });
+  return { runs, config, metrics };
+}
+
+export interface DiffOptions extends CompareOptions, LoadRunOptions {
+  /** Where relative folder references are resolved (default `process.cwd()`). */
+  cwd?: string;
+}
+
+/**
+ * Resolves run references (see `refs.ts`), reads the runs and compares them.
+ *
+ * ```ts
+ * const d = await diffRuns('experiments', ['decay@1', 'decay@latest']);
+ * d.config;    // [{ key: 'optim.generator.lr', values: [0.001, 0.002] }]
+ * d.metrics[1]; // { key: 'dLoss', label: 'D loss', values: [1.42, 1.62], deltas: [null, { abs: 0.2, pct: 14 }] }
+ * ```
+ */
+export async function diffRuns(experimentsDir: string, refs: readonly string[], options: DiffOptions = {}) {
+  const { runs: entries } = await listRunDirs(experimentsDir);
+  const resolved = await resolveRunRefs(refs, entries, options.cwd);
+  const runs = await Promise.all(resolved.map((e) => loadRun(e, options)));
+  return compareRuns(runs, options);
+}

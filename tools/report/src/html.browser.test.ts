@@ -1,0 +1,183 @@
+/**
+ * Opens generated reports in a real browser (Debian's chromium, driven by playwright-core): the
+ * charts must draw, nothing may error, nothing may go to the network, and a hostile run name
+ * must stay text. Saves tools/report/report-screenshot.png (shown in the README).
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeRunGif, writeSampleGrid } from '@gan/gan-runner';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFixtureRun } from './fixtures.ts';
+import { listRuns } from './list.ts';
+import { listHtml } from './output.ts';
+import { at, HOSTILE_NAME, reportRuns, tempExperiments } from './test-helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'report-screenshot.png');
+const skip = process.env.GAN_SKIP_BROWSER === '1';
+
+/** What a page did while it was open. */
+interface PageLog {
+  errors: string[];
+  requests: string[];
+  dialogs: string[];
+}
+
+let browser: Browser;
+
+beforeAll(async () => {
+  if (skip) return;
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: the HTML report's browser test needs Debian's chromium. ` +
+        'Install it with `apt-get install -y chromium` (CI does), or set GAN_SKIP_BROWSER=1 to skip this test.',
+    );
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Opens `file`, waits until every chart has drawn; returns what happened and the chart states. */
+async function open(file: string, screenshot?: string) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const log: PageLog = { errors: [], requests: [], dialogs: [] };
+  page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') log.errors.push(`console: ${m.text()}`);
+  });
+  page.on('request', (r) => log.requests.push(r.url()));
+  page.on('dialog', async (d) => {
+    log.dialogs.push(d.message());
+    await d.dismiss();
+  });
+  const url = pathToFileURL(file).href;
+  await page.goto(url);
+  await page.waitForSelector('body[data-charts-done]', { timeout: 60_000 });
+  // Each chart: its state, and whether its canvas has a size and at least one painted pixel.
+  const charts: { id: string; rendered: string | null; canvases: number; painted: boolean }[] =
+    await page.evaluate(`
+    [...document.querySelectorAll('.chart')].map((el) => {
+      const canvas = el.querySelector('canvas');
+      let painted = false;
+      if (canvas && canvas.width > 0 && canvas.height > 0) {
+        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) { painted = true; break; }
+      }
+      return { id: el.id, rendered: el.getAttribute('data-rendered'), canvases: el.querySelectorAll('canvas').length, painted };
+    })
+  `);
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  const text = (await page.textContent('body')) ?? '';
+  await page.close();
+  return { url, log, charts, text };
+}
+
+/** Three runs that look like real ones (curves, evaluations, sample grids), for the screenshot. */
+async function showcase(): Promise<string> {
+  const dir = tempExperiments();
+  const lrs = [2e-4, 1e-3, 5e-3];
+  for (const [k, lr] of lrs.entries()) {
+    const runDir = await writeFixtureRun(dir, {
+      name: 'gaussians',
+      date: at(`1${k}:00:00`),
+      suffix: `000${k}`,
+      config: { description: `generator lr ${lr}`, optim: { generator: { lr } }, train: { steps: 3000 } },
+      metrics: Array.from({ length: 300 }, (_, i) => {
+        const step = (i + 1) * 10;
+        const wobble = Math.sin(step / (80 + 40 * k)) * Math.exp(-step / 2000);
+        return {
+          step,
+          dLoss: 1.386 - 0.25 * (1 - Math.exp(-step / 600)) + 0.15 * wobble * (k + 1),
+          gLoss: 0.69 + 0.35 * (1 - Math.exp(-step / 500)) - 0.12 * wobble * (k + 1),
+          dReal: 0.5 + 0.12 * (1 - Math.exp(-step / 700)) + 0.03 * wobble,
+          dFake: 0.5 - 0.1 * (1 - Math.exp(-step / 700)) - 0.03 * wobble,
+          lrD: 2e-4,
+          lrG: lr * 0.5 ** Math.floor(step / 1000),
+          gradNormD: 0.5,
+          gradNormG: 0.3,
+        };
+      }),
+      eval: [500, 1000, 2000, 3000].map((step, j) => ({
+        step,
+        modesCovered: Math.min(8, 2 + j + k),
+        frechetDistance: 3 / (1 + j) / (1 + k * 0.5),
+      })),
+      meta: {
+        latestEval: { step: 3000, modesCovered: Math.min(8, 5 + k), frechetDistance: 0.75 / (1 + k * 0.5) },
+      },
+    });
+    // A ring of 8 blobs, more of them found as training goes on.
+    for (const [f, step] of [0, 1000, 2000, 3000].entries()) {
+      const size = 64;
+      const gray = new Uint8Array(size * size);
+      const modes = Math.min(8, 1 + f * (k + 1));
+      for (let m = 0; m < modes; m++) {
+        const cx = 32 + 20 * Math.cos((m * Math.PI) / 4);
+        const cy = 32 + 20 * Math.sin((m * Math.PI) / 4);
+        for (let y = 0; y < size; y++)
+          for (let x = 0; x < size; x++) {
+            const v = 255 * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 12);
+            gray[y * size + x] = Math.max(gray[y * size + x], Math.round(v));
+          }
+      }
+      await writeSampleGrid(runDir, step, { gray, width: size, height: size });
+    }
+    await writeRunGif(runDir);
+  }
+  return dir;
+}
+
+function reportFile(html: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'report-html-'));
+  const file = join(dir, 'report.html');
+  writeFileSync(file, html);
+  return file;
+}
+
+describe.skipIf(skip)('the HTML report in a browser', () => {
+  it('draws every chart without errors or network, and saves the screenshot', async () => {
+    const { html, chartIds } = await listHtml(await listRuns(await showcase()));
+    const file = reportFile(html);
+    const { url, log, charts } = await open(file, SCREENSHOT);
+    rmSync(dirname(file), { recursive: true, force: true });
+    expect(chartIds).toHaveLength(7); // D loss, G loss, D(x), D(G(z)), lr, modesCovered, frechetDistance
+    expect(charts.map((c) => c.id)).toEqual(chartIds);
+    expect(charts.filter((c) => c.rendered === 'true' && c.canvases === 1 && c.painted)).toHaveLength(
+      chartIds.length,
+    );
+    expect(log.errors).toEqual([]);
+    expect(log.requests).toEqual([url]); // the page itself, nothing else
+    expect(existsSync(SCREENSHOT)).toBe(true);
+  }, 120_000);
+
+  it('keeps a hostile run name and description as text', async () => {
+    const { dir } = await reportRuns();
+    const { html, chartIds } = await listHtml(await listRuns(dir));
+    const file = reportFile(html);
+    const { url, log, charts, text } = await open(file);
+    rmSync(dirname(file), { recursive: true, force: true });
+    expect(log.dialogs).toEqual([]);
+    expect(log.errors).toEqual([]);
+    expect(log.requests).toEqual([url]);
+    expect(charts.filter((c) => c.rendered === 'true' && c.painted)).toHaveLength(chartIds.length);
+    expect(text).toContain(HOSTILE_NAME);
+    expect(text).toContain('</script><img src=x onerror=alert(1)>');
+  }, 120_000);
+});

@@ -1,0 +1,253 @@
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configPath, metaPath, metricsPath } from '@gan/gan-runner';
+import { describe, expect, it } from 'vitest';
+import { ReportError } from './errors.ts';
+import { writeFixtureRun } from './fixtures.ts';
+import { listRuns, parseSince } from './list.ts';
+import { formatList } from './output.ts';
+import { at, tempExperiments } from './test-helpers.ts';
+
+/** Three runs of `decay` (seed and generator lr vary, steps do not) and one of `baseline`. */
+async function fourRuns() {
+  const dir = tempExperiments();
+  const common = { train: { steps: 50 } };
+  await writeFixtureRun(dir, {
+    name: 'decay',
+    date: at('10:00:00'),
+    suffix: 'aaaa',
+    config: { ...common, seed: 1 },
+    metrics: [{ step: 50, dLoss: 1.5, gLoss: 0.7 }],
+  });
+  await writeFixtureRun(dir, {
+    name: 'decay',
+    date: at('11:00:00'),
+    suffix: 'bbbb',
+    config: { ...common, seed: 2, optim: { generator: { lr: 0.002 } } },
+    metrics: [{ step: 50, dLoss: 0.9, gLoss: 1.1 }],
+    meta: { latestEval: { step: 50, modesCovered: 6, frechetDistance: 0.25 } },
+  });
+  await writeFixtureRun(dir, {
+    name: 'decay',
+    date: at('12:00:00'),
+    suffix: 'cccc',
+    config: { ...common, seed: 3 },
+    metrics: [{ step: 20, dLoss: 1.2, gLoss: 0.9 }],
+    meta: { status: 'interrupted' },
+  });
+  await writeFixtureRun(dir, {
+    name: 'baseline',
+    date: at('09:00:00'),
+    suffix: 'dddd',
+    config: { ...common, seed: 1 },
+    metrics: [{ step: 50, dLoss: 1.3, gLoss: 0.8 }],
+    meta: { status: 'failed', error: 'boom' },
+  });
+  return dir;
+}
+
+const ids = (list: { runs: { runId: string }[] }) => list.runs.map((r) => r.runId.slice(-4));
+
+describe('listRuns', () => {
+  it('lists every run with its final losses and only the config keys that vary', async () => {
+    const list = await listRuns(await fourRuns());
+    expect(ids(list)).toEqual(['dddd', 'aaaa', 'bbbb', 'cccc']); // config, then start time
+    expect(list.params).toEqual(['seed', 'optim.generator.lr']); // config order; name is the config column
+    const b = list.runs[2];
+    expect(b.last).toMatchObject({ step: 50, dLoss: 0.9, gLoss: 1.1 });
+    expect(b.params['optim.generator.lr']).toBe(0.002);
+
+    const text = formatList(list, 'table');
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0].split(/\s{2,}/)).toEqual([
+      'config',
+      'run',
+      'status',
+      'step',
+      'D loss',
+      'G loss',
+      'modes',
+      'FD',
+      'steps/s',
+      'seed',
+      'optim.generator.lr',
+    ]);
+    expect(lines).toHaveLength(2 + 4);
+    expect(lines[4]).toMatch(
+      /^decay\s+20261126-110000-bbbb\s+completed\s+50\/50\s+0\.9000\s+1\.100\s+6\s+0\.2500\s+100\.0\s+2\s+0\.002$/,
+    );
+    expect(lines[2]).toMatch(/^baseline\s+\S+\s+failed/);
+    expect(lines[5]).toMatch(/interrupted\s+20\/50/);
+    // aligned: each column starts at the same place on every line
+    const runColumn = lines[0].indexOf('run');
+    expect(lines.slice(2).map((l) => l.indexOf('2026'))).toEqual([
+      runColumn,
+      runColumn,
+      runColumn,
+      runColumn,
+    ]);
+  });
+
+  it('shows every config key with allParams', async () => {
+    const list = await listRuns(await fourRuns(), { allParams: true });
+    expect(list.params).toContain('data.dataset');
+    expect(list.params).toContain('train.steps');
+    expect(list.params[0]).toBe('name');
+  });
+
+  it('computes the varying keys over the listed runs only', async () => {
+    const list = await listRuns(await fourRuns(), { configs: ['decay'], since: '20261126-105959' });
+    expect(ids(list)).toEqual(['bbbb', 'cccc']);
+    expect(list.params).toEqual(['seed', 'optim.generator.lr']);
+    const one = await listRuns(await fourRuns(), { limit: 1 });
+    expect(one.params).toEqual([]);
+  });
+
+  it.each([
+    [{ configs: ['decay'] }, ['aaaa', 'bbbb', 'cccc']],
+    [{ configs: ['baseline,decay'] }, ['dddd', 'aaaa', 'bbbb', 'cccc']],
+    [{ configs: ['base'] }, []],
+    [{ configs: ['dec*'] }, ['aaaa', 'bbbb', 'cccc']],
+    [{ statuses: ['completed'] }, ['aaaa', 'bbbb']],
+    [{ statuses: ['failed', 'interrupted'] }, ['dddd', 'cccc']],
+    [{ since: '20261126-110000-bbbb' }, ['bbbb', 'cccc']],
+    [{ since: '20261126-1030' }, ['bbbb', 'cccc']],
+    [{ since: '2026-11-26T11:30:00Z' }, ['cccc']],
+    [{ since: '2026-11-27' }, []],
+    [{ sort: 'dLoss' }, ['bbbb', 'cccc', 'dddd', 'aaaa']],
+    [{ sort: '-dLoss' }, ['aaaa', 'dddd', 'cccc', 'bbbb']],
+    [{ sort: '-gloss', limit: 2 }, ['bbbb', 'cccc']],
+    [{ sort: '-run' }, ['cccc', 'bbbb', 'aaaa', 'dddd']],
+    [{ sort: 'status' }, ['aaaa', 'bbbb', 'dddd', 'cccc']],
+    [{ sort: '-seed' }, ['cccc', 'bbbb', 'dddd', 'aaaa']],
+    [{ sort: 'optim.generator.lr' }, ['dddd', 'aaaa', 'cccc', 'bbbb']],
+    [{ sort: 'modes' }, ['bbbb', 'dddd', 'aaaa', 'cccc']], // runs without the value last
+    [{ sort: '-modes' }, ['bbbb', 'dddd', 'aaaa', 'cccc']],
+    [{ limit: 0 }, []],
+  ])('filters and sorts: %j', async (options, expected) => {
+    expect(ids(await listRuns(await fourRuns(), options))).toEqual(expected);
+  });
+
+  it.each([
+    [{ sort: 'nope' }, /--sort: unknown column "nope".*dLoss/],
+    [{ sort: 'lr' }, /such as optim\.generator\.lr/],
+    [{ statuses: ['done'] }, /--status: unknown status "done"; expected one of running, completed/],
+    [{ since: 'yesterday-ish' }, /--since: expected a run id/],
+    [{ limit: -1 }, /--limit/],
+  ])('rejects %j with a clear message', async (options, message) => {
+    const dir = await fourRuns();
+    await expect(listRuns(dir, options)).rejects.toThrow(ReportError);
+    await expect(listRuns(dir, options)).rejects.toThrow(message);
+  });
+
+  it('parses --since forms', () => {
+    expect(parseSince('20261126-153012-a3f9')).toEqual({ runId: '20261126-153012-a3f9' });
+    expect(parseSince('20261126')).toEqual({ time: Date.UTC(2026, 10, 26) });
+    expect(parseSince('20261126-15')).toEqual({ time: Date.UTC(2026, 10, 26, 15) });
+    expect(parseSince('2026-11-26T15:30:00Z')).toEqual({ time: Date.UTC(2026, 10, 26, 15, 30) });
+  });
+});
+
+describe('listRuns on damaged and unusual folders', () => {
+  it('shows a running run that has gone quiet as running?', async () => {
+    const dir = tempExperiments();
+    const live = await writeFixtureRun(dir, {
+      name: 'a',
+      date: at('10:00:00'),
+      suffix: '0001',
+      metrics: 3,
+      meta: { status: 'running', endedAt: null },
+    });
+    const dead = await writeFixtureRun(dir, {
+      name: 'a',
+      date: at('10:00:01'),
+      suffix: '0002',
+      metrics: 3,
+      meta: { status: 'running', endedAt: null },
+    });
+    const hourAgo = new Date(Date.now() - 3600_000);
+    for (const f of [metaPath(dead), metricsPath(dead)]) utimesSync(f, hourAgo, hourAgo);
+    const list = await listRuns(dir);
+    expect(list.runs.map((r) => [r.runDir, r.status, r.stale])).toEqual([
+      [live, 'running', false],
+      [dead, 'running', true],
+    ]);
+    expect(formatList(list, 'table')).toMatch(/0002\s+running\?/);
+    expect(ids(await listRuns(dir, { statuses: ['stale'] }))).toEqual(['0002']);
+    expect(ids(await listRuns(dir, { statuses: ['running'] }))).toEqual(['0001', '0002']);
+    expect(ids(await listRuns(dir, { statuses: ['running'], staleAfterMs: 2 * 3600_000 }))).toHaveLength(2);
+    expect((await listRuns(dir, { staleAfterMs: 2 * 3600_000 })).runs.every((r) => !r.stale)).toBe(true);
+  });
+
+  it('uses the last whole metrics row when the last line is cut off, with a note', async () => {
+    const dir = tempExperiments();
+    await writeFixtureRun(dir, {
+      name: 'cut',
+      date: at('10:00:00'),
+      metrics: [
+        { step: 10, dLoss: 1 },
+        { step: 20, dLoss: 2 },
+      ],
+      truncateMetrics: true,
+      meta: { status: 'interrupted' },
+    });
+    const [run] = (await listRuns(dir)).runs;
+    expect(run.last).toMatchObject({ step: 20, dLoss: 2 });
+    expect(run.notes).toEqual([expect.stringMatching(/metrics\.jsonl: the last line is cut off/)]);
+  });
+
+  it('shows a diverged run with its non-finite losses', async () => {
+    const dir = tempExperiments();
+    await writeFixtureRun(dir, {
+      name: 'div',
+      date: at('10:00:00'),
+      metrics: [
+        { step: 10, dLoss: 1.2, gLoss: 0.7 },
+        { step: 11, dLoss: Number.NaN, gLoss: Infinity },
+      ],
+      meta: { status: 'diverged', divergedAt: 11 },
+    });
+    const list = await listRuns(dir);
+    expect(list.runs[0].last?.dLoss).toBeNaN();
+    expect(formatList(list, 'table')).toMatch(/diverged\s+11\/\d+\s+NaN\s+Inf/);
+  });
+
+  it('skips folders that are not runs and shows runs with unreadable files', async () => {
+    const dir = tempExperiments();
+    await writeFixtureRun(dir, { name: 'ok', date: at('10:00:00'), metrics: 2 });
+    const corrupt = await writeFixtureRun(dir, {
+      name: 'ok',
+      date: at('10:00:01'),
+      suffix: '0001',
+      metrics: 2,
+    });
+    writeFileSync(metaPath(corrupt), '{"formatVersion": 1, "name": ');
+    const noConfig = await writeFixtureRun(dir, {
+      name: 'ok',
+      date: at('10:00:02'),
+      suffix: '0002',
+      metrics: 2,
+    });
+    writeFileSync(configPath(noConfig), 'data: [unclosed');
+    mkdirSync(join(dir, 'ok', 'not-a-run'));
+    mkdirSync(join(dir, 'stray'));
+    writeFileSync(join(dir, 'README.md'), 'notes');
+
+    const list = await listRuns(dir);
+    expect(list.skipped).toEqual([
+      { path: join(dir, 'ok', 'not-a-run'), reason: 'not a run (no meta.json)' },
+    ]);
+    expect(list.runs.map((r) => r.status)).toEqual(['completed', 'unreadable', 'completed']);
+    expect(list.runs[1].notes[0]).toMatch(/meta\.json: invalid JSON/);
+    expect(list.runs[1].last?.step).toBe(2);
+    expect(list.runs[2].notes[0]).toMatch(/config\.yaml/);
+    expect(list.params).toEqual([]); // the unreadable config does not make every key differ
+    expect(formatList(list, 'table')).toMatch(/ok\s+20261126-100001-0001\s+unreadable\s+2\s/);
+  });
+
+  it('lists nothing, without failing, when the folder does not exist', async () => {
+    const list = await listRuns(join(tempExperiments(), 'missing'));
+    expect(list.runs).toEqual([]);
+    expect(formatList(list, 'table')).toMatch(/^no runs under/);
+  });
+});

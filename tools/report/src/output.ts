@@ -1,0 +1,93 @@
+/**
+ * The list and the diff in each output format: an aligned table, JSON, Markdown, HTML.
+ */
+import type { RunDiff } from './diff.ts';
+import { buildHtmlReport, type HtmlReport } from './html.ts';
+import type { RunList } from './list.ts';
+import {
+  diffConfigTable,
+  diffJson,
+  diffMetricsTable,
+  diffRunsTable,
+  listJson,
+  listTable,
+  runLetter,
+  toJsonText,
+} from './render.ts';
+import { renderMarkdown, renderText, type Table } from './table.ts';
+
+/** The text formats; HTML is written to a file instead (see {@link listHtml}). */
+export type TextFormat = 'table' | 'json' | 'md';
+
+export interface FormatOptions {
+  /** ANSI colours in `table` output. */
+  color?: boolean;
+}
+
+/** The list as text in `format`. */
+export function formatList(list: RunList, format: TextFormat, options: FormatOptions = {}): string {
+  if (format === 'json') return toJsonText(listJson(list));
+  if (list.runs.length === 0) {
+    return format === 'md' ? '_No runs._\n' : `no runs under ${list.experimentsDir}\n`;
+  }
+  const table = listTable(list);
+  return format === 'md' ? renderMarkdown(table) : renderText(table, options);
+}
+
+/** The diff as text in `format`: the runs (A, B, ...), the config keys that differ, the metrics. */
+export function formatDiff(diff: RunDiff, format: TextFormat, options: FormatOptions = {}): string {
+  if (format === 'json') return toJsonText(diffJson(diff));
+  const render = (t: Table) => (format === 'md' ? renderMarkdown(t) : renderText(t, options));
+  const heading = (text: string) => (format === 'md' ? `### ${text}\n\n` : `${text}\n`);
+  const config =
+    diff.config.length === 0
+      ? `${format === 'md' ? '_' : ''}The configs are identical.${format === 'md' ? '_' : ''}\n`
+      : render(diffConfigTable(diff));
+  return [
+    heading('Runs') + render(diffRunsTable(diff)),
+    heading(configHeading(diff)) + config,
+    heading('Metrics (final values; Δ relative to A)') + render(diffMetricsTable(diff)),
+  ].join('\n');
+}
+
+function configHeading(diff: RunDiff): string {
+  const n = diff.config.length;
+  return `Config (${n} key${n === 1 ? '' : 's'} ${diff.runs.length === 2 ? 'A → B' : 'differ'})`;
+}
+
+/** The list as a self-contained HTML report. */
+export function listHtml(list: RunList, generatedAt?: Date): Promise<HtmlReport> {
+  const n = list.params.length;
+  return buildHtmlReport({
+    title: 'Experiment runs',
+    subtitle: `Runs under ${list.experimentsDir}`,
+    runs: list.runs,
+    generatedAt,
+    sections: [
+      {
+        title: 'Runs',
+        table: listTable(list),
+        empty: 'No runs.',
+        note:
+          n === 0
+            ? 'The listed runs share every config key.'
+            : `The columns after steps/s are the ${n} config key${n === 1 ? '' : 's'} that differ between these runs.`,
+      },
+    ],
+  });
+}
+
+/** The diff as a self-contained HTML report. */
+export function diffHtml(diff: RunDiff, generatedAt?: Date): Promise<HtmlReport> {
+  return buildHtmlReport({
+    title: `Comparing ${diff.runs.length} runs`,
+    subtitle: diff.runs.map((r, i) => `${runLetter(i)} = ${r.name}/${r.runId}`).join(', '),
+    runs: diff.runs,
+    generatedAt,
+    sections: [
+      { title: 'Runs', table: diffRunsTable(diff) },
+      { title: configHeading(diff), table: diffConfigTable(diff), empty: 'The configs are identical.' },
+      { title: 'Metrics (final values; Δ relative to A)', table: diffMetricsTable(diff) },
+    ],
+  });
+}

@@ -1,0 +1,271 @@
+/**
+ * The list and the diff as tables (for text, Markdown and HTML) and as JSON.
+ */
+import { resolve } from 'node:path';
+import type { RunDiff } from './diff.ts';
+import { evalNumber, FRECHET_KEY, MODES_KEY, type RunList, statusLabel } from './list.ts';
+import type { RunRecord } from './runs.ts';
+import type { Cell, Table, Tone } from './table.ts';
+import { formatNumber, formatPercent, formatSigned, formatValue, numberOrNull } from './values.ts';
+
+const STATUS_TONE: Record<string, Tone> = {
+  completed: 'good',
+  running: 'info',
+  'running?': 'warn',
+  interrupted: 'warn',
+  diverged: 'bad',
+  failed: 'bad',
+  unreadable: 'bad',
+};
+
+export function statusCell(run: RunRecord): Cell {
+  const text = statusLabel(run);
+  return { text, tone: STATUS_TONE[text] };
+}
+
+/** `1500/100000`, or the last logged step when meta.json is unreadable. */
+export function stepText(run: RunRecord): string {
+  if (run.meta) return `${run.meta.step}/${run.meta.totalSteps}`;
+  return run.last ? String(run.last.step) : '-';
+}
+
+const num = (x: number | null | undefined): Cell => {
+  const text = formatNumber(x);
+  return { text, tone: x === null || x === undefined ? 'muted' : Number.isFinite(x) ? undefined : 'bad' };
+};
+
+const speed = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(1));
+
+/**
+ * The list as a table: config, run, status, step/total, final D and G loss, modes covered,
+ * Fréchet distance, steps/s, then one column per shown config key.
+ */
+export function listTable(list: RunList): Table {
+  return {
+    columns: [
+      { header: 'config', maxWidth: 24 },
+      { header: 'run', maxWidth: 24 },
+      { header: 'status' },
+      { header: 'step', align: 'right' },
+      { header: 'D loss', align: 'right' },
+      { header: 'G loss', align: 'right' },
+      { header: 'modes', align: 'right' },
+      { header: 'FD', align: 'right' },
+      { header: 'steps/s', align: 'right' },
+      ...list.params.map((key) => ({ header: key, maxWidth: 24 })),
+    ],
+    rows: list.runs.map((run) => [
+      run.name,
+      run.runId,
+      statusCell(run),
+      stepText(run),
+      num(numberOrNull(run.last?.dLoss)),
+      num(numberOrNull(run.last?.gLoss)),
+      num(evalNumber(run, MODES_KEY)),
+      num(evalNumber(run, FRECHET_KEY)),
+      speed(run.meta?.stepsPerSec),
+      ...list.params.map((key) => {
+        const text = formatValue(run.params[key]);
+        return Object.hasOwn(run.params, key) ? text : { text, tone: 'muted' as const };
+      }),
+    ]),
+  };
+}
+
+/** `A`, `B`, ... `Z`, then `R27`, `R28`, ...: the short names of the runs in a diff. */
+export function runLetter(i: number): string {
+  return i < 26 ? String.fromCharCode(65 + i) : `R${i + 1}`;
+}
+
+/** Which letter is which run: letter, config, run id, status, step/total. */
+export function diffRunsTable(diff: RunDiff): Table {
+  return {
+    columns: [
+      { header: '' },
+      { header: 'config' },
+      { header: 'run' },
+      { header: 'status' },
+      { header: 'step', align: 'right' },
+    ],
+    rows: diff.runs.map((run, i) => [runLetter(i), run.name, run.runId, statusCell(run), stepText(run)]),
+  };
+}
+
+/** Config keys that differ: `key  old → new` for two runs, one column per run for more. */
+export function diffConfigTable(diff: RunDiff): Table {
+  const value = (v: unknown): Cell | string =>
+    v === undefined ? { text: '-', tone: 'muted' } : formatValue(v);
+  if (diff.runs.length === 2) {
+    return {
+      columns: [
+        { header: 'config key', maxWidth: 64 },
+        { header: 'A', align: 'right' },
+        { header: '' },
+        { header: 'B' },
+      ],
+      rows: diff.config.map((c) => [
+        c.key,
+        value(c.values[0]),
+        { text: '→', tone: 'muted' },
+        value(c.values[1]),
+      ]),
+    };
+  }
+  return {
+    columns: [{ header: 'config key', maxWidth: 64 }, ...diff.runs.map((_, i) => ({ header: runLetter(i) }))],
+    rows: diff.config.map((c) => [c.key, ...c.values.map(value)]),
+  };
+}
+
+/** The metrics side by side: `metric  A  B  Δ  Δ%`, and a value, Δ and Δ% column for each further run. */
+export function diffMetricsTable(diff: RunDiff): Table {
+  const columns: Table['columns'] = [{ header: 'metric' }, { header: 'A', align: 'right' }];
+  for (let i = 1; i < diff.runs.length; i++) {
+    const suffix = diff.runs.length > 2 ? ` ${runLetter(i)}` : '';
+    columns.push(
+      { header: runLetter(i), align: 'right' },
+      { header: `Δ${suffix}`, align: 'right' },
+      { header: `Δ%${suffix}`, align: 'right' },
+    );
+  }
+  const rows = diff.metrics.map((m) => {
+    const row: (Cell | string)[] = [m.label, num(m.values[0])];
+    for (let i = 1; i < m.values.length; i++) {
+      const d = m.deltas[i];
+      row.push(
+        num(m.values[i]),
+        d
+          ? { text: formatSigned(d.abs), tone: Number.isNaN(d.abs) ? 'bad' : undefined }
+          : { text: '-', tone: 'muted' },
+        d ? formatPercent(d.pct) : { text: '-', tone: 'muted' },
+      );
+    }
+    return row;
+  });
+  return { columns, rows };
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+/** The version of the JSON documents `--json` prints; bumped when a field changes meaning. */
+export const JSON_FORMAT_VERSION = 1;
+
+/**
+ * One run in `--json` output.
+ *
+ * ```json
+ * { "name": "smoke", "folder": "smoke", "runId": "20261126-153019-8ca9",
+ *   "path": "/home/me/gan/experiments/smoke/20261126-153019-8ca9", "status": "completed", "stale": false,
+ *   "step": 300, "totalSteps": 300, "startedAt": "2026-11-26T15:30:19.104Z", "endedAt": "2026-11-26T15:30:20.3Z",
+ *   "seed": 0, "stepsPerSec": 280.1, "divergedAt": null, "error": null,
+ *   "final": { "step": 300, "dLoss": 1.4224, "gLoss": 0.6423, "dReal": 0.549, "dFake": 0.547, ... },
+ *   "eval": { "step": 300, "modesCovered": 7, "frechetDistance": 0.31 },
+ *   "params": { "optim.generator.lr": 0.001 }, "notes": [] }
+ * ```
+ */
+export interface RunJson {
+  name: string;
+  folder: string;
+  runId: string;
+  /** Absolute path of the run folder. */
+  path: string;
+  /** The meta's status, or `unreadable`. A stale `running` run has `stale: true`. */
+  status: string;
+  stale: boolean;
+  /** meta.step (null when meta.json is unreadable). */
+  step: number | null;
+  totalSteps: number | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  seed: number | null;
+  stepsPerSec: number | null;
+  divergedAt: number | null;
+  error: string | null;
+  /** The last metrics.jsonl row as written (all its fields), or null. */
+  final: Record<string, unknown> | null;
+  /** meta.latestEval as written, or null. */
+  eval: Record<string, unknown> | null;
+  /** The shown config keys (list: the varying ones; diff: the differing ones) and their values. */
+  params: Record<string, unknown>;
+  notes: string[];
+}
+
+export function runJson(run: RunRecord, keys: readonly string[]): RunJson {
+  const meta = run.meta;
+  return {
+    name: run.name,
+    folder: run.folder,
+    runId: run.runId,
+    path: resolve(run.runDir),
+    status: run.status,
+    stale: run.stale,
+    step: meta?.step ?? null,
+    totalSteps: meta?.totalSteps ?? null,
+    startedAt: meta?.startedAt ?? null,
+    endedAt: meta?.endedAt ?? null,
+    seed: meta?.seed ?? null,
+    stepsPerSec: meta?.stepsPerSec ?? null,
+    divergedAt: meta?.divergedAt ?? null,
+    error: meta?.error ?? null,
+    final: run.last,
+    eval: meta?.latestEval ?? null,
+    params: Object.fromEntries(
+      keys.filter((k) => Object.hasOwn(run.params, k)).map((k) => [k, run.params[k]]),
+    ),
+    notes: run.notes,
+  };
+}
+
+/**
+ * `pnpm report --json`:
+ *
+ * ```json
+ * { "format": "gan-report/list", "version": 1, "experimentsDir": "/home/me/gan/experiments",
+ *   "params": ["optim.generator.lr", "seed"], "runs": [RunJson, ...],
+ *   "skipped": [{ "path": "experiments/x/y", "reason": "not a run (no meta.json)" }] }
+ * ```
+ */
+export function listJson(list: RunList) {
+  return {
+    format: 'gan-report/list',
+    version: JSON_FORMAT_VERSION,
+    experimentsDir: resolve(list.experimentsDir),
+    params: list.params,
+    runs: list.runs.map((r) => runJson(r, list.params)),
+    skipped: list.skipped,
+  };
+}
+
+/**
+ * `pnpm report diff --json`; `values` and `deltas` have one entry per run, in the order given,
+ * and deltas are relative to the first run (its own delta is null):
+ *
+ * ```json
+ * { "format": "gan-report/diff", "version": 1, "runs": [RunJson, RunJson],
+ *   "config": [{ "key": "optim.generator.lr", "values": [0.001, 0.002] }],
+ *   "metrics": [{ "key": "dLoss", "label": "D loss", "values": [1.42, 1.62],
+ *                 "deltas": [null, { "abs": 0.2, "pct": 14.1 }] }] }
+ * ```
+ */
+export function diffJson(diff: RunDiff) {
+  const keys = diff.config.map((c) => c.key);
+  return {
+    format: 'gan-report/diff',
+    version: JSON_FORMAT_VERSION,
+    runs: diff.runs.map((r) => runJson(r, keys)),
+    config: diff.config.map((c) => ({
+      key: c.key,
+      values: c.values.map((v) => (v === undefined ? null : v)),
+    })),
+    metrics: diff.metrics,
+  };
+}
+
+/**
+ * JSON text with 2-space indent. NaN and ±Infinity (a diverged run's losses) have no JSON form:
+ * they are written as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`, as in metrics.jsonl.
+ */
+export function toJsonText(value: unknown): string {
+  return `${JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
+}

@@ -1,0 +1,165 @@
+/**
+ * Reading run folders for the report: each run's meta, resolved config and last metrics row,
+ * through gan-runner's store, tolerating the folders real runs leave behind.
+ */
+import { stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import {
+  configPath,
+  listRunDirs,
+  loadConfig,
+  metaPath,
+  metricsPath,
+  readMeta,
+  type RunDirEntry,
+  type RunMeta,
+  type RunStatus,
+  type SkippedDir,
+} from '@gan/gan-runner';
+import { type LastRow, readLastRow } from './tail.ts';
+import { type FlatParams, flattenParams } from './values.ts';
+
+/** A run's status as the report shows it: the meta's, or `unreadable` when meta.json is corrupt. */
+export type ReportStatus = RunStatus | 'unreadable';
+
+/** One run folder as the report sees it. */
+export interface RunRecord {
+  /** The config name: meta.json's `name`, or the `<config-name>` folder when meta.json is unreadable. */
+  name: string;
+  /** The `<config-name>` folder the run sits in. */
+  folder: string;
+  runId: string;
+  runDir: string;
+  status: ReportStatus;
+  /**
+   * True for a `running` run whose meta.json and metrics.jsonl have not changed for the stale
+   * threshold: probably killed without a chance to record it (shown as `running?`).
+   */
+  stale: boolean;
+  /** Null when meta.json is unreadable. */
+  meta: RunMeta | null;
+  /** The resolved config (config.yaml) flattened to dotted keys; empty when unreadable. */
+  params: FlatParams;
+  /** The last row of metrics.jsonl, or null (none yet, or no file). */
+  last: LastRow['row'];
+  /** Problems found while reading (corrupt files, a cut-off last line), for a note on stderr. */
+  notes: string[];
+}
+
+export interface LoadRunOptions {
+  /** A `running` run untouched for this long is flagged stale (default 10 minutes). */
+  staleAfterMs?: number;
+  /** "Now", for the stale check (default `Date.now()`). */
+  now?: number;
+}
+
+export const DEFAULT_STALE_AFTER_MS = 10 * 60 * 1000;
+
+/**
+ * Reads one run folder: meta.json, config.yaml and the last metrics row (read from the end of
+ * metrics.jsonl, never the whole file). Never throws for a damaged run: what cannot be read is
+ * left empty and described in `notes`.
+ */
+export async function loadRun(entry: RunDirEntry, options: LoadRunOptions = {}): Promise<RunRecord> {
+  const notes: string[] = [];
+  let meta: RunMeta | null = null;
+  try {
+    meta = await readMeta(entry.runDir);
+  } catch (error) {
+    notes.push(firstLine(error, metaPath(entry.runDir)));
+  }
+  let params: FlatParams = {};
+  try {
+    params = flattenParams(loadConfig(configPath(entry.runDir)).config);
+  } catch (error) {
+    notes.push(firstLine(error, configPath(entry.runDir)));
+  }
+  let last: LastRow['row'] = null;
+  try {
+    const tail = await readLastRow(metricsPath(entry.runDir));
+    last = tail.row;
+    if (tail.truncated && meta?.status !== 'running') {
+      notes.push(`${metricsPath(entry.runDir)}: the last line is cut off (ignored)`);
+    }
+  } catch (error) {
+    notes.push(firstLine(error, metricsPath(entry.runDir)));
+  }
+  const status: ReportStatus = meta?.status ?? 'unreadable';
+  const stale = status === 'running' && (await isStale(entry.runDir, options));
+  return {
+    name: meta?.name ?? entry.configName,
+    folder: entry.configName,
+    runId: entry.runId,
+    runDir: entry.runDir,
+    status,
+    stale,
+    meta,
+    params,
+    last,
+    notes,
+  };
+}
+
+/** The RunDirEntry of a run folder given by its path. */
+export function runDirEntry(runDir: string): RunDirEntry {
+  return { configName: basename(dirname(runDir)), runId: basename(runDir), runDir };
+}
+
+async function isStale(runDir: string, options: LoadRunOptions): Promise<boolean> {
+  const limit = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const now = options.now ?? Date.now();
+  let latest = 0;
+  for (const file of [metaPath(runDir), metricsPath(runDir)]) {
+    const s = await stat(file).catch(() => null);
+    if (s) latest = Math.max(latest, s.mtimeMs);
+  }
+  return now - latest > limit;
+}
+
+/** The message of an error, first line only, prefixed by `file` unless it already names it. */
+function firstLine(error: unknown, file: string): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  return message.includes(file) ? message : `${file}: ${message}`;
+}
+
+/** Every run under an experiments folder, read, and the folders that are not runs. */
+export interface RunSet {
+  runs: RunRecord[];
+  skipped: SkippedDir[];
+}
+
+export interface LoadRunsOptions extends LoadRunOptions {
+  /** Only runs whose entry passes (checked before reading anything, to skip work). */
+  filter?: (entry: RunDirEntry) => boolean;
+  /** Runs read at the same time (default 16). */
+  concurrency?: number;
+}
+
+/**
+ * Reads every run under `experimentsDir` (`<config-name>/<run-id>/`), sorted by config folder then
+ * run id (start time). Folders without meta.json are returned in `skipped`.
+ */
+export async function loadRuns(experimentsDir: string, options: LoadRunsOptions = {}): Promise<RunSet> {
+  const listing = await listRunDirs(experimentsDir);
+  const entries = options.filter ? listing.runs.filter(options.filter) : listing.runs;
+  const runs = await mapConcurrent(entries, options.concurrency ?? 16, (entry) => loadRun(entry, options));
+  return { runs, skipped: listing.skipped };
+}
+
+/** `items.map(fn)` with at most `limit` calls in flight; results keep the input order. */
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import type { CliIo } from './cli.ts';
+import { syntheticRow, writeFixtureRun } from './fixtures.ts';
+
+/** A fresh experiments folder, removed when the calling test finishes. */
+export function tempExperiments(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'report-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'experiments');
+}
+
+/** A UTC date on 2026-11-26 at `hh:mm:ss`. */
+export function at(time: string): Date {
+  return new Date(`2026-11-26T${time}Z`);
+}
+
+/** CliIo that records what the CLI prints. */
+export function captureIo(cwd: string): CliIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    cwd,
+    env: {},
+    stdout: { write: (text: string) => (out += text), isTTY: false },
+    stderr: { write: (text: string) => (err += text) },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+export const HOSTILE_NAME = '<script>alert(1)</script>';
+export const HOSTILE_DESCRIPTION = '</script><img src=x onerror=alert(1)><!-- \u2028';
+
+/** A long run with evaluation rows and samples, and a run whose name and description are hostile. */
+export async function reportRuns() {
+  const dir = tempExperiments();
+  const long = await writeFixtureRun(dir, {
+    name: 'long',
+    date: at('10:00:00'),
+    config: { description: 'ten thousand steps', train: { steps: 10_000 } },
+    metrics: Array.from({ length: 10_000 }, (_, i) =>
+      i === 4321 ? { ...syntheticRow(i + 1), dLoss: 99 } : syntheticRow(i + 1),
+    ),
+    eval: [
+      { step: 5000, modesCovered: 5, frechetDistance: 0.9 },
+      { step: 10_000, modesCovered: 7, frechetDistance: 0.4 },
+    ],
+    meta: { latestEval: { step: 10_000, modesCovered: 7, frechetDistance: 0.4 } },
+    samples: [0, 5000, 10_000],
+  });
+  const hostile = await writeFixtureRun(dir, {
+    name: 'hostile',
+    date: at('11:00:00'),
+    config: { description: HOSTILE_DESCRIPTION, seed: 7 },
+    metrics: 50,
+    meta: { name: HOSTILE_NAME },
+    samples: [50],
+  });
+  return { dir, long, hostile };
+}
