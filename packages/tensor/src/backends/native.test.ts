@@ -1,0 +1,528 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { ACTIVATION_KINDS, type ActivationKind, type BinaryOp, type UnaryOp } from '../backend.ts';
+import { Rng } from '../random.ts';
+import { loadNativeBackend, type NativeBackend } from './native.ts';
+import { ReferenceBackend } from './reference.ts';
+import { selectBackend } from './select.ts';
+
+const loaded = loadNativeBackend();
+const available = loaded.backend !== null;
+const ref = new ReferenceBackend();
+
+describe('native backend loading', () => {
+  it('loads, or says why it cannot', () => {
+    if (loaded.backend === null) {
+      console.warn(`native backend tests skipped: ${loaded.reason}`);
+      expect(loaded.reason.length).toBeGreaterThan(0);
+      expect(selectBackend('auto').note).toContain(loaded.reason);
+      expect(() => selectBackend('native')).toThrow(loaded.reason);
+    } else {
+      expect(loaded.backend.name).toBe('native');
+      expect(selectBackend('auto')).toEqual({ backend: loaded.backend });
+      expect(selectBackend('native').backend).toBe(loaded.backend);
+    }
+    expect(selectBackend('reference').backend.name).toBe('reference');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const GUARD = 7;
+const SENTINEL = -12345.5;
+
+/**
+ * `data` copied into the middle of a larger buffer: the kernels get a `subarray` view with a
+ * non-zero byte offset, and `guardsIntact` checks that nothing was written outside it.
+ */
+function view(data: Float32Array, offset = GUARD): Float32Array {
+  const buf = new Float32Array(offset + data.length + GUARD).fill(SENTINEL);
+  buf.set(data, offset);
+  return buf.subarray(offset, offset + data.length);
+}
+
+function guardsIntact(v: Float32Array): boolean {
+  const buf = new Float32Array(v.buffer);
+  const start = v.byteOffset / 4;
+  for (let i = 0; i < buf.length; i++) {
+    if ((i < start || i >= start + v.length) && buf[i] !== SENTINEL) return false;
+  }
+  return true;
+}
+
+function normal(rng: Rng, n: number, std = 1): Float32Array {
+  return rng.fillNormal(new Float32Array(n), 0, std);
+}
+
+function uniform(rng: Rng, n: number, lo: number, hi: number): Float32Array {
+  return rng.fillUniform(new Float32Array(n), lo, hi);
+}
+
+const bits = (x: Float32Array): Uint32Array => new Uint32Array(x.buffer, x.byteOffset, x.length);
+
+/** Index of the first element whose bits differ (any two NaNs count as equal), or -1. */
+function firstBitDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  const ua = bits(a);
+  const ub = bits(b);
+  for (let i = 0; i < ua.length; i++) {
+    if (ua[i] !== ub[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
+  }
+  return -1;
+}
+
+function expectSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
+  const i = firstBitDifference(actual, expected);
+  expect(i, `${what}: first difference at ${i}: ${actual[i]} vs ${expected[i]}`).toBe(-1);
+}
+
+/** Distance in float32 ulps (0 for equal values, including two NaNs). */
+function ulps(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
+  if (a === b) return Object.is(a, b) || a !== 0 ? 0 : 1;
+  const f = new Float32Array([a, b]);
+  const u = new Int32Array(f.buffer);
+  const key = (x: number) => (x < 0 ? -2147483648 - x : x);
+  return Math.abs(key(u[0]) - key(u[1]));
+}
+
+function expectWithinUlps(actual: Float32Array, expected: Float32Array, maxUlps: number, what: string): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    const d = ulps(actual[i], expected[i]);
+    if (d > maxUlps)
+      expect.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]} (${d} ulps)`);
+  }
+}
+
+const native = loaded.backend as NativeBackend;
+const defaultThreads = available ? native.threads() : 1;
+afterAll(() => {
+  if (available) native.setThreads(defaultThreads);
+});
+
+/**
+ * Runs `f` with 1, 2 and 3 threads on fresh copies of `inputs` and checks that every array comes
+ * out bit-identical (3 threads split the work unevenly). Returns the arrays of the 1-thread run.
+ */
+function sameForAnyThreadCount(inputs: Float32Array[], f: (arrays: Float32Array[]) => void): Float32Array[] {
+  let first: Float32Array[] | undefined;
+  for (const t of [1, 2, 3]) {
+    native.setThreads(t);
+    const arrays = inputs.map((x) => view(x));
+    f(arrays);
+    for (const a of arrays) expect(guardsIntact(a), `write outside the view with ${t} threads`).toBe(true);
+    if (first === undefined) first = arrays;
+    else arrays.forEach((a, i) => expectSameBits(a, first![i], `array ${i} with ${t} threads vs 1`));
+  }
+  native.setThreads(defaultThreads);
+  return first!;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe.skipIf(!available)('native backend', () => {
+  describe('gemm', () => {
+    /** op(A)·op(B) (+ C) in float64, and Σ|a·b| + |c| for the error bound. */
+    function exact(
+      a: Float32Array,
+      b: Float32Array,
+      c0: Float32Array,
+      m: number,
+      n: number,
+      k: number,
+      transA: boolean,
+      transB: boolean,
+      accumulate: boolean,
+    ): { val: Float64Array; mag: Float64Array } {
+      const val = new Float64Array(m * n);
+      const mag = new Float64Array(m * n);
+      const bt = new Float64Array(k * n);
+      for (let p = 0; p < k; p++)
+        for (let j = 0; j < n; j++) bt[p * n + j] = transB ? b[j * k + p] : b[p * n + j];
+      for (let i = 0; i < m; i++) {
+        const o = i * n;
+        for (let p = 0; p < k; p++) {
+          const aip = transA ? a[p * m + i] : a[i * k + p];
+          const bo = p * n;
+          for (let j = 0; j < n; j++) {
+            const t = aip * bt[bo + j];
+            val[o + j] += t;
+            mag[o + j] += Math.abs(t);
+          }
+        }
+        if (accumulate)
+          for (let j = 0; j < n; j++) {
+            val[o + j] += c0[o + j];
+            mag[o + j] += Math.abs(c0[o + j]);
+          }
+      }
+      return { val, mag };
+    }
+
+    function check(m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean) {
+      const rng = Rng.create(m * 1000003 + k * 1009 + n, 'gemm');
+      const a = normal(rng, m * k);
+      const b = normal(rng, k * n);
+      const c0 = normal(rng, m * n);
+      const [, , c] = sameForAnyThreadCount([a, b, c0], ([va, vb, vc]) =>
+        native.gemm(va, vb, vc, m, n, k, transA, transB, accumulate),
+      );
+      const { val, mag } = exact(a, b, c0, m, n, k, transA, transB, accumulate);
+      // A float32 sum of k products has error at most about k·u·Σ|a·b| (u = 2^-24); a wrong element
+      // is off by O(|c|), far above it.
+      const u = 2 ** -24;
+      for (let i = 0; i < m * n; i++) {
+        const bound = (2 * k + 4) * u * mag[i] + 1e-30;
+        if (!(Math.abs(c[i] - val[i]) <= bound)) {
+          expect.fail(`C[${Math.floor(i / n)},${i % n}] = ${c[i]}, expected ${val[i]} (bound ${bound})`);
+        }
+      }
+    }
+
+    const shapes: [number, number, number][] = [
+      [1, 1, 1],
+      [1, 7, 1],
+      [7, 7, 7],
+      [7, 1, 785],
+      [785, 1, 7],
+      [3, 4, 5],
+      [5, 5, 9],
+      [2, 33, 17],
+      [1, 785, 7],
+      [16, 100, 50],
+      [17, 785, 33],
+      [8, 257, 48],
+      [9, 64, 785],
+      [33, 300, 97],
+      [48, 50, 100],
+      [49, 37, 70],
+      [130, 520, 100],
+      [300, 200, 40],
+      [40, 700, 300],
+      [5, 600, 300],
+      [1, 686, 784],
+      [686, 1, 784],
+      [1, 784, 686],
+    ];
+    for (const [m, k, n] of shapes) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          it(`[${m},${k}]x[${k},${n}] transA=${transA} transB=${transB}, accumulate off and on`, () => {
+            check(m, k, n, transA, transB, false);
+            check(m, k, n, transA, transB, true);
+          });
+        }
+      }
+    }
+
+    // The MLP layer at batch 64: forward x·W, weight gradient xᵀ·dy, input gradient dy·Wᵀ; all
+    // four transpose forms of the forward shape.
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        it(`[64,784]x[784,1024] transA=${transA} transB=${transB}`, { timeout: 120_000 }, () => {
+          check(64, 784, 1024, transA, transB, transA === transB);
+        });
+      }
+    }
+    it('[784,64]x[64,1024] (weight gradient) and [64,1024]x[1024,784] (input gradient)', {
+      timeout: 120_000,
+    }, () => {
+      check(784, 64, 1024, true, false, true);
+      check(64, 1024, 784, false, true, false);
+    });
+
+    it('computes k = 0 as zeros (or leaves C when accumulating) and handles empty outputs', () => {
+      const c = new Float32Array([1, 2, 3, 4]);
+      native.gemm(new Float32Array(0), new Float32Array(0), c, 2, 2, 0, false, false, true);
+      expect(Array.from(c)).toEqual([1, 2, 3, 4]);
+      native.gemm(new Float32Array(0), new Float32Array(0), c, 2, 2, 0, false, false, false);
+      expect(Array.from(c)).toEqual([0, 0, 0, 0]);
+      native.gemm(
+        new Float32Array(0),
+        new Float32Array(6),
+        new Float32Array(0),
+        0,
+        2,
+        3,
+        false,
+        false,
+        false,
+      );
+    });
+
+    it('rejects arrays shorter than the sizes, other array types and an overlapping C', () => {
+      const a = new Float32Array(6);
+      expect(() =>
+        native.gemm(a, new Float32Array(5), new Float32Array(4), 2, 2, 3, false, false, false),
+      ).toThrow(RangeError);
+      expect(() =>
+        native.gemm(
+          new Float64Array(6) as unknown as Float32Array,
+          a,
+          new Float32Array(4),
+          2,
+          2,
+          3,
+          false,
+          false,
+          false,
+        ),
+      ).toThrow(/a must be a Float32Array/);
+      const buf = new Float32Array(12);
+      expect(() =>
+        native.gemm(buf.subarray(0, 6), a, buf.subarray(4, 8), 2, 2, 3, false, false, false),
+      ).toThrow(/overlap/);
+    });
+  });
+
+  describe('elementwise', () => {
+    // 100_003 is above the size where the work is split across threads, and odd.
+    const sizes = [1, 7, 785, 100_003];
+    const rng = Rng.create(7, 'elementwise');
+
+    /** Random values plus the special ones every kernel must get right. */
+    function inputs(n: number, lo = -4, hi = 4): Float32Array {
+      const x = uniform(rng, n, lo, hi);
+      const specials = [0, -0, 1, -1, 1e-40, -1e-40, 1000, -1000, Infinity, -Infinity, Number.NaN];
+      if (n >= 100) specials.forEach((s, i) => (x[(i * 37) % n] = s));
+      return x;
+    }
+
+    const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'max', 'min'];
+    for (const op of binaryOps) {
+      it(`binary, binaryRow and binaryScalar '${op}' equal the reference`, () => {
+        for (const n of sizes) {
+          const a = inputs(n);
+          const b = inputs(n);
+          b[0] = -0; // signed zeros against each other
+          a[0] = 0;
+          const expected = new Float32Array(n);
+          ref.binary(op, a, b, expected, n);
+          const [, , out] = sameForAnyThreadCount([a, b, new Float32Array(n)], ([va, vb, vo]) =>
+            native.binary(op, va, vb, vo, n),
+          );
+          expectSameBits(out, expected, `binary ${op} n=${n}`);
+
+          for (const s of [0.1, -3, 0, Number.NaN]) {
+            ref.binaryScalar(op, a, s, expected, n);
+            const [, o] = sameForAnyThreadCount([a, new Float32Array(n)], ([va, vo]) =>
+              native.binaryScalar(op, va, s, vo, n),
+            );
+            expectSameBits(o, expected, `binaryScalar ${op} ${s} n=${n}`);
+          }
+        }
+        for (const [rows, cols] of [
+          [1, 1],
+          [3, 7],
+          [64, 785],
+          [200, 1024],
+        ]) {
+          const a = inputs(rows * cols);
+          const row = inputs(cols);
+          const expected = new Float32Array(rows * cols);
+          ref.binaryRow(op, a, row, expected, rows, cols);
+          const [, , out] = sameForAnyThreadCount([a, row, new Float32Array(rows * cols)], ([va, vr, vo]) =>
+            native.binaryRow(op, va, vr, vo, rows, cols),
+          );
+          expectSameBits(out, expected, `binaryRow ${op} [${rows},${cols}]`);
+        }
+      });
+    }
+
+    it('addBias equals the reference, also in place', () => {
+      for (const [rows, cols] of [
+        [1, 7],
+        [64, 1024],
+        [5, 785],
+      ]) {
+        const x = inputs(rows * cols);
+        const bias = inputs(cols);
+        const expected = new Float32Array(rows * cols);
+        ref.addBias(x, bias, expected, rows, cols);
+        const [vx] = sameForAnyThreadCount([x, bias], ([a, b]) => native.addBias(a, b, a, rows, cols));
+        expectSameBits(vx, expected, `addBias [${rows},${cols}] in place`);
+      }
+    });
+
+    const unaryOps: UnaryOp[] = ['neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'sign'];
+    // exp and log are polynomial approximations (a few ulps); the others are exact in float32.
+    const unaryUlps: Record<UnaryOp, number> = {
+      neg: 0,
+      abs: 0,
+      exp: 2,
+      log: 2,
+      sqrt: 0,
+      square: 0,
+      sign: 0,
+    };
+    for (const op of unaryOps) {
+      it(`unary '${op}' equals the reference (within ${unaryUlps[op]} ulps)`, () => {
+        for (const n of sizes) {
+          const x = op === 'exp' ? inputs(n, -100, 90) : op === 'log' ? inputs(n, -1, 1e6) : inputs(n);
+          if (op === 'log') x[n - 1] = 1e-42; // subnormal
+          const expected = new Float32Array(n);
+          ref.unary(op, x, expected, n);
+          const [out] = sameForAnyThreadCount([x], ([v]) => native.unary(op, v, v, n));
+          expectWithinUlps(out, expected, unaryUlps[op], `unary ${op} n=${n}`);
+        }
+      });
+    }
+
+    const approxActivations = new Set<ActivationKind>(['tanh', 'atan', 'sigmoid']);
+    for (const kind of ACTIVATION_KINDS) {
+      it(`activation '${kind}' and its gradient equal the reference`, () => {
+        for (const n of sizes) {
+          const x = inputs(n, -12, 12);
+          const expected = new Float32Array(n);
+          ref.activation(kind, x, expected, n, 0.2);
+          const [, y] = sameForAnyThreadCount([x, new Float32Array(n)], ([vx, vo]) =>
+            native.activation(kind, vx, vo, n, 0.2),
+          );
+          if (approxActivations.has(kind)) expectWithinUlps(y, expected, 3, `${kind} n=${n}`);
+          else expectSameBits(y, expected, `${kind} n=${n}`);
+          // In place gives the same values.
+          const inPlace = view(x);
+          native.activation(kind, inPlace, inPlace, n, 0.2);
+          expectSameBits(inPlace, y, `${kind} in place`);
+
+          const dy = inputs(n);
+          const dxRef = new Float32Array(n);
+          ref.activationGrad(kind, x, expected, dy, dxRef, n, 0.2);
+          const [, , d] = sameForAnyThreadCount([x, expected, dy], ([vx, vy, vdy]) =>
+            native.activationGrad(kind, vx, vy, vdy, vdy, n, 0.2),
+          );
+          expectSameBits(d, dxRef, `${kind} gradient n=${n} (dx aliasing dy)`);
+        }
+      });
+    }
+
+    it('sigmoid, tanh and exp stay finite and saturate cleanly at ±1000', () => {
+      const x = new Float32Array([1000, -1000, 88, -88, 1e-30, -0]);
+      const s = new Float32Array(6);
+      native.activation('sigmoid', x, s, 6, 0);
+      expect(Array.from(s.subarray(0, 2))).toEqual([1, 0]);
+      expect(s.every(Number.isFinite)).toBe(true);
+      expect(s[4]).toBe(0.5);
+      native.activation('tanh', x, s, 6, 0);
+      expect(Array.from(s.subarray(0, 2))).toEqual([1, -1]);
+      expect(s[4]).toBe(Math.fround(1e-30));
+      expect(Object.is(s[5], -0)).toBe(true);
+      native.unary('exp', x, s, 6);
+      expect(Array.from(s.subarray(0, 2))).toEqual([Infinity, 0]);
+    });
+  });
+
+  describe('reductions', () => {
+    const rng = Rng.create(11, 'reduce');
+    for (const [outer, len, inner] of [
+      [1, 1, 1],
+      [1, 7, 1],
+      [3, 100_003, 1],
+      [1, 64, 1024],
+      [1, 1, 785],
+      [5, 7, 3],
+      [2, 785, 130],
+      [40, 300, 70],
+    ]) {
+      it(`sumAxis [${outer},${len},${inner}] equals the reference, accumulate off and on`, () => {
+        const x = normal(rng, outer * len * inner);
+        const old = normal(rng, outer * inner);
+        for (const accumulate of [false, true]) {
+          const expected = old.slice();
+          ref.sumAxis(x, expected, outer, len, inner, accumulate);
+          const [, out] = sameForAnyThreadCount([x, old], ([vx, vo]) =>
+            native.sumAxis(vx, vo, outer, len, inner, accumulate),
+          );
+          // Sums are accumulated in float64: at most one float32 rounding apart.
+          expectWithinUlps(out, expected, 1, `sumAxis accumulate=${accumulate}`);
+        }
+      });
+    }
+
+    it('sumSquares equals the float64 reference', () => {
+      for (const n of [0, 1, 7, 785, 1_500_001]) {
+        const x = normal(rng, n);
+        const v = view(x);
+        const s = native.sumSquares(v, n);
+        expect(Math.abs(s - ref.sumSquares(x, n))).toBeLessThanOrEqual(1e-12 * Math.max(1, s));
+        native.setThreads(1);
+        expect(native.sumSquares(v, n)).toBe(s);
+        native.setThreads(defaultThreads);
+      }
+    });
+  });
+
+  describe('optimisers', () => {
+    const rng = Rng.create(3, 'optim');
+
+    for (const n of [1, 7, 785, 150_001]) {
+      for (const [name, c] of [
+        ['Kingma-Ba bias correction', 0],
+        ['seed-constant correction', 1],
+      ] as const) {
+        it(`adam over ${n} parameters (${name}) follows the reference for 5 steps`, () => {
+          const p = normal(rng, n);
+          const m = new Float32Array(n);
+          const v = new Float32Array(n);
+          const [rp, rm, rv] = [p.slice(), m.slice(), v.slice()];
+          let arrays = [p, m, v];
+          for (let t = 1; t <= 5; t++) {
+            const g = normal(rng, n, 0.1 * t);
+            const args = {
+              lr: 1e-3,
+              beta1: 0.9,
+              beta2: 0.999,
+              eps: 1e-8,
+              c1: c === 0 ? 1 - 0.9 ** t : 1 - 0.9,
+              c2: c === 0 ? 1 - 0.999 ** t : 1 - 0.999,
+            };
+            ref.adam(rp, g, rm, rv, n, args);
+            arrays = sameForAnyThreadCount([...arrays, g], ([vp, vm, vv, vg]) =>
+              native.adam(vp, vg, vm, vv, n, args),
+            ).slice(0, 3);
+            // Same float64 formula, rounded once: equal to the last bit (1 ulp allowed).
+            expectWithinUlps(arrays[0], rp, 1, `p after step ${t}`);
+            expectWithinUlps(arrays[1], rm, 1, `m after step ${t}`);
+            expectWithinUlps(arrays[2], rv, 1, `v after step ${t}`);
+          }
+        });
+      }
+    }
+
+    for (const [momentum, nesterov] of [
+      [0, false],
+      [0.9, false],
+      [0.9, true],
+    ] as const) {
+      it(`sgd momentum=${momentum} nesterov=${nesterov} follows the reference for 5 steps`, () => {
+        const n = 100_003;
+        const p = normal(rng, n);
+        const buf = new Float32Array(n);
+        const [rp, rb] = [p.slice(), buf.slice()];
+        let arrays = [p, buf];
+        for (let t = 0; t < 5; t++) {
+          const g = normal(rng, n);
+          ref.sgd(rp, g, momentum > 0 ? rb : null, n, 0.01, momentum, nesterov);
+          arrays = sameForAnyThreadCount([...arrays, g], ([vp, vb, vg]) =>
+            native.sgd(vp, vg, momentum > 0 ? vb : null, n, 0.01, momentum, nesterov),
+          ).slice(0, 2);
+          expectWithinUlps(arrays[0], rp, 1, `p after step ${t}`);
+          expectWithinUlps(arrays[1], rb, 1, `buf after step ${t}`);
+        }
+      });
+    }
+  });
+
+  describe('threads', () => {
+    it('reports and sets the thread count, rejecting bad values', () => {
+      expect(defaultThreads).toBeGreaterThanOrEqual(1);
+      native.setThreads(3);
+      expect(native.threads()).toBe(3);
+      native.setThreads(defaultThreads);
+      expect(native.threads()).toBe(defaultThreads);
+      expect(() => native.setThreads(0)).toThrow(RangeError);
+      expect(() => native.setThreads(1.5)).toThrow(/integer/);
+    });
+  });
+});
