@@ -9,3 +9,4 @@ export * from './linear.ts';
 export * from './losses.ts';
 export * from './parameter.ts';
 export * from './sequential.ts';
+export * from './softmax.ts';

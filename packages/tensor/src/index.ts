@@ -3,7 +3,9 @@
  * backend interface (the plain-TypeScript reference backend is the default and the test oracle).
  */
 export * from './backend.ts';
+export { loadNativeBackend, NativeBackend, type NativeLoadResult } from './backends/native.ts';
 export { ReferenceBackend, sigmoid as sigmoidScalar } from './backends/reference.ts';
+export { BACKEND_KINDS, type BackendKind, selectBackend } from './backends/select.ts';
 export * from './ops/elementwise.ts';
 export * from './ops/matmul.ts';
 export {
@@ -17,6 +19,7 @@ export {
   sumSquares,
   transpose,
 } from './ops/reduce.ts';
+export * from './linalg.ts';
 export * from './random.ts';
 export * from './shape.ts';
 export * from './tensor.ts';

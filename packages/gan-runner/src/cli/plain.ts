@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { formatEvalLine } from '../eval/index.ts';
 import type { RunEvent } from '../run/session.ts';
 
 const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
@@ -38,6 +39,9 @@ export function plainLogger(
         return;
       case 'checkpoint':
         write(`checkpoint step=${event.step} path=${relative(process.cwd(), event.path)}`);
+        return;
+      case 'eval':
+        write(formatEvalLine(event.step, event.result));
         return;
       case 'paused':
         write(`${event.paused ? 'paused' : 'resumed'} step=${event.step}`);

@@ -1,11 +1,11 @@
-import { ReferenceBackend, setBackend } from '@gan/tensor';
+import { selectBackend, setBackend } from '@gan/tensor';
 
 export type BackendKind = 'auto' | 'native' | 'reference';
 export const BACKEND_KINDS: readonly BackendKind[] = ['auto', 'native', 'reference'];
 
 /** Selects and installs the numerical backend for this thread; returns its name and any note. */
 export function useBackend(kind: BackendKind): { name: string; note?: string } {
-  const backend = new ReferenceBackend();
+  const { backend, note } = selectBackend(kind);
   setBackend(backend);
-  return { name: backend.name, note: kind === 'reference' ? undefined : 'native backend not available yet' };
+  return { name: backend.name, note };
 }

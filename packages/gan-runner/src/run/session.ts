@@ -1,9 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { ExperimentConfig } from '../config/index.ts';
+import {
+  createEvalContext,
+  type EvalContext,
+  type EvalResult,
+  evalRow,
+  evaluate,
+  generateEvalSamples,
+} from '../eval/index.ts';
 import type { GrayImage } from '../images/index.ts';
 import { writeRunGif, writeSampleGrid } from '../images/index.ts';
 import {
   encodeJsonlLine,
+  evalPath,
   JsonlWriter,
   latestCheckpoint,
   type MetricsRow,
@@ -49,6 +58,7 @@ export type RunEvent =
   | { type: 'samples'; step: number; path: string; image: GrayImage }
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'paused'; paused: boolean; step: number }
+  | { type: 'eval'; step: number; result: EvalResult }
   | { type: 'finished'; status: RunStatus; step: number; message: string | null; stepsPerSec: number | null };
 
 export interface SessionOptions {
@@ -79,16 +89,20 @@ function finite(s: StepStats): boolean {
   );
 }
 
-/** Keeps the rows of a JSONL file up to `step` (a resumed run replays what came after). */
-function truncateJsonl(path: string, step: number): void {
+/**
+ * Keeps the rows of a JSONL file up to `step` (a resumed run replays what came after); returns the
+ * last row kept, or null.
+ */
+function truncateJsonl(path: string, step: number): Record<string, unknown> | null {
   let rows: ReturnType<typeof readJsonlSync>['rows'];
   try {
     rows = readJsonlSync(path).rows;
   } catch {
-    return; // no file yet
+    return null; // no file yet
   }
   const kept = rows.filter((r) => typeof r.step === 'number' && r.step <= step);
   writeFileAtomicSync(path, kept.map(encodeJsonlLine).join(''));
+  return kept.at(-1) ?? null;
 }
 
 /**
@@ -120,8 +134,10 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
     trainer.restore(snap);
     timeOffset = time;
     truncateJsonl(metricsPath(runDir), snap.step);
+    const latestEval = truncateJsonl(evalPath(runDir), snap.step);
     meta = {
       ...previous,
+      latestEval,
       status: 'running',
       endedAt: null,
       step: snap.step,
@@ -183,6 +199,24 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
     emit({ type: 'checkpoint', step, path });
   };
 
+  // Evaluation (config.eval). Its samples come from the run's own `eval` stream, never a training
+  // stream, so evaluating does not change training. The classifier and the real-image statistics
+  // load (or train) on first use, once per process.
+  let evalLog: JsonlWriter | null = null;
+  let evalContext: Promise<EvalContext> | null = null;
+  let lastEvalStep = -1;
+  const runEval = async (step: number) => {
+    evalContext ??= createEvalContext(config, data);
+    const result = evaluate(generateEvalSamples(trainer, config.eval.samples), await evalContext);
+    const row = evalRow(step, result);
+    evalLog ??= new JsonlWriter(evalPath(runDir));
+    evalLog.write(row);
+    meta.latestEval = row;
+    writeMetaSync(runDir, meta);
+    lastEvalStep = step;
+    emit({ type: 'eval', step, result });
+  };
+
   let status: RunStatus = 'completed';
   let message: string | null = null;
   try {
@@ -223,6 +257,12 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
       if (step % log.samplesEvery === 0 || step === total || takeSampleRequest(control))
         await saveSamples(step);
       if (step % log.checkpointEvery === 0 && step !== total) await saveCheckpoint(step);
+      if (config.eval.every > 0 && step % config.eval.every === 0) {
+        await runEval(step);
+        // Keep the evaluation's time out of the steps/s window.
+        windowStart = performance.now();
+        windowStep = step;
+      }
       if (performance.now() - lastMetaWrite > META_INTERVAL_MS) {
         meta.step = step;
         meta.stepsPerSec = stepsPerSec;
@@ -237,6 +277,21 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
   } finally {
     metrics.close();
   }
+
+  if (
+    config.eval.atEnd &&
+    (status === 'completed' || status === 'interrupted') &&
+    lastEvalStep !== trainer.step
+  ) {
+    try {
+      await runEval(trainer.step);
+    } catch (e) {
+      // The run itself is fine and its checkpoint is on disk: `pnpm eval` can redo this later.
+      message = `${message ?? ''}${message ? '\n' : ''}evaluation failed: ${(e as Error).message}`;
+    }
+  }
+  // Assigned inside runEval, which control-flow analysis cannot see.
+  (evalLog as JsonlWriter | null)?.close();
 
   if (log.gif) {
     try {

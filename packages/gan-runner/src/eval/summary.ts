@@ -1,0 +1,87 @@
+/**
+ * Evaluation results as text: one greppable line for logs, a table for `pnpm eval`.
+ */
+import { type EvalResult, isMnistEval, type MnistEval, type MnistMetrics } from './evaluate.ts';
+
+/**
+ * One greppable line for an evaluation, `key=value`, the `display.*` keys as `display_*`:
+ *
+ * ```
+ * eval step=20000 modes=1/10 kl=2.1543 is=1.12 fd=412.3 conf=0.954 div=0.087 nn=1.41 display_modes=1/10 ...
+ * eval step=300 modes=6/8 hq=0.812 kl=0.3012
+ * ```
+ */
+export function formatEvalLine(step: number, r: EvalResult): string {
+  const f = (v: number | undefined, digits: number) =>
+    v === undefined ? '-' : Number.isFinite(v) ? v.toFixed(digits) : String(v);
+  if (!isMnistEval(r)) {
+    return `eval step=${step} modes=${r.modesCovered}/${r.modes} hq=${f(r.highQuality, 3)} kl=${f(r.klUniform, 4)}`;
+  }
+  const scores = (m: Partial<MnistMetrics>, prefix: string) =>
+    `${prefix}modes=${m.modesCovered}/${r.modes} ${prefix}kl=${f(m.klUniform, 4)} ${prefix}is=${f(m.inceptionScore, 2)} ` +
+    `${prefix}fd=${f(m.frechetDistance, 1)} ${prefix}conf=${f(m.meanConfidence, 3)} ` +
+    `${prefix}div=${f(m.diversity, 3)} ${prefix}nn=${f(m.nnDistance, 3)}`;
+  let line = `eval step=${step} ${scores(r, '')}`;
+  if (r['display.modesCovered'] !== undefined) line += ` ${scores(displayPart(r), 'display_')}`;
+  return line;
+}
+
+/** The `display.*` metrics of a result, without the prefix. */
+export function displayPart(r: MnistEval): Partial<MnistMetrics> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (k.startsWith('display.')) out[k.slice('display.'.length)] = v;
+  return out as Partial<MnistMetrics>;
+}
+
+const num = (v: number | undefined, digits: number) =>
+  v === undefined ? '-' : Number.isFinite(v) ? v.toFixed(digits) : String(v);
+
+/** A readable table of an evaluation, with a column per scale when the display scale differs. */
+export function formatSummary(result: EvalResult): string {
+  if (!isMnistEval(result)) {
+    const rows: [string, string][] = [
+      [
+        `modes covered (>= ${100 * result.coverageThreshold}% of samples)`,
+        `${result.modesCovered}/${result.modes}`,
+      ],
+      ['high-quality samples (within 3 std)', num(result.highQuality, 3)],
+      ['KL(modes || uniform)', num(result.klUniform, 4)],
+      ['mode histogram', result.classHistogram.map((h) => h.toFixed(2)).join(' ')],
+    ];
+    const w = Math.max(...rows.map(([label]) => label.length));
+    return rows.map(([label, value]) => `${label.padEnd(w)}  ${value}`).join('\n');
+  }
+  const columns: [string, Partial<MnistMetrics>][] = [['data scale', result]];
+  if (result['display.modesCovered'] !== undefined) columns.push(['display scale', displayPart(result)]);
+  // The last column: what 1000 real test images score with the default classifier, for scale
+  // (the Fréchet distance of real images shrinks with more samples).
+  const rows: [string, (m: Partial<MnistMetrics>) => string, string][] = [
+    [
+      `modes covered (>= ${100 * result.coverageThreshold}%)`,
+      (m) => `${m.modesCovered}/${result.modes}`,
+      '10/10',
+    ],
+    ['KL(classes || uniform)', (m) => num(m.klUniform, 4), '~0.01'],
+    ['inception score (1..10)', (m) => num(m.inceptionScore, 2), '~9.74'],
+    ['Fréchet distance', (m) => num(m.frechetDistance, 2), '~2.6'],
+    ['mean confidence', (m) => num(m.meanConfidence, 3), '~0.99'],
+    ['diversity (real = 1)', (m) => num(m.diversity, 3), '~1'],
+    ['nn distance (real = 1)', (m) => num(m.nnDistance, 3), '~1'],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const cells = rows.map(([, f]) => columns.map(([, m]) => f(m)));
+  const widths = columns.map(([h], c) => Math.max(h.length, ...cells.map((r) => r[c].length)));
+  const lines = [
+    `${''.padEnd(w0)}  ${columns.map(([h], c) => h.padEnd(widths[c])).join('  ')}  1000 real test images`,
+    ...rows.map(
+      ([label, , real], i) =>
+        `${label.padEnd(w0)}  ${cells[i].map((v, c) => v.padEnd(widths[c])).join('  ')}  ${real}`,
+    ),
+    '',
+    ...columns.map(
+      ([h, m]) =>
+        `class histogram, ${h} (0..9): ${(m.classHistogram ?? []).map((v) => v.toFixed(2)).join(' ')}`,
+    ),
+  ];
+  return lines.map((l) => l.trimEnd()).join('\n');
+}

@@ -1,0 +1,180 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { plainLogger } from '../cli/plain.ts';
+import { configFromObject, type ExperimentConfig, serializeConfig } from '../config/index.ts';
+import { evaluateRun } from '../eval/run-eval.ts';
+import { generateEvalSamples } from '../eval/evaluate.ts';
+import {
+  CONFIG_FILE,
+  createRunDir,
+  evalPath,
+  metricsPath,
+  readJsonlSync,
+  readMetaSync,
+  type RunEnvironment,
+  writeFileAtomicSync,
+} from '../store/index.ts';
+import { loadTrainingData } from '../train/data.ts';
+import { GanTrainer } from '../train/gan.ts';
+import { createControl, requestStop } from './control.ts';
+import { type RunEvent, runSession } from './session.ts';
+
+const environment: RunEnvironment = {
+  command: ['test'],
+  cwd: '/',
+  git: { commit: null, dirty: null },
+  node: process.version,
+  platform: process.platform,
+  host: { cpu: 'test', cores: 1, memoryGB: 1 },
+};
+
+/** The 2-D ring with tiny MLPs (no classifier needed), evaluated every 20 steps and at the end. */
+function ringConfig(overrides: Record<string, unknown> = {}): ExperimentConfig {
+  return configFromObject(
+    {
+      name: 'tiny-eval',
+      seed: 5,
+      data: { dataset: 'gaussians8', batchSize: 16, limit: 2000 },
+      model: {
+        z: { size: 4 },
+        generator: { hidden: [16], output: 'identity' },
+        discriminator: { hidden: [16] },
+      },
+      optim: { generator: { lr: 1e-3 }, discriminator: { lr: 1e-3 } },
+      train: { steps: 60 },
+      log: { every: 5, samplesEvery: 30, checkpointEvery: 30, gif: false },
+      eval: { every: 20, samples: 300, atEnd: true },
+      ...overrides,
+    },
+    'tiny-eval.yaml',
+  );
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function run(
+  config: ExperimentConfig,
+  opts: { stopAfterStep?: number } = {},
+): Promise<{ runDir: string; status: string; events: RunEvent[] }> {
+  const root = mkdtempSync(join(tmpdir(), 'session-eval-'));
+  dirs.push(root);
+  const { runDir, runId } = await createRunDir(root, config.name);
+  writeFileAtomicSync(join(runDir, CONFIG_FILE), serializeConfig(config));
+  const control = createControl();
+  const events: RunEvent[] = [];
+  const { status } = await runSession({
+    config,
+    configText: serializeConfig(config),
+    runDir,
+    runId,
+    environment,
+    backend: 'reference',
+    control,
+    onEvent: (e) => {
+      events.push(e);
+      if (e.type === 'metrics' && opts.stopAfterStep !== undefined && e.row.step >= opts.stopAfterStep) {
+        requestStop(control);
+      }
+    },
+  });
+  return { runDir, status, events };
+}
+
+const evalRows = (runDir: string) => readJsonlSync(evalPath(runDir)).rows;
+
+describe('evaluation during training', () => {
+  it('evaluates every eval.every steps and at the end, into eval.jsonl, meta and events', async () => {
+    const { runDir, status, events } = await run(ringConfig());
+    expect(status).toBe('completed');
+    const rows = evalRows(runDir);
+    // Step 60 is both an eval.every step and the end: evaluated once.
+    expect(rows.map((r) => r.step)).toEqual([20, 40, 60]);
+    expect(rows[0]).toMatchObject({ samples: 300, modes: 8, coverageThreshold: 0.02 });
+    for (const key of ['modesCovered', 'highQuality', 'klUniform'])
+      expect(typeof rows[2][key]).toBe('number');
+    expect(rows[2].classHistogram).toHaveLength(8);
+    expect(readMetaSync(runDir).latestEval).toEqual(JSON.parse(JSON.stringify(rows[2])));
+
+    const evals = events.filter((e) => e.type === 'eval');
+    expect(evals.map((e) => e.step)).toEqual([20, 40, 60]);
+    expect({ step: evals[2].step, ...evals[2].result }).toEqual(rows[2]);
+    // Evaluations come after the step's metrics and before the end.
+    expect(events.findIndex((e) => e.type === 'eval')).toBeGreaterThan(
+      events.findIndex((e) => e.type === 'metrics' && e.row.step === 20),
+    );
+    expect(events.at(-1)?.type).toBe('finished');
+
+    const lines: string[] = [];
+    const log = plainLogger(1000, (l) => lines.push(l));
+    log(evals[2]);
+    expect(lines).toEqual([expect.stringMatching(/^eval step=60 modes=\d\/8 hq=\d\.\d{3} kl=/)]);
+  });
+
+  it('does not change training: metrics.jsonl is byte-identical with and without evaluation', async () => {
+    const withEval = await run(ringConfig());
+    const without = await run(ringConfig({ eval: { every: 0, atEnd: false } }));
+    expect(readFileSync(metricsPath(withEval.runDir)).equals(readFileSync(metricsPath(without.runDir)))).toBe(
+      true,
+    );
+    expect(existsSync(evalPath(without.runDir))).toBe(false);
+    expect(readMetaSync(without.runDir).latestEval).toBeNull();
+  });
+
+  it('evaluates an interrupted run at its last step, and a diverged one not at all', async () => {
+    const stopped = await run(ringConfig({ eval: { every: 0, samples: 300, atEnd: true } }), {
+      stopAfterStep: 25,
+    });
+    expect(stopped.status).toBe('interrupted');
+    expect(evalRows(stopped.runDir).map((r) => r.step)).toEqual([25]);
+
+    const diverged = await run(
+      ringConfig({
+        loss: { fromProbabilities: true },
+        optim: { generator: { lr: 50 }, discriminator: { lr: 50 } },
+        train: { steps: 500 },
+        eval: { every: 0, samples: 300, atEnd: true },
+      }),
+    );
+    expect(diverged.status).toBe('diverged');
+    expect(existsSync(evalPath(diverged.runDir))).toBe(false);
+  });
+
+  it('samples from the eval stream only: the same samples every time, training streams untouched', () => {
+    const config = ringConfig();
+    const trainer = new GanTrainer(config, loadTrainingData(config));
+    trainer.trainStep();
+    const before = JSON.stringify(trainer.snapshot().state);
+    const a = generateEvalSamples(trainer, 300);
+    const b = generateEvalSamples(trainer, 300);
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    expect(JSON.stringify(trainer.snapshot().state)).toBe(before);
+    expect(a.shape).toEqual([300, 2]);
+    expect(() => generateEvalSamples(trainer, 1)).toThrow(/samples must be an integer >= 2, got 1/);
+  });
+});
+
+describe('evaluateRun (pnpm eval)', () => {
+  it('reproduces the end-of-run evaluation from the final checkpoint and appends it', async () => {
+    const { runDir } = await run(ringConfig());
+    const atEnd = evalRows(runDir).at(-1)!;
+    const again = await evaluateRun(runDir, { record: false });
+    expect(again.step).toBe(60);
+    expect({ step: again.step, ...again.result }).toEqual(atEnd);
+    expect(evalRows(runDir)).toHaveLength(3);
+
+    const older = await evaluateRun(runDir, { step: 30, samples: 100 });
+    expect(older).toMatchObject({ step: 30, samples: 100 });
+    const rows = evalRows(runDir);
+    expect(rows.map((r) => r.step)).toEqual([20, 40, 60, 30]);
+    expect(rows[3].samples).toBe(100);
+    expect(readMetaSync(runDir).latestEval).toMatchObject({ step: 30, samples: 100 });
+    await expect(evaluateRun(runDir, { step: 45 })).rejects.toThrow(
+      /no checkpoint at step 45; checkpoints exist for steps 30, 60/,
+    );
+  });
+});
