@@ -136,6 +136,7 @@ async function main(): Promise<void> {
 
   const environment = await collectEnvironment(process.cwd());
   const useDashboard = process.stdout.isTTY === true && !values['no-dashboard'];
+  const dashboard = useDashboard ? await import('../dashboard/mount.tsx') : null; // before any event
   const listeners: ((e: RunEvent) => void)[] = [];
   const handle = startTraining(
     { config, configText: serializeConfig(config), runDir, runId, environment, resume },
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 
   if (useDashboard) {
-    const { mountDashboard } = await import('../dashboard/mount.tsx');
+    const { mountDashboard } = dashboard!;
     listeners.push(
       mountDashboard({
         onQuit: stop,

@@ -1,3 +1,4 @@
+/// <reference path="./gifenc.d.ts" />
 import gifenc from 'gifenc';
 import { writeFileAtomic } from '../store/atomic.ts';
 import { gifPath, listStepFiles, SAMPLE_EXT, samplesDir } from '../store/paths.ts';

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import {
+  count,
+  formatClock,
+  formatDuration,
+  humanize,
+  num,
+  sci,
+  sparkBars,
+  sparkLine,
+  truncateEnd,
+  truncateStart,
+} from './format.ts';
+
+describe('format', () => {
+  it.each([
+    [formatClock(0), '0:00'],
+    [formatClock(59.9), '0:59'],
+    [formatClock(3723), '1:02:03'],
+    [formatClock(Number.NaN), '-:--'],
+    [formatDuration(45.4), '45s'],
+    [formatDuration(725), '12m 05s'],
+    [formatDuration(12000), '3h 20m'],
+    [formatDuration(187200), '2d 04h'],
+    [formatDuration(null), '?'],
+    [sci(9e-9), '9.00e-9'],
+    [sci(12345), '1.23e4'],
+    [sci(Number.NaN), 'NaN'],
+    [num(1.23456), '1.2346'],
+    [num(-0.0308), '-0.0308'],
+    [num(123.456), '123.5'],
+    [num(2e-5), '2.00e-5'],
+    [num(Infinity), 'Infinity'],
+    [count(1234567), '1,234,567'],
+    [truncateEnd('abcdef', 4), 'abc…'],
+    [truncateStart('experiments/x/run', 8), '…s/x/run'],
+    [humanize('modesCovered'), 'modes covered'],
+    [humanize('nn_distance'), 'nn distance'],
+    [sparkBars([0, 1, 2, 4]), '▁▃▅█'],
+    [sparkBars([]), ''],
+    [sparkLine([3, 4, Number.NaN, 5]), '▁▅ █'],
+    [sparkLine([2, 2]), '▄▄'],
+  ])('%s is %s', (got, want) => {
+    expect(got).toBe(want);
+  });
+});

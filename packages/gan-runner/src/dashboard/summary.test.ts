@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { applyEvent, type DashboardEvent, type DashboardState, initialState } from './state.ts';
+import { summaryLines } from './summary.ts';
+import { ringEvalEvent, runEvents } from './test-events.ts';
+
+const fold = (events: DashboardEvent[]) =>
+  events.reduce<DashboardState>((s, e) => applyEvent(s, e, 0), initialState());
+
+describe('summaryLines', () => {
+  it('states the outcome, the last numbers, the evaluation and the closing message', () => {
+    const s = fold([
+      ...runEvents(300),
+      ringEvalEvent(300),
+      {
+        type: 'finished',
+        status: 'diverged',
+        step: 301,
+        message: 'losses became non-finite\nat step 301',
+        stepsPerSec: 123.4,
+      },
+    ]);
+    expect(summaryLines(s, 0, 200)).toEqual([
+      'decay: diverged at step 301/20000 in 0:01 (123 steps/s)',
+      expect.stringMatching(
+        /^ {2}D loss [\d.]+ {2}G loss [\d.]+ {2}D\(x\) [\d.]+ {2}D\(G\(z\)\) [\d.]+ {2}lr D 9\.00e-9 {2}lr G 9\.00e-9$/,
+      ),
+      '  evaluation at step 300: modes covered 6/8 · class histogram ██▅▁▅▅▅▁ · high quality 81.3% · KL to uniform 0.3466',
+      '  losses became non-finite',
+      '  at step 301',
+    ]);
+  });
+
+  it('wraps between numbers, never inside one', () => {
+    const s = fold([...runEvents(300), ringEvalEvent(300)]);
+    const lines = summaryLines(s, 0, 60);
+    expect(lines.slice(2)).toEqual([
+      '   lr D 9.00e-9  lr G 9.00e-9',
+      '  evaluation at step 300: modes covered 6/8',
+      '   class histogram ██▅▁▅▅▅▁ · high quality 81.3%',
+      '   KL to uniform 0.3466',
+    ]);
+    expect(lines[1]).toMatch(/^ {2}D loss [\d.]+ {2}G loss [\d.]+ {2}D\(x\) [\d.]+ {2}D\(G\(z\)\) [\d.]+$/);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
+  });
+
+  it('says little before any event', () => {
+    expect(summaryLines(initialState(), 0)).toEqual(['run: starting at step 0/0 in 0:00']);
+  });
+});
