@@ -1,0 +1,186 @@
+/**
+ * `pnpm bench`: how fast the project trains, against numpy peers measured in the same run.
+ *
+ *   matmul     GFLOP/s of an MLP layer's three products (forward, weight and input gradients)
+ *   train      steps/s of every seed config at batch 1 and of the baseline at batch 1 and 64
+ *   dashboard  throughput with the live dashboard against plain output (decay config)
+ *   memory     peak resident memory of a baseline run
+ *
+ * Timings are whole-process or in-process medians; quote ratios, the machines are shared.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type Backend, selectBackend, setBackend } from '@gan/tensor';
+import { benchMatmul } from './matmul.ts';
+import { numpyVersion } from './peer.ts';
+import { median, runExp } from './runs.ts';
+import { oursStepsPerSec, peerStepsPerSec } from './train.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const SECTIONS = ['matmul', 'train', 'dashboard', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const SEED_CONFIGS = [
+  'failed-1',
+  'failed-2',
+  'failed-3',
+  'failed-4',
+  'failed-5',
+  'failed-6',
+  'decay',
+  'decay-early',
+];
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join(
+    '\n',
+  );
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+const ratio = (a: number, b: number | null | undefined) => (b ? `${(a / b).toFixed(2)}x` : 'n/a');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: pnpm bench [--only matmul,train,dashboard,memory] [--quick] [--json results.json]\n',
+    );
+    return;
+  }
+  const only = new Set<Section>((values.only?.split(',') as Section[] | undefined) ?? SECTIONS);
+  for (const s of only)
+    if (!SECTIONS.includes(s))
+      throw new Error(`--only: unknown section ${s} (expected ${SECTIONS.join(', ')})`);
+  const quick = values.quick;
+  const budget = quick ? 500 : 2000;
+
+  const fast = selectBackend('auto');
+  const reference = selectBackend('reference').backend;
+  const backends: Backend[] = fast.backend.name === 'reference' ? [reference] : [fast.backend, reference];
+  setBackend(fast.backend);
+  const results: Record<string, unknown> = {};
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  say(
+    `backend ${fast.backend.name}${fast.note ? ` (${fast.note})` : ''}; numpy ${numpyVersion() ?? 'not available'}; node ${process.version}`,
+  );
+
+  if (only.has('matmul')) {
+    const rows = benchMatmul(
+      backends,
+      [
+        [64, 784, 1024],
+        [1, 686, 784],
+      ],
+      budget,
+    );
+    results.matmul = rows;
+    const names = [...backends.map((b) => b.name), 'numpy'];
+    say('\nmatmul GFLOP/s (float32; numpy with its BLAS)');
+    say(
+      table(
+        ['shape', 'form', ...names, `${backends[0].name}/numpy`],
+        rows.map((r) => [
+          r.shape,
+          r.form,
+          ...names.map((n) => r.gflops[n] ?? NaN),
+          ratio(r.gflops[backends[0].name], r.gflops.numpy),
+        ]),
+      ),
+    );
+  }
+
+  if (only.has('train')) {
+    const cases: [string, string[]][] = [
+      ...SEED_CONFIGS.map((c): [string, string[]] => [c, []]),
+      ['baseline', ['data.batchSize=1']],
+      ['baseline', ['data.batchSize=64']],
+    ];
+    const rows: (string | number)[][] = [];
+    const out: unknown[] = [];
+    for (const [name, overrides] of quick
+      ? cases.filter(([n]) => n === 'decay' || n === 'baseline')
+      : cases) {
+      const file = join(ROOT, 'configs', `${name}.yaml`);
+      const ours = oursStepsPerSec(file, overrides, budget);
+      const batch = overrides.length ? Number(overrides[0].split('=')[1]) : 1;
+      const peer = peerStepsPerSec(
+        file,
+        overrides,
+        Math.max(20, Math.round((batch === 1 ? 40 : 4) * (budget / 1000))),
+      );
+      rows.push([name, String(batch), ours, peer.sps ?? NaN, ratio(ours, peer.sps), peer.peer]);
+      out.push({ config: name, batch, ours, numpy: peer.sps, peer: peer.peer });
+      say(
+        `  ${name} batch ${batch}: ${fmt(ours)} steps/s (numpy ${peer.sps === null ? 'n/a' : fmt(peer.sps)})`,
+      );
+    }
+    results.train = out;
+    say(`\ntraining steps/s (${fast.backend.name} backend vs numpy)`);
+    say(table(['config', 'batch', 'ours', 'numpy', 'ours/numpy', 'numpy peer'], rows));
+  }
+
+  if (only.has('dashboard')) {
+    const steps = quick ? 1500 : 6000;
+    const pairs = quick ? 1 : 3;
+    const withDash: number[] = [];
+    const plain: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      withDash.push(
+        runExp(['configs/decay.yaml', `train.steps=${steps}`, 'eval.atEnd=false'], { tty: true })
+          .stepsPerSec ?? NaN,
+      );
+      plain.push(
+        runExp(['configs/decay.yaml', `train.steps=${steps}`, 'eval.atEnd=false'], { tty: false })
+          .stepsPerSec ?? NaN,
+      );
+    }
+    const r = median(withDash) / median(plain);
+    results.dashboard = { steps, withDashboard: withDash, plain, ratio: r };
+    say('\ndashboard cost (decay config, whole runs under a pseudo-terminal vs --no-dashboard)');
+    say(
+      table(
+        ['', 'steps/s (median)', 'runs'],
+        [
+          ['with dashboard', median(withDash), withDash.map(fmt).join(' ')],
+          ['plain lines', median(plain), plain.map(fmt).join(' ')],
+        ],
+      ),
+    );
+    say(
+      `throughput with the dashboard: ${(r * 100).toFixed(1)}% of plain (cost ${((1 - r) * 100).toFixed(1)}%)`,
+    );
+  }
+
+  if (only.has('memory')) {
+    const meta = runExp(['configs/baseline.yaml', `train.steps=${quick ? 50 : 300}`, 'eval.atEnd=false'], {
+      tty: false,
+    });
+    const peak = (meta as { peakMemoryMB?: number | null }).peakMemoryMB ?? null;
+    results.memory = { config: 'baseline', peakMemoryMB: peak };
+    say(
+      `\npeak memory of a baseline run: ${peak === null ? 'n/a' : `${peak.toFixed(0)} MB`} (target < 500 MB)`,
+    );
+  }
+
+  if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+await main();
