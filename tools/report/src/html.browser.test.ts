@@ -1,7 +1,7 @@
 /**
  * Opens generated reports in a real browser (Debian's chromium, driven by playwright-core): the
  * charts must draw, nothing may error, nothing may go to the network, and a hostile run name
- * must stay text. Saves tools/report/report-screenshot.png (shown in the README).
+ * must stay text. Saves tools/report/out/report-screenshot.png (git-ignored; docs/ keeps a copy for the README).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { listHtml } from './output.ts';
 import { at, HOSTILE_NAME, reportRuns, tempExperiments } from './test-helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'report-screenshot.png');
+const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'out', 'report-screenshot.png');
 const skip = process.env.GAN_SKIP_BROWSER === '1';
 
 /** What a page did while it was open. */
