@@ -173,7 +173,7 @@ async function main(): Promise<void> {
     const meta = runExp(['configs/baseline.yaml', `train.steps=${quick ? 50 : 300}`, 'eval.atEnd=false'], {
       tty: false,
     });
-    const peak = (meta as { peakMemoryMB?: number | null }).peakMemoryMB ?? null;
+    const peak = meta.peakMemoryMB ?? null;
     results.memory = { config: 'baseline', peakMemoryMB: peak };
     say(
       `\npeak memory of a baseline run: ${peak === null ? 'n/a' : `${peak.toFixed(0)} MB`} (target < 500 MB)`,

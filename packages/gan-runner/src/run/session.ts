@@ -238,7 +238,7 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
       const stats = trainer.trainStep();
       const step = trainer.step;
       const ok = finite(stats);
-      if (!ok || step % log.every === 0 || step === total) {
+      if (!ok || step === 1 || step % log.every === 0 || step === total) {
         const now = performance.now();
         if (now > windowStart) stepsPerSec = ((step - windowStep) * 1000) / (now - windowStart);
         windowStart = now;
@@ -306,6 +306,7 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
   meta.step = trainer.step;
   meta.endedAt = new Date().toISOString();
   meta.stepsPerSec = trained > 0 && seconds > 0 ? trained / seconds : null;
+  meta.peakMemoryMB = Math.round(process.resourceUsage().maxRSS / 102.4) / 10; // maxRSS is in KiB
   meta.error = status === 'failed' ? message : null;
   writeMetaSync(runDir, meta);
   emit({ type: 'finished', status, step: trainer.step, message, stepsPerSec: meta.stepsPerSec });

@@ -31,7 +31,8 @@ const count = z.number().int().nonnegative();
  *   "totalSteps": 100000, "command": ["node", "exp.ts", "configs/seed-mlp.yaml"], "cwd": "/home/me/gan",
  *   "git": { "commit": "3f2a...", "dirty": false }, "node": "v20.19.0", "platform": "linux",
  *   "host": { "cpu": "AMD Ryzen 7 5800X", "cores": 16, "memoryGB": 31.3 }, "backend": "reference",
- *   "resumedFrom": null, "error": null, "divergedAt": null, "latestEval": null, "stepsPerSec": 812.5 }
+ *   "resumedFrom": null, "error": null, "divergedAt": null, "latestEval": null, "stepsPerSec": 812.5,
+ *   "peakMemoryMB": 212.4 }
  * ```
  */
 export const RunMetaSchema = z.object({
@@ -70,6 +71,8 @@ export const RunMetaSchema = z.object({
   latestEval: z.record(z.string(), z.unknown()).nullable(),
   /** Recent training speed, in steps per second. */
   stepsPerSec: z.number().nonnegative().nullable(),
+  /** Peak resident memory of the training process, in MB (null until the run ends; absent in older runs). */
+  peakMemoryMB: z.number().nonnegative().nullable().default(null),
 });
 export type RunMeta = z.infer<typeof RunMetaSchema>;
 
@@ -147,6 +150,7 @@ export function newRunMeta(fields: NewRunMetaFields): RunMeta {
     divergedAt: null,
     latestEval: null,
     stepsPerSec: null,
+    peakMemoryMB: null,
   } satisfies RunMeta);
 }
 
