@@ -367,7 +367,9 @@ export const trainSchema = obj({
 });
 
 export const logSchema = obj({
-  every: int(1).default(10).describe('Write one metrics.jsonl line every N steps (and always for step 1, the starting point).'),
+  every: int(1)
+    .default(10)
+    .describe('Write one metrics.jsonl line every N steps (and always for step 1, the starting point).'),
   printEvery: int(1)
     .default(100)
     .describe('Print one plain progress line every N steps when not on a terminal.'),
@@ -379,7 +381,9 @@ export const logSchema = obj({
 });
 
 export const evalSchema = obj({
-  every: int(0).default(0).describe('Evaluate every N steps during training; 0 = never during training (see atEnd).'),
+  every: int(0)
+    .default(0)
+    .describe('Evaluate every N steps during training; 0 = never during training (see atEnd).'),
   samples: int(16).default(1000).describe('Generated samples per evaluation.'),
   atEnd: bool().default(true).describe('Evaluate once when training ends.'),
 });

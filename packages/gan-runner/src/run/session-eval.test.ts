@@ -125,7 +125,7 @@ describe('evaluation during training', () => {
     expect(readMetaSync(without.runDir).latestEval).toBeNull();
   });
 
-  it('evaluates an interrupted run at its last step, and a diverged one not at all', async () => {
+  it('evaluates an interrupted run at its last step, and a diverged one at its last finite step', async () => {
     const stopped = await run(ringConfig({ eval: { every: 0, samples: 300, atEnd: true } }), {
       stopAfterStep: 25,
     });
@@ -141,7 +141,9 @@ describe('evaluation during training', () => {
       }),
     );
     expect(diverged.status).toBe('diverged');
-    expect(existsSync(evalPath(diverged.runDir))).toBe(false);
+    const meta = readMetaSync(diverged.runDir);
+    expect(evalRows(diverged.runDir).map((r) => r.step)).toEqual([meta.step]);
+    expect(meta.step).toBe((meta.divergedAt as number) - 1);
   });
 
   it('samples from the eval stream only: the same samples every time, training streams untouched', () => {

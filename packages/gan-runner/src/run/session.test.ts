@@ -172,5 +172,13 @@ describe('runSession', () => {
     expect(Number.isFinite(last.dLoss as number) && Number.isFinite(last.gLoss as number)).toBe(false);
     expect(events.at(-1)).toMatchObject({ type: 'finished', status: 'diverged' });
     expect(readdirSync(join(runDir, 'samples')).length).toBeGreaterThan(0);
+    // The diverged step's update was skipped: the final checkpoint holds the last finite weights.
+    expect(meta.step).toBe((meta.divergedAt as number) - 1);
+    const ckpt = await readSafetensors(
+      join(runDir, 'checkpoints', `step-${String(meta.step).padStart(6, '0')}.safetensors`),
+    );
+    for (const [name, t] of Object.entries(ckpt.tensors)) {
+      expect(Array.from(t.data as Float32Array).every(Number.isFinite), name).toBe(true);
+    }
   });
 });

@@ -109,7 +109,9 @@ function truncateJsonl(path: string, step: number): Record<string, unknown> | nu
  * Runs (or resumes) one experiment in this thread and records it in `runDir`: meta.json,
  * metrics.jsonl, sample grids, checkpoints, the GIF. Stops cleanly at a step boundary when the
  * control asks (status `interrupted`, final checkpoint, GIF), and with status `diverged` at the
- * first step whose losses are not finite, keeping everything written so far.
+ * first step whose losses are not finite, keeping everything written so far; the weights of a
+ * diverged run stay at their last finite values (that step's update is skipped), so its final
+ * checkpoint, sample grid and evaluation show the generator just before it diverged.
  *
  * metrics.jsonl holds only what the seed determines (no wall-clock times), so two runs of one
  * config are byte-identical; speed goes to meta.json and to the events.
@@ -236,8 +238,9 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
       }
 
       const stats = trainer.trainStep();
-      const step = trainer.step;
       const ok = finite(stats);
+      // A diverged step is not counted by the trainer (its weights stay finite): it is the next one.
+      const step = ok ? trainer.step : trainer.step + 1;
       if (!ok || step === 1 || step % log.every === 0 || step === total) {
         const now = performance.now();
         if (now > windowStart) stepsPerSec = ((step - windowStep) * 1000) / (now - windowStart);
@@ -270,7 +273,8 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
         lastMetaWrite = performance.now();
       }
     }
-    if (status !== 'diverged') await saveCheckpoint(trainer.step);
+    if (status === 'diverged') await saveSamples(trainer.step); // the last finite generator
+    await saveCheckpoint(trainer.step);
   } catch (e) {
     status = 'failed';
     message = (e as Error).stack ?? String(e);
@@ -278,11 +282,7 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
     metrics.close();
   }
 
-  if (
-    config.eval.atEnd &&
-    (status === 'completed' || status === 'interrupted') &&
-    lastEvalStep !== trainer.step
-  ) {
+  if (config.eval.atEnd && status !== 'failed' && lastEvalStep !== trainer.step) {
     try {
       await runEval(trainer.step);
     } catch (e) {

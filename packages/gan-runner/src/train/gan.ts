@@ -164,7 +164,13 @@ export class GanTrainer {
     return out;
   }
 
-  /** One training step: `train.dSteps` discriminator updates, then one generator update. */
+  /**
+   * One training step: `train.dSteps` discriminator updates, then one generator update.
+   *
+   * A network whose loss is not finite is not updated, and the step is not counted: training has
+   * diverged, and the weights stay at their last finite values so they can still be checkpointed,
+   * sampled and evaluated (the caller sees the non-finite loss in the returned stats).
+   */
   trainStep(): StepStats {
     const { models, batch: b } = this;
     const opts = { fromProbabilities: this.fromProbabilities };
@@ -182,6 +188,16 @@ export class GanTrainer {
       dLoss = discriminatorLoss(this.dLossKind, outReal, outFake, opts, this.dGradReal, this.dGradFake);
       dReal = meanProbability(outReal, this.fromProbabilities);
       dFake = meanProbability(outFake, this.fromProbabilities);
+      if (!Number.isFinite(dLoss)) {
+        return {
+          dLoss,
+          gLoss: Number.NaN,
+          dReal,
+          dFake,
+          lrD: this.optD.lr(this.stateD.step),
+          lrG: this.optG.lr(this.stateG.step),
+        };
+      }
       zeroGrad(this.dParams);
       models.discriminator.backward(this.dGrad, { inputGrad: false });
       lrD = this.optD.update(this.dParams, this.stateD);
@@ -190,6 +206,8 @@ export class GanTrainer {
     const fake = models.generator.forward(this.fillZ(this.zRng, this.z));
     const out = models.discriminator.forward(fake);
     const gLoss = generatorLoss(this.gLossKind, out, opts, this.gGrad);
+    if (!Number.isFinite(gLoss))
+      return { dLoss, gLoss, dReal, dFake, lrD, lrG: this.optG.lr(this.stateG.step) };
     const dFakeInput = models.discriminator.backward(this.gGrad, { paramGrads: false })!;
     zeroGrad(this.gParams);
     models.generator.backward(dFakeInput, { inputGrad: false });
