@@ -4,12 +4,11 @@
  */
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { toPixels } from '@gan/data';
 import { Rng, Tensor } from '@gan/tensor';
 import { detectTerminalMode, halfBlockLines, imageGrid, writePng } from '../images/index.ts';
 import { useBackend } from '../run/backend.ts';
 import { restoreRun } from '../run/restore.ts';
-import { displayScaling, scatterImage } from '../run/samples.ts';
+import { displayPixels, scatterImage } from '../run/samples.ts';
 import { userPath } from './paths.ts';
 
 const USAGE = `usage: pnpm sample <experiments/<config>/<run-id>> --seed <n> [--step <n>] [--out <file.png>]
@@ -75,7 +74,7 @@ async function main(): Promise<void> {
   const { width, height } = trainer.data;
   const picture = isPoints
     ? scatterImage(out)
-    : imageGrid(toPixels(out.data, displayScaling(config)), {
+    : imageGrid(displayPixels(config, out), {
         width,
         height,
         rows: 1,
@@ -89,7 +88,7 @@ async function main(): Promise<void> {
   const mode = detectTerminalMode(process.stdout.isTTY === true);
   const small = isPoints
     ? picture
-    : imageGrid(toPixels(out.data, displayScaling(config)), { width, height, rows: 1, cols: 1, pad: 0 });
+    : imageGrid(displayPixels(config, out), { width, height, rows: 1, cols: 1, pad: 0 });
   for (const line of halfBlockLines(small.gray, small.width, small.height, { mode, maxWidth: 56 })) {
     process.stdout.write(`  ${line}\n`);
   }

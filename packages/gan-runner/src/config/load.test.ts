@@ -81,7 +81,14 @@ describe('loadConfig', () => {
         },
       },
       train: { steps: 10000, dSteps: 1 },
-      log: { every: 10, printEvery: 100, samplesEvery: 500, checkpointEvery: 5000, gif: true },
+      log: {
+        every: 10,
+        printEvery: 100,
+        samplesEvery: 500,
+        sampleScale: 'output',
+        checkpointEvery: 5000,
+        gif: true,
+      },
       eval: { every: 0, samples: 1000, atEnd: true },
     });
   });

@@ -20,6 +20,7 @@ export const SCALINGS = ['raw', 'unit', 'tanh'] as const;
 export const SAMPLINGS = ['replacement', 'epochs'] as const;
 export const Z_DISTRIBUTIONS = ['uniform', 'normal'] as const;
 export const GENERATOR_OUTPUTS = ['sigmoid', 'tanh', 'identity'] as const;
+export const SAMPLE_SCALES = ['output', 'per-image'] as const;
 export const INIT_SCHEMES = ['he-normal', 'xavier-uniform', 'xavier-normal', 'normal'] as const;
 export const D_LOSSES = ['standard', 'seed-flipped'] as const;
 export const G_LOSSES = ['non-saturating', 'minimax'] as const;
@@ -376,6 +377,14 @@ export const logSchema = obj({
   samplesEvery: int(1)
     .default(500)
     .describe('Save a 4x4 grid of samples from a fixed z every N steps (PNG).'),
+  sampleScale: oneOf(SAMPLE_SCALES)
+    .default('output')
+    .describe(
+      "How saved and shown samples map to grey levels. output: the generator's output range (sigmoid " +
+        '0..1, tanh -1..1) to black..white, so grey means grey; per-image: each image stretched from its ' +
+        "own min to its max, as matplotlib's imshow does in the article's plots (it turns differences " +
+        'of a few millionths into full contrast). Evaluation never uses it.',
+    ),
   checkpointEvery: int(1).default(5000).describe('Save a checkpoint every N steps.'),
   gif: bool().default(true).describe('Build samples.gif from the sample grids at the end and on interrupt.'),
 });

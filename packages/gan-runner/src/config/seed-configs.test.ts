@@ -187,7 +187,12 @@ describe('seed configs reproduce the article', () => {
     for (const { file } of SEEDS) {
       const { config: c } = loadConfig(path.join(CONFIGS_DIR, file));
       expect(c.train.steps).toBe(20000);
-      expect(c.log).toMatchObject({ every: 10, samplesEvery: 500, checkpointEvery: 5000 });
+      expect(c.log).toMatchObject({
+        every: 10,
+        samplesEvery: 500,
+        sampleScale: 'per-image',
+        checkpointEvery: 5000,
+      });
     }
   });
 

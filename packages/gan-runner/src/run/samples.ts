@@ -47,6 +47,29 @@ export function samplePicture(
   height: number,
 ): GrayImage {
   if (height === 1) return scatterImage(samples);
-  const pixels = toPixels(samples.data, displayScaling(config));
-  return imageGrid(pixels, { width, height, rows: 4, cols: 4, pad: 2, scale: 2 });
+  return imageGrid(displayPixels(config, samples), { width, height, rows: 4, cols: 4, pad: 2, scale: 2 });
+}
+
+/**
+ * Grey levels (0..255) of a batch of generated images `[n, pixels]`, as `log.sampleScale` says:
+ * the generator's output range, or each image stretched from its own min to its max (the
+ * article's imshow; a constant image stays mid-grey).
+ */
+export function displayPixels(config: ExperimentConfig, samples: Tensor): Uint8Array {
+  if (config.log.sampleScale === 'output') return toPixels(samples.data, displayScaling(config));
+  const [n, size] = samples.shape;
+  const out = new Uint8Array(samples.size);
+  for (let i = 0; i < n; i++) {
+    const row = samples.data.subarray(i * size, (i + 1) * size);
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const v of row) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const span = hi - lo;
+    for (let j = 0; j < size; j++)
+      out[i * size + j] = span > 0 ? Math.round(((row[j] - lo) / span) * 255) : 128;
+  }
+  return out;
 }
