@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MnistDataset, loadMnist, scalePixels } from '@gan/data';
 import { Rng, Tensor } from '@gan/tensor';
+import { testEnvironment } from '../run/session.test-util.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frechetDistance, meanAndCovariance } from '@gan/tensor';
 import { configFromObject, serializeConfig } from '../config/index.ts';
 import { useBackend } from '../run/backend.ts';
 import { type RunEvent, runSession } from '../run/session.ts';
-import { createRunDir, evalPath, readJsonlSync, type RunEnvironment } from '../store/index.ts';
+import { createRunDir, evalPath, readJsonlSync } from '../store/index.ts';
 import { loadTrainingData } from '../train/data.ts';
 import { loadClassifier, type MnistClassifier } from './classifier.ts';
 import {
@@ -185,14 +186,6 @@ describe('MNIST evaluation', { timeout: 120_000 }, () => {
 });
 
 describe('an MNIST training run', { timeout: 300_000 }, () => {
-  const environment: RunEnvironment = {
-    command: ['test'],
-    cwd: '/',
-    git: { commit: null, dirty: null },
-    node: process.version,
-    platform: process.platform,
-    host: { cpu: 'test', cores: 1, memoryGB: 1 },
-  };
   let root: string;
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -217,7 +210,7 @@ describe('an MNIST training run', { timeout: 300_000 }, () => {
       configText: serializeConfig(config),
       runDir,
       runId,
-      environment,
+      environment: testEnvironment,
       backend: 'test',
       onEvent: (e) => events.push(e),
     });

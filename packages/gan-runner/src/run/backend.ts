@@ -1,7 +1,6 @@
-import { selectBackend, setBackend } from '@gan/tensor';
+import { type BackendKind, selectBackend, setBackend } from '@gan/tensor';
 
-export type BackendKind = 'auto' | 'native' | 'reference';
-export const BACKEND_KINDS: readonly BackendKind[] = ['auto', 'native', 'reference'];
+export { BACKEND_KINDS, type BackendKind } from '@gan/tensor';
 
 /** Selects and installs the numerical backend for this thread; returns its name and any note. */
 export function useBackend(kind: BackendKind): { name: string; note?: string } {

@@ -1,95 +1,27 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { plainLogger } from '../cli/plain.ts';
-import { configFromObject, type ExperimentConfig, serializeConfig } from '../config/index.ts';
 import { evaluateRun } from '../eval/run-eval.ts';
 import { generateEvalSamples } from '../eval/evaluate.ts';
-import {
-  CONFIG_FILE,
-  createRunDir,
-  evalPath,
-  metricsPath,
-  readJsonlSync,
-  readMetaSync,
-  type RunEnvironment,
-  writeFileAtomicSync,
-} from '../store/index.ts';
+import { evalPath, metricsPath, readJsonlSync, readMetaSync } from '../store/index.ts';
 import { loadTrainingData } from '../train/data.ts';
 import { GanTrainer } from '../train/gan.ts';
-import { createControl, requestStop } from './control.ts';
-import { type RunEvent, runSession } from './session.ts';
-
-const environment: RunEnvironment = {
-  command: ['test'],
-  cwd: '/',
-  git: { commit: null, dirty: null },
-  node: process.version,
-  platform: process.platform,
-  host: { cpu: 'test', cores: 1, memoryGB: 1 },
-};
+import { ringConfig, runInTemp } from './session.test-util.ts';
 
 /** The 2-D ring with tiny MLPs (no classifier needed), evaluated every 20 steps and at the end. */
-function ringConfig(overrides: Record<string, unknown> = {}): ExperimentConfig {
-  return configFromObject(
-    {
-      name: 'tiny-eval',
-      seed: 5,
-      data: { dataset: 'gaussians8', batchSize: 16, limit: 2000 },
-      model: {
-        z: { size: 4 },
-        generator: { hidden: [16], output: 'identity' },
-        discriminator: { hidden: [16] },
-      },
-      optim: { generator: { lr: 1e-3 }, discriminator: { lr: 1e-3 } },
-      train: { steps: 60 },
-      log: { every: 5, samplesEvery: 30, checkpointEvery: 30, gif: false },
-      eval: { every: 20, samples: 300, atEnd: true },
-      ...overrides,
-    },
-    'tiny-eval.yaml',
-  );
-}
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function run(
-  config: ExperimentConfig,
-  opts: { stopAfterStep?: number } = {},
-): Promise<{ runDir: string; status: string; events: RunEvent[] }> {
-  const root = mkdtempSync(join(tmpdir(), 'session-eval-'));
-  dirs.push(root);
-  const { runDir, runId } = await createRunDir(root, config.name);
-  writeFileAtomicSync(join(runDir, CONFIG_FILE), serializeConfig(config));
-  const control = createControl();
-  const events: RunEvent[] = [];
-  const { status } = await runSession({
-    config,
-    configText: serializeConfig(config),
-    runDir,
-    runId,
-    environment,
-    backend: 'reference',
-    control,
-    onEvent: (e) => {
-      events.push(e);
-      if (e.type === 'metrics' && opts.stopAfterStep !== undefined && e.row.step >= opts.stopAfterStep) {
-        requestStop(control);
-      }
-    },
+const ringEvalConfig = (overrides: Record<string, unknown> = {}) =>
+  ringConfig('tiny-eval', {
+    log: { every: 5, samplesEvery: 30, checkpointEvery: 30, gif: false },
+    eval: { every: 20, samples: 300, atEnd: true },
+    ...overrides,
   });
-  return { runDir, status, events };
-}
+const run = runInTemp;
 
 const evalRows = (runDir: string) => readJsonlSync(evalPath(runDir)).rows;
 
 describe('evaluation during training', () => {
   it('evaluates every eval.every steps and at the end, into eval.jsonl, meta and events', async () => {
-    const { runDir, status, events } = await run(ringConfig());
+    const { runDir, status, events } = await run(ringEvalConfig());
     expect(status).toBe('completed');
     const rows = evalRows(runDir);
     // Step 60 is both an eval.every step and the end: evaluated once.
@@ -116,8 +48,8 @@ describe('evaluation during training', () => {
   });
 
   it('does not change training: metrics.jsonl is byte-identical with and without evaluation', async () => {
-    const withEval = await run(ringConfig());
-    const without = await run(ringConfig({ eval: { every: 0, atEnd: false } }));
+    const withEval = await run(ringEvalConfig());
+    const without = await run(ringEvalConfig({ eval: { every: 0, atEnd: false } }));
     expect(readFileSync(metricsPath(withEval.runDir)).equals(readFileSync(metricsPath(without.runDir)))).toBe(
       true,
     );
@@ -126,14 +58,14 @@ describe('evaluation during training', () => {
   });
 
   it('evaluates an interrupted run at its last step, and a diverged one at its last finite step', async () => {
-    const stopped = await run(ringConfig({ eval: { every: 0, samples: 300, atEnd: true } }), {
+    const stopped = await run(ringEvalConfig({ eval: { every: 0, samples: 300, atEnd: true } }), {
       stopAfterStep: 25,
     });
     expect(stopped.status).toBe('interrupted');
     expect(evalRows(stopped.runDir).map((r) => r.step)).toEqual([25]);
 
     const diverged = await run(
-      ringConfig({
+      ringEvalConfig({
         loss: { fromProbabilities: true },
         optim: { generator: { lr: 50 }, discriminator: { lr: 50 } },
         train: { steps: 500 },
@@ -147,7 +79,7 @@ describe('evaluation during training', () => {
   });
 
   it('samples from the eval stream only: the same samples every time, training streams untouched', () => {
-    const config = ringConfig();
+    const config = ringEvalConfig();
     const trainer = new GanTrainer(config, loadTrainingData(config));
     trainer.trainStep();
     const before = JSON.stringify(trainer.snapshot().state);
@@ -162,7 +94,7 @@ describe('evaluation during training', () => {
 
 describe('evaluateRun (pnpm eval)', () => {
   it('reproduces the end-of-run evaluation from the final checkpoint and appends it', async () => {
-    const { runDir } = await run(ringConfig());
+    const { runDir } = await run(ringEvalConfig());
     const atEnd = evalRows(runDir).at(-1)!;
     const again = await evaluateRun(runDir, { record: false });
     expect(again.step).toBe(60);

@@ -1,87 +1,17 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { configFromObject, type ExperimentConfig, serializeConfig } from '../config/index.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  createRunDir,
   listCheckpoints,
   metricsPath,
   readJsonlSync,
   readMetaSync,
   readSafetensors,
-  type RunEnvironment,
 } from '../store/index.ts';
-import { createControl, requestStop } from './control.ts';
-import { type RunEvent, runSession } from './session.ts';
+import { ringConfig, runInTemp } from './session.test-util.ts';
 
-const environment: RunEnvironment = {
-  command: ['test'],
-  cwd: '/',
-  git: { commit: null, dirty: null },
-  node: process.version,
-  platform: process.platform,
-  host: { cpu: 'test', cores: 1, memoryGB: 1 },
-};
-
-/** A config that trains in well under a second: the 2-D ring with tiny MLPs. */
-function tinyConfig(overrides: Record<string, unknown> = {}): ExperimentConfig {
-  return configFromObject(
-    {
-      name: 'tiny',
-      seed: 5,
-      data: { dataset: 'gaussians8', batchSize: 16, limit: 2000 },
-      model: {
-        z: { size: 4 },
-        generator: { hidden: [16], output: 'identity' },
-        discriminator: { hidden: [16] },
-      },
-      optim: { generator: { lr: 1e-3 }, discriminator: { lr: 1e-3 } },
-      train: { steps: 60 },
-      log: { every: 5, samplesEvery: 20, checkpointEvery: 20 },
-      eval: { atEnd: false },
-      ...overrides,
-    },
-    'tiny.yaml',
-  );
-}
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function run(
-  config: ExperimentConfig,
-  opts: { stopAfterStep?: number; resumeDir?: string } = {},
-): Promise<{ runDir: string; status: string; events: RunEvent[] }> {
-  let runDir = opts.resumeDir;
-  let runId = 'resumed';
-  if (runDir === undefined) {
-    const root = mkdtempSync(join(tmpdir(), 'session-'));
-    dirs.push(root);
-    ({ runDir, runId } = await createRunDir(root, config.name));
-  }
-  const control = createControl();
-  const events: RunEvent[] = [];
-  const { status } = await runSession({
-    config,
-    configText: serializeConfig(config),
-    runDir,
-    runId,
-    environment,
-    backend: 'reference',
-    resume: opts.resumeDir !== undefined,
-    control,
-    onEvent: (e) => {
-      events.push(e);
-      if (e.type === 'metrics' && opts.stopAfterStep !== undefined && e.row.step >= opts.stopAfterStep) {
-        requestStop(control);
-      }
-    },
-  });
-  return { runDir, status, events };
-}
+const tinyConfig = (overrides: Record<string, unknown> = {}) => ringConfig('tiny', overrides);
+const run = runInTemp;
 
 describe('runSession', () => {
   it('records a run: meta, metrics, samples, checkpoints, GIF', async () => {

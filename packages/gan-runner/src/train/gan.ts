@@ -19,21 +19,11 @@ import {
 } from '@gan/optim';
 import { Rng, type RngState, sumSquares, Tensor } from '@gan/tensor';
 import type { ExperimentConfig, OptimizerConfig } from '../config/index.ts';
+import type { MetricsRow } from '../store/index.ts';
 import { buildModels, type GanModels, initModels } from './model.ts';
 
-/** What one training step measured. */
-export interface StepStats {
-  /** Discriminator loss of the last D update of the step (the configured loss). */
-  dLoss: number;
-  /** Generator loss of the step's G update. */
-  gLoss: number;
-  /** Mean D(x) over the real batch of the last D update. */
-  dReal: number;
-  /** Mean D(G(z)) over the fake batch of the last D update. */
-  dFake: number;
-  lrD: number;
-  lrG: number;
-}
+/** What one training step measured: the losses, mean D outputs and learning rates of a metrics row. */
+export type StepStats = Pick<MetricsRow, 'dLoss' | 'gLoss' | 'dReal' | 'dFake' | 'lrD' | 'lrG'>;
 
 /** Everything needed to continue training bit-identically: weights, optimiser moments, RNG streams. */
 export interface TrainerSnapshot {
