@@ -207,7 +207,10 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
   let evalLog: JsonlWriter | null = null;
   let evalContext: Promise<EvalContext> | null = null;
   let lastEvalStep = -1;
+  // Time spent evaluating, kept out of the run's steps/s.
+  let evalMs = 0;
   const runEval = async (step: number) => {
+    const t0 = performance.now();
     evalContext ??= createEvalContext(config, data);
     const result = evaluate(generateEvalSamples(trainer, config.eval.samples), await evalContext);
     const row = evalRow(step, result);
@@ -216,6 +219,7 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
     meta.latestEval = row;
     writeMetaSync(runDir, meta);
     lastEvalStep = step;
+    evalMs += performance.now() - t0;
     emit({ type: 'eval', step, result });
   };
 
@@ -281,6 +285,7 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
   } finally {
     metrics.close();
   }
+  const trainingSeconds = (performance.now() - started - evalMs) / 1000;
 
   if (config.eval.atEnd && status !== 'failed' && lastEvalStep !== trainer.step) {
     try {
@@ -301,11 +306,10 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
     }
   }
   const trained = trainer.step - startStep;
-  const seconds = (performance.now() - started) / 1000;
   meta.status = status;
   meta.step = trainer.step;
   meta.endedAt = new Date().toISOString();
-  meta.stepsPerSec = trained > 0 && seconds > 0 ? trained / seconds : null;
+  meta.stepsPerSec = trained > 0 && trainingSeconds > 0 ? trained / trainingSeconds : null;
   meta.peakMemoryMB = Math.round(process.resourceUsage().maxRSS / 102.4) / 10; // maxRSS is in KiB
   meta.error = status === 'failed' ? message : null;
   writeMetaSync(runDir, meta);
