@@ -1,6 +1,14 @@
 import { Rng, ShapeError, Tensor } from '@gan/tensor';
 import { describe, expect, it } from 'vitest';
-import { classCounts, type Dataset, gatherRows, limitDataset, shuffleDataset } from './dataset.ts';
+import {
+  classCounts,
+  type Dataset,
+  gatherBatch,
+  gatherRows,
+  limitDataset,
+  pixelDataset,
+  shuffleDataset,
+} from './dataset.ts';
 
 /** 20 rows of 3 values; row i holds [i, i + 0.25, i + 0.5] and has label i % 4. */
 function tagged(n = 20): Dataset {
@@ -107,6 +115,62 @@ describe('classCounts', () => {
     expect(classCounts([], 2)).toEqual([0, 0]);
     expect(() => classCounts(Uint8Array.of(0, 4), 4)).toThrow(
       'classCounts: label 4 at index 1 is outside 0..3',
+    );
+  });
+});
+
+describe('datasets kept as bytes', () => {
+  const info = {
+    name: 'bytes',
+    split: 'test' as const,
+    scaling: 'tanh' as const,
+    width: 2,
+    height: 2,
+    numClasses: 3,
+  };
+  const pixels = Uint8Array.from([0, 255, 51, 102, 10, 20, 30, 40, 255, 255, 0, 0]);
+  const labels = Uint8Array.from([0, 1, 2]);
+
+  it('gathers batches from the bytes, equal to the float images, in any scaling', () => {
+    const ds = pixelDataset(info, pixels, labels);
+    const idx = Int32Array.from([2, 0, 2]);
+    const fromBytes = gatherBatch(ds, idx, Tensor.zeros([3, 4]));
+    const fromFloats = gatherRows(ds.images, idx, Tensor.zeros([3, 4]));
+    expect(Array.from(fromBytes.data)).toEqual(Array.from(fromFloats.data));
+    expect(Array.from(gatherBatch(ds, [1], Tensor.zeros([1, 4]), 'raw').data)).toEqual([10, 20, 30, 40]);
+    expect(() => gatherBatch(ds, [3], Tensor.zeros([1, 4]))).toThrow(
+      /index 3 at position 0 is not a row of bytes/,
+    );
+  });
+
+  it('builds its float images only when read, and shuffles and limits without building them', () => {
+    let built = 0;
+    const ds = pixelDataset(info, pixels, labels);
+    const watched = new Proxy(ds, {
+      get(target, key, receiver) {
+        if (key === 'images') built++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const shuffled = shuffleDataset(watched, Rng.create(1));
+    const limited = limitDataset(shuffled, 2);
+    expect(built).toBe(0);
+    expect(limited.pixels?.length).toBe(8);
+    expect(Array.from(limited.labels)).toEqual(Array.from(shuffled.labels.subarray(0, 2)));
+    // Row i of the shuffled bytes is the row its label came from.
+    for (let i = 0; i < 3; i++) {
+      const from = labels.indexOf(shuffled.labels[i]);
+      expect(Array.from(shuffled.pixels!.subarray(4 * i, 4 * i + 4))).toEqual(
+        Array.from(pixels.subarray(4 * from, 4 * from + 4)),
+      );
+    }
+    expect(ds.images.shape).toEqual([3, 4]);
+    expect(ds.images).toBe(ds.images); // built once
+  });
+
+  it('rejects bytes that do not match the labels', () => {
+    expect(() => pixelDataset(info, pixels.subarray(1), labels)).toThrow(
+      /11 pixel bytes for 3 labels of 4 pixels/,
     );
   });
 });

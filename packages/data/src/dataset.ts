@@ -3,6 +3,7 @@
  * gather a batch of rows, count classes.
  */
 import { formatShape, type Rng, ShapeError, Tensor } from '@gan/tensor';
+import { pixelLut, scalePixels } from './pixels.ts';
 
 /** Which part of a dataset: MNIST's 60,000 training or 10,000 test images. */
 export type Split = 'train' | 'test';
@@ -20,7 +21,9 @@ export type Scaling = 'raw' | 'unit' | 'tanh';
  * (`height` rows of `width` pixels); for 2-d point sets `width` is 2 and `height` 1.
  *
  * Datasets are treated as read-only: helpers that reorder return new ones, and
- * {@link limitDataset} returns a view.
+ * {@link limitDataset} returns a view. An image dataset may keep its rows as bytes (`pixels`,
+ * a quarter of the memory): its float `images` are then built only if something reads them, and
+ * training batches come from the bytes ({@link gatherBatch}).
  */
 export interface Dataset {
   /** Short identifier for logs and reports, e.g. `mnist-test`. */
@@ -28,13 +31,59 @@ export interface Dataset {
   split: Split;
   /** How `images` was scaled from bytes (points are `raw`: their values are used as they are). */
   scaling: Scaling;
-  /** `[N, width * height]` float32 values. */
-  images: Tensor;
+  /** `[N, width * height]` float32 values (built on first access when the dataset has `pixels`). */
+  readonly images: Tensor;
+  /** The rows as bytes 0..255, row-major (`N * width * height`), when the dataset keeps them so. */
+  readonly pixels?: Uint8Array;
   /** `[N]`: the class of each row, in `0..numClasses-1`. */
   labels: Uint8Array;
   width: number;
   height: number;
   numClasses: number;
+}
+
+/** The dataset's fields other than its rows. */
+export type DatasetInfo = Omit<Dataset, 'images' | 'pixels' | 'labels'>;
+
+/**
+ * A dataset kept as bytes: `images` (`scalePixels(pixels, scaling)`) is built on first access only.
+ *
+ * ```ts
+ * const ds = pixelDataset({ name: 'digits', split: 'test', scaling: 'unit', width: 28, height: 28, numClasses: 10 }, bytes, labels);
+ * ```
+ */
+export function pixelDataset(info: DatasetInfo, pixels: Uint8Array, labels: Uint8Array): Dataset {
+  const d = info.width * info.height;
+  if (pixels.length !== labels.length * d) {
+    throw new ShapeError(
+      `pixelDataset: ${info.name} has ${pixels.length} pixel bytes for ${labels.length} labels of ${d} pixels`,
+    );
+  }
+  let images: Tensor | null = null;
+  return {
+    name: info.name,
+    split: info.split,
+    scaling: info.scaling,
+    width: info.width,
+    height: info.height,
+    numClasses: info.numClasses,
+    pixels,
+    labels,
+    get images(): Tensor {
+      images ??= new Tensor(scalePixels(pixels, info.scaling), [labels.length, d]);
+      return images;
+    },
+  };
+}
+
+function infoOf(ds: Dataset): DatasetInfo {
+  const { name, split, scaling, width, height, numClasses } = ds;
+  return { name, split, scaling, width, height, numClasses };
+}
+
+/** Number of rows. */
+export function rowCount(ds: Dataset): number {
+  return ds.labels.length;
 }
 
 /**
@@ -50,9 +99,15 @@ export function shuffleDataset<D extends Dataset>(ds: D, rng: Rng): D {
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   rng.shuffle(perm);
-  const images = gatherRows(ds.images, perm, Tensor.zeros(ds.images.shape));
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) labels[i] = ds.labels[perm[i]];
+  if (ds.pixels !== undefined) {
+    const d = ds.width * ds.height;
+    const pixels = new Uint8Array(ds.pixels.length);
+    for (let i = 0; i < n; i++) pixels.set(ds.pixels.subarray(perm[i] * d, (perm[i] + 1) * d), i * d);
+    return pixelDataset(infoOf(ds), pixels, labels) as D;
+  }
+  const images = gatherRows(ds.images, perm, Tensor.zeros(ds.images.shape));
   return { ...ds, images, labels };
 }
 
@@ -71,7 +126,11 @@ export function limitDataset<D extends Dataset>(ds: D, n: number): D {
       `limitDataset: n must be an integer in 1..${size} (the size of ${ds.name}), got ${n}`,
     );
   }
-  return { ...ds, images: ds.images.rows(0, n), labels: ds.labels.subarray(0, n) };
+  const labels = ds.labels.subarray(0, n);
+  if (ds.pixels !== undefined) {
+    return pixelDataset(infoOf(ds), ds.pixels.subarray(0, n * ds.width * ds.height), labels) as D;
+  }
+  return { ...ds, images: ds.images.rows(0, n), labels };
 }
 
 /**
@@ -118,6 +177,50 @@ export function gatherRows(src: Tensor, idx: Int32Array | ArrayLike<number>, out
 }
 
 /**
+ * Rows `idx[0], idx[1], ...` of a dataset as values of `scaling` (default: the dataset's own)
+ * into `out`, allocating nothing: from the bytes when the dataset keeps them (one table lookup
+ * per pixel), otherwise from `images`.
+ *
+ * @param out `[B, D]`, overwritten
+ * @returns `out`
+ */
+export function gatherBatch(
+  ds: Dataset,
+  idx: Int32Array | ArrayLike<number>,
+  out: Tensor,
+  scaling: Scaling = ds.scaling,
+): Tensor {
+  if (ds.pixels === undefined) {
+    if (scaling !== ds.scaling) {
+      throw new RangeError(
+        `gatherBatch: ${ds.name} holds ${ds.scaling} values and cannot give ${scaling} ones`,
+      );
+    }
+    return gatherRows(ds.images, idx, out);
+  }
+  const d = ds.width * ds.height;
+  const n = ds.labels.length;
+  if (out.rank !== 2 || out.shape[1] !== d || out.shape[0] !== idx.length) {
+    throw new ShapeError(
+      `gatherBatch: ${idx.length} rows of ${d} values do not fit out ${formatShape(out.shape)}`,
+    );
+  }
+  const lut = pixelLut(scaling);
+  const px = ds.pixels;
+  const o = out.data;
+  for (let r = 0; r < idx.length; r++) {
+    const j = idx[r];
+    if (!(j >= 0 && j < n) || Math.floor(j) !== j) {
+      throw new RangeError(`gatherBatch: index ${j} at position ${r} is not a row of ${ds.name} (${n} rows)`);
+    }
+    const from = j * d;
+    const to = r * d;
+    for (let k = 0; k < d; k++) o[to + k] = lut[px[from + k]];
+  }
+  return out;
+}
+
+/**
  * How many labels fall in each class.
  *
  * ```ts
@@ -143,6 +246,7 @@ export function classCounts(labels: ArrayLike<number>, numClasses: number): numb
 /** Checks that images and labels agree and returns the number of rows. */
 function checkDataset(op: string, ds: Dataset): number {
   const n = ds.labels.length;
+  if (ds.pixels !== undefined) return n; // checked by pixelDataset
   if (ds.images.rank !== 2 || ds.images.shape[0] !== n) {
     throw new ShapeError(
       `${op}: ${ds.name} has images ${formatShape(ds.images.shape)} but ${n} labels (expected images [${n}, D])`,

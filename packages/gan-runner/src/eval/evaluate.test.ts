@@ -67,12 +67,9 @@ beforeAll(async () => {
   train = loadMnist({ split: 'train', scaling: 'unit' });
   const config = mnistConfig({ scaling: 'unit' }, 'sigmoid');
   unitCtx = mnistContext(await createEvalContext(config, loadTrainingData(config)));
-  realTest = takeRows(test.images, subsampleIndices(10_000, 1000, Rng.create(1, 'pick-test')));
+  realTest = takeRows(test, subsampleIndices(10_000, 1000, Rng.create(1, 'pick-test')));
   real = scored(realTest, unitCtx);
-  realTrain = scored(
-    takeRows(train.images, subsampleIndices(60_000, 1000, Rng.create(1, 'pick-train'))),
-    unitCtx,
-  );
+  realTrain = scored(takeRows(train, subsampleIndices(60_000, 1000, Rng.create(1, 'pick-train'))), unitCtx);
 }, 3_600_000);
 
 describe('the MNIST classifier', () => {
@@ -123,7 +120,7 @@ describe('MNIST evaluation', { timeout: 120_000 }, () => {
     const threes: number[] = [];
     for (let i = 0; i < test.labels.length && threes.length < 800; i++)
       if (test.labels[i] === 3) threes.push(i);
-    const r = scored(takeRows(test.images, Int32Array.from(threes)), unitCtx);
+    const r = scored(takeRows(test, Int32Array.from(threes)), unitCtx);
     expect(r.modesCovered).toBe(1);
     expect(r.classHistogram[3]).toBeGreaterThan(0.95);
     expect(r.klUniform).toBeGreaterThan(2);

@@ -235,11 +235,10 @@ export async function createEvalContext(
 ): Promise<EvalContext> {
   if (config.data.dataset === 'gaussians8') return { dataset: 'gaussians8', ring: {} };
   const real = await loadRealStatistics(options);
-  const trainImages = data.scaling === 'unit' ? data.images : unitImages(data.images, data.scaling);
   return {
     dataset: 'mnist',
     real,
-    neighbours: neighbourReference(trainImages, config.data.split),
+    neighbours: neighbourReference(data, config.data.split),
     dataScaling: config.data.scaling,
     displayScaling: displayScaling(config),
   };

@@ -7,7 +7,7 @@
  * `eval-heldout`), not the run's seed, so every run is measured against the same real images.
  */
 import { createHash } from 'node:crypto';
-import { gatherRows, loadMnist, type Split } from '@gan/data';
+import { type Dataset, gatherBatch, loadMnist, rowCount, type Scaling, type Split } from '@gan/data';
 import { Rng, Tensor } from '@gan/tensor';
 import { meanAndCovariance } from '@gan/tensor';
 import { type LoadClassifierOptions, loadClassifier, type MnistClassifier } from './classifier.ts';
@@ -46,9 +46,9 @@ export function subsampleIndices(n: number, k: number, rng: Rng): Int32Array {
   return idx.slice(0, m).sort();
 }
 
-/** Rows `idx` of `images` as a new tensor. */
-export function takeRows(images: Tensor, idx: Int32Array): Tensor {
-  return gatherRows(images, idx, Tensor.zeros([idx.length, images.shape[1]]));
+/** Rows `idx` of a dataset as a new tensor of `scaling` values (default unit, the classifier's). */
+export function takeRows(ds: Dataset, idx: Int32Array, scaling: Scaling = 'unit'): Tensor {
+  return gatherBatch(ds, idx, Tensor.zeros([idx.length, ds.width * ds.height]), scaling);
 }
 
 const realCache = new Map<string, Promise<RealStatistics>>();
@@ -77,7 +77,7 @@ export function loadRealStatistics(options: LoadClassifierOptions = {}): Promise
         featureMean: mean,
         featureCov: cov,
         featureDim: classifier.featureDim,
-        pairwiseDistance: meanPairwiseDistance(takeRows(test.images, pick)),
+        pairwiseDistance: meanPairwiseDistance(takeRows(test, pick)),
       };
     })();
     realCache.set(key, p);
@@ -104,17 +104,17 @@ export interface NeighbourReference {
 const neighbourCache = new Map<string, NeighbourReference>();
 
 /**
- * The neighbour reference for a run trained on `trainImages` (unit scale, `[N, 784]`) from MNIST
- * split `trainSplit`; the held-out images come from the other split. Cached per process by
- * content.
+ * The neighbour reference for a run trained on `train` (any scaling; only the picked rows are
+ * converted to unit scale) from MNIST split `trainSplit`; the held-out images come from the other
+ * split. Cached per process by content.
  *
  * ```ts
- * const ref = neighbourReference(loadMnist({ split: 'train', scaling: 'unit' }).images, 'train');
+ * const ref = neighbourReference(loadMnist({ split: 'train', scaling: 'tanh' }), 'train');
  * ```
  */
-export function neighbourReference(trainImages: Tensor, trainSplit: Split): NeighbourReference {
-  const pick = subsampleIndices(trainImages.shape[0], NEIGHBOUR_ROWS, Rng.create(0, 'eval-neighbours'));
-  const images = takeRows(trainImages, pick);
+export function neighbourReference(train: Dataset, trainSplit: Split): NeighbourReference {
+  const pick = subsampleIndices(rowCount(train), NEIGHBOUR_ROWS, Rng.create(0, 'eval-neighbours'));
+  const images = takeRows(train, pick);
   const heldOutSplit: Split = trainSplit === 'train' ? 'test' : 'train';
   const key = `${heldOutSplit}:${createHash('sha256').update(images.data).digest('hex')}`;
   const hit = neighbourCache.get(key);
@@ -122,7 +122,7 @@ export function neighbourReference(trainImages: Tensor, trainSplit: Split): Neig
   const norms = rowSquaredNorms(images);
   const heldOut = loadMnist({ split: heldOutSplit, scaling: 'unit' });
   const queries = takeRows(
-    heldOut.images,
+    heldOut,
     subsampleIndices(heldOut.labels.length, HELD_OUT_ROWS, Rng.create(0, 'eval-heldout')),
   );
   const ref: NeighbourReference = {

@@ -1,4 +1,4 @@
-import { type Dataset, gaussianDataset, limitDataset, loadMnist, shuffleDataset } from '@gan/data';
+import { type Dataset, gaussianDataset, limitDataset, loadMnist, rowCount, shuffleDataset } from '@gan/data';
 import { Rng } from '@gan/tensor';
 import type { ExperimentConfig } from '../config/index.ts';
 
@@ -16,8 +16,8 @@ export function loadTrainingData(config: ExperimentConfig): Dataset {
       ? loadMnist({ split: data.split, scaling: data.scaling })
       : gaussianDataset({ n: data.limit ?? GAUSSIANS_DEFAULT_SIZE, rng: Rng.create(seed, 'data-gen') });
   if (data.shuffleOnLoad) ds = shuffleDataset(ds, Rng.create(seed, 'data-shuffle'));
-  if (data.limit !== null && data.limit < ds.images.shape[0]) ds = limitDataset(ds, data.limit);
-  const rows = ds.images.shape[0];
+  if (data.limit !== null && data.limit < rowCount(ds)) ds = limitDataset(ds, data.limit);
+  const rows = rowCount(ds);
   if (data.excludeLast >= rows) {
     throw new RangeError(
       `data.excludeLast (${data.excludeLast}) leaves nothing to sample from the ${rows} rows of ${ds.name}`,

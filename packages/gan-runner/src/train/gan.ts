@@ -1,4 +1,11 @@
-import { type Dataset, gatherRows, type Sampler, type SamplerState, createSampler } from '@gan/data';
+import {
+  createSampler,
+  type Dataset,
+  gatherBatch,
+  rowCount,
+  type Sampler,
+  type SamplerState,
+} from '@gan/data';
 import {
   type DiscriminatorLossKind,
   discriminatorLoss,
@@ -97,6 +104,9 @@ export class GanTrainer {
   private readonly dGradReal: Tensor;
   private readonly dGradFake: Tensor;
   private readonly gGrad: Tensor;
+  private dOut: Tensor | null = null;
+  private dOutReal: Tensor | null = null;
+  private dOutFake: Tensor | null = null;
   /** The fixed z of every sample grid, so frames are comparable across steps and runs. */
   readonly gridZ: Tensor;
 
@@ -105,7 +115,7 @@ export class GanTrainer {
     readonly data: Dataset,
   ) {
     const seed = config.seed;
-    this.dataDim = data.images.shape[1];
+    this.dataDim = data.width * data.height;
     this.batch = config.data.batchSize;
     this.zSize = config.model.z.size;
     this.zUniform = config.model.z.distribution === 'uniform';
@@ -123,7 +133,7 @@ export class GanTrainer {
     this.stateD = this.optD.init(this.dParams);
     this.zRng = Rng.create(seed, 'z');
     this.sampler = createSampler(config.data.sampling, {
-      size: data.images.shape[0],
+      size: rowCount(data),
       excludeLast: config.data.excludeLast,
       rng: Rng.create(seed, 'data-sample'),
     });
@@ -169,12 +179,18 @@ export class GanTrainer {
     let dFake = 0;
     let lrD = 0;
     for (let k = 0; k < this.config.train.dSteps; k++) {
-      gatherRows(this.data.images, this.sampler.next(this.idx), this.dInputReal);
+      gatherBatch(this.data, this.sampler.next(this.idx), this.dInputReal);
       const fake = models.generator.forward(this.fillZ(this.zRng, this.z));
       this.dInputFake.data.set(fake.data);
       const out = models.discriminator.forward(this.dInput);
-      const outReal = out.rows(0, b);
-      const outFake = out.rows(b, 2 * b);
+      // D's output buffer is the same tensor every step: make its row views once, not per step.
+      if (out !== this.dOut) {
+        this.dOut = out;
+        this.dOutReal = out.rows(0, b);
+        this.dOutFake = out.rows(b, 2 * b);
+      }
+      const outReal = this.dOutReal as Tensor;
+      const outFake = this.dOutFake as Tensor;
       dLoss = discriminatorLoss(this.dLossKind, outReal, outFake, opts, this.dGradReal, this.dGradFake);
       dReal = meanProbability(outReal, this.fromProbabilities);
       dFake = meanProbability(outFake, this.fromProbabilities);
