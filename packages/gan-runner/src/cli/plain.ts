@@ -43,6 +43,9 @@ export function plainLogger(
       case 'eval':
         write(formatEvalLine(event.step, event.result));
         return;
+      case 'message':
+        write(`note step=${event.step} ${event.text}`);
+        return;
       case 'paused':
         write(`${event.paused ? 'paused' : 'resumed'} step=${event.step}`);
         return;

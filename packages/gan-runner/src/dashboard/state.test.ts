@@ -125,6 +125,11 @@ describe('applyEvent', () => {
     expect(s.log.at(-1)?.step).toBe(200);
   });
 
+  it('logs progress messages from work outside the steps', () => {
+    const s = fold([startedEvent(), { type: 'message', step: 0, text: 'classifier: epoch 1/10' }]);
+    expect(s.log.at(-1)).toMatchObject({ step: 0, text: 'classifier: epoch 1/10' });
+  });
+
   it('keeps the first line of a closing message and the evaluation', () => {
     let s = fold(runEvents(20));
     s = applyEvent(s, ringEvalEvent(20));

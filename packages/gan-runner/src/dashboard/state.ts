@@ -244,6 +244,8 @@ export function applyEvent(state: DashboardState, event: DashboardEvent, now = 0
         log: addLog(state.log, { step: event.step, text: first ? `${status}: ${first}` : status, tone }),
       };
     }
+    case 'message':
+      return { ...state, log: addLog(state.log, { step: event.step, text: event.text, tone: 'info' }) };
     case 'eval':
       return {
         ...state,

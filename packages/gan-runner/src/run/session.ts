@@ -57,6 +57,8 @@ export type RunEvent =
   | { type: 'metrics'; row: MetricsRow; stepsPerSec: number; elapsed: number }
   | { type: 'samples'; step: number; path: string; image: GrayImage }
   | { type: 'checkpoint'; step: number; path: string }
+  /** A line of progress from slow work outside the steps (e.g. training the evaluation's classifier). */
+  | { type: 'message'; step: number; text: string }
   | { type: 'paused'; paused: boolean; step: number }
   | { type: 'eval'; step: number; result: EvalResult }
   | { type: 'finished'; status: RunStatus; step: number; message: string | null; stepsPerSec: number | null };
@@ -211,7 +213,9 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
   let evalMs = 0;
   const runEval = async (step: number) => {
     const t0 = performance.now();
-    evalContext ??= createEvalContext(config, data);
+    evalContext ??= createEvalContext(config, data, {
+      log: (text) => emit({ type: 'message', step: trainer.step, text }),
+    });
     const result = evaluate(generateEvalSamples(trainer, config.eval.samples), await evalContext);
     const row = evalRow(step, result);
     evalLog ??= new JsonlWriter(evalPath(runDir));
