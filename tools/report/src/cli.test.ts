@@ -14,6 +14,7 @@ async function setup() {
     suffix: '0001',
     config: { seed: 1 },
     metrics: [{ step: 5, dLoss: 1.5, gLoss: 0.5 }],
+    meta: { latestEval: { step: 5, inceptionScore: 2.5, 'display.modesCovered': 4 } },
   });
   await writeFixtureRun(dir, {
     name: 'decay',
@@ -21,6 +22,7 @@ async function setup() {
     suffix: '0002',
     config: { seed: 2 },
     metrics: [{ step: 5, dLoss: 0.5, gLoss: 1.5 }],
+    meta: { latestEval: { step: 5, inceptionScore: 7.25, classHistogram: [0.5, 0.5] } },
   });
   mkdirSync(join(dir, 'decay', 'scratch'));
   const cwd = dirname(dir);
@@ -56,6 +58,40 @@ describe('pnpm report', () => {
     ]);
   });
 
+  it('shows the chosen config keys and evaluation columns, and sorts by one', async () => {
+    const { io } = await setup();
+    const argv = [
+      '--experiments',
+      'experiments',
+      '--params',
+      'none',
+      '--eval',
+      'display.modesCovered,inceptionScore',
+    ];
+    expect(await main([...argv, '--sort', '-inceptionScore'], io)).toBe(0);
+    const lines = io.out().trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      /^config\s+run\s+status\s+step\s+D loss\s+G loss\s+modes\s+FD\s+modes \(display\)\s+IS\s+steps\/s$/,
+    );
+    expect(lines[2]).toMatch(/^decay\s+20261126-100005-0002\s.*\s-\s+7\.250\s+100\.0$/);
+    expect(lines[3]).toMatch(/^decay\s+20261126-100000-0001\s.*\s4\s+2\.500\s+100\.0$/);
+
+    const md = captureIo(io.cwd!);
+    expect(await main(['--experiments', 'experiments', '--params', 'seed,train.steps', '--md'], md)).toBe(0);
+    expect(md.out()).toMatch(/^\| config \| run \| .* \| steps\/s \| seed \| train\.steps \|\n/);
+    expect(md.out()).toMatch(/\| 100\.0 \| 1 \| \d+ \|\n/);
+
+    const json = captureIo(io.cwd!);
+    expect(
+      await main(
+        ['--experiments', 'experiments', '--eval', 'inceptionScore', '--params=seed', '--json'],
+        json,
+      ),
+    ).toBe(0);
+    const doc = JSON.parse(json.out());
+    expect([doc.params, doc.evalColumns]).toEqual([['seed'], ['inceptionScore']]);
+  });
+
   it('prints Markdown', async () => {
     const { io } = await setup();
     expect(await main(['--experiments', 'experiments', '--md', '--status', 'completed'], io)).toBe(0);
@@ -87,7 +123,47 @@ describe('pnpm report', () => {
     );
   });
 
+  it('writes the chosen columns to the HTML report', async () => {
+    const { cwd, io } = await setup();
+    const args = [
+      '--experiments',
+      'experiments',
+      '--params',
+      'seed',
+      '--eval',
+      'inceptionScore',
+      '--html',
+      'r.html',
+    ];
+    expect(await main(args, io)).toBe(0);
+    const html = readFileSync(join(cwd, 'r.html'), 'utf8');
+    expect(html).toContain(
+      '<th class="num">FD</th><th class="num">IS</th><th class="num">steps/s</th><th>seed</th></tr>',
+    );
+    expect(html).toContain(
+      'After steps/s: the config keys asked for. From each run&#39;s latest evaluation: IS = inceptionScore.',
+    );
+  });
+
   it.each([
+    [
+      ['--params', 'sed', '--experiments', 'experiments'],
+      /^--params: unknown config key "sed"; did you mean seed\?\n/,
+    ],
+    [['--params', 'none,seed', '--experiments', 'experiments'], /--params: "none" cannot be combined/],
+    [['--all-params', '--params', 'seed'], /--all-params and --params exclude each other/],
+    [['--params', ' , '], /--params: expected config keys separated by commas \(or none\)/],
+    [['--eval='], /--eval: expected evaluation keys separated by commas/],
+    [
+      ['--eval', 'inceptionscore', '--experiments', 'experiments'],
+      /no run has "inceptionscore" in its latest evaluation; did you mean inceptionScore\?/,
+    ],
+    [
+      ['--eval', 'classHistogram', '--experiments', 'experiments'],
+      /--eval: "classHistogram" is a list of values \(a histogram\)/,
+    ],
+    [['diff', 'decay@0', 'decay@1', '--params', 'seed'], /--params applies to the list, not to diff/],
+    [['diff', 'decay@0', 'decay@1', '--eval', 'inceptionScore'], /--eval applies to the list, not to diff/],
     [['--bogus'], /unknown option --bogus\n\nusage: pnpm report/],
     [['-x'], /unknown option -x/],
     [['--json', '--md'], /choose one output format, got --json and --md/],
@@ -117,6 +193,8 @@ describe('pnpm report', () => {
     const { io } = await setup();
     expect(await main(['--help'], io)).toBe(0);
     expect(io.out()).toMatch(/^usage: pnpm report \[list\] \[options\]/);
+    expect(io.out()).toMatch(/^ {2}--params <keys> .*\n.*none for none$/m);
+    expect(io.out()).toMatch(/^ {2}--eval <keys> /m);
     expect(parseCli(['diff', '-h']).help).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { writeFileAtomic } from '@gan/gan-runner';
 import { diffRuns } from './diff.ts';
 import { ReportError } from './errors.ts';
-import { listColumnKeys, listRuns, STATUS_FILTERS } from './list.ts';
+import { listColumnKeys, listRuns, STATUS_FILTERS, splitList } from './list.ts';
 import { diffHtml, formatDiff, formatList, listHtml, type TextFormat } from './output.ts';
 import { defaultExperimentsDir, displayPath, userCwd } from './paths.ts';
 
@@ -31,10 +31,15 @@ options:
   --status <status>     list: only runs with this status: ${STATUS_FILTERS.join(', ')}
                         (stale: "running" but nothing written for --stale-after minutes)
   --since <run|date>    list: only runs started at or after a run id (or prefix) or a date
-  --sort <column>       list: sort by ${listColumnKeys().join(', ')}
-                        or a config key (optim.generator.lr); -column for descending
+  --sort <column>       list: sort by ${listColumnKeys().join(', ')},
+                        a config key (optim.generator.lr) or an evaluation result
+                        (inceptionScore, display.modesCovered); -column for descending
   --limit <n>           list: only the first n rows, after sorting
   --all-params          every config key, not only those that differ
+  --params <keys>       list: exactly these config keys, in this order, instead of those that
+                        differ (repeat, or a,b: data.scaling,loss.discriminator); none for none
+  --eval <keys>         list: more columns from each run's latest evaluation (repeat, or a,b:
+                        inceptionScore,diversity,display.modesCovered; - where a run has none)
   --stale-after <min>   minutes without a write after which "running" shows as running? (default 10)
   --json                JSON for scripts (format "gan-report/list" or "gan-report/diff", version 1)
   --md                  GitHub Markdown tables
@@ -62,6 +67,9 @@ interface Parsed {
   sort?: string;
   limit?: number;
   allParams: boolean;
+  /** The `--params` values as given (comma lists, `none`); undefined without `--params`. */
+  params?: string[];
+  evalColumns: string[];
   staleAfterMin?: number;
   format: TextFormat;
   html?: string;
@@ -77,6 +85,8 @@ const VALUE_OPTIONS = new Set([
   'limit',
   'stale-after',
   'html',
+  'params',
+  'eval',
 ]);
 const FLAG_OPTIONS = new Set(['all-params', 'json', 'md', 'help']);
 
@@ -91,6 +101,7 @@ export function parseCli(argv: readonly string[]): Parsed {
     configs: [],
     statuses: [],
     allParams: false,
+    evalColumns: [],
     format: 'table',
     help: false,
   };
@@ -158,6 +169,18 @@ export function parseCli(argv: readonly string[]): Parsed {
       case 'all-params':
         parsed.allParams = true;
         break;
+      case 'params':
+        if (splitList([value!]).length === 0) {
+          throw new ReportError('--params: expected config keys separated by commas (or none), got ""');
+        }
+        parsed.params = [...(parsed.params ?? []), value!];
+        break;
+      case 'eval':
+        if (splitList([value!]).length === 0) {
+          throw new ReportError('--eval: expected evaluation keys separated by commas, got ""');
+        }
+        parsed.evalColumns.push(value!);
+        break;
       case 'json':
       case 'md':
         parsed.format = name;
@@ -169,6 +192,11 @@ export function parseCli(argv: readonly string[]): Parsed {
     }
   }
   if (formats.length > 1) throw new ReportError(`choose one output format, got ${formats.join(' and ')}`);
+  if (parsed.allParams && parsed.params !== undefined) {
+    throw new ReportError(
+      '--all-params and --params exclude each other: --params shows exactly the keys given',
+    );
+  }
   const [command, ...rest] = positionals;
   if (command === 'diff') {
     parsed.command = 'diff';
@@ -182,6 +210,8 @@ export function parseCli(argv: readonly string[]): Parsed {
       ['--since', parsed.since !== undefined],
       ['--sort', parsed.sort !== undefined],
       ['--limit', parsed.limit !== undefined],
+      ['--params', parsed.params !== undefined],
+      ['--eval', parsed.evalColumns.length > 0],
     ].filter(([, given]) => given);
     if (listOnly.length > 0) throw new ReportError(`${listOnly[0][0]} applies to the list, not to diff`);
   } else if (command === undefined || command === 'list') {
@@ -229,6 +259,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         since: args.since,
         sort: args.sort,
         limit: args.limit,
+        params: args.params,
+        evalColumns: args.evalColumns,
       });
       for (const s of list.skipped) note(`skipped ${s.path}: ${s.reason}`);
       for (const run of list.runs) for (const n of run.notes) note(`note: ${n}`);

@@ -34,6 +34,7 @@ export {
   safeInlineScript,
 } from './html.ts';
 export {
+  evalLabel,
   LIST_COLUMNS,
   type ListOptions,
   listColumnKeys,
@@ -50,4 +51,4 @@ export { diffJson, JSON_FORMAT_VERSION, listJson, type RunJson, toJsonText } fro
 export { DEFAULT_STALE_AFTER_MS, loadRun, loadRuns, type RunRecord, type RunSet } from './runs.ts';
 export { type Table, renderMarkdown, renderText } from './table.ts';
 export { type LastRow, readLastRow } from './tail.ts';
-export { differingKeys, flattenParams, formatNumber, formatValue } from './values.ts';
+export { closeKeys, differingKeys, flattenParams, formatNumber, formatValue } from './values.ts';

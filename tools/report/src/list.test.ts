@@ -4,9 +4,10 @@ import { configPath, metaPath, metricsPath } from '@gan/gan-runner';
 import { describe, expect, it } from 'vitest';
 import { ReportError } from './errors.ts';
 import { writeFixtureRun } from './fixtures.ts';
-import { listRuns, parseSince } from './list.ts';
+import { evalLabel, listRuns, parseSince } from './list.ts';
 import { formatList } from './output.ts';
 import { at, tempExperiments } from './test-helpers.ts';
+import { closeKeys, editDistance } from './values.ts';
 
 /** Three runs of `decay` (seed and generator lr vary, steps do not) and one of `baseline`. */
 async function fourRuns() {
@@ -47,6 +48,69 @@ async function fourRuns() {
 }
 
 const ids = (list: { runs: { runId: string }[] }) => list.runs.map((r) => r.runId.slice(-4));
+
+/**
+ * Three evaluated runs, as the trainer records them: one scored on the display scale too, one
+ * without display keys, one not evaluated at all.
+ */
+async function evaluatedRuns() {
+  const dir = tempExperiments();
+  const histogram = [0.5, 0.5, 0, 0, 0, 0, 0, 0, 0, 0];
+  await writeFixtureRun(dir, {
+    name: 'decay',
+    date: at('10:00:00'),
+    suffix: 'e001',
+    config: { seed: 1, data: { scaling: 'raw' } },
+    metrics: [{ step: 50, dLoss: 1.5, gLoss: 0.7 }],
+    meta: {
+      latestEval: {
+        step: 50,
+        classHistogram: histogram,
+        modesCovered: 1,
+        inceptionScore: 1.0003,
+        klUniform: Math.LN10, // every sample in one class
+        frechetDistance: 655.3,
+        diversity: 0.0000052,
+        'display.classHistogram': histogram,
+        'display.modesCovered': 2,
+        'display.inceptionScore': 1.9,
+      },
+    },
+  });
+  await writeFixtureRun(dir, {
+    name: 'baseline',
+    date: at('11:00:00'),
+    suffix: 'e002',
+    config: { seed: 2 },
+    metrics: [{ step: 50, dLoss: 0.9, gLoss: 1.1 }],
+    meta: {
+      latestEval: {
+        step: 50,
+        classHistogram: histogram,
+        modesCovered: 10,
+        inceptionScore: 7.173937,
+        klUniform: null, // NaN, as JSON writes it
+        frechetDistance: 55.67,
+        diversity: 0.8968,
+      },
+    },
+  });
+  await writeFixtureRun(dir, {
+    name: 'fresh',
+    date: at('12:00:00'),
+    suffix: 'e003',
+    config: { seed: 3 },
+    metrics: [{ step: 10, dLoss: 1.2, gLoss: 0.9 }],
+    meta: { status: 'running', endedAt: null },
+  });
+  return dir;
+}
+
+/** The header cells and rows of a text table, split on runs of spaces. */
+function textTable(text: string) {
+  const [header, , ...rows] = text.trimEnd().split('\n');
+  return { header: header.split(/\s{2,}/), rows: rows.map((r) => r.split(/\s{2,}/)) };
+}
 
 describe('listRuns', () => {
   it('lists every run with its final losses and only the config keys that vary', async () => {
@@ -130,6 +194,7 @@ describe('listRuns', () => {
 
   it.each([
     [{ sort: 'nope' }, /--sort: unknown column "nope".*dLoss/],
+    [{ sort: 'optim.generator.lrr' }, /such as optim\.generator\.lr/],
     [{ sort: 'lr' }, /such as optim\.generator\.lr/],
     [{ statuses: ['done'] }, /--status: unknown status "done"; expected one of running, completed/],
     [{ since: 'yesterday-ish' }, /--since: expected a run id/],
@@ -145,6 +210,186 @@ describe('listRuns', () => {
     expect(parseSince('20261126')).toEqual({ time: Date.UTC(2026, 10, 26) });
     expect(parseSince('20261126-15')).toEqual({ time: Date.UTC(2026, 10, 26, 15) });
     expect(parseSince('2026-11-26T15:30:00Z')).toEqual({ time: Date.UTC(2026, 10, 26, 15, 30) });
+  });
+});
+
+describe('chosen columns', () => {
+  it('shows exactly the config keys asked for, in that order, with - where a run lacks one', async () => {
+    const list = await listRuns(await fourRuns(), {
+      params: ['optim.generator.lr,train.steps', ' name ', 'optim.generator.lr'],
+    });
+    // train.steps is the same everywhere and name is the config column: shown all the same
+    expect(list.params).toEqual(['optim.generator.lr', 'train.steps', 'name']);
+    expect(list.paramSelection).toBe('chosen');
+    const { header, rows } = textTable(formatList(list, 'table'));
+    expect(header.slice(-4)).toEqual(['steps/s', 'optim.generator.lr', 'train.steps', 'name']);
+    expect(rows.map((r) => r.slice(-3))).toEqual([
+      ['0.0002', '50', 'baseline'],
+      ['0.0002', '50', 'decay'],
+      ['0.002', '50', 'decay'],
+      ['0.0002', '50', 'decay'],
+    ]);
+  });
+
+  it('marks a chosen key that a run lacks with -', async () => {
+    const dir = await fourRuns();
+    await writeFixtureRun(dir, {
+      name: 'sched',
+      date: at('13:00:00'),
+      config: {
+        optim: { generator: { schedule: { type: 'step', milestones: [{ step: 10, factor: 0.5 }] } } },
+      },
+      metrics: 1,
+    });
+    const list = await listRuns(dir, { params: ['optim.generator.schedule.milestones'] });
+    const { rows } = textTable(formatList(list, 'table'));
+    expect(rows.map((r) => r.at(-1))).toEqual(['-', '-', '-', '-', '[{step:10,factor:0.5}]']);
+  });
+
+  it.each([[['none']], [[]], [['none,none']]])('shows no config key with params %j', async (params) => {
+    const list = await listRuns(await fourRuns(), { params });
+    expect(list.params).toEqual([]);
+    expect(textTable(formatList(list, 'table')).header.at(-1)).toBe('steps/s');
+  });
+
+  it.each([
+    [
+      { params: ['optim.generator.lrr'] },
+      /--params: unknown config key "optim\.generator\.lrr"; did you mean optim\.generator\.lr\?/,
+    ],
+    [{ params: ['lr'] }, /"lr"; did you mean optim\.generator\.lr, optim\.discriminator\.lr\?/],
+    [
+      { params: ['seed,data.scale,zzzzzz'] },
+      /"data\.scale"; did you mean data\.scaling[^\n]*\n.*"zzzzzz"; expected a dotted path/,
+    ],
+    [
+      { params: ['optim.generator'] },
+      /"optim\.generator"; did you mean optim\.generator\.type, optim\.generator\.lr/,
+    ],
+    [{ params: ['none,seed'] }, /--params: "none" cannot be combined with config keys/],
+    [{ params: ['seed'], allParams: true }, /--all-params and --params exclude each other/],
+  ])('rejects %j, naming the key and the close ones', async (options, message) => {
+    const dir = await fourRuns();
+    await expect(listRuns(dir, options)).rejects.toThrow(ReportError);
+    await expect(listRuns(dir, options)).rejects.toThrow(message);
+  });
+
+  it('checks chosen keys against every run read, not only the listed ones', async () => {
+    const list = await listRuns(await fourRuns(), { params: ['optim.generator.lr'], limit: 0 });
+    expect(list.params).toEqual(['optim.generator.lr']);
+  });
+
+  it('adds evaluation columns after FD, formatted as numbers, - where a run has no value', async () => {
+    const list = await listRuns(await evaluatedRuns(), {
+      params: ['none'],
+      evalColumns: ['display.modesCovered,inceptionScore', 'klUniform', 'diversity'],
+    });
+    expect(list.evalColumns).toEqual(['display.modesCovered', 'inceptionScore', 'klUniform', 'diversity']);
+    const { header, rows } = textTable(formatList(list, 'table'));
+    expect(header.slice(6)).toEqual(['modes', 'FD', 'modes (display)', 'IS', 'KL', 'diversity', 'steps/s']);
+    expect(rows.map((r) => [r[0], ...r.slice(8, 12)])).toEqual([
+      ['baseline', '-', '7.174', '-', '0.8968'],
+      ['decay', '2', '1.000', '2.303', '5.2e-6'],
+      ['fresh', '-', '-', '-', '-'],
+    ]);
+  });
+
+  it('does not repeat modes and FD when asked for modesCovered or frechetDistance', async () => {
+    const list = await listRuns(await evaluatedRuns(), {
+      evalColumns: ['modesCovered,frechetDistance,diversity'],
+    });
+    const { header } = textTable(formatList(list, 'table'));
+    expect(header.filter((h) => h === 'modes' || h === 'FD')).toEqual(['modes', 'FD']);
+    expect(header).toContain('diversity');
+  });
+
+  it.each([
+    ['inceptionScore', ['e001', 'e002', 'e003']],
+    ['-inceptionScore', ['e002', 'e001', 'e003']],
+    ['-IS', ['e002', 'e001', 'e003']],
+    ['display.modesCovered', ['e001', 'e002', 'e003']], // runs without the value last
+    ['-modes (display)', ['e001', 'e002', 'e003']],
+    ['klUniform', ['e001', 'e002', 'e003']],
+    ['-diversity', ['e002', 'e001', 'e003']],
+  ])('sorts by the evaluation result %s', async (sort, expected) => {
+    const list = await listRuns(await evaluatedRuns(), { sort, evalColumns: ['inceptionScore'] });
+    expect(ids(list)).toEqual(expected);
+  });
+
+  it.each([
+    [
+      { evalColumns: ['classHistogram'] },
+      /--eval: "classHistogram" is a list of values \(a histogram\), not one number/,
+    ],
+    [{ evalColumns: ['display.classHistogram'] }, /"display\.classHistogram" is a list of values/],
+    [{ sort: 'classHistogram' }, /--sort: "classHistogram" is a list of values/],
+    [
+      { evalColumns: ['inceptionscore'] },
+      /--eval: no run has "inceptionscore" in its latest evaluation; did you mean inceptionScore, display\.inceptionScore\?/,
+    ],
+    [
+      { evalColumns: ['IS'] },
+      /no run has "IS" .*; did you mean inceptionScore\?\nevaluation results: step, modesCovered, inceptionScore/,
+    ],
+    [{ sort: 'inceptionscor' }, /--sort: unknown column "inceptionscor".* such as inceptionScore/],
+  ])('rejects %j, naming the evaluation key', async (options, message) => {
+    const dir = await evaluatedRuns();
+    await expect(listRuns(dir, options)).rejects.toThrow(ReportError);
+    await expect(listRuns(dir, options)).rejects.toThrow(message);
+  });
+
+  it('accepts any evaluation key while no run has been evaluated', async () => {
+    const dir = tempExperiments();
+    await writeFixtureRun(dir, { name: 'new', date: at('10:00:00'), metrics: 2 });
+    const list = await listRuns(dir, { evalColumns: ['inceptionScore'] });
+    expect(textTable(formatList(list, 'table')).rows[0][8]).toBe('-');
+  });
+
+  it('reads non-finite results spelt as strings, and shows other values as text', async () => {
+    const dir = tempExperiments();
+    await writeFixtureRun(dir, {
+      name: 'ring',
+      date: at('10:00:00'),
+      metrics: 2,
+      meta: { latestEval: { step: 2, klUniform: 'NaN', highQuality: '-Infinity', note: 'partial' } },
+    });
+    const list = await listRuns(dir, { evalColumns: ['klUniform,highQuality,note'] });
+    const { header, rows } = textTable(formatList(list, 'table'));
+    expect(header.slice(8, 11)).toEqual(['KL', 'high quality', 'note']);
+    expect(rows[0].slice(8, 11)).toEqual(['NaN', '-Inf', 'partial']);
+  });
+});
+
+describe('evaluation headers and key hints', () => {
+  it.each([
+    ['display.modesCovered', 'modes (display)'],
+    ['diversity', 'diversity'],
+    ['display.diversity', 'diversity (display)'],
+    ['inceptionScore', 'IS'],
+    ['frechetDistance', 'FD'],
+    ['klUniform', 'KL'],
+    ['meanConfidence', 'confidence'],
+    ['nnDistance', 'NN dist'],
+    ['display.nnDistance', 'NN dist (display)'],
+    ['somethingNew', 'somethingNew'],
+    ['display.', 'display.'],
+  ])('labels %s as %s', (key, label) => {
+    expect(evalLabel(key)).toBe(label);
+  });
+
+  it('suggests keys containing the text or a few edits away, best first', () => {
+    const known = ['seed', 'data.split', 'data.scaling', 'optim.generator.lr', 'optim.discriminator.lr'];
+    expect(closeKeys('data.scale', known)).toEqual(['data.scaling']);
+    expect(closeKeys('scaling', known)).toEqual(['data.scaling']);
+    expect(closeKeys('LR', known)).toEqual(['optim.generator.lr', 'optim.discriminator.lr']);
+    expect(closeKeys('sed', known)).toEqual(['seed']);
+    expect(closeKeys('optim.generator.l', known)).toEqual(['optim.generator.lr']);
+    expect(closeKeys('d', known)).toEqual([]); // too short to mean anything
+    expect(closeKeys('zzzz', known)).toEqual([]);
+    expect(closeKeys('data', known, 1)).toEqual(['data.split']);
+    expect([editDistance('kitten', 'sitting'), editDistance('', 'ab'), editDistance('ab', 'ab')]).toEqual([
+      3, 2, 0,
+    ]);
   });
 });
 

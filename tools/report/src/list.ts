@@ -4,7 +4,7 @@
 import { RUN_ID_PATTERN, RUN_STATUSES, type RunDirEntry, type SkippedDir, runIdTime } from '@gan/gan-runner';
 import { ReportError } from './errors.ts';
 import { type LoadRunOptions, loadRuns, type RunRecord } from './runs.ts';
-import { allKeys, differingKeys, numberOrNull } from './values.ts';
+import { allKeys, closeKeys, differingKeys, formatValue, numberOrNull } from './values.ts';
 
 /** Statuses `--status` accepts: the store's, `stale` (a `running` run gone quiet) and `unreadable`. */
 export const STATUS_FILTERS = [...RUN_STATUSES, 'stale', 'unreadable'] as const;
@@ -25,14 +25,29 @@ export interface ListOptions extends LoadRunOptions {
   limit?: number;
   /** Show every config key, not only those that vary across the listed runs. */
   allParams?: boolean;
+  /**
+   * Show exactly these config keys (flattened dotted paths, in this order; `a,b` lists allowed)
+   * instead of the varying ones; `['none']` or `[]` shows none. A key no run has is an error.
+   * Excludes `allParams`.
+   */
+  params?: readonly string[];
+  /**
+   * Keys of meta.latestEval shown as extra columns (`a,b` lists allowed), e.g. `inceptionScore`,
+   * `display.modesCovered`. A key no run has, or one holding a list (a histogram), is an error.
+   */
+  evalColumns?: readonly string[];
 }
 
 /** The result of {@link listRuns}. */
 export interface RunList {
   experimentsDir: string;
   runs: RunRecord[];
-  /** The config keys shown as columns, in config order. */
+  /** The config keys shown as columns: in config order, or as chosen. */
   params: string[];
+  /** How `params` were picked: those that differ, every key, or the ones asked for. */
+  paramSelection: 'differing' | 'all' | 'chosen';
+  /** The meta.latestEval keys asked for as extra columns, in the order given. */
+  evalColumns: string[];
   /** Folders at the run level that are not runs. */
   skipped: SkippedDir[];
 }
@@ -51,6 +66,56 @@ export const FRECHET_KEY = 'frechetDistance';
 
 export const evalNumber = (run: RunRecord, key: string): number | null =>
   numberOrNull(run.meta?.latestEval?.[key]);
+
+/** How jsonl files spell the numbers JSON has no form for. */
+const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/**
+ * A meta.latestEval value for a column: a number (non-finite ones spelt as strings read back),
+ * other values as text, null when the run has none.
+ */
+export function evalValue(run: RunRecord, key: string): number | string | null {
+  const latest = run.meta?.latestEval;
+  if (!latest || !Object.hasOwn(latest, key)) return null;
+  const value = latest[key];
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && Object.hasOwn(NON_FINITE, value)) return NON_FINITE[value];
+  return value === null || value === undefined ? null : formatValue(value);
+}
+
+/** Short headers of the known evaluation results (see gan-runner's `MnistEval` and `RingEval`). */
+const EVAL_LABELS: Record<string, string> = {
+  modesCovered: 'modes',
+  frechetDistance: 'FD',
+  inceptionScore: 'IS',
+  klUniform: 'KL',
+  meanConfidence: 'confidence',
+  diversity: 'diversity',
+  nnDistance: 'NN dist',
+  highQuality: 'high quality',
+  classHistogram: 'histogram',
+  modes: 'mode count',
+  samples: 'eval samples',
+  coverageThreshold: 'coverage min',
+  step: 'eval step',
+};
+const DISPLAY_PREFIX = 'display.';
+
+/**
+ * The column header of a meta.latestEval key: a short name for the known results, the key itself
+ * otherwise, and the `display.` prefix (scores on the sample grids' scale) as a suffix.
+ *
+ * ```ts
+ * evalLabel('inceptionScore');       // 'IS'
+ * evalLabel('display.modesCovered'); // 'modes (display)'
+ * ```
+ */
+export function evalLabel(key: string): string {
+  if (key.startsWith(DISPLAY_PREFIX) && key.length > DISPLAY_PREFIX.length) {
+    return `${evalLabel(key.slice(DISPLAY_PREFIX.length))} (display)`;
+  }
+  return Object.hasOwn(EVAL_LABELS, key) ? EVAL_LABELS[key] : key;
+}
 
 /** The list's columns before the parameter columns, in order. */
 export const LIST_COLUMNS: readonly ListColumn[] = [
@@ -98,14 +163,27 @@ export function listColumnKeys(): string[] {
 
 /**
  * Lists the runs under `experimentsDir`, filtered, sorted and limited; `params` are the config
- * keys that differ between the listed runs (all of them with `allParams`).
+ * keys that differ between the listed runs (all of them with `allParams`, exactly the ones given
+ * with `params`), `evalColumns` the meta.latestEval keys asked for.
  *
  * ```ts
  * const list = await listRuns('experiments', { configs: ['decay'], sort: '-dLoss', limit: 10 });
  * for (const run of list.runs) console.log(run.runId, run.last?.dLoss, run.params['optim.generator.lr']);
+ * const narrow = await listRuns('experiments', {
+ *   params: ['data.scaling,loss.discriminator'],
+ *   evalColumns: ['inceptionScore', 'display.modesCovered'],
+ *   sort: '-inceptionScore',
+ * });
  * ```
  */
 export async function listRuns(experimentsDir: string, options: ListOptions = {}): Promise<RunList> {
+  if (options.allParams && options.params !== undefined) {
+    throw new ReportError(
+      '--all-params and --params exclude each other: --params shows exactly the keys given',
+    );
+  }
+  const chosenParams = options.params === undefined ? null : parseParams(options.params);
+  const evalColumns = unique(splitList(options.evalColumns ?? []));
   const configMatch = nameMatcher(options.configs ?? []);
   const statuses = checkStatuses(options.statuses ?? []);
   const since = options.since === undefined ? null : parseSince(options.since);
@@ -119,6 +197,10 @@ export async function listRuns(experimentsDir: string, options: ListOptions = {}
     ...options,
     filter: configMatch ? (e: RunDirEntry) => configMatch(e.configName) : undefined,
   });
+  // Keys are checked against every run read, not only the listed ones: a filter that leaves no
+  // run with the key does not make it a typo.
+  if (chosenParams) checkParams(chosenParams, set.runs);
+  for (const key of evalColumns) checkEvalKey('--eval', key, set.runs);
   let runs = set.runs.filter(
     (r) => (!statuses || statuses.some((s) => statusMatches(r, s))) && (!since || startedAtOrAfter(r, since)),
   );
@@ -126,18 +208,94 @@ export async function listRuns(experimentsDir: string, options: ListOptions = {}
   if (options.limit !== undefined) runs = runs.slice(0, options.limit);
   // A run whose config.yaml cannot be read has no keys; it must not make every key "differ".
   const flat = runs.map((r) => r.params).filter((p) => Object.keys(p).length > 0);
-  const params = (options.allParams ? allKeys(flat) : differingKeys(flat)).filter(
-    (key) => options.allParams || !IDENTITY_KEYS.has(key),
-  );
-  return { experimentsDir, runs, params, skipped: set.skipped };
+  const params =
+    chosenParams ??
+    (options.allParams ? allKeys(flat) : differingKeys(flat).filter((key) => !IDENTITY_KEYS.has(key)));
+  const paramSelection = chosenParams ? 'chosen' : options.allParams ? 'all' : 'differing';
+  return { experimentsDir, runs, params, paramSelection, evalColumns, skipped: set.skipped };
+}
+
+/** `['a,b', ' c ']` -> `['a', 'b', 'c']`: options that take lists take them repeated or comma-separated. */
+export function splitList(values: readonly string[]): string[] {
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+const unique = (list: readonly string[]): string[] => [...new Set(list)];
+
+/** The keys of `--params`; `none` alone (or nothing) for none. */
+function parseParams(values: readonly string[]): string[] {
+  const keys = unique(splitList(values));
+  if (keys.includes('none')) {
+    if (keys.length > 1) throw new ReportError('--params: "none" cannot be combined with config keys');
+    return [];
+  }
+  return keys;
+}
+
+function checkParams(keys: readonly string[], runs: readonly RunRecord[]): void {
+  const known = allKeys(runs.map((r) => r.params));
+  // Nothing to check against when no run's config could be read.
+  if (known.length === 0) return;
+  const problems = keys
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const close = closeKeys(key, known);
+      return (
+        `--params: unknown config key "${key}"` +
+        (close.length > 0
+          ? `; did you mean ${close.join(', ')}?`
+          : '; expected a dotted path such as seed or optim.generator.lr')
+      );
+    });
+  if (problems.length > 0) {
+    throw new ReportError(`${problems.join('\n')}\n(pnpm report --all-params shows every config key)`);
+  }
+}
+
+/** The meta.latestEval keys of `runs`, in first-seen order. */
+function evalKeys(runs: readonly RunRecord[]): string[] {
+  return allKeys(runs.map((r) => r.meta?.latestEval ?? {}));
+}
+
+/** The eval keys holding a single value (not a list such as a class histogram) in every run. */
+function scalarEvalKeys(runs: readonly RunRecord[]): string[] {
+  return evalKeys(runs).filter((key) => !runs.some((r) => isCompound(r.meta?.latestEval?.[key])));
+}
+
+const isCompound = (value: unknown): boolean => value !== null && typeof value === 'object';
+
+/**
+ * Throws unless `key` is a meta.latestEval key of some run holding a single value. Nothing is
+ * checked when no run has been evaluated yet.
+ */
+function checkEvalKey(option: string, key: string, runs: readonly RunRecord[]): void {
+  const known = evalKeys(runs);
+  if (known.length === 0) return;
+  const scalar = scalarEvalKeys(runs);
+  if (!known.includes(key)) {
+    // A header typed for the key (IS, KL) points at the key behind it.
+    const byLabel = scalar.filter((k) => evalLabel(k).toLowerCase() === key.toLowerCase());
+    const close = unique([...byLabel, ...closeKeys(key, scalar)]).slice(0, 5);
+    throw new ReportError(
+      `${option}: no run has "${key}" in its latest evaluation` +
+        (close.length > 0 ? `; did you mean ${close.join(', ')}?` : '') +
+        `\nevaluation results: ${scalar.join(', ')}`,
+    );
+  }
+  if (!scalar.includes(key)) {
+    throw new ReportError(
+      `${option}: "${key}" is a list of values (a histogram), not one number` +
+        `\nevaluation results: ${scalar.join(', ')}`,
+    );
+  }
 }
 
 /** Matches config names against names with `*` wildcards; null for no filter. */
 export function nameMatcher(patterns: string[]): ((name: string) => boolean) | null {
-  const list = patterns
-    .flatMap((p) => p.split(','))
-    .map((p) => p.trim())
-    .filter((p) => p !== '');
+  const list = splitList(patterns);
   if (list.length === 0) return null;
   const regexes = list.map(
     (p) =>
@@ -152,10 +310,7 @@ export function nameMatcher(patterns: string[]): ((name: string) => boolean) | n
 }
 
 function checkStatuses(statuses: string[]): string[] | null {
-  const list = statuses
-    .flatMap((s) => s.split(','))
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const list = splitList(statuses);
   if (list.length === 0) return null;
   for (const s of list) {
     const valid = s === 'running?' || (STATUS_FILTERS as readonly string[]).includes(s);
@@ -216,7 +371,10 @@ function parseSort(text: string): SortSpec {
   return { key, descending };
 }
 
-/** The value a run sorts by for `key`: a column (by key, header or alias) or a config key. */
+/**
+ * The value a run sorts by for `key`: a column (by key, header or alias), a config key, or a
+ * meta.latestEval key (by key, or by its header such as `IS`).
+ */
 function sortValue(key: string, runs: readonly RunRecord[]): (run: RunRecord) => unknown {
   const lower = key.toLowerCase();
   const column = [...LIST_COLUMNS, ...EXTRA_SORT_COLUMNS].find(
@@ -225,11 +383,16 @@ function sortValue(key: string, runs: readonly RunRecord[]): (run: RunRecord) =>
   if (column) return column.value;
   if (runs.some((r) => Object.hasOwn(r.params, key))) return (r) => r.params[key];
   if (runs.length === 0) return () => null;
-  const known = allKeys(runs.map((r) => r.params));
-  const close = known.filter((k) => k.toLowerCase().includes(lower)).slice(0, 5);
+  const evaluated = evalKeys(runs);
+  const evalKey = evaluated.includes(key) ? key : evaluated.find((k) => evalLabel(k).toLowerCase() === lower);
+  if (evalKey !== undefined) {
+    checkEvalKey('--sort', evalKey, runs);
+    return (r) => evalValue(r, evalKey);
+  }
+  const close = closeKeys(key, [...allKeys(runs.map((r) => r.params)), ...scalarEvalKeys(runs)]);
   throw new ReportError(
-    `--sort: unknown column "${key}"; expected one of ${listColumnKeys().join(', ')} or a config key` +
-      (close.length > 0 ? ` such as ${close.join(', ')}` : ' (e.g. optim.generator.lr)'),
+    `--sort: unknown column "${key}"; expected one of ${listColumnKeys().join(', ')}, a config key or an evaluation result` +
+      (close.length > 0 ? ` such as ${close.join(', ')}` : ' (e.g. optim.generator.lr, inceptionScore)'),
   );
 }
 

@@ -32,7 +32,16 @@ describe('--json', () => {
   it('prints the documented list shape, non-finite numbers as strings', async () => {
     const dir = await twoRuns();
     const doc = JSON.parse(formatList(await listRuns(dir), 'json'));
-    expect(Object.keys(doc)).toEqual(['format', 'version', 'experimentsDir', 'params', 'runs', 'skipped']);
+    expect(Object.keys(doc)).toEqual([
+      'format',
+      'version',
+      'experimentsDir',
+      'params',
+      'evalColumns',
+      'runs',
+      'skipped',
+    ]);
+    expect(doc.evalColumns).toEqual([]);
     expect(doc).toMatchObject({ format: 'gan-report/list', version: 1, experimentsDir: resolve(dir) });
     expect(doc.params).toEqual(['seed', 'optim.generator.lr']);
     expect(Object.keys(doc.runs[0])).toEqual([
@@ -69,6 +78,27 @@ describe('--json', () => {
       notes: [],
     });
     expect(doc.runs[1].final.dLoss).toBe(1.25);
+  });
+
+  it('lists the chosen config keys and evaluation columns', async () => {
+    const dir = await twoRuns();
+    const doc = JSON.parse(
+      formatList(
+        await listRuns(dir, { params: ['optim.generator.lr'], evalColumns: ['modesCovered'] }),
+        'json',
+      ),
+    );
+    expect(doc.params).toEqual(['optim.generator.lr']);
+    expect(doc.evalColumns).toEqual(['modesCovered']);
+    expect(doc.runs.map((r: { params: unknown }) => r.params)).toEqual([
+      { 'optim.generator.lr': 0.0002 },
+      { 'optim.generator.lr': 0.001 },
+    ]);
+    // the values stay in each run's eval, as written
+    expect(doc.runs.map((r: { eval: unknown }) => r.eval)).toEqual([{ step: 5, modesCovered: 3 }, null]);
+    const none = JSON.parse(formatList(await listRuns(dir, { params: ['none'] }), 'json'));
+    expect(none.params).toEqual([]);
+    expect(none.runs.map((r: { params: unknown }) => r.params)).toEqual([{}, {}]);
   });
 
   it('prints the documented diff shape', async () => {
@@ -113,6 +143,20 @@ describe('--md', () => {
     expect(new Set(lines.map(cells)).size).toBe(1);
     expect(md).toContain('first \\| try');
     expect(md).toContain('second \\*bold\\* &lt;b&gt;');
+  });
+
+  it('prints only the chosen config keys and evaluation columns', async () => {
+    const dir = await twoRuns();
+    const list = await listRuns(dir, { params: ['seed'], evalColumns: ['modesCovered,step'] });
+    const lines = formatList(list, 'md').trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      '| config | run | status | step | D loss | G loss | modes | FD | eval step | steps/s | seed |',
+    );
+    expect(lines[1]).toBe('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    expect(lines[2]).toMatch(
+      /^\| decay \| 20261126-100000-000a \| diverged \| 5\/\d+ \| NaN \| Inf \| 3 \| - \| 5 \| 100\.0 \| 1 \|$/,
+    );
+    expect(lines[3]).toMatch(/ \| 9\/\d+ \| 1\.250 \| 0\.5000 \| - \| - \| - \| 100\.0 \| 2 \|$/);
   });
 
   it('prints the diff as headed tables', async () => {

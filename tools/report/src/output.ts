@@ -3,12 +3,13 @@
  */
 import type { RunDiff } from './diff.ts';
 import { buildHtmlReport, type HtmlReport } from './html.ts';
-import type { RunList } from './list.ts';
+import { evalLabel, type RunList } from './list.ts';
 import {
   diffConfigTable,
   diffJson,
   diffMetricsTable,
   diffRunsTable,
+  extraEvalColumns,
   listJson,
   listTable,
   runLetter,
@@ -57,7 +58,6 @@ function configHeading(diff: RunDiff): string {
 
 /** The list as a self-contained HTML report. */
 export function listHtml(list: RunList, generatedAt?: Date): Promise<HtmlReport> {
-  const n = list.params.length;
   return buildHtmlReport({
     title: 'Experiment runs',
     subtitle: `Runs under ${list.experimentsDir}`,
@@ -68,13 +68,32 @@ export function listHtml(list: RunList, generatedAt?: Date): Promise<HtmlReport>
         title: 'Runs',
         table: listTable(list),
         empty: 'No runs.',
-        note:
-          n === 0
-            ? 'The listed runs share every config key.'
-            : `The columns after steps/s are the ${n} config key${n === 1 ? '' : 's'} that differ between these runs.`,
+        note: listNote(list),
       },
     ],
   });
+}
+
+/** What the list's chosen columns are: the config keys, and the evaluation keys behind short headers. */
+function listNote(list: RunList): string | undefined {
+  const n = list.params.length;
+  const notes: string[] = [];
+  if (list.paramSelection === 'differing') {
+    notes.push(
+      n === 0
+        ? 'The listed runs share every config key.'
+        : `The columns after steps/s are the ${n} config key${n === 1 ? '' : 's'} that differ between these runs.`,
+    );
+  } else if (n > 0) {
+    const which = list.paramSelection === 'all' ? 'every config key' : 'the config keys asked for';
+    notes.push(`After steps/s: ${which}.`);
+  }
+  const evalKeys = extraEvalColumns(list);
+  if (evalKeys.length > 0) {
+    const named = evalKeys.map((k) => (evalLabel(k) === k ? k : `${evalLabel(k)} = ${k}`));
+    notes.push(`From each run's latest evaluation: ${named.join(', ')}.`);
+  }
+  return notes.length > 0 ? notes.join(' ') : undefined;
 }
 
 /** The diff as a self-contained HTML report. */

@@ -3,7 +3,15 @@
  */
 import { resolve } from 'node:path';
 import type { RunDiff } from './diff.ts';
-import { evalNumber, FRECHET_KEY, MODES_KEY, type RunList, statusLabel } from './list.ts';
+import {
+  evalLabel,
+  evalNumber,
+  evalValue,
+  FRECHET_KEY,
+  MODES_KEY,
+  type RunList,
+  statusLabel,
+} from './list.ts';
 import type { RunRecord } from './runs.ts';
 import type { Cell, Table, Tone } from './table.ts';
 import { formatNumber, formatPercent, formatSigned, formatValue, numberOrNull } from './values.ts';
@@ -36,11 +44,25 @@ const num = (x: number | null | undefined): Cell => {
 
 const speed = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(1));
 
+const evalCell = (run: RunRecord, key: string): Cell | string => {
+  const value = evalValue(run, key);
+  return typeof value === 'string' ? value : num(value);
+};
+
+/** Evaluation results the list always shows (as `modes` and `FD`): not repeated as extra columns. */
+const FIXED_EVAL_KEYS = new Set([MODES_KEY, FRECHET_KEY]);
+
+/** The list's extra evaluation columns: `list.evalColumns` less those the list always shows. */
+export function extraEvalColumns(list: RunList): string[] {
+  return list.evalColumns.filter((key) => !FIXED_EVAL_KEYS.has(key));
+}
+
 /**
  * The list as a table: config, run, status, step/total, final D and G loss, modes covered,
- * Fréchet distance, steps/s, then one column per shown config key.
+ * Fréchet distance, the chosen evaluation results, steps/s, then one column per shown config key.
  */
 export function listTable(list: RunList): Table {
+  const evalKeys = extraEvalColumns(list);
   return {
     columns: [
       { header: 'config', maxWidth: 24 },
@@ -51,6 +73,7 @@ export function listTable(list: RunList): Table {
       { header: 'G loss', align: 'right' },
       { header: 'modes', align: 'right' },
       { header: 'FD', align: 'right' },
+      ...evalKeys.map((key) => ({ header: evalLabel(key), align: 'right' as const })),
       { header: 'steps/s', align: 'right' },
       ...list.params.map((key) => ({ header: key, maxWidth: 24 })),
     ],
@@ -63,6 +86,7 @@ export function listTable(list: RunList): Table {
       num(numberOrNull(run.last?.gLoss)),
       num(evalNumber(run, MODES_KEY)),
       num(evalNumber(run, FRECHET_KEY)),
+      ...evalKeys.map((key) => evalCell(run, key)),
       speed(run.meta?.stepsPerSec),
       ...list.params.map((key) => {
         const text = formatValue(run.params[key]);
@@ -184,9 +208,12 @@ export interface RunJson {
   error: string | null;
   /** The last metrics.jsonl row as written (all its fields), or null. */
   final: Record<string, unknown> | null;
-  /** meta.latestEval as written, or null. */
+  /** meta.latestEval as written, or null (all of it, whatever `evalColumns` the list shows). */
   eval: Record<string, unknown> | null;
-  /** The shown config keys (list: the varying ones; diff: the differing ones) and their values. */
+  /**
+   * The shown config keys (list: the varying ones, every one, or those of `--params`; diff: the
+   * differing ones) and their values; a key the run lacks is left out.
+   */
   params: Record<string, unknown>;
   notes: string[];
 }
@@ -218,12 +245,14 @@ export function runJson(run: RunRecord, keys: readonly string[]): RunJson {
 }
 
 /**
- * `pnpm report --json`:
+ * `pnpm report --json`. `params` are the shown config keys (the varying ones, or those of
+ * `--params`), `evalColumns` the keys of `--eval` (empty without it; the values are in each run's
+ * `eval`):
  *
  * ```json
  * { "format": "gan-report/list", "version": 1, "experimentsDir": "/home/me/gan/experiments",
- *   "params": ["optim.generator.lr", "seed"], "runs": [RunJson, ...],
- *   "skipped": [{ "path": "experiments/x/y", "reason": "not a run (no meta.json)" }] }
+ *   "params": ["optim.generator.lr", "seed"], "evalColumns": ["inceptionScore", "display.modesCovered"],
+ *   "runs": [RunJson, ...], "skipped": [{ "path": "experiments/x/y", "reason": "not a run (no meta.json)" }] }
  * ```
  */
 export function listJson(list: RunList) {
@@ -232,6 +261,7 @@ export function listJson(list: RunList) {
     version: JSON_FORMAT_VERSION,
     experimentsDir: resolve(list.experimentsDir),
     params: list.params,
+    evalColumns: list.evalColumns,
     runs: list.runs.map((r) => runJson(r, list.params)),
     skipped: list.skipped,
   };

@@ -133,3 +133,54 @@ export function formatPercent(value: number | null): string {
 export function numberOrNull(x: unknown): number | null {
   return typeof x === 'number' ? x : null;
 }
+
+/**
+ * The keys of `known` most like `wanted`, best first, for "did you mean" hints: keys containing it
+ * (any case; a fragment shorter than 3 letters only as a whole segment), then keys within a few
+ * edits of it, whole or by their last segment; only those about as near as the nearest. Ties keep
+ * the order of `known`.
+ *
+ * ```ts
+ * closeKeys('data.scale', ['seed', 'data.scaling', 'data.split']); // ['data.scaling']
+ * closeKeys('lr', ['optim.generator.lr', 'optim.generator.betas']); // ['optim.generator.lr']
+ * ```
+ */
+export function closeKeys(wanted: string, known: readonly string[], max = 5): string[] {
+  const w = wanted.toLowerCase();
+  // Up to a third of the letters may be wrong: catches typos without suggesting unrelated keys.
+  const limit = Math.max(1, Math.floor(w.length / 3));
+  const scored = known
+    .map((key, index) => {
+      const k = key.toLowerCase();
+      const segments = k.split('.');
+      // A short fragment ("is") is inside too many keys to mean much unless it is a whole segment.
+      const contains = segments.includes(w) || (w.length >= 3 && k.includes(w));
+      const score = contains ? 0 : Math.min(editDistance(w, k), editDistance(w, segments.at(-1)!) + 1);
+      return { key, index, score };
+    })
+    .filter((c) => c.score <= limit)
+    .sort((a, b) => a.score - b.score || a.index - b.index);
+  // Only the nearest: one edit away from `lr` is a hint, three away is noise.
+  const best = scored[0]?.score ?? 0;
+  return scored
+    .filter((c) => c.score <= best + 1)
+    .slice(0, max)
+    .map((c) => c.key);
+}
+
+/** Levenshtein distance: the fewest insertions, deletions and substitutions turning `a` into `b`. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
