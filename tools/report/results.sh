@@ -10,4 +10,4 @@ for c in "${configs[@]}"; do
   echo "== $c"
   pnpm -s exp "$c" --no-dashboard log.printEvery=5000 "$@" || echo "(exit $? for $c)"
 done
-pnpm -s report --md
+pnpm -s report --params none --eval display.modesCovered,inceptionScore,diversity,display.diversity --md
