@@ -17,8 +17,9 @@ import {
   loadClassifier,
   readClassifierInfo,
 } from '../eval/index.ts';
-import { BACKEND_KINDS, type BackendKind, useBackend } from '../run/backend.ts';
+import { useBackend } from '../run/backend.ts';
 import { readMetaSync } from '../store/index.ts';
+import { backendFlag, fail } from './common.ts';
 import { userPath } from './paths.ts';
 
 const USAGE = `usage: pnpm eval <run folder> [--samples N] [--step latest|N] [--backend kind]
@@ -36,11 +37,6 @@ options:
   -h, --help           this text
 
 exit status: 0 done, 1 evaluation failed, 2 bad command line`;
-
-function fail(message: string, code = 2): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
 
 function parse(argv: string[]) {
   try {
@@ -81,9 +77,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const backendKind = values.backend as BackendKind;
-  if (!BACKEND_KINDS.includes(backendKind))
-    fail(`pnpm eval: --backend must be one of ${BACKEND_KINDS.join(', ')}, got ${backendKind}`);
+  const backendKind = backendFlag('pnpm eval', values.backend);
   const backend = useBackend(backendKind);
   if (backend.note) process.stderr.write(`${backend.note}\n`);
 

@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, type ExperimentConfig, loadConfig, serializeConfig } from '../config/index.ts';
-import { BACKEND_KINDS, type BackendKind } from '../run/backend.ts';
 import { startTraining } from '../run/host.ts';
 import { requestStop, requestSample, setPaused, isPaused } from '../run/control.ts';
 import type { RunEvent } from '../run/session.ts';
@@ -17,6 +16,7 @@ import {
   type RunStatus,
   writeFileAtomicSync,
 } from '../store/index.ts';
+import { backendFlag, fail } from './common.ts';
 import { plainLogger } from './plain.ts';
 import { defaultExperimentsDir, userPath } from './paths.ts';
 
@@ -45,11 +45,6 @@ export const EXIT: Record<RunStatus, number> = {
   interrupted: 130,
   running: 1,
 };
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
 
 function parse(argv: string[]) {
   try {
@@ -92,9 +87,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const backend = values.backend as BackendKind;
-  if (!BACKEND_KINDS.includes(backend))
-    fail(`pnpm exp: --backend must be one of ${BACKEND_KINDS.join(', ')}, got ${backend}`);
+  const backend = backendFlag('pnpm exp', values.backend);
 
   let config: ExperimentConfig;
   let runDir: string;

@@ -3,18 +3,13 @@
  * native backend, far longer on the reference one) and caches it in .cache/classifier/; later runs
  * load it in a second.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type MnistDataset, loadMnist, scalePixels } from '@gan/data';
-import { Rng, Tensor } from '@gan/tensor';
-import { testEnvironment } from '../run/session.test-util.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { frechetDistance, meanAndCovariance } from '@gan/tensor';
-import { configFromObject, serializeConfig } from '../config/index.ts';
+import { frechetDistance, meanAndCovariance, Rng, Tensor } from '@gan/tensor';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { configFromObject } from '../config/index.ts';
 import { useBackend } from '../run/backend.ts';
-import { type RunEvent, runSession } from '../run/session.ts';
-import { createRunDir, evalPath, readJsonlSync } from '../store/index.ts';
+import { runInTemp } from '../run/session.test-util.ts';
+import { evalPath, readJsonlSync } from '../store/index.ts';
 import { loadTrainingData } from '../train/data.ts';
 import { loadClassifier, type MnistClassifier } from './classifier.ts';
 import {
@@ -183,11 +178,7 @@ describe('MNIST evaluation', { timeout: 120_000 }, () => {
 });
 
 describe('an MNIST training run', { timeout: 300_000 }, () => {
-  let root: string;
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
-
   it('writes evaluations with display-scale keys for a seed-like config', async () => {
-    root = mkdtempSync(join(tmpdir(), 'eval-run-'));
     const config = configFromObject(
       {
         name: 'seedlike',
@@ -200,17 +191,7 @@ describe('an MNIST training run', { timeout: 300_000 }, () => {
       },
       'seedlike.yaml',
     );
-    const { runDir, runId } = await createRunDir(root, config.name);
-    const events: RunEvent[] = [];
-    const { status } = await runSession({
-      config,
-      configText: serializeConfig(config),
-      runDir,
-      runId,
-      environment: testEnvironment,
-      backend: 'test',
-      onEvent: (e) => events.push(e),
-    });
+    const { runDir, status, events } = await runInTemp(config, { backend: 'test' });
     expect(status).toBe('completed');
     const rows = readJsonlSync(evalPath(runDir)).rows;
     expect(rows.map((r) => r.step)).toEqual([10, 20]);
