@@ -5,6 +5,7 @@
  *   train      steps/s of every seed config at batch 1 and of the baseline at batch 1 and 64
  *   dashboard  throughput with the live dashboard against plain output (decay config)
  *   memory     peak resident memory of a baseline run
+ *   report     `pnpm report` listing 1,000 runs of 10,000 metrics lines, against reading their bytes
  *
  * Timings are whole-process or in-process medians; quote ratios, the machines are shared.
  */
@@ -14,12 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Backend, selectBackend, setBackend } from '@gan/tensor';
 import { benchMatmul } from './matmul.ts';
+import { benchReportListing } from './report.ts';
 import { numpyVersion } from './peer.ts';
 import { median, runExp } from './runs.ts';
 import { oursStepsPerSec, peerStepsPerSec } from './train.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SECTIONS = ['matmul', 'train', 'dashboard', 'memory'] as const;
+const SECTIONS = ['matmul', 'train', 'dashboard', 'memory', 'report'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const SEED_CONFIGS = [
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     process.stdout.write(
-      'usage: pnpm bench [--only matmul,train,dashboard,memory] [--quick] [--json results.json]\n',
+      `usage: pnpm bench [--only ${SECTIONS.join(',')}] [--quick] [--json results.json]\n`,
     );
     return;
   }
@@ -179,6 +181,28 @@ async function main(): Promise<void> {
     results.memory = { config: 'baseline', peakMemoryMB: peak };
     say(
       `\npeak memory of a baseline run: ${peak === null ? 'n/a' : `${peak.toFixed(0)} MB`} (target < 500 MB)`,
+    );
+  }
+
+  if (only.has('report')) {
+    const runs = quick ? 100 : 1000;
+    const lines = 10_000;
+    say(`\nwriting ${runs} runs of ${lines} metrics lines for the report listing ...`);
+    const r = await benchReportListing(runs, lines);
+    results.report = r;
+    say(
+      table(
+        ['', 'seconds', 'runs/s', 'peak RSS MiB'],
+        [
+          ['pnpm report (list)', r.listing.seconds, r.listing.runs / r.listing.seconds, r.listing.rssMiB],
+          ['cat of every metrics.jsonl', r.catSeconds, r.listing.runs / r.catSeconds, NaN],
+        ],
+      ),
+    );
+    say(
+      `listing ${r.listing.runs} runs with ${(r.bytes / 2 ** 30).toFixed(2)} GiB of metrics (warm cache): ` +
+        `${r.listing.seconds.toFixed(2)} s in ${r.listing.rssMiB.toFixed(0)} MiB; it reads each file's last ` +
+        'rows only, its time goes to parsing each config.yaml',
     );
   }
 

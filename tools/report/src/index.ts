@@ -52,3 +52,4 @@ export { DEFAULT_STALE_AFTER_MS, loadRun, loadRuns, type RunRecord, type RunSet 
 export { type Table, renderMarkdown, renderText } from './table.ts';
 export { type LastRow, readLastRow } from './tail.ts';
 export { closeKeys, differingKeys, flattenParams, formatNumber, formatValue } from './values.ts';
+export { generateRuns, type ListingMeasurement, listOnce, measureListing } from './bench-runs.ts';
