@@ -520,6 +520,7 @@ table { border-collapse: collapse; font: 12px/1.4 ui-monospace, SFMono-Regular, 
 th, td { padding: 3px 10px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
 th { background: var(--bg-alt); font-weight: 600; }
 td.num, th.num { text-align: right; }
+td:not(.num):not(:first-child) { white-space: normal; max-width: 36em; overflow-wrap: anywhere; }
 .tone-good { color: #1a7f37; } .tone-bad { color: #cf222e; } .tone-warn { color: #9a6700; }
 .tone-info { color: #0969da; } .tone-muted { color: var(--muted); }
 .run-key { list-style: none; padding: 0; margin: 12px 0 0; display: flex; flex-wrap: wrap; gap: 4px 20px; }
