@@ -448,7 +448,12 @@ function lineSpec(
     layer: [
       {
         params: [{ name: 'pick', select: { type: 'point', fields: ['run'] }, bind: 'legend' }],
-        mark: { type: 'line', strokeWidth: 1.5, clip: true, point: options.points === true },
+        mark: {
+          type: 'line',
+          strokeWidth: 1.5,
+          clip: true,
+          point: options.points === true ? { filled: true, size: 60 } : false,
+        },
         encoding: lineEncoding,
       },
       {
