@@ -173,7 +173,7 @@ async function main(): Promise<void> {
       ),
     );
     say(
-      `throughput with the dashboard: ${(r * 100).toFixed(1)}% of plain (cost ${((1 - r) * 100).toFixed(1)}%, median of ${pairs} pairs)`,
+      `throughput with the dashboard: ${(r * 100).toFixed(1)}% of plain (cost ${((1 - r) * 100).toFixed(1)}%, median of ${pairs} pair${pairs === 1 ? '' : 's'})`,
     );
   }
 
