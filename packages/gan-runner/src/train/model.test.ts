@@ -10,7 +10,7 @@ import { loadConfig } from '../config/load.ts';
 import { CONFIGS_DIR } from '../config/test-helpers.ts';
 import { buildModels, initModels } from './model.ts';
 
-/** G's outputs for 8 different z after the config's own initialisation (zero biases). */
+/** G's outputs for 8 different z, weights from the config's own initialisation, biases random. */
 function outputsAtInit(config: string, overrides: string[] = []): Float32Array {
   const { config: c } = loadConfig(path.join(CONFIGS_DIR, config), overrides);
   const models = buildModels(c, 784);
@@ -18,7 +18,8 @@ function outputsAtInit(config: string, overrides: string[] = []): Float32Array {
   const z = Tensor.zeros([8, c.model.z.size]);
   Rng.create(1, 'z-test').fillUniform(z.data, -1, 1);
   // Non-zero biases, as after training: the output is then not the trivial sigmoid(0) = 0.5.
-  for (const l of models.generatorLinears) Rng.create(2, 'bias').fillUniform(l.bias.value.data, -0.5, 0.5);
+  const biasRng = Rng.create(2, 'bias');
+  for (const l of models.generatorLinears) biasRng.fillUniform(l.bias.value.data, -0.5, 0.5);
   return Float32Array.from(models.generator.forward(z).data);
 }
 
