@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // watches everything and `vitest run` prints one summary.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'tools/*'],
+    projects: ['packages/*', 'tools/*', 'test-support'],
   },
 });

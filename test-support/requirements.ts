@@ -1,0 +1,90 @@
+/**
+ * Tests that need something a machine may lack (the native addon, numpy, git, Chromium).
+ *
+ * Nothing is skipped silently. When the requirement is missing:
+ * - in CI (`CI` set, see {@link IN_CI}) the tests are replaced by one failing test whose error names
+ *   what is missing and how to get it;
+ * - locally they are skipped, and one line on stderr says what was skipped and how to enable it.
+ *
+ * Imported by relative path from any package's tests (it depends on nothing but vitest), so no
+ * package gains a dependency for it.
+ *
+ * ```ts
+ * const git: Requirement = {
+ *   missing: commandRuns('git', ['--version']) ? null : 'git not found',
+ *   enable: 'apt-get install git',
+ * };
+ * itWith(git, 'reads the commit', async () => { ... });
+ * ```
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, it, type TestOptions } from 'vitest';
+
+/** True when the CI environment variable is set to anything but '', '0' or 'false'. */
+// NOTE: the same rule as inCI() in test-support/ensure-system.mjs.
+export const IN_CI = isCI(process.env);
+
+export function isCI(env: NodeJS.ProcessEnv): boolean {
+  return env.CI !== undefined && !['', '0', 'false'].includes(env.CI.toLowerCase());
+}
+
+/** Something a group of tests needs. */
+export interface Requirement {
+  /** What is missing, e.g. 'python3 with numpy not found'; null when it is there. */
+  readonly missing: string | null;
+  /** How to get it, e.g. 'apt-get install python3-numpy'. */
+  readonly enable: string;
+}
+
+/** Whether `cmd args` exits with status 0 (a quick probe: `git --version`). */
+export function commandRuns(cmd: string, args: string[]): boolean {
+  const res = spawnSync(cmd, args, { stdio: 'ignore', timeout: 30_000 });
+  return res.error === undefined && res.status === 0;
+}
+
+/** The error of the failing test that stands in, in CI, for tests whose requirement is missing. */
+export function missingError(req: Requirement): Error {
+  return new Error(
+    `${req.missing}: ${req.enable} (CI is set: a missing requirement fails instead of skipping)`,
+  );
+}
+
+/** The one line printed locally for skipped tests. */
+export function skipLine(name: string, req: Requirement): string {
+  return `skipped '${name}': ${req.missing}; to run it: ${req.enable}`;
+}
+
+type Mode = 'run' | 'fail' | 'skip';
+
+/** What to do with tests whose requirement is `req`. */
+export function modeFor(req: Requirement, inCI: boolean = IN_CI): Mode {
+  if (req.missing === null) return 'run';
+  return inCI ? 'fail' : 'skip';
+}
+
+function standIn(name: string, req: Requirement): Mode {
+  const mode = modeFor(req);
+  if (mode === 'fail') it(`${name}: requirement`, () => Promise.reject(missingError(req)));
+  // stderr directly: vitest would frame console.warn with a header line.
+  if (mode === 'skip') process.stderr.write(`${skipLine(name, req)}\n`);
+  return mode;
+}
+
+/** `describe(name, body)` when `req` is met; otherwise a failing test in CI, a skip locally. */
+export function describeWith(req: Requirement, name: string, body: () => void): void {
+  const mode = standIn(name, req);
+  if (mode === 'run') describe(name, body);
+  else if (mode === 'skip') describe.skip(name, body);
+}
+
+/** `it(name, body)` when `req` is met; otherwise a failing test in CI, a skip locally. */
+export function itWith(
+  req: Requirement,
+  name: string,
+  body: () => unknown,
+  options: TestOptions | number = {},
+): void {
+  const mode = standIn(name, req);
+  if (mode === 'run') it(name, typeof options === 'number' ? { timeout: options } : options, body);
+  else if (mode === 'skip') it.skip(name, body);
+}
