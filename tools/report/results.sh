@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the README's results: trains every seed config, the ablations and the baseline at
+# Reproduces the README's results: trains every article config, the ablations and the baseline at
 # their default lengths (evaluated at the end), then prints the comparison table with the report
 # tool. Takes about 20 minutes on a 2-core machine. Extra arguments are passed to every `pnpm exp`
 # (e.g. train.steps=2000 for a quick look).

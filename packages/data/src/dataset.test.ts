@@ -8,6 +8,7 @@ import {
   limitDataset,
   pixelDataset,
   shuffleDataset,
+  sourceRowsOf,
 } from './dataset.ts';
 
 /** 20 rows of 3 values; row i holds [i, i + 0.25, i + 0.5] and has label i % 4. */
@@ -45,7 +46,36 @@ describe('shuffleDataset', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(order).not.toEqual([...order].sort((a, b) => a - b));
     expect(ds.images.data).toEqual(before);
-    expect({ ...sh, images: null, labels: null }).toEqual({ ...ds, images: null, labels: null });
+    expect({ ...sh, images: null, labels: null, sourceRows: null }).toEqual({
+      ...ds,
+      images: null,
+      labels: null,
+      sourceRows: null,
+    });
+    expect(Array.from(sh.sourceRows ?? [])).toEqual(order);
+  });
+
+  it('records the source row of every row, through a second shuffle and a limit, as floats or bytes', () => {
+    for (const ds of [
+      tagged(),
+      pixelDataset(
+        { ...tagged(), name: 'b' },
+        Uint8Array.from({ length: 60 }, (_, i) => i),
+        tagged().labels,
+      ),
+    ]) {
+      const once = shuffleDataset(ds, Rng.create(5));
+      const twice = limitDataset(shuffleDataset(once, Rng.create(6)), 7);
+      const rows = sourceRowsOf(twice);
+      expect(rows.length).toBe(7);
+      for (let i = 0; i < 7; i++) {
+        const r = rows[i];
+        expect(Array.from(twice.images.data.subarray(3 * i, 3 * i + 3))).toEqual(
+          Array.from(ds.images.data.subarray(3 * r, 3 * r + 3)),
+        );
+      }
+    }
+    expect(Array.from(sourceRowsOf(tagged(4)))).toEqual([0, 1, 2, 3]);
   });
 
   it('is reproducible from the seed', () => {

@@ -40,10 +40,23 @@ export interface Dataset {
   width: number;
   height: number;
   numClasses: number;
+  /**
+   * For each row, the row of the source (the IDX file, the generated set) it came from, when rows
+   * were reordered ({@link shuffleDataset}); absent means row `i` is source row `i`.
+   */
+  sourceRows?: Int32Array;
 }
 
 /** The dataset's fields other than its rows. */
-export type DatasetInfo = Omit<Dataset, 'images' | 'pixels' | 'labels'>;
+export type DatasetInfo = Omit<Dataset, 'images' | 'pixels' | 'labels' | 'sourceRows'>;
+
+/** The source row of every row of `ds` (see {@link Dataset.sourceRows}). */
+export function sourceRowsOf(ds: Dataset): Int32Array {
+  if (ds.sourceRows !== undefined) return ds.sourceRows;
+  const rows = new Int32Array(rowCount(ds));
+  for (let i = 0; i < rows.length; i++) rows[i] = i;
+  return rows;
+}
 
 /**
  * A dataset kept as bytes: `images` (`scalePixels(pixels, scaling)`) is built on first access only.
@@ -52,7 +65,12 @@ export type DatasetInfo = Omit<Dataset, 'images' | 'pixels' | 'labels'>;
  * const ds = pixelDataset({ name: 'digits', split: 'test', scaling: 'unit', width: 28, height: 28, numClasses: 10 }, bytes, labels);
  * ```
  */
-export function pixelDataset(info: DatasetInfo, pixels: Uint8Array, labels: Uint8Array): Dataset {
+export function pixelDataset(
+  info: DatasetInfo,
+  pixels: Uint8Array,
+  labels: Uint8Array,
+  sourceRows?: Int32Array,
+): Dataset {
   const d = info.width * info.height;
   if (pixels.length !== labels.length * d) {
     throw new ShapeError(
@@ -69,6 +87,7 @@ export function pixelDataset(info: DatasetInfo, pixels: Uint8Array, labels: Uint
     numClasses: info.numClasses,
     pixels,
     labels,
+    ...(sourceRows !== undefined && { sourceRows }),
     get images(): Tensor {
       images ??= new Tensor(scalePixels(pixels, info.scaling), [labels.length, d]);
       return images;
@@ -101,14 +120,16 @@ export function shuffleDataset<D extends Dataset>(ds: D, rng: Rng): D {
   rng.shuffle(perm);
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) labels[i] = ds.labels[perm[i]];
+  const before = ds.sourceRows;
+  const sourceRows = before === undefined ? perm : perm.map((p) => before[p]);
   if (ds.pixels !== undefined) {
     const d = ds.width * ds.height;
     const pixels = new Uint8Array(ds.pixels.length);
     for (let i = 0; i < n; i++) pixels.set(ds.pixels.subarray(perm[i] * d, (perm[i] + 1) * d), i * d);
-    return pixelDataset(infoOf(ds), pixels, labels) as D;
+    return pixelDataset(infoOf(ds), pixels, labels, sourceRows) as D;
   }
   const images = gatherRows(ds.images, perm, Tensor.zeros(ds.images.shape));
-  return { ...ds, images, labels };
+  return { ...ds, images, labels, sourceRows };
 }
 
 /**
@@ -127,10 +148,12 @@ export function limitDataset<D extends Dataset>(ds: D, n: number): D {
     );
   }
   const labels = ds.labels.subarray(0, n);
+  const sourceRows = ds.sourceRows?.subarray(0, n);
   if (ds.pixels !== undefined) {
-    return pixelDataset(infoOf(ds), ds.pixels.subarray(0, n * ds.width * ds.height), labels) as D;
+    const pixels = ds.pixels.subarray(0, n * ds.width * ds.height);
+    return pixelDataset(infoOf(ds), pixels, labels, sourceRows) as D;
   }
-  return { ...ds, images: ds.images.rows(0, n), labels };
+  return { ...ds, images: ds.images.rows(0, n), labels, ...(sourceRows && { sourceRows }) };
 }
 
 /**

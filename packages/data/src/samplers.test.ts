@@ -86,6 +86,18 @@ describe('ReplacementSampler', () => {
     expect(all.reduce((a, b) => Math.min(a, b))).toBe(0);
   });
 
+  it('reports the 32-bit draw behind each index: index = draw % (size - excludeLast)', () => {
+    const sampler = new ReplacementSampler({ size: 10000, excludeLast: 5, rng: Rng.create(127, 'data') });
+    const twin = new ReplacementSampler({ size: 10000, excludeLast: 5, rng: Rng.create(127, 'data') });
+    const idx = new Int32Array(64);
+    const draws = new Uint32Array(64);
+    sampler.next(idx, draws);
+    expect(Array.from(twin.next(new Int32Array(64)))).toEqual(Array.from(idx)); // draws change nothing
+    for (let i = 0; i < 64; i++) expect(draws[i] % 9995).toBe(idx[i]);
+    // Another range reduces the same draws to other indices: what a parity check relies on.
+    expect(Array.from(draws).filter((d, i) => d % 9990 !== idx[i]).length).toBeGreaterThan(50);
+  });
+
   it('throws a clear RangeError when nothing is left to sample', () => {
     const rng = Rng.create(1);
     expect(() => new ReplacementSampler({ size: 10, excludeLast: 10, rng })).toThrow(

@@ -44,8 +44,12 @@ export interface Sampler {
   readonly epoch: number;
   /** Indices used so far in the current epoch. */
   readonly position: number;
-  /** Fills `out` with the next `out.length` indices and returns it. */
-  next(out: Int32Array): Int32Array;
+  /**
+   * Fills `out` with the next `out.length` indices and returns it. The replacement sampler also
+   * writes the 32-bit draw behind each index into `draws` when given (`index = draw % available`,
+   * see `Rng.intDraw`); the epoch sampler leaves `draws` untouched.
+   */
+  next(out: Int32Array, draws?: Uint32Array): Int32Array;
   /** A JSON-serialisable snapshot; {@link Sampler.restore} continues from it bit-identically. */
   state(): SamplerState;
   /** Continues from a snapshot taken by a sampler of the same kind and size. */
@@ -96,8 +100,12 @@ export class ReplacementSampler implements Sampler {
     return this.drawn % this.available;
   }
 
-  next(out: Int32Array): Int32Array {
-    for (let i = 0; i < out.length; i++) out[i] = this.rng.int(this.available);
+  next(out: Int32Array, draws?: Uint32Array): Int32Array {
+    for (let i = 0; i < out.length; i++) {
+      const draw = this.rng.intDraw(this.available);
+      out[i] = draw % this.available;
+      if (draws !== undefined) draws[i] = draw;
+    }
     this.drawn += out.length;
     return out;
   }

@@ -18,10 +18,17 @@ export interface InitOptions {
   gain?: number;
   /** Standard deviation of `normal` (default 0.02). */
   std?: number;
+  /**
+   * The fan-in the scale is computed from, instead of the weight's own. NOTE: only for reproducing
+   * code that got it wrong (one of the article's files scales its output layer by its first hidden
+   * layer's width).
+   */
+  fanIn?: number;
 }
 
-export function initWeight(w: Tensor, fanIn: number, fanOut: number, rng: Rng, opts: InitOptions): void {
+export function initWeight(w: Tensor, ownFanIn: number, fanOut: number, rng: Rng, opts: InitOptions): void {
   const gain = opts.gain ?? 1;
+  const fanIn = opts.fanIn ?? ownFanIn;
   switch (opts.scheme) {
     case 'he-normal':
       rng.fillNormal(w.data, 0, Math.sqrt(2 / fanIn) * gain);

@@ -139,6 +139,11 @@ describe('initialisers', () => {
     expect(std / (Math.sqrt(2 / 400) * 0.002)).toBeCloseTo(1, 1);
   });
 
+  it('scales by an explicit fanIn instead of its own when asked (a reference file scales by the wrong layer)', () => {
+    initWeight(w, 400, 300, Rng.create(1), { scheme: 'he-normal', gain: 0.002, fanIn: 100 });
+    expect(stats().std / (Math.sqrt(2 / 100) * 0.002)).toBeCloseTo(1, 1);
+  });
+
   it('draws Xavier uniform within its bound and Xavier normal with its std', () => {
     initWeight(w, 400, 300, Rng.create(2), { scheme: 'xavier-uniform' });
     const bound = Math.sqrt(6 / 700);

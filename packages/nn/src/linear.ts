@@ -83,7 +83,7 @@ export class Linear implements Layer {
   }
 
   /** `dW += xᵀ·d` for the input of the last forward. Exposed for layers that need a different
-   * upstream signal for the weight than for the bias (the seed's output-layer typo). */
+   * upstream signal for the weight than for the bias (the article's output-layer gradient typo). */
   accumulateWeightGrad(d: Tensor): void {
     const x = this.input;
     if (x === null) throw new Error(`Linear ${this.name}: backward before forward`);

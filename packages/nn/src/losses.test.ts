@@ -4,6 +4,7 @@ import { ReLU, Sigmoid } from './activation.ts';
 import { expectGradClose } from './gradcheck.test-util.ts';
 import { Linear } from './linear.ts';
 import {
+  articlePrintedDiscriminatorCost,
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
   type DiscriminatorLossKind,
@@ -63,7 +64,7 @@ describe('binary cross-entropy', () => {
 });
 
 describe('GAN losses', () => {
-  const dKinds: DiscriminatorLossKind[] = ['standard', 'seed-flipped'];
+  const dKinds: DiscriminatorLossKind[] = ['standard', 'flipped'];
   const gKinds: GeneratorLossKind[] = ['non-saturating', 'minimax'];
 
   for (const fromProbabilities of [false, true]) {
@@ -112,10 +113,37 @@ describe('GAN losses', () => {
     const gStd = Tensor.zeros([1, 1]);
     const gFlip = Tensor.zeros([1, 1]);
     discriminatorLoss('standard', real, fake, { fromProbabilities: true }, undefined, gStd);
-    discriminatorLoss('seed-flipped', real, fake, { fromProbabilities: true }, undefined, gFlip);
+    discriminatorLoss('flipped', real, fake, { fromProbabilities: true }, undefined, gFlip);
     expect(gStd.data[0]).toBeGreaterThan(0); // descent lowers D(G(z))
     expect(gFlip.data[0]).toBeLessThan(0); // descent raises D(G(z))
     expect(meanProbability(Tensor.fromArray([[0], [0]]), false)).toBe(0.5);
+  });
+
+  it("the article's hand-derived D gradients are the standard loss's, and its printed cost the flipped one", () => {
+    // The reference files: grad_r_w2_part_1 = -1/Dl2_rA, grad_f_w2_part_1 = 1/(1.0 - Dl2_fA)
+    // (gradients w.r.t. the probabilities), D_cost = -np.log(Dl2_rA) + np.log(1.0 - Dl2_fA).
+    const dReal = 0.83;
+    const dFake = 0.37;
+    const real = Tensor.fromArray([[dReal]]);
+    const fake = Tensor.fromArray([[dFake]]);
+    const gr = Tensor.zeros([1, 1]);
+    const gf = Tensor.zeros([1, 1]);
+    const opts = { fromProbabilities: true };
+    discriminatorLoss('standard', real, fake, opts, gr, gf);
+    expect(gr.data[0]).toBeCloseTo(-1 / dReal, 6);
+    expect(gf.data[0]).toBeCloseTo(1 / (1 - dFake), 6);
+    const printed = -Math.log(dReal) + Math.log(1 - dFake);
+    expect(articlePrintedDiscriminatorCost(real, fake, opts)).toBeCloseTo(printed, 6);
+    expect(discriminatorLoss('flipped', real, fake, opts)).toBeCloseTo(printed, 6);
+    expect(discriminatorLoss('standard', real, fake, opts)).not.toBeCloseTo(printed, 2);
+    // The same cost from logits.
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const cost = articlePrintedDiscriminatorCost(
+      Tensor.fromArray([[logit(dReal)]]),
+      Tensor.fromArray([[logit(dFake)]]),
+      { fromProbabilities: false },
+    );
+    expect(cost).toBeCloseTo(printed, 5);
   });
 
   it("the generator's gradient flows through D into G, leaving D's gradients untouched", () => {

@@ -86,11 +86,13 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, target: 0 | 1, grad
 
 /**
  * Discriminator losses, on D's outputs for a real batch and a fake batch:
- * - `standard` (Goodfellow et al. 2014): `-mean log D(x) - mean log(1 - D(G(z)))`;
- * - `seed-flipped` (the article): `-mean log D(x) + mean log(1 - D(G(z)))`. NOTE: minimising it
- *   pushes D(G(z)) up, towards calling fakes real.
+ * - `standard` (Goodfellow et al. 2014): `-mean log D(x) - mean log(1 - D(G(z)))`. The article's
+ *   code trains D on this one: its hand-derived gradients are `-1/D(x)` and `1/(1 - D(G(z)))`.
+ * - `flipped`: `-mean log D(x) + mean log(1 - D(G(z)))`, the cost the article *prints*, descended
+ *   as if the code had followed its own formula. NOTE: minimising it pushes D(G(z)) up, towards
+ *   calling fakes real; it is a counterfactual, not what the article trained.
  */
-export type DiscriminatorLossKind = 'standard' | 'seed-flipped';
+export type DiscriminatorLossKind = 'standard' | 'flipped';
 
 /**
  * Generator losses on D's output for a fake batch:
@@ -115,6 +117,17 @@ export function discriminatorLoss(
   const realTerm = logTerm(real, 'logP', -1, opts.fromProbabilities, gradReal);
   const fakeTerm = logTerm(fake, 'log1mP', kind === 'standard' ? -1 : 1, opts.fromProbabilities, gradFake);
   return realTerm + fakeTerm;
+}
+
+/**
+ * The discriminator cost as the article prints it, `-mean log D(x) + mean log(1 - D(G(z)))`,
+ * whatever D is trained on: the value to compare with the article's `Current D cost` lines.
+ * (With D(x) = D(G(z)) = 0.5 it is 0; it goes negative as D learns to reject fakes.)
+ */
+export function articlePrintedDiscriminatorCost(real: Tensor, fake: Tensor, opts: GanLossOptions): number {
+  return (
+    logTerm(real, 'logP', -1, opts.fromProbabilities) + logTerm(fake, 'log1mP', 1, opts.fromProbabilities)
+  );
 }
 
 export function generatorLoss(

@@ -40,12 +40,12 @@ export interface AdamOptions {
   eps?: number;
   /**
    * `standard`: m̂ = m / (1 - β1^t), v̂ = v / (1 - β2^t) (Kingma & Ba, t counted from 1).
-   * `seed-constant`: m / (1 - β1) and v / (1 - β2), as the article's hand-written Adam. At t = 1
-   * both agree. For a steady gradient g the seed step is lr · (1-β1^t)/(1-β1) / sqrt((1-β2^t)/(1-β2))
+   * `constant`: m / (1 - β1) and v / (1 - β2), as the article's hand-written Adam. At t = 1
+   * both agree. For a steady gradient g the constant-corrected step is lr · (1-β1^t)/(1-β1) / sqrt((1-β2^t)/(1-β2))
    * times sign(g): about 2x the standard step around t = 10, equal near t = 100, and tending to
    * lr · sqrt(1-β2)/(1-β1) ≈ 0.32 lr once both moments are warm (β 0.9 / 0.999).
    */
-  biasCorrection?: 'standard' | 'seed-constant';
+  biasCorrection?: 'standard' | 'constant';
 }
 
 function toSchedule(lr: number | Schedule): Schedule {
@@ -85,7 +85,7 @@ function checkState(
  * v ← β2·v + (1-β2)·g²
  * p ← p - lr · (m / c1) / (sqrt(v / c2) + eps)
  * ```
- * with `c1 = 1 - β1^t, c2 = 1 - β2^t` (standard) or `c1 = 1 - β1, c2 = 1 - β2` (seed-constant).
+ * with `c1 = 1 - β1^t, c2 = 1 - β2^t` (standard) or `c1 = 1 - β1, c2 = 1 - β2` (constant).
  * NOTE: eps is added after the square root of the corrected v, as in PyTorch and the article.
  *
  * ```ts
@@ -99,10 +99,8 @@ export function adam(opts: AdamOptions): Optimizer {
   if (!(beta1 >= 0 && beta1 < 1)) throw new RangeError(`Adam: invalid beta parameter at index 0: ${beta1}`);
   if (!(beta2 >= 0 && beta2 < 1)) throw new RangeError(`Adam: invalid beta parameter at index 1: ${beta2}`);
   if (!(eps >= 0)) throw new RangeError(`Adam: invalid epsilon value: ${eps}`);
-  if (biasCorrection !== 'standard' && biasCorrection !== 'seed-constant') {
-    throw new RangeError(
-      `Adam: invalid biasCorrection: ${biasCorrection} (expected standard or seed-constant)`,
-    );
+  if (biasCorrection !== 'standard' && biasCorrection !== 'constant') {
+    throw new RangeError(`Adam: invalid biasCorrection: ${biasCorrection} (expected standard or constant)`);
   }
   const schedule = toSchedule(opts.lr);
   if (typeof opts.lr === 'number') schedule(0); // validates a constant rate now

@@ -100,14 +100,23 @@ export class Rng {
     return lo + (hi - lo) * u;
   }
 
-  /** Uniform integer in [0, n), without modulo bias. */
+  /** Uniform integer in [0, n), without modulo bias: `intDraw(n) % n`. */
   int(n: number): number {
+    return this.intDraw(n) % n;
+  }
+
+  /**
+   * The 32-bit draw behind {@link Rng.int}: the first `nextUint32()` below the largest multiple of
+   * `n` (draws above it are rejected, so `% n` is unbiased). Recorded by run traces, so another
+   * program can reduce it by its own range and see whether it picks the same index.
+   */
+  intDraw(n: number): number {
     if (!Number.isInteger(n) || n <= 0 || n > 4294967296)
       throw new RangeError(`Rng.int: n must be in 1..2^32, got ${n}`);
     const limit = 4294967296 - (4294967296 % n);
     for (;;) {
       const x = this.nextUint32();
-      if (x < limit) return x % n;
+      if (x < limit) return x;
     }
   }
 

@@ -92,7 +92,7 @@ def article(args):
         pr, cr = forward(D, d_acts, x)
         pf, cf = forward(D, d_acts, fake)
         gr, _ = backward(D, d_acts, cr, -1 / pr)
-        gf, _ = backward(D, d_acts, cf, -1 / (1 - pf))
+        gf, _ = backward(D, d_acts, cf, 1 / (1 - pf))  # the article: grad_f_w2_part_1 = 1/(1.0 - Dl2_fA)
         adam(D, [[a[0] + b[0], a[1] + b[1]] for a, b in zip(gr, gf)], mD, vD)
         z = rng.uniform(-1.0, 1.0, size=(1, args.z))
         fake, cg = forward(G, g_acts, z)

@@ -2,7 +2,7 @@
  * `pnpm bench`: how fast the project trains, against numpy peers measured in the same run.
  *
  *   matmul     GFLOP/s of an MLP layer's three products (forward, weight and input gradients)
- *   train      steps/s of every seed config at batch 1 and of the baseline at batch 1 and 64
+ *   train      steps/s of every article config at batch 1 and of the baseline at batch 1 and 64
  *   dashboard  throughput with the live dashboard against plain output (decay config)
  *   memory     peak resident memory of a baseline run
  *   report     `pnpm report` listing 1,000 runs of 10,000 metrics lines, against reading their bytes

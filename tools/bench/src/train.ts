@@ -11,8 +11,8 @@ export interface TrainRow {
 
 /**
  * Steps per second of the trainer on a config, after a warm-up, over at least `budgetMs` of
- * healthy steps. The seed configs diverge within a few hundred steps, and a diverged step returns
- * before any update: such steps are not timed, and training restarts from a fresh trainer.
+ * healthy steps. A diverged step returns before any update (some ablations diverge): such steps are
+ * not timed, and training restarts from a fresh trainer.
  */
 export function oursStepsPerSec(file: string, overrides: string[], budgetMs: number): number {
   const { config } = loadConfig(file, overrides);
@@ -38,7 +38,7 @@ export function oursStepsPerSec(file: string, overrides: string[], budgetMs: num
 }
 
 /**
- * The numpy equivalent of a config: the article's code (float64, batch 1, its Adam) for the seed
+ * The numpy equivalent of a config: the article's code (float64, batch 1, its Adam) for the article's
  * configs, a standard float32 MLP GAN for the baseline.
  */
 export function peerStepsPerSec(
@@ -49,7 +49,7 @@ export function peerStepsPerSec(
   const { config } = loadConfig(file, overrides);
   const g = config.model.generator;
   const d = config.model.discriminator;
-  const article = config.optim.generator.biasCorrection === 'seed-constant';
+  const article = config.optim.generator.biasCorrection === 'constant';
   const args = article
     ? [
         'article',

@@ -31,6 +31,8 @@ options:
   --no-dashboard          plain progress lines instead of the live dashboard (also when not on a terminal)
   --backend <kind>        auto (default: native when built, else reference) | native | reference
   --experiments <dir>     where run folders go (default: <project>/experiments)
+  --trace                 record every step's random inputs and the initial weights in <run>/trace/,
+                          for replaying the run elsewhere (tools/parity); not with --resume
   -h, --help              this text
 
 exit status: 0 completed, 1 failed, 2 bad command line or config, 3 diverged, 130 interrupted`;
@@ -56,6 +58,7 @@ function parse(argv: string[]) {
         'no-dashboard': { type: 'boolean', default: false },
         backend: { type: 'string', default: 'auto' },
         experiments: { type: 'string' },
+        trace: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -93,12 +96,14 @@ async function main(): Promise<void> {
   let runDir: string;
   let runId: string;
   const resume = values.resume !== undefined;
+  if (resume && values.trace)
+    fail('pnpm exp: --trace records a run from its first step: it cannot be used with --resume');
   try {
     if (resume) {
       runDir = userPath(values.resume as string);
       const previous = readMetaSync(runDir);
-      const original = loadConfig(join(runDir, CONFIG_FILE)).config;
-      config = loadConfig(join(runDir, CONFIG_FILE), positionals).config;
+      const original = loadConfig(join(runDir, CONFIG_FILE), [], { recordedRun: true }).config;
+      config = loadConfig(join(runDir, CONFIG_FILE), positionals, { recordedRun: true }).config;
       const changed = forbiddenResumeChanges(original, config);
       if (changed.length > 0) {
         fail(
@@ -132,7 +137,7 @@ async function main(): Promise<void> {
   const dashboard = useDashboard ? await import('../dashboard/mount.tsx') : null; // before any event
   const listeners: ((e: RunEvent) => void)[] = [];
   const handle = startTraining(
-    { config, configText: serializeConfig(config), runDir, runId, environment, resume },
+    { config, configText: serializeConfig(config), runDir, runId, environment, resume, trace: values.trace },
     backend,
     (event) => {
       for (const l of listeners) l(event);

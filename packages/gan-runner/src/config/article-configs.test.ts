@@ -10,75 +10,81 @@ import { CONFIGS_DIR } from './test-helpers.ts';
 
 const ALTERNATING = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 'atan' : 'relu'));
 
-interface SeedFacts {
+interface ArticleFacts {
   file: string;
+  /** The reference file it reproduces, named in the config's header. */
+  reference: string;
   hidden: number[];
   z: number;
   activations: string[];
   lr: number;
   /** [step, factor] pairs; empty = no decay. */
   milestones: [number, number][];
-  /** undefined where the article states no seed. */
-  seed: number | undefined;
+  seed: number;
+  /** np.random.randint(len(images) - excludeLast). */
+  excludeLast: number;
+  /** h_multi_last.py's typo: the output weight gradient squares the upstream gradient. */
+  outputWeightGrad: 'chain-rule' | 'upstream-squared';
+  /** f_Generator_Multilayer.py's typo: the output layer's init scaled by the first hidden width. */
+  outputInitFanIn: 'own' | 'first-hidden';
 }
 
-const SEEDS: SeedFacts[] = [
+const FAILED_FILE: Omit<ArticleFacts, 'file' | 'hidden' | 'z' | 'activations'> = {
+  reference: 'f_Generator_Multilayer.py',
+  lr: 3e-5,
+  milestones: [],
+  seed: 32432,
+  excludeLast: 10,
+  outputWeightGrad: 'chain-rule',
+  outputInitFanIn: 'first-hidden',
+};
+
+const ARTICLE: ArticleFacts[] = [
   {
     file: 'failed-1.yaml',
     hidden: [200, 560],
     z: 100,
     activations: ALTERNATING(2),
-    lr: 3e-5,
-    milestones: [],
-    seed: 32432,
+    ...FAILED_FILE,
   },
   {
     file: 'failed-2.yaml',
     hidden: [245, 960],
     z: 100,
     activations: ['tanh', 'tanh'],
-    lr: 3e-5,
-    milestones: [],
-    seed: 32432,
+    ...FAILED_FILE,
   },
   {
     file: 'failed-3.yaml',
     hidden: [326, 356, 412],
     z: 326,
     activations: ALTERNATING(3),
-    lr: 3e-5,
-    milestones: [],
-    seed: 32432,
+    ...FAILED_FILE,
   },
   {
     file: 'failed-4.yaml',
     hidden: [420, 640],
     z: 350,
     activations: ALTERNATING(2),
-    lr: 3e-5,
-    milestones: [],
-    seed: 32432,
+    ...FAILED_FILE,
   },
   {
     file: 'failed-5.yaml',
     hidden: [660, 780],
     z: 600,
     activations: ALTERNATING(2),
-    lr: 3e-5,
-    milestones: [],
-    seed: 32432,
+    ...FAILED_FILE,
   },
   {
     file: 'failed-6.yaml',
     hidden: [320, 480],
     z: 200,
     activations: ALTERNATING(2),
-    lr: 3e-5,
-    milestones: [],
-    seed: 32432,
+    ...FAILED_FILE,
   },
   {
     file: 'decay.yaml',
+    reference: 'h_multi_last.py',
     hidden: [128, 256, 346, 480, 560, 686],
     z: 100,
     activations: ['atan', 'relu', 'atan', 'relu', 'tanh', 'relu'],
@@ -89,9 +95,13 @@ const SEEDS: SeedFacts[] = [
       [41, 0.01],
     ],
     seed: 127,
+    excludeLast: 5,
+    outputWeightGrad: 'upstream-squared',
+    outputInitFanIn: 'own',
   },
   {
     file: 'decay-early.yaml',
+    reference: 'g_multi_multi_layer.py',
     hidden: [356, 512, 686],
     z: 300,
     activations: ALTERNATING(3),
@@ -101,7 +111,10 @@ const SEEDS: SeedFacts[] = [
       [1, 0.01],
       [31, 0.001],
     ],
-    seed: undefined,
+    seed: 32432,
+    excludeLast: 10,
+    outputWeightGrad: 'chain-rule',
+    outputInitFanIn: 'own',
   },
 ];
 
@@ -113,27 +126,26 @@ function lrAt(opt: OptimizerConfig, t: number): number {
 }
 
 function expectArticleBasics(c: ExperimentConfig): void {
-  // Data: MNIST test split, raw 0..255, batch 1, uniform with replacement from the first len - 10,
-  // shuffled once at load.
+  // Data: MNIST test split, raw 0..255, batch 1, uniform with replacement, shuffled once at load.
   expect(c.data).toMatchObject({
     dataset: 'mnist',
     split: 'test',
     scaling: 'raw',
     batchSize: 1,
     sampling: 'replacement',
-    excludeLast: 10,
     shuffleOnLoad: true,
     limit: null,
   });
   // Networks: z ~ U(-1, 1), sigmoid output, D with one ReLU hidden layer, He-normal x 0.002.
   expect(c.model.z.distribution).toBe('uniform');
   expect(c.model.generator.output).toBe('sigmoid');
-  expect(c.model.generator.seedOutputWeightGradBug).toBe(false);
   expect(layerActivations(c.model.discriminator)).toEqual(['relu']);
   expect(c.model.init).toMatchObject({ scheme: 'he-normal', gain: 0.002 });
-  // Losses: flipped D sign, non-saturating G, from probabilities.
+  // Losses: D trained on the standard loss (the hand-derived gradients), the flipped cost the
+  // article prints logged; non-saturating G; from probabilities.
   expect(c.loss).toEqual({
-    discriminator: 'seed-flipped',
+    discriminator: 'standard',
+    reportedDiscriminatorCost: 'article-printed',
     generator: 'non-saturating',
     fromProbabilities: true,
   });
@@ -143,14 +155,14 @@ function expectArticleBasics(c: ExperimentConfig): void {
       type: 'adam',
       betas: [0.9, 0.999],
       eps: 1e-8,
-      biasCorrection: 'seed-constant',
+      biasCorrection: 'constant',
     });
   }
   expect(c.train.dSteps).toBe(1);
 }
 
-describe('seed configs reproduce the article', () => {
-  it.each(SEEDS)('$file', (facts) => {
+describe("the article's configs reproduce its reference files", () => {
+  it.each(ARTICLE)('$file reproduces $reference', (facts) => {
     const { config: c } = loadConfig(path.join(CONFIGS_DIR, facts.file));
     expect(c.name).toBe(path.basename(facts.file, '.yaml'));
     expectArticleBasics(c);
@@ -159,7 +171,12 @@ describe('seed configs reproduce the article', () => {
     expect(layerActivations(c.model.generator)).toEqual(facts.activations);
     // D is 784 -> H -> 1 with H = the generator's first hidden size.
     expect(c.model.discriminator.hidden).toEqual([facts.hidden[0]]);
-    if (facts.seed !== undefined) expect(c.seed).toBe(facts.seed);
+    expect(c.seed).toBe(facts.seed);
+    expect(c.data.excludeLast).toBe(facts.excludeLast);
+    expect(c.model.generator.outputWeightGrad).toBe(facts.outputWeightGrad);
+    expect(c.model.generator.outputInitFanIn).toBe(facts.outputInitFanIn);
+    const header = fs.readFileSync(path.join(CONFIGS_DIR, facts.file), 'utf8').split('\nextends:')[0];
+    expect(header).toContain(facts.reference);
     for (const opt of [c.optim.generator, c.optim.discriminator]) {
       expect(opt.lr).toBe(facts.lr);
       if (facts.milestones.length === 0) expect(opt.schedule).toEqual({ type: 'constant' });
@@ -183,8 +200,8 @@ describe('seed configs reproduce the article', () => {
     }
   });
 
-  it('seed runs default to 20000 steps, metrics every 10, grids every 500, checkpoints every 5000', () => {
-    for (const { file } of SEEDS) {
+  it('article runs default to 20000 steps, metrics every 10, grids every 500, checkpoints every 5000', () => {
+    for (const { file } of ARTICLE) {
       const { config: c } = loadConfig(path.join(CONFIGS_DIR, file));
       expect(c.train.steps).toBe(20000);
       expect(c.log).toMatchObject({
@@ -196,11 +213,22 @@ describe('seed configs reproduce the article', () => {
     }
   });
 
-  it('every seed config extends seed-base.yaml and records the chain', () => {
-    for (const { file } of SEEDS) {
+  it('every article config extends article-base.yaml (the failed ones through failed-base.yaml)', () => {
+    for (const { file } of ARTICLE) {
       const loaded = loadConfig(path.join(CONFIGS_DIR, file));
-      expect(loaded.files).toEqual([path.join(CONFIGS_DIR, 'seed-base.yaml'), path.join(CONFIGS_DIR, file)]);
+      const chain = file.startsWith('failed-')
+        ? ['article-base.yaml', 'failed-base.yaml', file]
+        : ['article-base.yaml', file];
+      expect(loaded.files).toEqual(chain.map((f) => path.join(CONFIGS_DIR, f)));
     }
+  });
+
+  it('the ablations turn off one reproduced typo or quirk each, and the counterfactual is named', () => {
+    const load = (f: string) => loadConfig(path.join(CONFIGS_DIR, 'ablations', f)).config;
+    expect(load('decay-grad-fixed.yaml').model.generator.outputWeightGrad).toBe('chain-rule');
+    expect(load('failed-1-init-fixed.yaml').model.generator.outputInitFanIn).toBe('own');
+    for (const f of ['decay-flipped-dloss.yaml', 'failed-1-flipped-dloss.yaml'])
+      expect(load(f).loss.discriminator).toBe('flipped');
   });
 });
 
@@ -224,6 +252,7 @@ describe('baseline.yaml and smoke.yaml', () => {
     expect(c.model.init.scheme).toBe('xavier-uniform');
     expect(c.loss).toEqual({
       discriminator: 'standard',
+      reportedDiscriminatorCost: 'objective',
       generator: 'non-saturating',
       fromProbabilities: false,
     });

@@ -91,11 +91,43 @@ describe('config errors name the file, line:col, key path and what was expected'
 
   it('enum typo: the allowed values and a suggestion', () => {
     const { write } = tempConfigDir();
-    const f = write('e.yaml', 'data:\n  scaling: tanhh\nloss:\n  discriminator: flipped\n');
+    const f = write('e.yaml', 'data:\n  scaling: tanhh\nloss:\n  discriminator: minimax\n');
     expect(errorLines(f)).toEqual([
       `${displayPath(f)}:2:12: data.scaling: expected one of "raw", "unit", "tanh", got "tanhh" (did you mean "tanh"?)`,
-      `${displayPath(f)}:4:18: loss.discriminator: expected one of "standard", "seed-flipped", got "flipped"`,
+      `${displayPath(f)}:4:18: loss.discriminator: expected one of "standard", "flipped", got "minimax"`,
     ]);
+  });
+
+  it('names that were renamed: a located error saying the new name, in a config file', () => {
+    const { write } = tempConfigDir();
+    const f = write(
+      'old.yaml',
+      'loss:\n  discriminator: seed-flipped\nmodel:\n  generator:\n    seedOutputWeightGradBug: true\n',
+    );
+    const lines = errorLines(f);
+    expect(lines).toHaveLength(2);
+    expect(
+      lines[0].startsWith(`${displayPath(f)}:2:18: loss.discriminator: renamed: 'flipped' descends`),
+    ).toBe(true);
+    expect(lines[1]).toMatch(
+      /:5:5: model\.generator\.seedOutputWeightGradBug: renamed: use outputWeightGrad: upstream-squared/,
+    );
+  });
+
+  it("a run folder's config.yaml with the old names is read with the behaviour they had", () => {
+    const { write } = tempConfigDir();
+    const f = write(
+      'config.yaml',
+      'loss:\n  discriminator: seed-flipped\nmodel:\n  generator:\n    seedOutputWeightGradBug: true\n' +
+        'optim:\n  generator:\n    biasCorrection: seed-constant\n',
+    );
+    const { config } = loadConfig(f, [], { recordedRun: true });
+    expect(config.loss.discriminator).toBe('flipped');
+    expect(config.model.generator.outputWeightGrad).toBe('upstream-squared');
+    expect(config.optim.generator.biasCorrection).toBe('constant');
+    expect(
+      configFromObject({ loss: { discriminator: 'seed-flipped' } }, 'x/config.yaml').loss.discriminator,
+    ).toBe('flipped');
   });
 
   it('activation typo: at the list entry; a bad single name lists the activations', () => {

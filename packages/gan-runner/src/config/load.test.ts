@@ -52,12 +52,18 @@ describe('loadConfig', () => {
           activation: 'leakyRelu',
           output: 'tanh',
           leakySlope: 0.2,
-          seedOutputWeightGradBug: false,
+          outputWeightGrad: 'chain-rule',
+          outputInitFanIn: 'own',
         },
         discriminator: { hidden: [1024, 512, 256], activation: 'leakyRelu', leakySlope: 0.2 },
         init: { scheme: 'xavier-uniform', gain: 1, std: 0.02 },
       },
-      loss: { discriminator: 'standard', generator: 'non-saturating', fromProbabilities: false },
+      loss: {
+        discriminator: 'standard',
+        reportedDiscriminatorCost: 'objective',
+        generator: 'non-saturating',
+        fromProbabilities: false,
+      },
       optim: {
         generator: {
           type: 'adam',
@@ -199,7 +205,7 @@ describe('loadConfig', () => {
     expect(loadConfig(f, ['data.limit=100', 'data.limit=null']).config.data.limit).toBeNull();
   });
 
-  it('does not modify the seed configs when overriding them', () => {
+  it('does not modify the article configs when overriding them', () => {
     const decay = path.join(CONFIGS_DIR, 'decay.yaml');
     const before = loadConfig(decay).config;
     const after = loadConfig(decay, ['train.steps=500', 'seed=7']).config;

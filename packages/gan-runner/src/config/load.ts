@@ -11,12 +11,21 @@ import {
   type ConfigIssue,
   displayPath,
   type Loc,
+  locate,
   type SourceMap,
   zodIssuesToConfigIssues,
 } from './issues.ts';
+import { findLegacyNames, migrateLegacyNames } from './legacy.ts';
 import { type ExperimentConfig, experimentConfigSchema, NAME_PATTERN } from './schema.ts';
-import { isPlainObject, mergeSource, parseYamlSource, type Source, singleValueSource } from './source.ts';
-import { showValue } from './text.ts';
+import {
+  clonePlain,
+  isPlainObject,
+  mergeSource,
+  parseYamlSource,
+  type Source,
+  singleValueSource,
+} from './source.ts';
+import { formatPath, showValue } from './text.ts';
 
 /** The result of `loadConfig`. */
 export interface LoadedConfig {
@@ -40,12 +49,20 @@ export interface Override {
   value: unknown;
 }
 
+export interface LoadConfigOptions {
+  /**
+   * The file is a run folder's config.yaml, written by an older version maybe: names that were
+   * renamed since are read with the behaviour they had (see `legacy.ts`) instead of refused.
+   */
+  recordedRun?: boolean;
+}
+
 const EXTENDS = 'extends';
 
 /**
  * Loads, merges and validates a config file and command-line overrides.
  *
- * - `extends: ./seed-base.yaml` (relative to the file that says it; chains allowed) merges this
+ * - `extends: ./article-base.yaml` (relative to the file that says it; chains allowed) merges this
  *   file over its base: objects merge key by key, lists and scalars replace.
  * - `overrides` are Hydra-style `key.path=value` arguments applied after the files, the value
  *   parsed as YAML (`train.steps=500`, `model.generator.hidden=[128,256]`, `data.limit=null`).
@@ -59,12 +76,25 @@ const EXTENDS = 'extends';
  * config.train.steps; // 500
  * ```
  */
-export function loadConfig(file: string, overrides: string[] = []): LoadedConfig {
+export function loadConfig(
+  file: string,
+  overrides: string[] = [],
+  options: LoadConfigOptions = {},
+): LoadedConfig {
   const abs = path.resolve(file);
   const { source, files } = loadChain(abs, [], null);
   for (const arg of overrides) {
     const o = parseOverride(arg);
     mergeSource(source, singleValueSource(o.path, o.value, overrideLoc(arg)), experimentConfigSchema);
+  }
+  if (options.recordedRun) migrateLegacyNames(source.value);
+  else {
+    const legacy = findLegacyNames(source.value);
+    if (legacy.length > 0) {
+      throw new ConfigError(
+        legacy.map((l) => ({ ...locate(source, l.path, l.kind), path: formatPath(l.path), message: l.hint })),
+      );
+    }
   }
   const config = validate(source, defaultName(abs));
   return { config, file: abs, files, overrides: [...overrides] };
@@ -73,11 +103,14 @@ export function loadConfig(file: string, overrides: string[] = []): LoadedConfig
 /**
  * Validates a plain object (a parsed config.yaml of a run, a test fixture) as a config.
  * Issues are located at `sourceName` without line numbers. When `name` is missing it defaults to
- * `sourceName`'s base name if that is a `.yaml` / `.yml` path.
+ * `sourceName`'s base name if that is a `.yaml` / `.yml` path. Names renamed since a run was
+ * recorded are read with the behaviour they had (`legacy.ts`).
  */
 export function configFromObject(obj: unknown, sourceName: string): ExperimentConfig {
+  const value = clonePlain(obj);
+  migrateLegacyNames(value);
   const root: Loc = { file: sourceName, line: null, column: null };
-  const source: Source = { value: obj, values: new Map(), keys: new Map(), root };
+  const source: Source = { value, values: new Map(), keys: new Map(), root };
   const name = /\.ya?ml$/i.test(sourceName) ? defaultName(sourceName) : undefined;
   return validate(source, name);
 }

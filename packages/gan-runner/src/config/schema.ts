@@ -3,9 +3,9 @@
  * defaults, documentation (each `.describe()` becomes the JSON Schema description editors show on
  * hover) and validation messages. The TypeScript types below are inferred from it.
  *
- * Defaults describe a standard GAN that works; the article's quirks (raw pixels, batch 1, the
- * flipped discriminator loss, constant Adam bias correction, ...) are opt-in values that the seed
- * configs in `configs/` set explicitly.
+ * Defaults describe a standard GAN that works; the article's quirks (raw pixels, batch 1, its
+ * printed discriminator cost, constant Adam bias correction, its files' typos, ...) are opt-in
+ * values that the article's configs in `configs/` set explicitly.
  */
 import { z } from 'zod';
 import { didYouMean, quoteList, showValue } from './text.ts';
@@ -22,10 +22,13 @@ export const Z_DISTRIBUTIONS = ['uniform', 'normal'] as const;
 export const GENERATOR_OUTPUTS = ['sigmoid', 'tanh', 'identity'] as const;
 export const SAMPLE_SCALES = ['output', 'per-image'] as const;
 export const INIT_SCHEMES = ['he-normal', 'xavier-uniform', 'xavier-normal', 'normal'] as const;
-export const D_LOSSES = ['standard', 'seed-flipped'] as const;
+export const D_LOSSES = ['standard', 'flipped'] as const;
+export const REPORTED_D_COSTS = ['objective', 'article-printed'] as const;
 export const G_LOSSES = ['non-saturating', 'minimax'] as const;
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
-export const BIAS_CORRECTIONS = ['standard', 'seed-constant'] as const;
+export const BIAS_CORRECTIONS = ['standard', 'constant'] as const;
+export const OUTPUT_WEIGHT_GRADS = ['chain-rule', 'upstream-squared'] as const;
+export const OUTPUT_INIT_FAN_INS = ['own', 'first-hidden'] as const;
 export const SCHEDULES = ['constant', 'step', 'exponential', 'cosine'] as const;
 
 /** `name` must be usable as a folder name: `experiments/<name>/`. */
@@ -194,11 +197,20 @@ export const generatorSchema = obj({
         'with raw 0..255 data) or identity.',
     ),
   leakySlope: fraction().default(0.2).describe('Negative-side slope of leakyRelu.'),
-  seedOutputWeightGradBug: bool()
-    .default(false)
+  outputWeightGrad: oneOf(OUTPUT_WEIGHT_GRADS)
+    .default('chain-rule')
     .describe(
-      "Reproduce a reference file's typo: the last layer's weight gradient uses upstream * upstream " +
-        "instead of upstream * the output activation's derivative. Off unless explicitly asked for.",
+      "The output layer's weight gradient. chain-rule: x^T (g * f'(a)), g the gradient w.r.t. the " +
+        "output, f' the output activation's derivative; upstream-squared: x^T (g * g), the typo of " +
+        "the article's final decay file (h_multi_last.py: Gl6A.T.dot(part_1 * part_1)), which it ran " +
+        'with. The bias gradient and the gradient passed down stay correct either way.',
+    ),
+  outputInitFanIn: oneOf(OUTPUT_INIT_FAN_INS)
+    .default('own')
+    .describe(
+      "The fan-in of the output layer's he-normal / xavier scale. own: its input width (the last " +
+        "hidden size); first-hidden: the first hidden size, the typo of the article's failed-attempts " +
+        'file (f_Generator_Multilayer.py scales G_W3 by 1/sqrt(hidden_input / 2)).',
     ),
 }).superRefine(checkActivationLength);
 
@@ -241,8 +253,17 @@ export const lossSchema = obj({
   discriminator: oneOf(D_LOSSES)
     .default('standard')
     .describe(
-      'standard: -log D(x) - log(1 - D(G(z))); seed-flipped: -log D(x) + log(1 - D(G(z))), the ' +
-        "article's sign of the second term.",
+      "The objective D descends. standard: -log D(x) - log(1 - D(G(z))), what the article's code " +
+        'trains (its hand-derived gradients are -1/D(x) and 1/(1 - D(G(z)))); flipped: ' +
+        '-log D(x) + log(1 - D(G(z))), the cost the article prints, descended as if the code had ' +
+        'followed its own formula (a counterfactual: it pushes D to call fakes real).',
+    ),
+  reportedDiscriminatorCost: oneOf(REPORTED_D_COSTS)
+    .default('objective')
+    .describe(
+      'The D loss written to metrics.jsonl, shown and reported. objective: the loss D descends; ' +
+        "article-printed: -log D(x) + log(1 - D(G(z))), the cost the article's code prints whatever " +
+        'D is trained on (labelled as such on the dashboard and in reports).',
     ),
   generator: oneOf(G_LOSSES)
     .default('non-saturating')
@@ -347,7 +368,7 @@ export const optimizerSchema = obj({
     .default('standard')
     .describe(
       'Adam bias correction. standard: m / (1 - beta1^t), v / (1 - beta2^t) with t counted from 1; ' +
-        'seed-constant: m / (1 - beta1), v / (1 - beta2) at every step (the article).',
+        'constant: m / (1 - beta1), v / (1 - beta2) at every step (the article).',
     ),
   momentum: fraction().default(0).describe('SGD momentum (sgd only; 0 = plain SGD).'),
   nesterov: bool().default(false).describe('SGD: Nesterov momentum (sgd only).'),

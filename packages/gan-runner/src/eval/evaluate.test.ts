@@ -161,7 +161,7 @@ describe('MNIST evaluation', { timeout: 120_000 }, () => {
   });
 
   it("also scores the article's setup on the display scale: sigmoid output on raw data", async () => {
-    // The seed configs: raw 0..255 data, generator output a sigmoid in 0..1. A generator that had
+    // The article's configs: raw 0..255 data, generator output a sigmoid in 0..1. A generator that had
     // learned perfect digits in 0..1 is nearly black on the data's scale.
     const config = mnistConfig({ scaling: 'raw' }, 'sigmoid');
     const ctx = mnistContext(await createEvalContext(config, loadTrainingData(config)));
@@ -178,7 +178,7 @@ describe('MNIST evaluation', { timeout: 120_000 }, () => {
 });
 
 describe('an MNIST training run', { timeout: 300_000 }, () => {
-  it('writes evaluations with display-scale keys for a seed-like config', async () => {
+  it('writes evaluations with display-scale keys for an article-like config', async () => {
     const config = configFromObject(
       {
         name: 'seedlike',

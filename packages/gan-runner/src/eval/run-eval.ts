@@ -56,7 +56,7 @@ function pickCheckpoint(runDir: string, all: StepFile[], step: 'latest' | number
  * ```
  */
 export async function evaluateRun(runDir: string, options: EvaluateRunOptions = {}): Promise<RunEvaluation> {
-  const config = loadConfig(join(runDir, CONFIG_FILE)).config;
+  const config = loadConfig(join(runDir, CONFIG_FILE), [], { recordedRun: true }).config;
   const checkpoint = pickCheckpoint(runDir, await listCheckpoints(runDir), options.step ?? 'latest');
   const data = loadTrainingData(config);
   const trainer = new GanTrainer(config, data);

@@ -13,7 +13,7 @@ export async function restoreRun(
   runDir: string,
   step?: number,
 ): Promise<{ config: ExperimentConfig; trainer: GanTrainer; step: number; checkpoint: string }> {
-  const { config } = loadConfig(join(runDir, CONFIG_FILE));
+  const { config } = loadConfig(join(runDir, CONFIG_FILE), [], { recordedRun: true });
   let path: string;
   if (step === undefined) {
     const latest = await latestCheckpoint(runDir);

@@ -40,6 +40,7 @@ import {
   waitWhilePaused,
 } from './control.ts';
 import { samplePicture } from './samples.ts';
+import { RunTrace } from './trace.ts';
 
 /** What a running session tells its listeners (the dashboard, the plain logger, the parent thread). */
 export type RunEvent =
@@ -73,6 +74,8 @@ export interface SessionOptions {
   backend: string;
   /** Continue from the run folder's latest checkpoint instead of starting fresh. */
   resume?: boolean;
+  /** Record every step's random inputs and the initial weights in `trace/` (fresh runs only; see trace.ts). */
+  trace?: boolean;
   control?: Control;
   onEvent?: (event: RunEvent) => void;
 }
@@ -229,7 +232,9 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
 
   let status: RunStatus = 'completed';
   let message: string | null = null;
+  let trace: RunTrace | null = null;
   try {
+    if (opts.trace) trace = await RunTrace.start(runDir, trainer, data, config, opts.configText);
     if (startStep === 0) await saveSamples(0);
     while (trainer.step < total) {
       if (stopRequested(control)) {
@@ -288,6 +293,7 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
     message = (e as Error).stack ?? String(e);
   } finally {
     metrics.close();
+    trace?.close();
   }
   const trainingSeconds = (performance.now() - started - evalMs) / 1000;
 

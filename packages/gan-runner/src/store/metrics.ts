@@ -25,7 +25,10 @@ import { evalPath, metricsPath } from './paths.ts';
 export interface MetricsRow {
   /** The step just completed (one discriminator update and one generator update), from 1. */
   step: number;
-  /** Discriminator loss of this step, as the configured loss defines it. */
+  /**
+   * Discriminator loss of this step: the loss D descends, or the cost the article prints when the
+   * config says `loss.reportedDiscriminatorCost: article-printed`.
+   */
   dLoss: number;
   /** Generator loss of this step. */
   gLoss: number;

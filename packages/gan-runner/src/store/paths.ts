@@ -14,6 +14,7 @@ import { join } from 'node:path';
  *   samples/step-000500.png           sample grid at step 500 (grayscale PNG)
  *   samples.gif                       all sample grids as an animation
  *   checkpoints/step-005000.safetensors
+ *   trace/                            with `pnpm exp --trace`: every step's random inputs (run/trace.ts)
  * ```
  *
  * Step numbers are zero padded to at least {@link STEP_DIGITS} digits; larger steps simply get
@@ -26,6 +27,7 @@ export const EVAL_FILE = 'eval.jsonl';
 export const SAMPLES_DIR = 'samples';
 export const GIF_FILE = 'samples.gif';
 export const CHECKPOINTS_DIR = 'checkpoints';
+export const TRACE_DIR = 'trace';
 
 /** Minimum number of digits of the step in sample and checkpoint file names. */
 export const STEP_DIGITS = 6;
@@ -58,6 +60,7 @@ export const evalPath = (runDir: string): string => join(runDir, EVAL_FILE);
 export const samplesDir = (runDir: string): string => join(runDir, SAMPLES_DIR);
 export const gifPath = (runDir: string): string => join(runDir, GIF_FILE);
 export const checkpointsDir = (runDir: string): string => join(runDir, CHECKPOINTS_DIR);
+export const traceDir = (runDir: string): string => join(runDir, TRACE_DIR);
 
 /** `samplePath(runDir, 500)` is `<runDir>/samples/step-000500.png`. */
 export function samplePath(runDir: string, step: number): string {

@@ -7,6 +7,7 @@ import {
   type SamplerState,
 } from '@gan/data';
 import {
+  articlePrintedDiscriminatorCost,
   type DiscriminatorLossKind,
   discriminatorLoss,
   type GeneratorLossKind,
@@ -41,6 +42,18 @@ export interface TrainerSnapshot {
     zRng: RngState;
     sampler: SamplerState;
   };
+}
+
+/**
+ * Receives the random inputs of every step as the trainer draws them (a run trace, `pnpm exp
+ * --trace`, records them so that another implementation can replay the same steps). The arrays
+ * are the trainer's own buffers: copy or write them before returning.
+ */
+export interface StepInputsObserver {
+  /** One discriminator update's inputs: the batch's row indices, the sampler's 32-bit draws behind them, and z. */
+  discriminatorInputs(indices: Int32Array, draws: Uint32Array, z: Tensor): void;
+  /** The generator update's z. */
+  generatorInputs(z: Tensor): void;
 }
 
 /** Samples in a saved picture: a 4x4 grid of images (as the article), or a cloud of 2-D points. */
@@ -85,6 +98,8 @@ export class GanTrainer {
   private zRng: Rng;
   private readonly sampler: Sampler;
   private stepCount = 0;
+  /** Told each step's random inputs when set (see {@link StepInputsObserver}). */
+  observer: StepInputsObserver | null = null;
 
   readonly dataDim: number;
   readonly batch: number;
@@ -92,10 +107,12 @@ export class GanTrainer {
   private readonly zUniform: boolean;
   private readonly fromProbabilities: boolean;
   private readonly dLossKind: DiscriminatorLossKind;
+  private readonly reportArticleDCost: boolean;
   private readonly gLossKind: GeneratorLossKind;
 
   // Preallocated buffers: the step allocates nothing once they exist.
   private readonly idx: Int32Array;
+  private readonly draws: Uint32Array;
   private readonly z: Tensor;
   private readonly dInput: Tensor;
   private readonly dInputReal: Tensor;
@@ -121,6 +138,7 @@ export class GanTrainer {
     this.zUniform = config.model.z.distribution === 'uniform';
     this.fromProbabilities = config.loss.fromProbabilities;
     this.dLossKind = config.loss.discriminator;
+    this.reportArticleDCost = config.loss.reportedDiscriminatorCost === 'article-printed';
     this.gLossKind = config.loss.generator;
 
     this.models = buildModels(config, this.dataDim);
@@ -140,6 +158,7 @@ export class GanTrainer {
 
     const b = this.batch;
     this.idx = new Int32Array(b);
+    this.draws = new Uint32Array(b);
     this.z = Tensor.zeros([b, this.zSize]);
     this.dInput = Tensor.zeros([2 * b, this.dataDim]);
     this.dInputReal = this.dInput.rows(0, b);
@@ -179,8 +198,10 @@ export class GanTrainer {
     let dFake = 0;
     let lrD = 0;
     for (let k = 0; k < this.config.train.dSteps; k++) {
-      gatherBatch(this.data, this.sampler.next(this.idx), this.dInputReal);
-      const fake = models.generator.forward(this.fillZ(this.zRng, this.z));
+      gatherBatch(this.data, this.sampler.next(this.idx, this.draws), this.dInputReal);
+      this.fillZ(this.zRng, this.z);
+      this.observer?.discriminatorInputs(this.idx, this.draws, this.z);
+      const fake = models.generator.forward(this.z);
       this.dInputFake.data.set(fake.data);
       const out = models.discriminator.forward(this.dInput);
       // D's output buffer is the same tensor every step: make its row views once, not per step.
@@ -191,10 +212,18 @@ export class GanTrainer {
       }
       const outReal = this.dOutReal as Tensor;
       const outFake = this.dOutFake as Tensor;
-      dLoss = discriminatorLoss(this.dLossKind, outReal, outFake, opts, this.dGradReal, this.dGradFake);
+      const objective = discriminatorLoss(
+        this.dLossKind,
+        outReal,
+        outFake,
+        opts,
+        this.dGradReal,
+        this.dGradFake,
+      );
+      dLoss = this.reportArticleDCost ? articlePrintedDiscriminatorCost(outReal, outFake, opts) : objective;
       dReal = meanProbability(outReal, this.fromProbabilities);
       dFake = meanProbability(outFake, this.fromProbabilities);
-      if (!Number.isFinite(dLoss)) {
+      if (!Number.isFinite(objective)) {
         return {
           dLoss,
           gLoss: Number.NaN,
@@ -209,7 +238,9 @@ export class GanTrainer {
       lrD = this.optD.update(this.dParams, this.stateD);
     }
 
-    const fake = models.generator.forward(this.fillZ(this.zRng, this.z));
+    this.fillZ(this.zRng, this.z);
+    this.observer?.generatorInputs(this.z);
+    const fake = models.generator.forward(this.z);
     const out = models.discriminator.forward(fake);
     const gLoss = generatorLoss(this.gLossKind, out, opts, this.gGrad);
     if (!Number.isFinite(gLoss))

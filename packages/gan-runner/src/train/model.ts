@@ -11,12 +11,13 @@ import { type ActivationKind, mul, type Rng, sum, Tensor } from '@gan/tensor';
 import type { ExperimentConfig } from '../config/index.ts';
 
 /**
- * The generator's last Linear + sigmoid with one reference file's typo reproduced: the weight
- * gradient is `xᵀ·(g∘g)`, where `g` is the upstream gradient w.r.t. the sigmoid's output, instead
- * of `xᵀ·(g∘σ')`. The bias gradient and the gradient passed down stay correct, as in that file.
- * Only built when `model.generator.seedOutputWeightGradBug` is true.
+ * The generator's last Linear + activation with the typo of the article's final decay file
+ * (`h_multi_last.py`: `grad_G_w7 = Gl6A.T.dot(grad_G_w7_part_1 * grad_G_w7_part_1)`) reproduced:
+ * the weight gradient is `xᵀ·(g∘g)`, where `g` is the upstream gradient w.r.t. the activation's
+ * output, instead of `xᵀ·(g∘f')`. The bias gradient and the gradient passed down stay correct, as
+ * in that file. Built when `model.generator.outputWeightGrad` is `upstream-squared`.
  */
-export class SeedBuggyOutput implements Layer {
+export class UpstreamSquaredOutput implements Layer {
   readonly name: string;
   private squared: Tensor | null = null;
 
@@ -86,12 +87,10 @@ export function buildModels(config: ExperimentConfig, dataDim: number): GanModel
   const gActs = [...activationList(g.activation, g.hidden.length), g.output];
   const gen = mlp('generator', [z.size, ...g.hidden, dataDim], gActs, g.leakySlope);
   let gLayers = gen.layers;
-  if (g.seedOutputWeightGradBug) {
-    if (g.output !== 'sigmoid')
-      throw new Error('model.generator.seedOutputWeightGradBug needs output: sigmoid');
+  if (g.outputWeightGrad === 'upstream-squared') {
     const act = gLayers[gLayers.length - 1] as Activation;
     const lin = gLayers[gLayers.length - 2] as Linear;
-    gLayers = [...gLayers.slice(0, -2), new SeedBuggyOutput(lin, act)];
+    gLayers = [...gLayers.slice(0, -2), new UpstreamSquaredOutput(lin, act)];
   }
   const dActs = activationList(d.activation, d.hidden.length);
   const fromProbabilities = config.loss.fromProbabilities;
@@ -109,13 +108,23 @@ export function buildModels(config: ExperimentConfig, dataDim: number): GanModel
   };
 }
 
-/** Draws every weight from the config's initialiser, one seeded stream per network. */
+/**
+ * Draws every weight from the config's initialiser, one seeded stream per network. With
+ * `outputInitFanIn: first-hidden` the generator's output layer is scaled by the first hidden
+ * width instead of its own fan-in, as the article's failed-attempts file does.
+ */
 export function initModels(models: GanModels, config: ExperimentConfig, initG: Rng, initD: Rng): void {
   const init: InitOptions = {
     scheme: config.model.init.scheme,
     gain: config.model.init.gain,
     std: config.model.init.std,
   };
-  for (const l of models.generatorLinears) l.resetParameters(initG, init);
+  const g = config.model.generator;
+  const linears = models.generatorLinears;
+  for (const [i, l] of linears.entries()) {
+    const isOutput = i === linears.length - 1;
+    const fanIn = isOutput && g.outputInitFanIn === 'first-hidden' ? g.hidden[0] : undefined;
+    l.resetParameters(initG, fanIn === undefined ? init : { ...init, fanIn });
+  }
   for (const l of models.discriminatorLinears) l.resetParameters(initD, init);
 }
