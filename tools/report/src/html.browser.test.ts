@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeRunGif, writeSampleGrid } from '@gan/gan-runner';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWith, type Requirement } from '../../../test-support/requirements.ts';
 import { writeFixtureRun } from './fixtures.ts';
 import { listRuns } from './list.ts';
 import { listHtml } from './output.ts';
@@ -17,7 +18,10 @@ import { at, HOSTILE_NAME, reportRuns, tempExperiments } from './test-helpers.ts
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'out', 'report-screenshot.png');
-const skip = process.env.GAN_SKIP_BROWSER === '1';
+const chromiumInstalled: Requirement = {
+  missing: existsSync(CHROMIUM) ? null : `chromium missing (${CHROMIUM})`,
+  enable: 'apt-get install chromium (pnpm test installs it)',
+};
 
 /** What a page did while it was open. */
 interface PageLog {
@@ -29,13 +33,7 @@ interface PageLog {
 let browser: Browser;
 
 beforeAll(async () => {
-  if (skip) return;
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the HTML report's browser test needs Debian's chromium. ` +
-        'Install it with `apt-get install -y chromium` (CI does), or set GAN_SKIP_BROWSER=1 to skip this test.',
-    );
-  }
+  if (chromiumInstalled.missing !== null) return;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -151,7 +149,7 @@ function reportFile(html: string): string {
   return file;
 }
 
-describe.skipIf(skip)('the HTML report in a browser', () => {
+describeWith(chromiumInstalled, 'the HTML report in a browser', () => {
   it('draws every chart without errors or network, and saves the screenshot', async () => {
     const { html, chartIds } = await listHtml(await listRuns(await showcase()));
     const file = reportFile(html);

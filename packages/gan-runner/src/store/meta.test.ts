@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commandRuns, itWith, type Requirement } from '../../../../test-support/requirements.ts';
 import { RunFormatError } from './errors.ts';
 import {
   collectEnvironment,
@@ -17,14 +18,10 @@ import {
 } from './meta.ts';
 import { metaPath } from './paths.ts';
 
-const hasGit = (() => {
-  try {
-    execFileSync('git', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const gitInstalled: Requirement = {
+  missing: commandRuns('git', ['--version']) ? null : 'git not found',
+  enable: 'apt-get install git (pnpm test installs it)',
+};
 
 let dir: string;
 beforeEach(async () => {
@@ -146,7 +143,7 @@ describe('collectEnvironment', () => {
     expect((await collectEnvironment(dir)).git).toEqual({ commit: null, dirty: null });
   });
 
-  it.skipIf(!hasGit)('reads the commit and whether the work tree is dirty', async () => {
+  itWith(gitInstalled, 'reads the commit and whether the work tree is dirty', async () => {
     const git = (...args: string[]) =>
       execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
         cwd: dir,

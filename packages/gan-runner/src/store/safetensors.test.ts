@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commandRuns, itWith, type Requirement } from '../../../../test-support/requirements.ts';
 import {
   latestCheckpoint,
   listCheckpoints,
@@ -244,10 +245,13 @@ describe('safetensors files', () => {
   });
 });
 
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+const numpy: Requirement = {
+  missing: commandRuns('python3', ['-c', 'import numpy']) ? null : 'python3 with numpy not found',
+  enable: 'apt-get install python3-numpy (pnpm test installs it)',
+};
 
 describe('cross-check with numpy', () => {
-  it.skipIf(!hasNumpy)('numpy reads what we write, and we read what numpy writes', async () => {
+  itWith(numpy, 'numpy reads what we write, and we read what numpy writes', async () => {
     const ours = join(dir, 'ours.safetensors');
     const tensors = sampleTensors();
     await writeSafetensors(ours, tensors, { step: '500' });
