@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ASCII_RAMP } from '../images/index.ts';
 import { Dashboard, type DashboardProps } from './Dashboard.tsx';
 import { applyEvent, type DashboardEvent, type DashboardState, initialState } from './state.ts';
-import { metricsEvent, ringEvalEvent, runEvents } from './test-events.ts';
+import { ARTICLE_PRINTED_LOSS, metricsEvent, ringEvalEvent, runEvents } from './test-events.ts';
 
 const ANSI = new RegExp(`${'\x1b'}\\[[0-9;?]*[A-Za-z]`, 'g');
 const stripAnsi = (s: string) => s.replace(ANSI, '');
@@ -172,5 +172,76 @@ describe('Dashboard', () => {
     expect(f).toContain('waiting for metrics');
     expect(f).toContain('waiting for the first sample');
     expect(f).toContain('0/20000');
+  });
+});
+
+describe("Dashboard: the article's printed D cost", () => {
+  const printed = fold(runEvents(1500, 20000, ARTICLE_PRINTED_LOSS));
+  const NOTE =
+    "* D cost as the article's code prints it, -log D(x) + log(1 - D(G(z))): not the loss D descends";
+
+  it('is D cost* in the legend and the stats, and the loss chart says what it is', () => {
+    const f = frame(printed, 100, 32);
+    expect(f).toMatch(/Losses\s+── D cost\* -0\.6835\s+━━ G loss 0\.7347/);
+    expect(f).toMatch(/D cost\* -0\.6835\s+G loss\s+0\.7347/); // the Training panel
+    expect(f).not.toContain('D loss');
+    // The note closes the Losses panel (left of the samples), the formula on one line.
+    const lines = f.split('\n');
+    const bottom = lines.findIndex((l) => l.startsWith('╰'));
+    const note = lines.slice(bottom - 2, bottom).map((l) => l.slice(2, l.indexOf('│', 1)).trimEnd());
+    expect(note).toEqual([
+      "* D cost as the article's code prints it,",
+      '-log D(x) + log(1 - D(G(z))): not the loss D descends',
+    ]);
+    expect(note.join(' ')).toBe(NOTE);
+    // The plot above it still spans the values and names its steps.
+    expect(lines[bottom - 3]).toMatch(/└step 10\s+step 1500/);
+  });
+
+  it('is D cost* in the compact view, explained right under the numbers', () => {
+    const f = frame(printed, 40, 10);
+    expect(f.split('\n')).toEqual([
+      'decay ● running 0:06',
+      '1500/20000  7.5%  250 steps/s  ETA 1m 1…',
+      '━━────────────────────────────',
+      'D cost* -0.6835  G 0.7347  D(x) 0.63  D…',
+      "* D cost as the article's code prints",
+      'it, -log D(x) + log(1 - D(G(z))): not',
+      'the loss D descends',
+      'lr D 9.00e-9  lr G 9.00e-9',
+      'D cost* █▇▆▆▅▅▄▄▄▃▃▃▃▂▂▂▂▂▂▂▂▁▁▁▁▁▁▁▁▁▁▁',
+      'q stop · p pause · s sample',
+    ]);
+    // On fewer lines the explanation outlasts the keys, the bar and the rest.
+    expect(frame(printed, 40, 6).split('\n')).toEqual([
+      'decay ● running 0:06',
+      '1500/20000  7.5%  250 steps/s  ETA 1m 1…',
+      'D cost* -0.6835  G 0.7347  D(x) 0.63  D…',
+      "* D cost as the article's code prints",
+      'it, -log D(x) + log(1 - D(G(z))): not',
+      'the loss D descends',
+    ]);
+  });
+
+  it('says "here also the loss D descends" when D descends the printed cost (flipped)', () => {
+    const flipped = fold(
+      runEvents(1500, 20000, { discriminator: 'flipped', reportedDiscriminatorCost: 'article-printed' }),
+    );
+    const f = frame(flipped, 100, 32);
+    expect(f).toContain('D cost*');
+    expect(f).toContain('here also the loss D descends');
+    expect(f).not.toContain('not the loss D descends');
+  });
+
+  it('leaves a run that logs the loss D descends plainly labelled', () => {
+    const plain = fold(runEvents(1500));
+    for (const [w, h] of [
+      [100, 32],
+      [40, 10],
+    ]) {
+      const f = frame(plain, w, h);
+      expect(f).toContain('D loss');
+      expect(f).not.toMatch(/D cost|article/);
+    }
   });
 });

@@ -10,6 +10,7 @@ import { Help } from './components/Help.tsx';
 import { Progress } from './components/Progress.tsx';
 import { Samples } from './components/Samples.tsx';
 import { Stats } from './components/Stats.tsx';
+import { dLossLabel, dLossNoteLines } from './dloss.ts';
 import { num } from './format.ts';
 import { computeLayout } from './layout.ts';
 import { type DashboardState, type EvalSummary, statusOf } from './state.ts';
@@ -47,6 +48,7 @@ export function Dashboard({ state, width, height, mode, now, cwd, keys, evaluati
   const colour = mode !== 'ascii';
   const r = state.latest;
   const L = layout;
+  const dLoss = dLossLabel(state.run?.loss ?? null);
   return (
     <Box flexDirection="column" width={L.width} height={L.height}>
       <Header state={state} width={L.width} now={now} cwd={cwd} />
@@ -59,8 +61,9 @@ export function Dashboard({ state, width, height, mode, now, cwd, keys, evaluati
             height={L.lossHeight}
             colour={colour}
             formatValue={num}
+            note={dLossNoteLines(dLoss, L.chartsWidth - 4)}
             lines={[
-              { label: 'D loss', color: 'cyan', series: state.dLoss, value: r?.dLoss ?? null },
+              { label: dLoss.name, color: 'cyan', series: state.dLoss, value: r?.dLoss ?? null },
               { label: 'G loss', color: 'magenta', series: state.gLoss, value: r?.gLoss ?? null },
             ]}
           />
@@ -84,7 +87,13 @@ export function Dashboard({ state, width, height, mode, now, cwd, keys, evaluati
         )}
       </Box>
       <Box flexDirection="row" height={L.bottomHeight}>
-        <Stats latest={r} lrPeak={state.lrPeak} width={L.statsWidth} height={L.bottomHeight} />
+        <Stats
+          latest={r}
+          lrPeak={state.lrPeak}
+          dLossName={dLoss.name}
+          width={L.statsWidth}
+          height={L.bottomHeight}
+        />
         <Evaluation
           evaluation={evaluation !== undefined ? evaluation : state.evaluation}
           width={L.evalWidth}

@@ -92,3 +92,46 @@ export function sparkLine(values: readonly number[]): string {
     })
     .join('');
 }
+
+/**
+ * `text` wrapped between words into lines of at most `width` characters; `[]` for empty text.
+ * Each of `keep` (a formula, say) stays on one line when it fits in one; a longer word is cut
+ * into pieces.
+ *
+ * ```ts
+ * wrapWords('a b c', 3); // ['a b', 'c']
+ * wrapWords('x = a + b here', 6, ['a + b']); // ['x =', 'a + b', 'here']
+ * ```
+ */
+export function wrapWords(text: string, width: number, keep: readonly string[] = []): string[] {
+  const w = Math.max(1, Math.floor(width));
+  const GLUE = '\u0000';
+  let glued = text;
+  for (const phrase of keep)
+    if (phrase.length <= w) glued = glued.split(phrase).join(phrase.replace(/ /g, GLUE));
+  const lines: string[] = [];
+  let line = '';
+  const add = (word: string) => {
+    while (word.length > w) {
+      if (line !== '') lines.push(line);
+      line = '';
+      lines.push(word.slice(0, w));
+      word = word.slice(w);
+    }
+    if (word === '') return;
+    if (line === '') line = word;
+    else if (line.length + 1 + word.length <= w) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  };
+  for (const token of glued.split(/\s+/).filter((x) => x !== '')) {
+    const pieces = token.split(GLUE);
+    // A kept phrase with its punctuation may still be too long: then it breaks like any text.
+    if (pieces.join(' ').length <= w) add(pieces.join(' '));
+    else for (const piece of pieces) add(piece);
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}

@@ -10,7 +10,15 @@ import {
   LOG_LINES,
   statusOf,
 } from './state.ts';
-import { gradientImage, metricsEvent, ringEvalEvent, runEvents, startedEvent } from './test-events.ts';
+import {
+  ARTICLE_PRINTED_LOSS,
+  gradientImage,
+  metricsEvent,
+  OBJECTIVE_LOSS,
+  ringEvalEvent,
+  runEvents,
+  startedEvent,
+} from './test-events.ts';
 
 function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
@@ -75,6 +83,14 @@ describe('applyEvent', () => {
       'resumed',
       'interrupted',
     ]);
+  });
+
+  it("keeps what the run's dLoss is, from the started event", () => {
+    expect(fold([startedEvent()]).run?.loss).toEqual(OBJECTIVE_LOSS);
+    expect(fold([startedEvent(100, ARTICLE_PRINTED_LOSS)]).run?.loss).toEqual({
+      discriminator: 'standard',
+      reportedDiscriminatorCost: 'article-printed',
+    });
   });
 
   it('records every metric into the four series and keeps the latest row', () => {

@@ -14,6 +14,7 @@
 import type { GrayImage } from '../images/index.ts';
 import type { RunEvent } from '../run/session.ts';
 import type { MetricsRow, RunStatus } from '../store/index.ts';
+import type { DLossInfo } from './dloss.ts';
 import { emptySeries, pushPoint, type Series } from './series.ts';
 
 /** An evaluation's named results as the dashboard shows them (numbers, a histogram array...). */
@@ -49,6 +50,8 @@ export interface RunInfo {
   startStep: number;
   totalSteps: number;
   params: { generator: number; discriminator: number };
+  /** What the metrics' `dLoss` is (the loss D descends, or the article's printed cost): see dloss.ts. */
+  loss: DLossInfo;
 }
 
 export interface DashboardState {

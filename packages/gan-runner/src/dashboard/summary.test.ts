@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent, type DashboardEvent, type DashboardState, initialState } from './state.ts';
 import { summaryLines } from './summary.ts';
-import { ringEvalEvent, runEvents } from './test-events.ts';
+import { ARTICLE_PRINTED_LOSS, ringEvalEvent, runEvents } from './test-events.ts';
 
 const fold = (events: DashboardEvent[]) =>
   events.reduce<DashboardState>((s, e) => applyEvent(s, e, 0), initialState());
@@ -41,6 +41,24 @@ describe('summaryLines', () => {
     ]);
     expect(lines[1]).toMatch(/^ {2}D loss [\d.]+ {2}G loss [\d.]+ {2}D\(x\) [\d.]+ {2}D\(G\(z\)\) [\d.]+$/);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
+  });
+
+  it("names the article's printed D cost and says once what it is", () => {
+    const s = fold(runEvents(300, 20000, ARTICLE_PRINTED_LOSS));
+    expect(summaryLines(s, 0, 100).slice(1)).toEqual([
+      '  D cost* -0.3693  G loss 0.7071  D(x) 0.713  D(G(z)) 0.391  lr D 9.00e-9  lr G 9.00e-9',
+      "  * D cost as the article's code prints it, -log D(x) + log(1 - D(G(z))): not the loss D descends",
+    ]);
+    const narrow = summaryLines(s, 0, 60);
+    expect(narrow.slice(-2)).toEqual([
+      "  * D cost as the article's code prints it,",
+      '  -log D(x) + log(1 - D(G(z))): not the loss D descends',
+    ]);
+    for (const l of narrow) expect(l.length).toBeLessThanOrEqual(60);
+    // A run that logs the loss D descends says D loss, and nothing about the article.
+    const plain = summaryLines(fold(runEvents(300)), 0, 100).join('\n');
+    expect(plain).toContain('D loss');
+    expect(plain).not.toMatch(/D cost|article/);
   });
 
   it('says little before any event', () => {

@@ -1,11 +1,13 @@
 import { evaluationLines } from './components/Evaluation.tsx';
+import { dLossLabel, dLossNoteLines } from './dloss.ts';
 import { formatClock, num, sci } from './format.ts';
 import { type DashboardState, elapsedAt, statusOf } from './state.ts';
 
 /**
  * What stays on the terminal once the full-screen dashboard has gone: the final status, steps,
- * time, the last losses, the last evaluation (wrapped at `width`), and the run's closing message
- * (why it diverged or failed), a few lines.
+ * time, the last losses (and what `D cost*` means, for a run that logs the article's printed
+ * cost), the last evaluation (wrapped at `width`), and the run's closing message (why it diverged
+ * or failed), a few lines.
  *
  * ```
  * smoke: completed at step 3000/3000 in 0:12 (250 steps/s)
@@ -23,8 +25,9 @@ export function summaryLines(state: DashboardState, now: number, width = 100): s
   ];
   const r = state.latest;
   if (r !== null) {
+    const dLoss = dLossLabel(state.run?.loss ?? null);
     const items = [
-      `D loss ${num(r.dLoss)}`,
+      `${dLoss.name} ${num(r.dLoss)}`,
       `G loss ${num(r.gLoss)}`,
       `D(x) ${r.dReal.toFixed(3)}`,
       `D(G(z)) ${r.dFake.toFixed(3)}`,
@@ -32,6 +35,7 @@ export function summaryLines(state: DashboardState, now: number, width = 100): s
       `lr G ${sci(r.lrG)}`,
     ];
     lines.push(...wrapItems('  ', items, '  ', width));
+    lines.push(...dLossNoteLines(dLoss, width - 2).map((l) => `  ${l}`));
   }
   const ev = state.evaluation;
   if (ev !== null) {

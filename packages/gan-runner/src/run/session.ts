@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ExperimentConfig } from '../config/index.ts';
+import type { ExperimentConfig, LossConfig } from '../config/index.ts';
 import {
   createEvalContext,
   type EvalContext,
@@ -54,6 +54,12 @@ export type RunEvent =
       totalSteps: number;
       backend: string;
       params: { generator: number; discriminator: number };
+      /**
+       * What the metrics' `dLoss` is: with `reportedDiscriminatorCost: article-printed` it is the
+       * cost the article's code prints, -log D(x) + log(1 - D(G(z))), which is the loss D descends
+       * only when `discriminator` is `flipped`. Views label it from this.
+       */
+      loss: Pick<LossConfig, 'discriminator' | 'reportedDiscriminatorCost'>;
     }
   | { type: 'metrics'; row: MetricsRow; stepsPerSec: number; elapsed: number }
   | { type: 'samples'; step: number; path: string; image: GrayImage }
@@ -189,6 +195,10 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
     params: {
       generator: trainer.gParams.reduce((n, p) => n + p.value.size, 0),
       discriminator: trainer.dParams.reduce((n, p) => n + p.value.size, 0),
+    },
+    loss: {
+      discriminator: config.loss.discriminator,
+      reportedDiscriminatorCost: config.loss.reportedDiscriminatorCost,
     },
   });
 

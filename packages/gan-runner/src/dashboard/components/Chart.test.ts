@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptySeries, pushPoint, type Series } from '../series.ts';
-import { type ChartLine, plotRows } from './Chart.tsx';
+import { type ChartLine, noteRows, plotRows } from './Chart.tsx';
 
 const series = (ys: number[], x0 = 100): Series =>
   ys.reduce((s, y, i) => pushPoint(s, x0 + 10 * i, y), emptySeries(16));
@@ -55,5 +55,20 @@ describe('plotRows', () => {
   it('returns null when too small to plot', () => {
     expect(plotRows([line('a', series([1, 2]))], 9, 3, undefined, false)).toBeNull();
     expect(plotRows([line('a', series([1, 2]))], 30, 1, undefined, false)).toBeNull();
+  });
+});
+
+describe('noteRows', () => {
+  const note = ['* first line', 'second line', 'third'];
+
+  it('keeps the whole note when the plot keeps 2 rows', () => {
+    expect(noteRows(note, 30, 8)).toEqual(note);
+    expect(noteRows([], 30, 8)).toEqual([]);
+  });
+
+  it('cuts the note, marking the cut, rather than the plot', () => {
+    expect(noteRows(note, 30, 7)).toEqual(['* first line', 'second line third']);
+    expect(noteRows(note, 20, 6)).toEqual(['* first line se…']);
+    expect(noteRows(note, 30, 5)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic */
 import * as asciichart from 'asciichart';
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
+import { truncateEnd } from '../format.ts';
 import { resample, type Series } from '../series.ts';
 import { Lines, Panel, type Segment } from './Panel.tsx';
 
@@ -83,6 +84,22 @@ export interface ChartProps {
   /** Colour the lines (off for plain-text terminals and tests). */
   colour: boolean;
   formatValue: (v: number) => string;
+  /**
+   * A footnote under the plot (what a `*` in the legend means), dim: lines already wrapped to
+   * `width - 4` columns.
+   */
+  note?: readonly string[];
+}
+
+/**
+ * The footnote's rows in a panel of `width` x `height`: cut (the last kept line ending in `…`)
+ * so that the plot keeps at least 2 rows.
+ */
+export function noteRows(note: readonly string[], width: number, height: number): string[] {
+  const room = Math.max(0, height - 5); // borders (2), x axis (1), 2 plot rows
+  if (note.length <= room) return [...note];
+  if (room === 0) return [];
+  return [...note.slice(0, room - 1), truncateEnd(`${note[room - 1]} ${note[room]}`, width - 4)];
 }
 
 /**
@@ -165,7 +182,7 @@ export function plotRows(
 }
 
 /** A titled line chart with a legend (colour marker, name, latest value) in its top border. */
-export function Chart({ title, lines, width, height, range, colour, formatValue }: ChartProps) {
+export function Chart({ title, lines, width, height, range, colour, formatValue, note = [] }: ChartProps) {
   const title_: Segment[] = [{ text: title, bold: true }];
   for (const [i, line] of lines.entries()) {
     title_.push({ text: '  ' });
@@ -173,10 +190,18 @@ export function Chart({ title, lines, width, height, range, colour, formatValue 
     title_.push({ text: ` ${line.label}` });
     if (line.value !== null) title_.push({ text: ` ${formatValue(line.value)}`, dim: true });
   }
-  const rows = plotRows(lines, width - 4, height - 3, range, colour);
+  const notes = noteRows(note, width, height);
+  const rows = plotRows(lines, width - 4, height - 3 - notes.length, range, colour);
   return (
     <Panel title={title_} width={width} height={height}>
-      {rows === null ? <Text dimColor>waiting for metrics…</Text> : <Lines lines={rows} />}
+      <Box flexDirection="column" flexGrow={1}>
+        {rows === null ? <Text dimColor>waiting for metrics…</Text> : <Lines lines={rows} />}
+      </Box>
+      {notes.map((line, i) => (
+        <Text key={i} dimColor wrap="truncate">
+          {line}
+        </Text>
+      ))}
     </Panel>
   );
 }

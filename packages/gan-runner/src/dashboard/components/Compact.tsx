@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
+import { dLossLabel, dLossNoteLines } from '../dloss.ts';
 import { formatClock, num, sci, sparkLine } from '../format.ts';
 import { resample, type Series } from '../series.ts';
 import { type DashboardState, elapsedAt, statusOf } from '../state.ts';
@@ -15,10 +16,6 @@ export interface CompactProps {
   keys: boolean;
 }
 
-/**
- * The small-terminal view: status, progress, losses and keys on as many lines as there are
- * (the least important lines go first), each cut to the width.
- */
 /** `D loss ▂▃▅▇▆` over the whole run, or nothing before the first point. */
 function spark(label: string, series: Series, color: string, width: number): Segment[] {
   const columns = Math.min(60, width - label.length - 1);
@@ -26,6 +23,11 @@ function spark(label: string, series: Series, color: string, width: number): Seg
   return [{ text: `${label} ` }, { text: sparkLine(resample(series, columns).mean), color }];
 }
 
+/**
+ * The small-terminal view: status, progress, losses and keys on as many lines as there are
+ * (the least important lines go first), each cut to the width. The article's printed D cost is
+ * shown as `D cost*`, with the line saying what the `*` means right after the numbers.
+ */
 export function compactLines(
   state: DashboardState,
   width: number,
@@ -35,6 +37,7 @@ export function compactLines(
 ) {
   const status = statusOf(state);
   const r = state.latest;
+  const dLoss = dLossLabel(state.run?.loss ?? null);
   const total = state.run?.totalSteps ?? 0;
   const b = bar(total > 0 ? state.step / total : 0, Math.max(0, Math.min(30, width - 2)));
   const [steps, ...more] = progressText(state).split('  ');
@@ -51,7 +54,7 @@ export function compactLines(
     ],
     [1, [{ text: steps, bold: true }, { text: `  ${more.join('  ')}` }]],
     [
-      4,
+      5,
       [
         { text: b.done, color: 'cyan' },
         { text: b.todo, color: 'gray' },
@@ -62,16 +65,22 @@ export function compactLines(
       r === null
         ? [{ text: 'waiting for metrics…', dim: true }]
         : [
-            { text: `D ${num(r.dLoss)}  G ${num(r.gLoss)}  ` },
+            { text: `${dLoss.short} ${num(r.dLoss)}  G ${num(r.gLoss)}  ` },
             { text: `D(x) ${r.dReal.toFixed(2)}  D(G(z)) ${r.dFake.toFixed(2)}`, dim: true },
           ],
     ],
-    [5, r === null ? [] : [{ text: `lr D ${sci(r.lrD)}  lr G ${sci(r.lrG)}` }]],
-    [6, spark('D loss ', state.dLoss, 'cyan', width)],
-    [7, spark('G loss ', state.gLoss, 'magenta', width)],
-    [8, spark('D(x)   ', state.dReal, 'green', width)],
-    [9, spark('D(G(z))', state.dFake, 'yellow', width)],
-    [3, [{ text: keys ? 'q stop · p pause · s sample' : 'Ctrl-C stops', dim: true }]],
+    // What `D cost*` is, right under it and before the keys (a number users must not take for
+    // the loss D descends), wrapped rather than cut: the formula is the point.
+    ...dLossNoteLines(dLoss, width).map((text, i): [number, Segment[]] => [
+      3 + i / 100,
+      [{ text, dim: true }],
+    ]),
+    [6, r === null ? [] : [{ text: `lr D ${sci(r.lrD)}  lr G ${sci(r.lrG)}` }]],
+    [7, spark(dLoss.name.padEnd(7), state.dLoss, 'cyan', width)],
+    [8, spark('G loss ', state.gLoss, 'magenta', width)],
+    [9, spark('D(x)   ', state.dReal, 'green', width)],
+    [10, spark('D(G(z))', state.dFake, 'yellow', width)],
+    [4, [{ text: keys ? 'q stop · p pause · s sample' : 'Ctrl-C stops', dim: true }]],
   ];
   const keep = new Set(
     lines
