@@ -3,7 +3,9 @@
  * with their change relative to the first run.
  */
 import { listRunDirs } from '@gan/gan-runner';
+import { dLossKind, dLossName, mixedKindsNote, printedLegend } from './dloss.ts';
 import { resolveRunRefs } from './refs.ts';
+import { runLetter } from './render.ts';
 import { type LoadRunOptions, loadRun, type RunRecord } from './runs.ts';
 import { allKeys, differingKeys, numberOrNull } from './values.ts';
 
@@ -27,6 +29,11 @@ export interface MetricComparison {
   label: string;
   values: (number | null)[];
   deltas: (Delta | null)[];
+  /**
+   * What the values are, when the label alone would mislead: only on the D loss of runs that log
+   * the article's printed cost (`D cost†`), and whether the runs mix it with the loss D descends.
+   */
+  notes?: string[];
 }
 
 /** The result of {@link diffRuns} / {@link compareRuns}. */
@@ -91,16 +98,38 @@ export function compareRuns(runs: RunRecord[], options: CompareOptions = {}): Ru
     key,
     values: flat.map((p) => (Object.hasOwn(p, key) ? p[key] : undefined)),
   }));
-  const metrics = [...DIFF_METRICS, ...evalMetrics(runs)].map((m) => {
+  const metrics = [...DIFF_METRICS, ...evalMetrics(runs)].map((m): MetricComparison => {
     const values = runs.map(m.value);
-    return {
+    const comparison: MetricComparison = {
       key: m.key,
       label: m.label,
       values,
       deltas: values.map((v, i) => (i === 0 ? null : delta(values[0], v))),
     };
+    return m.key === 'dLoss' ? labelDLoss(comparison, runs) : comparison;
   });
   return { runs, config, metrics };
+}
+
+/**
+ * The D loss row of runs some of which log the article's printed cost: named `D cost†` (or
+ * `D loss / D cost†`), with notes saying what that is, and no delta between a printed cost and a
+ * loss D descends (a run whose config could not be read keeps its delta: its kind is unknown).
+ */
+function labelDLoss(m: MetricComparison, runs: readonly RunRecord[]): MetricComparison {
+  const legend = printedLegend(runs);
+  if (legend === null) return m;
+  const base = dLossKind(runs[0]);
+  const mixed = mixedKindsNote(runs, runLetter);
+  return {
+    ...m,
+    label: dLossName(runs),
+    deltas: m.deltas.map((d, i) => {
+      const kind = dLossKind(runs[i]);
+      return base !== null && kind !== null && kind !== base ? null : d;
+    }),
+    notes: mixed === null ? [legend] : [legend, mixed],
+  };
 }
 
 export interface DiffOptions extends CompareOptions, LoadRunOptions {

@@ -11,6 +11,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { gifPath, listSamples } from '@gan/gan-runner';
 import { chartScripts } from './assets.ts';
 import { type Curve, type Point, type RunCurves, readRunCurves } from './curves.ts';
+import { dLossKind, dLossName, mixedKinds, PRINTED_MARK, printedLegend } from './dloss.ts';
 import { mapConcurrent, type RunRecord } from './runs.ts';
 import { type Cell, cellText, type Table } from './table.ts';
 import { formatValue } from './values.ts';
@@ -53,6 +54,8 @@ export interface HtmlSection {
   empty?: string;
   /** A line under the title. */
   note?: string;
+  /** Lines under the table (what a mark in it means). */
+  footnotes?: readonly string[];
 }
 
 export interface HtmlReportInput {
@@ -93,7 +96,7 @@ export async function buildHtmlReport(input: HtmlReportInput): Promise<HtmlRepor
   const notes: string[] = [];
   const curves = await mapConcurrent(runs, 4, (run) => readRunCurves(run.runDir, { maxPoints }));
   curves.forEach((c) => notes.push(...c.notes));
-  const charts = buildCharts(labels, curves);
+  const charts = buildCharts(labels, curves, runs);
   const images = await mapConcurrent(runs, 4, (run) => runImages(run, notes));
 
   const parts: string[] = [];
@@ -231,7 +234,8 @@ function sectionHtml(section: HtmlSection): string {
     section.table.rows.length === 0 && section.empty
       ? `<p class="empty">${escapeHtml(section.empty)}</p>`
       : tableHtml(section.table);
-  return `<section><h2>${escapeHtml(section.title)}</h2>${note}${body}</section>`;
+  const footnotes = (section.footnotes ?? []).map((f) => `<p class="note">${escapeHtml(f)}</p>`).join('');
+  return `<section><h2>${escapeHtml(section.title)}</h2>${note}${body}${footnotes}</section>`;
 }
 
 /** The colour key: each run's swatch, label and description. */
@@ -341,22 +345,69 @@ function curveRows(label: string, curve: Curve | undefined, series?: string, pos
     .map(([step, value]) => (series ? { run: label, step, value, series } : { run: label, step, value }));
 }
 
+/** How the runs' `dLoss` is shown as a line of the D loss chart, when they mix both kinds. */
+const KIND_SERIES = {
+  objective: 'loss D descends',
+  'article-printed': `D cost${PRINTED_MARK} (the article's print)`,
+  unknown: 'unknown (config.yaml unreadable)',
+} as const;
+
+/**
+ * The D loss chart's title, subtitle and line styles for `runs`: `D loss` when every run logs the
+ * loss D descends; `D cost†` with a subtitle saying what it is when the runs log the article's
+ * printed cost; both, and one line style per kind, when they mix the two (they are not comparable).
+ */
+function dLossChart(runs: readonly RunRecord[]): {
+  title: string;
+  subtitle: string[];
+  series: ((run: number) => string) | null;
+} {
+  const legend = printedLegend(runs);
+  if (legend === null) return { title: 'D loss', subtitle: [], series: null };
+  // Chart titles do not wrap: two lines, the formula on the first.
+  const colon = legend.indexOf(': ');
+  const lines = [legend.slice(0, colon + 1), legend.slice(colon + 2)];
+  if (!mixedKinds(runs)) return { title: dLossName(runs), subtitle: lines, series: null };
+  return {
+    title: `${dLossName(runs)} (not comparable)`,
+    subtitle: [...lines, 'The line style says which runs log which (legend "D value").'],
+    series: (r) => KIND_SERIES[dLossKind(runs[r]) ?? 'unknown'],
+  };
+}
+
 function buildCharts(
   labels: string[],
   curves: RunCurves[],
+  runs: readonly RunRecord[],
 ): { training: ChartDef[]; evaluation: ChartDef[]; constants: { key: string; value: number }[] } {
   const find = (list: Curve[], key: string) => list.find((c) => c.key === key);
-  const training: ChartDef[] = CURVE_CHARTS.map(({ key, title }, i) => ({
-    id: `chart-${i}`,
-    metric: key,
-    title,
-    spec: lineSpec(
-      title,
-      labels,
-      curves.flatMap((c, r) => curveRows(labels[r], find(c.metrics, key))),
-      {},
-    ),
-  }));
+  const dLoss = dLossChart(runs);
+  const training: ChartDef[] = CURVE_CHARTS.map(({ key, title }, i) => {
+    if (key !== 'dLoss') {
+      return {
+        id: `chart-${i}`,
+        metric: key,
+        title,
+        spec: lineSpec(
+          title,
+          labels,
+          curves.flatMap((c, r) => curveRows(labels[r], find(c.metrics, key))),
+          {},
+        ),
+      };
+    }
+    return {
+      id: `chart-${i}`,
+      metric: key,
+      title: dLoss.title,
+      spec: lineSpec(
+        dLoss.title,
+        labels,
+        curves.flatMap((c, r) => curveRows(labels[r], find(c.metrics, key), dLoss.series?.(r))),
+        dLoss.series ? { subtitle: dLoss.subtitle, series: 'D value' } : { subtitle: dLoss.subtitle },
+      ),
+    };
+  });
   training.push({
     id: `chart-${training.length}`,
     metric: 'lr',
@@ -402,7 +453,7 @@ function lineSpec(
   title: string,
   labels: string[],
   values: Row[],
-  options: { log?: boolean; series?: string; points?: boolean },
+  options: { log?: boolean; series?: string; points?: boolean; subtitle?: readonly string[] },
 ): Record<string, unknown> {
   const tooltip: Record<string, unknown>[] = [
     { field: 'run', type: 'nominal', title: 'run' },
@@ -426,7 +477,10 @@ function lineSpec(
     width: 'container',
     height: 240,
     autosize: { type: 'fit-x', contains: 'padding' },
-    title: { text: title, anchor: 'start' },
+    title:
+      options.subtitle && options.subtitle.length > 0
+        ? { text: title, anchor: 'start', subtitle: [...options.subtitle], subtitleColor: '#656d76' }
+        : { text: title, anchor: 'start' },
     data: { values },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },

@@ -24,6 +24,7 @@ export {
   type MetricComparison,
   type RunDiff,
 } from './diff.ts';
+export { type DLossKind, dLossKind, printedLegend } from './dloss.ts';
 export { ReportError } from './errors.ts';
 export {
   buildHtmlReport,

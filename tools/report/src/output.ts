@@ -2,6 +2,7 @@
  * The list and the diff in each output format: an aligned table, JSON, Markdown, HTML.
  */
 import type { RunDiff } from './diff.ts';
+import { printedLegend } from './dloss.ts';
 import { buildHtmlReport, type HtmlReport } from './html.ts';
 import { evalLabel, type RunList } from './list.ts';
 import {
@@ -15,7 +16,7 @@ import {
   runLetter,
   toJsonText,
 } from './render.ts';
-import { renderMarkdown, renderText, type Table } from './table.ts';
+import { escapeMarkdown, printable, renderMarkdown, renderText, type Table } from './table.ts';
 
 /** The text formats; HTML is written to a file instead (see {@link listHtml}). */
 export type TextFormat = 'table' | 'json' | 'md';
@@ -32,7 +33,25 @@ export function formatList(list: RunList, format: TextFormat, options: FormatOpt
     return format === 'md' ? '_No runs._\n' : `no runs under ${list.experimentsDir}\n`;
   }
   const table = listTable(list);
-  return format === 'md' ? renderMarkdown(table) : renderText(table, options);
+  const legend = printedLegend(list.runs);
+  return (format === 'md' ? renderMarkdown(table) : renderText(table, options)) + notesText([legend], format);
+}
+
+/**
+ * Lines under a table (what a mark means): right under it in text; in Markdown after a blank
+ * line, or they would be read as one more row of the table.
+ */
+function notesText(notes: readonly (string | null | undefined)[], format: TextFormat): string {
+  const lines = notes.filter((n): n is string => typeof n === 'string' && n !== '');
+  if (lines.length === 0) return '';
+  return format === 'md'
+    ? `\n${lines.map((l) => `${escapeMarkdown(l)}\n`).join('\n')}`
+    : lines.map((l) => `${printable(l)}\n`).join('');
+}
+
+/** The notes of the diff's metrics (what `D cost†` is, whether the runs mix kinds), once each. */
+function metricNotes(diff: RunDiff): string[] {
+  return [...new Set(diff.metrics.flatMap((m) => m.notes ?? []))];
 }
 
 /** The diff as text in `format`: the runs (A, B, ...), the config keys that differ, the metrics. */
@@ -47,7 +66,9 @@ export function formatDiff(diff: RunDiff, format: TextFormat, options: FormatOpt
   return [
     heading('Runs') + render(diffRunsTable(diff)),
     heading(configHeading(diff)) + config,
-    heading('Metrics (final values; Δ relative to A)') + render(diffMetricsTable(diff)),
+    heading('Metrics (final values; Δ relative to A)') +
+      render(diffMetricsTable(diff)) +
+      notesText(metricNotes(diff), format),
   ].join('\n');
 }
 
@@ -69,6 +90,7 @@ export function listHtml(list: RunList, generatedAt?: Date): Promise<HtmlReport>
         table: listTable(list),
         empty: 'No runs.',
         note: listNote(list),
+        footnotes: [printedLegend(list.runs)].filter((n) => n !== null),
       },
     ],
   });
@@ -106,7 +128,11 @@ export function diffHtml(diff: RunDiff, generatedAt?: Date): Promise<HtmlReport>
     sections: [
       { title: 'Runs', table: diffRunsTable(diff) },
       { title: configHeading(diff), table: diffConfigTable(diff), empty: 'The configs are identical.' },
-      { title: 'Metrics (final values; Δ relative to A)', table: diffMetricsTable(diff) },
+      {
+        title: 'Metrics (final values; Δ relative to A)',
+        table: diffMetricsTable(diff),
+        footnotes: metricNotes(diff),
+      },
     ],
   });
 }

@@ -3,6 +3,7 @@
  */
 import { resolve } from 'node:path';
 import type { RunDiff } from './diff.ts';
+import { type DLossKind, dLossKind, markDLoss } from './dloss.ts';
 import {
   evalLabel,
   evalNumber,
@@ -57,12 +58,20 @@ export function extraEvalColumns(list: RunList): string[] {
   return list.evalColumns.filter((key) => !FIXED_EVAL_KEYS.has(key));
 }
 
+/** A run's D loss cell: marked `†` when it is the article's printed cost (see dloss.ts). */
+function dLossCell(run: RunRecord, align: boolean): Cell {
+  const cell = num(numberOrNull(run.last?.dLoss));
+  return { ...cell, text: markDLoss(cell.text, run, align) };
+}
+
 /**
  * The list as a table: config, run, status, step/total, final D and G loss, modes covered,
  * Fréchet distance, the chosen evaluation results, steps/s, then one column per shown config key.
+ * A D loss that is the article's printed cost is marked `†` (`printedLegend` says what it is).
  */
 export function listTable(list: RunList): Table {
   const evalKeys = extraEvalColumns(list);
+  const marked = list.runs.some((r) => dLossKind(r) === 'article-printed');
   return {
     columns: [
       { header: 'config', maxWidth: 24 },
@@ -82,7 +91,7 @@ export function listTable(list: RunList): Table {
       run.runId,
       statusCell(run),
       stepText(run),
-      num(numberOrNull(run.last?.dLoss)),
+      dLossCell(run, marked),
       num(numberOrNull(run.last?.gLoss)),
       num(evalNumber(run, MODES_KEY)),
       num(evalNumber(run, FRECHET_KEY)),
@@ -141,8 +150,16 @@ export function diffConfigTable(diff: RunDiff): Table {
   };
 }
 
-/** The metrics side by side: `metric  A  B  Δ  Δ%`, and a value, Δ and Δ% column for each further run. */
+/**
+ * The metrics side by side: `metric  A  B  Δ  Δ%`, and a value, Δ and Δ% column for each further
+ * run. D loss values that are the article's printed cost are marked `†`.
+ */
 export function diffMetricsTable(diff: RunDiff): Table {
+  const marked = diff.runs.some((r) => dLossKind(r) === 'article-printed');
+  const value = (key: string, i: number, v: number | null): Cell => {
+    const cell = num(v);
+    return key === 'dLoss' ? { ...cell, text: markDLoss(cell.text, diff.runs[i], marked) } : cell;
+  };
   const columns: Table['columns'] = [{ header: 'metric' }, { header: 'A', align: 'right' }];
   for (let i = 1; i < diff.runs.length; i++) {
     const suffix = diff.runs.length > 2 ? ` ${runLetter(i)}` : '';
@@ -153,11 +170,11 @@ export function diffMetricsTable(diff: RunDiff): Table {
     );
   }
   const rows = diff.metrics.map((m) => {
-    const row: (Cell | string)[] = [m.label, num(m.values[0])];
+    const row: (Cell | string)[] = [m.label, value(m.key, 0, m.values[0])];
     for (let i = 1; i < m.values.length; i++) {
       const d = m.deltas[i];
       row.push(
-        num(m.values[i]),
+        value(m.key, i, m.values[i]),
         d
           ? { text: formatSigned(d.abs), tone: Number.isNaN(d.abs) ? 'bad' : undefined }
           : { text: '-', tone: 'muted' },
@@ -184,6 +201,7 @@ export const JSON_FORMAT_VERSION = 1;
  *   "step": 300, "totalSteps": 300, "startedAt": "2026-11-26T15:30:19.104Z", "endedAt": "2026-11-26T15:30:20.3Z",
  *   "seed": 0, "stepsPerSec": 280.1, "divergedAt": null, "error": null,
  *   "final": { "step": 300, "dLoss": 1.4224, "gLoss": 0.6423, "dReal": 0.549, "dFake": 0.547, ... },
+ *   "dLossKind": "objective",
  *   "eval": { "step": 300, "modesCovered": 7, "frechetDistance": 0.31 },
  *   "params": { "optim.generator.lr": 0.001 }, "notes": [] }
  * ```
@@ -208,6 +226,14 @@ export interface RunJson {
   error: string | null;
   /** The last metrics.jsonl row as written (all its fields), or null. */
   final: Record<string, unknown> | null;
+  /**
+   * What `final.dLoss` (and the run's dLoss curve) is: `objective`, the loss D descends, or
+   * `article-printed`, the cost the article's code prints, -log D(x) + log(1 - D(G(z))), which
+   * is not the loss D descends unless the config's loss.discriminator is `flipped`. From the
+   * config's `loss.reportedDiscriminatorCost` (`objective` for configs older than the key); null
+   * when config.yaml could not be read.
+   */
+  dLossKind: DLossKind | null;
   /** meta.latestEval as written, or null (all of it, whatever `evalColumns` the list shows). */
   eval: Record<string, unknown> | null;
   /**
@@ -236,6 +262,7 @@ export function runJson(run: RunRecord, keys: readonly string[]): RunJson {
     divergedAt: meta?.divergedAt ?? null,
     error: meta?.error ?? null,
     final: run.last,
+    dLossKind: dLossKind(run),
     eval: meta?.latestEval ?? null,
     params: Object.fromEntries(
       keys.filter((k) => Object.hasOwn(run.params, k)).map((k) => [k, run.params[k]]),
@@ -277,6 +304,11 @@ export function listJson(list: RunList) {
  *   "metrics": [{ "key": "dLoss", "label": "D loss", "values": [1.42, 1.62],
  *                 "deltas": [null, { "abs": 0.2, "pct": 14.1 }] }] }
  * ```
+ *
+ * When a run logs the article's printed D cost (its `dLossKind` is `article-printed`), the dLoss
+ * metric's label says so (`D cost†`, or `D loss / D cost†` when the runs mix both kinds), it
+ * carries `notes` saying what the cost is, and a run of the other kind than the first has no
+ * delta (null): the two are not comparable.
  */
 export function diffJson(diff: RunDiff) {
   const keys = diff.config.map((c) => c.key);

@@ -70,7 +70,8 @@ export async function loadRun(entry: RunDirEntry, options: LoadRunOptions = {}):
   }
   let params: FlatParams = {};
   try {
-    params = flattenParams(loadConfig(configPath(entry.runDir)).config);
+    // A run folder's config may use names renamed since: read them with the behaviour they had.
+    params = flattenParams(loadConfig(configPath(entry.runDir), [], { recordedRun: true }).config);
   } catch (error) {
     notes.push(firstLine(error, configPath(entry.runDir)));
   }
