@@ -4,6 +4,13 @@
 // Sizes are checked against the arrays' lengths before any kernel runs, so a wrong size is a
 // RangeError in JavaScript instead of a write past the end of a buffer. Views (`subarray`) work as
 // is: napi_get_typedarray_info returns the data pointer already advanced by the view's offset.
+//
+// Every entry point is registered through `entry<F>` (see the table at the bottom), which turns
+// any C++ exception into a JavaScript one: an exception escaping into Node-API would terminate
+// the process.
+//
+// The same file is compiled into every variant of the addon (scripts/build-native.mjs), which
+// names itself through GT_VARIANT.
 #include <node_api.h>
 
 #include <cstdint>
@@ -11,6 +18,7 @@
 #include <exception>
 #include <string>
 
+#include "cpu.h"
 #include "kernels.h"
 #include "pool.h"
 #include "simd.h"
@@ -106,15 +114,20 @@ bool overlaps(const float* a, int64_t na, const float* b, int64_t nb) {
   return na > 0 && nb > 0 && a < b + nb && b < a + na;
 }
 
-template <class F>
-napi_value guarded(napi_env env, F&& f) {
+using Binding = napi_value (*)(napi_env, napi_callback_info);
+
+/** The Node-API callback for binding F: F's C++ exceptions become JavaScript exceptions. */
+template <Binding F>
+napi_value entry(napi_env env, napi_callback_info info) {
   try {
-    return f();
+    return F(env, info);
   } catch (const JsError& e) {
     if (e.range) napi_throw_range_error(env, nullptr, e.message.c_str());
     else napi_throw_type_error(env, nullptr, e.message.c_str());
   } catch (const std::exception& e) {
     napi_throw_error(env, nullptr, (std::string("native tensor kernel failed: ") + e.what()).c_str());
+  } catch (...) {
+    napi_throw_error(env, nullptr, "native tensor kernel failed: unknown C++ exception");
   }
   return nullptr;
 }
@@ -126,151 +139,142 @@ napi_value undefined(napi_env env) {
 }
 
 napi_value Gemm(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "gemm", 9);
-    const int64_t m = a.size(3, "m"), n = a.size(4, "n"), k = a.size(5, "k");
-    const float* A = a.f32(0, "a", mul(m, k));
-    const float* B = a.f32(1, "b", mul(k, n));
-    float* C = a.f32(2, "c", mul(m, n));
-    if (overlaps(C, m * n, A, m * k) || overlaps(C, m * n, B, k * n))
-      throw JsError{true, "gemm: c must not overlap a or b"};
-    gt::gemm(A, B, C, m, n, k, a.flag(6, "transA"), a.flag(7, "transB"), a.flag(8, "accumulate"));
-    return undefined(env);
-  });
+  Args a(env, info, "gemm", 9);
+  const int64_t m = a.size(3, "m"), n = a.size(4, "n"), k = a.size(5, "k");
+  const float* A = a.f32(0, "a", mul(m, k));
+  const float* B = a.f32(1, "b", mul(k, n));
+  float* C = a.f32(2, "c", mul(m, n));
+  if (overlaps(C, m * n, A, m * k) || overlaps(C, m * n, B, k * n))
+    throw JsError{true, "gemm: c must not overlap a or b"};
+  gt::gemm(A, B, C, m, n, k, a.flag(6, "transA"), a.flag(7, "transB"), a.flag(8, "accumulate"));
+  return undefined(env);
 }
 
 napi_value AddBias(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "addBias", 5);
-    const int64_t rows = a.size(3, "rows"), cols = a.size(4, "cols");
-    gt::add_bias(a.f32(0, "x", mul(rows, cols)), a.f32(1, "bias", cols), a.f32(2, "out", mul(rows, cols)),
-                 rows, cols);
-    return undefined(env);
-  });
+  Args a(env, info, "addBias", 5);
+  const int64_t rows = a.size(3, "rows"), cols = a.size(4, "cols");
+  gt::add_bias(a.f32(0, "x", mul(rows, cols)), a.f32(1, "bias", cols), a.f32(2, "out", mul(rows, cols)),
+               rows, cols);
+  return undefined(env);
 }
 
 napi_value SumAxis(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "sumAxis", 6);
-    const int64_t outer = a.size(2, "outer"), len = a.size(3, "len"), inner = a.size(4, "inner");
-    gt::sum_axis(a.f32(0, "x", mul(mul(outer, len), inner)), a.f32(1, "out", mul(outer, inner)), outer, len,
-                 inner, a.flag(5, "accumulate"));
-    return undefined(env);
-  });
+  Args a(env, info, "sumAxis", 6);
+  const int64_t outer = a.size(2, "outer"), len = a.size(3, "len"), inner = a.size(4, "inner");
+  gt::sum_axis(a.f32(0, "x", mul(mul(outer, len), inner)), a.f32(1, "out", mul(outer, inner)), outer, len,
+               inner, a.flag(5, "accumulate"));
+  return undefined(env);
 }
 
 napi_value SumSquares(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "sumSquares", 2);
-    const int64_t n = a.size(1, "n");
-    napi_value r;
-    napi_create_double(env, gt::sum_squares(a.f32(0, "x", n), n), &r);
-    return r;
-  });
+  Args a(env, info, "sumSquares", 2);
+  const int64_t n = a.size(1, "n");
+  napi_value r;
+  napi_create_double(env, gt::sum_squares(a.f32(0, "x", n), n), &r);
+  return r;
 }
 
 napi_value Activation(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "activation", 5);
-    const int kind = a.code(0, "activation", 6);
-    const int64_t n = a.size(3, "n");
-    gt::activation(kind, a.f32(1, "x", n), a.f32(2, "out", n), n, a.num(4, "slope"));
-    return undefined(env);
-  });
+  Args a(env, info, "activation", 5);
+  const int kind = a.code(0, "activation", 6);
+  const int64_t n = a.size(3, "n");
+  gt::activation(kind, a.f32(1, "x", n), a.f32(2, "out", n), n, a.num(4, "slope"));
+  return undefined(env);
 }
 
 napi_value ActivationGrad(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "activationGrad", 7);
-    const int kind = a.code(0, "activation", 6);
-    const int64_t n = a.size(5, "n");
-    gt::activation_grad(kind, a.f32(1, "x", n), a.f32(2, "y", n), a.f32(3, "dy", n), a.f32(4, "dx", n), n,
-                        a.num(6, "slope"));
-    return undefined(env);
-  });
+  Args a(env, info, "activationGrad", 7);
+  const int kind = a.code(0, "activation", 6);
+  const int64_t n = a.size(5, "n");
+  gt::activation_grad(kind, a.f32(1, "x", n), a.f32(2, "y", n), a.f32(3, "dy", n), a.f32(4, "dx", n), n,
+                      a.num(6, "slope"));
+  return undefined(env);
 }
 
 napi_value Binary(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "binary", 5);
-    const int op = a.code(0, "binary op", 6);
-    const int64_t n = a.size(4, "n");
-    gt::binary(op, a.f32(1, "a", n), a.f32(2, "b", n), a.f32(3, "out", n), n);
-    return undefined(env);
-  });
+  Args a(env, info, "binary", 5);
+  const int op = a.code(0, "binary op", 6);
+  const int64_t n = a.size(4, "n");
+  gt::binary(op, a.f32(1, "a", n), a.f32(2, "b", n), a.f32(3, "out", n), n);
+  return undefined(env);
 }
 
 napi_value BinaryRow(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "binaryRow", 6);
-    const int op = a.code(0, "binary op", 6);
-    const int64_t rows = a.size(4, "rows"), cols = a.size(5, "cols");
-    gt::binary_row(op, a.f32(1, "a", mul(rows, cols)), a.f32(2, "row", cols), a.f32(3, "out", mul(rows, cols)),
-                   rows, cols);
-    return undefined(env);
-  });
+  Args a(env, info, "binaryRow", 6);
+  const int op = a.code(0, "binary op", 6);
+  const int64_t rows = a.size(4, "rows"), cols = a.size(5, "cols");
+  gt::binary_row(op, a.f32(1, "a", mul(rows, cols)), a.f32(2, "row", cols), a.f32(3, "out", mul(rows, cols)),
+                 rows, cols);
+  return undefined(env);
 }
 
 napi_value BinaryScalar(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "binaryScalar", 5);
-    const int op = a.code(0, "binary op", 6);
-    const int64_t n = a.size(4, "n");
-    gt::binary_scalar(op, a.f32(1, "a", n), a.num(2, "s"), a.f32(3, "out", n), n);
-    return undefined(env);
-  });
+  Args a(env, info, "binaryScalar", 5);
+  const int op = a.code(0, "binary op", 6);
+  const int64_t n = a.size(4, "n");
+  gt::binary_scalar(op, a.f32(1, "a", n), a.num(2, "s"), a.f32(3, "out", n), n);
+  return undefined(env);
 }
 
 napi_value Unary(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "unary", 4);
-    const int op = a.code(0, "unary op", 7);
-    const int64_t n = a.size(3, "n");
-    gt::unary(op, a.f32(1, "x", n), a.f32(2, "out", n), n);
-    return undefined(env);
-  });
+  Args a(env, info, "unary", 4);
+  const int op = a.code(0, "unary op", 7);
+  const int64_t n = a.size(3, "n");
+  gt::unary(op, a.f32(1, "x", n), a.f32(2, "out", n), n);
+  return undefined(env);
 }
 
 napi_value Adam(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "adam", 11);
-    const int64_t n = a.size(4, "n");
-    gt::adam(a.f32(0, "p", n), a.f32(1, "g", n), a.f32(2, "m", n), a.f32(3, "v", n), n, a.num(5, "lr"),
-             a.num(6, "beta1"), a.num(7, "beta2"), a.num(8, "eps"), a.num(9, "c1"), a.num(10, "c2"));
-    return undefined(env);
-  });
+  Args a(env, info, "adam", 11);
+  const int64_t n = a.size(4, "n");
+  gt::adam(a.f32(0, "p", n), a.f32(1, "g", n), a.f32(2, "m", n), a.f32(3, "v", n), n, a.num(5, "lr"),
+           a.num(6, "beta1"), a.num(7, "beta2"), a.num(8, "eps"), a.num(9, "c1"), a.num(10, "c2"));
+  return undefined(env);
 }
 
 napi_value Sgd(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "sgd", 7);
-    const int64_t n = a.size(3, "n");
-    float* buf = a.is_null(2) ? nullptr : a.f32(2, "buf", n);
-    gt::sgd(a.f32(0, "p", n), a.f32(1, "g", n), buf, n, a.num(4, "lr"), a.num(5, "momentum"),
-            a.flag(6, "nesterov"));
-    return undefined(env);
-  });
+  Args a(env, info, "sgd", 7);
+  const int64_t n = a.size(3, "n");
+  float* buf = a.is_null(2) ? nullptr : a.f32(2, "buf", n);
+  gt::sgd(a.f32(0, "p", n), a.f32(1, "g", n), buf, n, a.num(4, "lr"), a.num(5, "momentum"),
+          a.flag(6, "nesterov"));
+  return undefined(env);
 }
 
 napi_value Threads(napi_env env, napi_callback_info) {
+  // Pool::get() starts the worker threads on first use, which throws if the OS refuses one.
   napi_value r;
   napi_create_int32(env, gt::Pool::get().threads(), &r);
   return r;
 }
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, "setThreads", 1);
-    const int64_t n = a.size(0, "n");
-    if (n < 1 || n > gt::Pool::kMaxThreads)
-      throw JsError{true, "setThreads: n must be an integer in [1, " + std::to_string(gt::Pool::kMaxThreads) +
-                              "], got " + std::to_string(n)};
-    gt::Pool::get().set_threads(static_cast<int>(n));
-    return undefined(env);
-  });
+  Args a(env, info, "setThreads", 1);
+  const int64_t n = a.size(0, "n");
+  if (n < 1 || n > gt::Pool::kMaxThreads)
+    throw JsError{true, "setThreads: n must be an integer in [1, " + std::to_string(gt::Pool::kMaxThreads) +
+                            "], got " + std::to_string(n)};
+  gt::Pool::get().set_threads(static_cast<int>(n));
+  return undefined(env);
+}
+
+/** { feature: boolean } for the features of cpu.h. */
+napi_value CpuFeatures(napi_env env, napi_callback_info) {
+  napi_value features;
+  napi_create_object(env, &features);
+  for (const auto& f : gt::cpu_features()) {
+    napi_value has;
+    napi_get_boolean(env, f.second, &has);
+    napi_set_named_property(env, features, f.first, has);
+  }
+  return features;
 }
 
 }  // namespace
+
+#ifndef GT_VARIANT
+#define GT_VARIANT "native"  // built by hand, outside scripts/build-native.mjs
+#endif
 
 NAPI_MODULE_INIT() {
   struct Entry {
@@ -278,29 +282,32 @@ NAPI_MODULE_INIT() {
     napi_callback cb;
   };
   const Entry entries[] = {
-      {"gemm", Gemm},
-      {"addBias", AddBias},
-      {"sumAxis", SumAxis},
-      {"sumSquares", SumSquares},
-      {"activation", Activation},
-      {"activationGrad", ActivationGrad},
-      {"binary", Binary},
-      {"binaryRow", BinaryRow},
-      {"binaryScalar", BinaryScalar},
-      {"unary", Unary},
-      {"adam", Adam},
-      {"sgd", Sgd},
-      {"threads", Threads},
-      {"setThreads", SetThreads},
+      {"gemm", entry<Gemm>},
+      {"addBias", entry<AddBias>},
+      {"sumAxis", entry<SumAxis>},
+      {"sumSquares", entry<SumSquares>},
+      {"activation", entry<Activation>},
+      {"activationGrad", entry<ActivationGrad>},
+      {"binary", entry<Binary>},
+      {"binaryRow", entry<BinaryRow>},
+      {"binaryScalar", entry<BinaryScalar>},
+      {"unary", entry<Unary>},
+      {"adam", entry<Adam>},
+      {"sgd", entry<Sgd>},
+      {"threads", entry<Threads>},
+      {"setThreads", entry<SetThreads>},
+      {"cpuFeatures", entry<CpuFeatures>},
   };
   for (const Entry& e : entries) {
     napi_value fn;
     napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.cb, nullptr, &fn);
     napi_set_named_property(env, exports, e.name, fn);
   }
-  napi_value simd;
+  napi_value simd, variant;
   napi_create_string_utf8(env, gt::kSimdName, NAPI_AUTO_LENGTH, &simd);
   napi_set_named_property(env, exports, "simd", simd);
+  napi_create_string_utf8(env, GT_VARIANT, NAPI_AUTO_LENGTH, &variant);
+  napi_set_named_property(env, exports, "variant", variant);
   napi_value cores;
   napi_create_int32(env, gt::available_cores(), &cores);
   napi_set_named_property(env, exports, "cores", cores);

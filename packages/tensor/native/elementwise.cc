@@ -288,7 +288,7 @@ double sum_squares(const float* x, int64_t n) {
   return lanes[0];
 }
 
-#if defined(__AVX512F__)
+#if defined(GT_AVX512)
 namespace {
 
 /**
@@ -336,7 +336,7 @@ void adam_avx512(float* p, const float* g, float* m, float* v, int64_t b, int64_
 
 void adam(float* p, const float* g, float* m, float* v, int64_t n, double lr, double beta1, double beta2,
           double eps, double c1, double c2) {
-#if defined(__AVX512F__)
+#if defined(GT_AVX512)
   {
     for_ranges(n, kMinAdamPerTask, [&](int64_t b, int64_t e) {
       adam_avx512(p, g, m, v, b, e, lr, beta1, beta2, eps, c1, c2);

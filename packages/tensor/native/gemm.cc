@@ -36,10 +36,10 @@ namespace {
 #if defined(GT_MR) && defined(GT_NV)
 constexpr int MR = GT_MR;
 constexpr int NV = GT_NV;
-#elif defined(__AVX512F__)
+#elif defined(GT_AVX512)
 constexpr int MR = 8;
 constexpr int NV = 2;
-#elif defined(__AVX2__)
+#elif defined(GT_AVX2)
 // 16 ymm registers: the classic 6 x 16 Haswell kernel (12 accumulators).
 constexpr int MR = 6;
 constexpr int NV = 2;
@@ -140,7 +140,7 @@ void pack_direct(const float* src, int64_t ld, int valid, int64_t kc, float* dst
   }
 }
 
-#if defined(__AVX2__)
+#if defined(GT_AVX512) || defined(GT_AVX2)
 /** d[j*ldd + i] = s[i*ld + j] for an 8 x 8 block. */
 inline void transpose8x8(const float* s, int64_t ld, float* d, int64_t ldd) {
   __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ld), r2 = _mm256_loadu_ps(s + 2 * ld),
@@ -169,7 +169,7 @@ inline void transpose8x8(const float* s, int64_t ld, float* d, int64_t ldd) {
 /** dst[p*R + r] = src[r*ld + p] for r < valid, zero for valid <= r < R; p in [0, kc). */
 void pack_transposed(const float* src, int64_t ld, int valid, int64_t kc, float* dst, int R) {
   int r = 0;
-#if defined(__AVX2__)
+#if defined(GT_AVX512) || defined(GT_AVX2)
   // In-register 8 x 8 transposes: a strided gather would cost one load per element.
   for (; r + 8 <= valid; r += 8) {
     const float* s = src + r * ld;

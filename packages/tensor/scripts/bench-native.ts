@@ -4,6 +4,7 @@
  *
  *   npx tsx scripts/bench-native.ts            # in packages/tensor
  *   npx tsx scripts/bench-native.ts --quick    # fewer repetitions
+ *   npx tsx scripts/bench-native.ts --variant avx2   # one variant instead of the best this CPU runs
  *
  * Every figure is the median of many timed calls after a warm-up. numpy runs in one `python3`
  * process started by this script (skipped when python3 or numpy is missing); the ratio column is
@@ -12,7 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { Backend } from '../src/backend.ts';
-import { loadNativeBackend } from '../src/backends/native.ts';
+import { loadNativeBackend, loadNativeVariant, type NativeVariant } from '../src/backends/native.ts';
 import { ReferenceBackend } from '../src/backends/reference.ts';
 import { Rng } from '../src/random.ts';
 
@@ -156,7 +157,9 @@ function fmt(x: number | undefined, digits = 1, width = 9): string {
 }
 
 function main(): void {
-  const loaded = loadNativeBackend();
+  const at = process.argv.indexOf('--variant');
+  const loaded =
+    at > 0 ? { backend: loadNativeVariant(process.argv[at + 1] as NativeVariant) } : loadNativeBackend();
   if (loaded.backend === null) {
     console.error(`native backend unavailable: ${loaded.reason}`);
     process.exit(1);
@@ -164,7 +167,7 @@ function main(): void {
   const native = loaded.backend;
   const reference = new ReferenceBackend();
   const threads = native.threads();
-  console.log(`native backend: ${native.simd}, ${threads} thread(s); numpy timing in python3 ...`);
+  console.log(`native backend: ${native.variant} variant, ${threads} thread(s); numpy timing in python3 ...`);
 
   const np = numpySeconds();
   if (typeof np === 'string') console.log(`numpy skipped: ${np}`);

@@ -3,7 +3,18 @@
  * backend interface (the plain-TypeScript reference backend is the default and the test oracle).
  */
 export * from './backend.ts';
-export { loadNativeBackend, NativeBackend, type NativeLoadResult } from './backends/native.ts';
+export {
+  type CpuFeature,
+  cpuFeatures,
+  loadNativeBackend,
+  loadNativeVariant,
+  missingCpuFeatures,
+  NATIVE_VARIANTS,
+  NativeBackend,
+  type NativeLoadOptions,
+  type NativeLoadResult,
+  type NativeVariant,
+} from './backends/native.ts';
 export { ReferenceBackend, sigmoid as sigmoidScalar } from './backends/reference.ts';
 export { BACKEND_KINDS, type BackendKind, selectBackend } from './backends/select.ts';
 export * from './ops/elementwise.ts';

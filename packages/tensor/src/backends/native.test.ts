@@ -1,29 +1,163 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWith, type Requirement } from '../../../../test-support/requirements.ts';
 import { ACTIVATION_KINDS, type ActivationKind, type BinaryOp, type UnaryOp } from '../backend.ts';
 import { Rng } from '../random.ts';
-import { loadNativeBackend, type NativeBackend } from './native.ts';
+import {
+  type CpuFeature,
+  cpuFeatures,
+  loadNativeBackend,
+  loadNativeVariant,
+  missingCpuFeatures,
+  NATIVE_VARIANTS,
+  type NativeBackend,
+  type NativeVariant,
+} from './native.ts';
 import { ReferenceBackend } from './reference.ts';
 import { selectBackend } from './select.ts';
 
 const loaded = loadNativeBackend();
-const available = loaded.backend !== null;
 const ref = new ReferenceBackend();
 
+/** What the failure (CI) or the skip line (locally) says when the addon is missing. */
+const BUILD_HINT = 'pnpm test installs g++ (test-support/ensure-system.mjs) and its typecheck step builds it';
+const nativeBuilt: Requirement = {
+  missing: loaded.backend === null ? loaded.reason : null,
+  enable: BUILD_HINT,
+};
+
+/** The variants this CPU can run, best first (none when the addon is not built at all). */
+const runnable: NativeVariant[] =
+  loaded.backend === null
+    ? []
+    : NATIVE_VARIANTS.filter((v) => missingCpuFeatures(v.name).length === 0).map((v) => v.name);
+
+/** Why each variant this CPU runs cannot be loaded (not built), or null when it loads. */
+const unavailable = new Map<NativeVariant, string | null>();
+for (const variant of runnable) {
+  try {
+    loadNativeVariant(variant);
+    unavailable.set(variant, null);
+  } catch (err) {
+    unavailable.set(variant, err instanceof Error ? err.message : String(err));
+  }
+}
+
 describe('native backend loading', () => {
-  it('loads, or says why it cannot', () => {
+  it('loads the best variant this CPU runs, or says why it cannot', () => {
     if (loaded.backend === null) {
-      console.warn(`native backend tests skipped: ${loaded.reason}`);
       expect(loaded.reason.length).toBeGreaterThan(0);
       expect(selectBackend('auto').note).toContain(loaded.reason);
       expect(() => selectBackend('native')).toThrow(loaded.reason);
     } else {
+      const best = runnable.find((v) => unavailable.get(v) === null);
       expect(loaded.backend.name).toBe('native');
-      expect(selectBackend('auto')).toEqual({ backend: loaded.backend });
+      expect(loaded.backend.variant).toBe(best);
+      if (best === runnable[0]) {
+        expect(loaded.note).toBeUndefined();
+        expect(selectBackend('auto')).toEqual({ backend: loaded.backend });
+      } else {
+        // A better variant the CPU runs is not built: said, not silent.
+        expect(loaded.note).toContain(`${runnable[0]} unavailable`);
+        expect(selectBackend('auto').note).toBe(loaded.note);
+      }
       expect(selectBackend('native').backend).toBe(loaded.backend);
     }
     expect(selectBackend('reference').backend.name).toBe('reference');
   });
 });
+
+function variantTests(): void {
+  it('reads the CPU features that decide the variant', () => {
+    const features = cpuFeatures();
+    if (process.arch === 'x64') {
+      // x86-64 has SSE2 by definition, and every x86-64 CPU since 2008 has SSE3 and CX16.
+      expect(features.has('sse3')).toBe(true);
+      // AVX-512 registers are only usable when AVX ones are.
+      if (features.has('os_avx512')) expect(features.has('os_avx')).toBe(true);
+    }
+    expect(runnable).toContain('baseline');
+    const hidden = cpuFeatures({ hideCpuFeatures: ['sse3'] });
+    expect(hidden.has('sse3')).toBe(false);
+  });
+
+  it('refuses every variant this CPU lacks a feature for, naming the features', () => {
+    for (const { name, requires } of NATIVE_VARIANTS) {
+      if (runnable.includes(name)) continue;
+      const missing = requires.filter((f) => !cpuFeatures().has(f));
+      expect(missing.length).toBeGreaterThan(0);
+      expect(() => loadNativeVariant(name)).toThrow(
+        `native variant '${name}' refused: this CPU lacks ${missing.join(', ')}`,
+      );
+    }
+  });
+
+  it('refuses an unknown variant name', () => {
+    expect(() => loadNativeVariant('sse9' as NativeVariant)).toThrow(
+      "unknown native variant 'sse9' (expected avx512, avx2, baseline)",
+    );
+  });
+
+  // A CPU without AVX2 (or without AVX-512) simulated by hiding the feature, in a fresh process, so
+  // that /proc/self/maps shows which addon files were mapped: the refused one never is.
+  const pkgDir = fileURLToPath(new URL('../..', import.meta.url));
+  const simulate = (variant: NativeVariant, hide: CpuFeature) => {
+    const script = `
+      import { existsSync, readFileSync } from 'node:fs';
+      import { loadNativeBackend, loadNativeVariant } from './src/backends/native.ts';
+      const options = { hideCpuFeatures: [${JSON.stringify(hide)}] };
+      let refused = '';
+      try {
+        loadNativeVariant(${JSON.stringify(variant)}, options);
+      } catch (err) {
+        refused = err.message;
+      }
+      const auto = loadNativeBackend(options);
+      const a = new Float32Array([1, 2, 3, 4]);
+      const c = new Float32Array(4);
+      auto.backend.gemm(a, a, c, 2, 2, 2, false, false, false);
+      const maps = existsSync('/proc/self/maps') ? readFileSync('/proc/self/maps', 'utf8') : null;
+      const mapped = maps === null ? null : [...new Set(maps.match(/tensor_native-\\w+\\.node/g))].sort();
+      console.log(JSON.stringify({ refused, auto: auto.backend.variant, c: [...c], mapped }));
+    `;
+    const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: pkgDir,
+      encoding: 'utf8',
+    });
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    return JSON.parse(res.stdout) as {
+      refused: string;
+      auto: NativeVariant;
+      c: number[];
+      mapped: string[] | null;
+    };
+  };
+
+  for (const [variant, hide] of [
+    ['avx2', 'avx2'],
+    ['avx512', 'avx512f'],
+  ] as const) {
+    it(`on a CPU without ${hide}, refuses the ${variant} variant without loading it and runs the next one down`, {
+      timeout: 60_000,
+    }, () => {
+      const has = new Set(cpuFeatures({ hideCpuFeatures: [hide] }));
+      const expected = NATIVE_VARIANTS.find(
+        (v) => v.requires.every((f) => has.has(f)) && unavailable.get(v.name) === null,
+      )!.name;
+      const out = simulate(variant, hide);
+      expect(out.refused).toContain(`native variant '${variant}' refused: this CPU lacks`);
+      expect(out.refused).toContain(`${hide} (hidden by hideCpuFeatures)`);
+      expect(out.auto).toBe(expected);
+      expect(out.c).toEqual([7, 10, 15, 22]);
+      if (out.mapped !== null) {
+        const files = [...new Set(['baseline', expected])].map((v) => `tensor_native-${v}.node`).sort();
+        expect(out.mapped).toEqual(files);
+      }
+    });
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -95,33 +229,40 @@ function expectWithinUlps(actual: Float32Array, expected: Float32Array, maxUlps:
   }
 }
 
-const native = loaded.backend as NativeBackend;
-const defaultThreads = available ? native.threads() : 1;
-afterAll(() => {
-  if (available) native.setThreads(defaultThreads);
-});
-
 /**
- * Runs `f` with 1, 2 and 3 threads on fresh copies of `inputs` and checks that every array comes
- * out bit-identical (3 threads split the work unevenly). Returns the arrays of the 1-thread run.
+ * Every kernel of one variant against the reference backend, on odd shapes, views with guard
+ * zones and 1, 2 and 3 threads. `load` runs before the first test.
  */
-function sameForAnyThreadCount(inputs: Float32Array[], f: (arrays: Float32Array[]) => void): Float32Array[] {
-  let first: Float32Array[] | undefined;
-  for (const t of [1, 2, 3]) {
-    native.setThreads(t);
-    const arrays = inputs.map((x) => view(x));
-    f(arrays);
-    for (const a of arrays) expect(guardsIntact(a), `write outside the view with ${t} threads`).toBe(true);
-    if (first === undefined) first = arrays;
-    else arrays.forEach((a, i) => expectSameBits(a, first![i], `array ${i} with ${t} threads vs 1`));
+function kernelSuite(load: () => NativeBackend): void {
+  let native: NativeBackend;
+  let defaultThreads = 1;
+  beforeAll(() => {
+    native = load();
+    defaultThreads = native.threads();
+  });
+  afterAll(() => native?.setThreads(defaultThreads));
+
+  /**
+   * Runs `f` with 1, 2 and 3 threads on fresh copies of `inputs` and checks that every array comes
+   * out bit-identical (3 threads split the work unevenly). Returns the arrays of the 1-thread run.
+   */
+  function sameForAnyThreadCount(
+    inputs: Float32Array[],
+    f: (arrays: Float32Array[]) => void,
+  ): Float32Array[] {
+    let first: Float32Array[] | undefined;
+    for (const t of [1, 2, 3]) {
+      native.setThreads(t);
+      const arrays = inputs.map((x) => view(x));
+      f(arrays);
+      for (const a of arrays) expect(guardsIntact(a), `write outside the view with ${t} threads`).toBe(true);
+      if (first === undefined) first = arrays;
+      else arrays.forEach((a, i) => expectSameBits(a, first![i], `array ${i} with ${t} threads vs 1`));
+    }
+    native.setThreads(defaultThreads);
+    return first!;
   }
-  native.setThreads(defaultThreads);
-  return first!;
-}
 
-// ---------------------------------------------------------------------------------------------
-
-describe.skipIf(!available)('native backend', () => {
   describe('gemm', () => {
     /** op(A)·op(B) (+ C) in float64, and Σ|a·b| + |c| for the error bound. */
     function exact(
@@ -525,4 +666,45 @@ describe.skipIf(!available)('native backend', () => {
       expect(() => native.setThreads(1.5)).toThrow(/integer/);
     });
   });
+
+  describe('errors', () => {
+    it('turns a bad call of any kernel into a JavaScript error, not a crash', () => {
+      const kernels = [
+        'gemm',
+        'addBias',
+        'sumAxis',
+        'sumSquares',
+        'activation',
+        'activationGrad',
+        'binary',
+        'binaryRow',
+        'binaryScalar',
+        'unary',
+        'adam',
+        'sgd',
+      ] as const;
+      for (const k of kernels) {
+        const call = native[k] as (...args: unknown[]) => unknown;
+        expect(() => call.call(native), k).toThrow(TypeError);
+      }
+    });
+  });
+}
+
+// The CPU checks, then every variant this CPU runs against the reference. In CI a missing addon, or
+// a variant the CPU runs but that is not built, fails; locally it is skipped with one line.
+describeWith(nativeBuilt, 'native backend', () => {
+  describe('variants', variantTests);
+  if (loaded.backend === null) {
+    // Only reached to list the skipped tests, so that the count shows what a missing addon costs.
+    describe('baseline variant', () => kernelSuite(() => loadNativeVariant('baseline')));
+    return;
+  }
+  for (const variant of runnable) {
+    describeWith(
+      { missing: unavailable.get(variant) ?? null, enable: BUILD_HINT },
+      `${variant} variant`,
+      () => kernelSuite(() => loadNativeVariant(variant)),
+    );
+  }
 });

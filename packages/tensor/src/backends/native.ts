@@ -1,10 +1,16 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { ActivationKind, AdamKernelArgs, Backend, BinaryOp, UnaryOp } from '../backend.ts';
 
-/** The functions of build/tensor_native.node (native/addon.cc); ops travel as integer codes. */
+/** The functions of a build/tensor_native-<variant>.node (native/addon.cc); ops travel as integer codes. */
 interface NativeAddon {
+  /** The variant it was built as (GT_VARIANT). */
+  readonly variant: string;
   readonly simd: string;
   readonly cores: number;
+  /** This CPU's features (native/cpu.cc); only the baseline build is safe to ask on any CPU. */
+  cpuFeatures(): Record<string, boolean>;
   gemm(
     a: Float32Array,
     b: Float32Array,
@@ -78,9 +84,6 @@ const ACTIVATION_CODE: Record<ActivationKind, number> = {
 const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
 const UNARY_CODE: Record<UnaryOp, number> = { neg: 0, abs: 1, exp: 2, log: 3, sqrt: 4, square: 5, sign: 6 };
 
-/** Where `node scripts/build-native.mjs` (the package's install script) writes the addon. */
-const ADDON_PATH = '../../build/tensor_native.node';
-
 /**
  * The native backend: C++ kernels (AVX-512 / AVX2 with FMA, a blocked and packed GEMM, fused
  * optimiser steps) behind Node-API, with a persistent pool of worker threads. Results do not depend
@@ -95,10 +98,16 @@ const ADDON_PATH = '../../build/tensor_native.node';
  */
 export class NativeBackend implements Backend {
   readonly name = 'native';
-  /** The instruction set the kernels were compiled for: 'avx512', 'avx2' or 'scalar'. */
+  /** The variant loaded (see NATIVE_VARIANTS). */
+  readonly variant: NativeVariant;
+  /** The instruction set its kernels use: 'avx512', 'avx2' or 'scalar'. */
   readonly simd: string;
 
-  constructor(private readonly addon: NativeAddon) {
+  constructor(
+    private readonly addon: NativeAddon,
+    variant: NativeVariant,
+  ) {
+    this.variant = variant;
     this.simd = addon.simd;
   }
 
@@ -211,34 +220,194 @@ export class NativeBackend implements Backend {
   }
 }
 
-export type NativeLoadResult = { backend: NativeBackend } | { backend: null; reason: string };
+// ---------------------------------------------------------------------------------------------
+// Variants and loading
+
+/** The builds of the addon (scripts/build-native.mjs), one per instruction set. */
+export type NativeVariant = 'avx512' | 'avx2' | 'baseline';
+
+/** The x86 features native/cpu.cc reports; `os_avx` / `os_avx512`: the OS saves those registers. */
+export type CpuFeature =
+  | 'sse3'
+  | 'ssse3'
+  | 'sse4_1'
+  | 'sse4_2'
+  | 'popcnt'
+  | 'cx16'
+  | 'lahf'
+  | 'avx'
+  | 'avx2'
+  | 'bmi1'
+  | 'bmi2'
+  | 'f16c'
+  | 'fma'
+  | 'lzcnt'
+  | 'movbe'
+  | 'avx512f'
+  | 'avx512bw'
+  | 'avx512cd'
+  | 'avx512dq'
+  | 'avx512vl'
+  | 'os_avx'
+  | 'os_avx512';
+
+// The x86-64 micro-architecture levels of the psABI that the variants are compiled for
+// (-march=x86-64-v3 / -v4): the compiler may use any instruction of the level anywhere in the
+// addon, so the CPU must have every feature of it, not only the ones the kernels ask for.
+const X86_64_V2: readonly CpuFeature[] = ['cx16', 'lahf', 'popcnt', 'sse3', 'sse4_1', 'sse4_2', 'ssse3'];
+const X86_64_V3: readonly CpuFeature[] = [
+  ...X86_64_V2,
+  ...(['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'lzcnt', 'movbe', 'os_avx'] as const),
+];
+const X86_64_V4: readonly CpuFeature[] = [
+  ...X86_64_V3,
+  ...(['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl', 'os_avx512'] as const),
+];
+
+/**
+ * The variants, best first, with the CPU features each needs. The baseline (any x86-64, or the
+ * compiler's default target elsewhere) needs nothing, and is the one asked for the CPU's features.
+ */
+export const NATIVE_VARIANTS: readonly { name: NativeVariant; requires: readonly CpuFeature[] }[] = [
+  { name: 'avx512', requires: X86_64_V4 },
+  { name: 'avx2', requires: X86_64_V3 },
+  { name: 'baseline', requires: [] },
+];
+
+export interface NativeLoadOptions {
+  /**
+   * Test hook: CPU features to treat as absent, to simulate an older CPU. Features can only be
+   * hidden, never added, so no option makes a variant run on a CPU that lacks what it needs.
+   */
+  hideCpuFeatures?: readonly CpuFeature[];
+}
+
+export type NativeLoadResult = { backend: NativeBackend; note?: string } | { backend: null; reason: string };
+
+const requireAddon = createRequire(import.meta.url);
+
+/** Where `node scripts/build-native.mjs` (the package's install script) writes a variant. */
+function addonPath(variant: NativeVariant): string {
+  return fileURLToPath(new URL(`../../build/tensor_native-${variant}.node`, import.meta.url));
+}
+
+const loaded = new Map<NativeVariant, { addon: NativeAddon; backend: NativeBackend }>();
+
+/**
+ * Loads a variant's file, with no check of the CPU: callers check first. Throws an Error saying
+ * why it cannot (not built, fails to load, not the expected file).
+ */
+function loadAddon(variant: NativeVariant): { addon: NativeAddon; backend: NativeBackend } {
+  const known = loaded.get(variant);
+  if (known !== undefined) return known;
+  const path = addonPath(variant);
+  if (!existsSync(path)) {
+    throw new Error(
+      `native addon not built (${path} is missing): building it needs a C++ compiler ` +
+        '(apt-get install g++), then `pnpm --filter @gan/tensor build`',
+    );
+  }
+  let addon: NativeAddon;
+  try {
+    addon = requireAddon(path) as NativeAddon;
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new Error(`native addon ${path} failed to load: ${message}`);
+  }
+  if (typeof addon.gemm !== 'function' || typeof addon.adam !== 'function') {
+    throw new Error(`${path} does not export the expected kernels; rebuild it`);
+  }
+  if (addon.variant !== variant) {
+    throw new Error(`${path} was built as variant '${addon.variant}', not '${variant}'; rebuild it`);
+  }
+  const entry = { addon, backend: new NativeBackend(addon, variant) };
+  loaded.set(variant, entry);
+  return entry;
+}
+
+/**
+ * This CPU's features, as the baseline build reads them (cpuid, and xgetbv for what the OS
+ * enables), minus `hideCpuFeatures`. Throws when the baseline build is unavailable.
+ */
+export function cpuFeatures(options: NativeLoadOptions = {}): ReadonlySet<CpuFeature> {
+  const detected = loadAddon('baseline').addon.cpuFeatures();
+  const hidden = new Set(options.hideCpuFeatures ?? []);
+  const features = new Set<CpuFeature>();
+  for (const [name, has] of Object.entries(detected)) {
+    if (has && !hidden.has(name as CpuFeature)) features.add(name as CpuFeature);
+  }
+  return features;
+}
+
+function variantInfo(variant: NativeVariant) {
+  const info = NATIVE_VARIANTS.find((v) => v.name === variant);
+  if (info === undefined) {
+    throw new RangeError(
+      `unknown native variant '${String(variant)}' (expected ${NATIVE_VARIANTS.map((v) => v.name).join(', ')})`,
+    );
+  }
+  return info;
+}
+
+/** The CPU features `variant` needs that this CPU lacks (none: it can run here). */
+export function missingCpuFeatures(variant: NativeVariant, options: NativeLoadOptions = {}): CpuFeature[] {
+  const has = cpuFeatures(options);
+  return variantInfo(variant).requires.filter((f) => !has.has(f));
+}
+
+/**
+ * Loads one variant, for tests and benchmarks; `loadNativeBackend` picks one by itself. A variant
+ * this CPU cannot run is refused before its file is even loaded (its code could die with SIGILL),
+ * with an Error naming the missing features; so is one that is not built.
+ *
+ * ```ts
+ * const avx2 = loadNativeVariant('avx2');
+ * loadNativeVariant('avx512', { hideCpuFeatures: ['avx512f'] }); // throws: this CPU lacks avx512f
+ * ```
+ */
+export function loadNativeVariant(variant: NativeVariant, options: NativeLoadOptions = {}): NativeBackend {
+  const missing = missingCpuFeatures(variant, options);
+  if (missing.length > 0) {
+    const hidden = new Set(options.hideCpuFeatures ?? []);
+    const names = missing.map((f) => (hidden.has(f) ? `${f} (hidden by hideCpuFeatures)` : f));
+    throw new Error(
+      `native variant '${variant}' refused: this CPU lacks ${names.join(', ')}; ` +
+        'running it could kill the process with an illegal instruction',
+    );
+  }
+  return loadAddon(variant).backend;
+}
 
 let cached: NativeLoadResult | undefined;
 
 /**
- * Loads the native backend once per thread; never throws. When the addon is missing (not built:
- * no compiler at install time) or fails to load, `reason` says why.
+ * The native backend in the best variant this CPU can run, loaded once per thread; never throws.
+ * When no variant loads (not built: no compiler at install time; or failing to load), `reason`
+ * says why. When a better variant the CPU supports is unavailable, `note` says which one is used.
  */
-export function loadNativeBackend(): NativeLoadResult {
-  if (cached !== undefined) return cached;
+export function loadNativeBackend(options: NativeLoadOptions = {}): NativeLoadResult {
+  const useCache = (options.hideCpuFeatures ?? []).length === 0;
+  if (useCache && cached !== undefined) return cached;
+  let result: NativeLoadResult;
   try {
-    const require = createRequire(import.meta.url);
-    const addon = require(ADDON_PATH) as NativeAddon;
-    if (typeof addon.gemm !== 'function' || typeof addon.adam !== 'function') {
-      cached = { backend: null, reason: `${ADDON_PATH} does not export the expected kernels; rebuild it` };
-    } else {
-      cached = { backend: new NativeBackend(addon) };
+    const has = cpuFeatures(options);
+    const skipped: string[] = [];
+    result = { backend: null, reason: 'no native variant loaded' };
+    for (const { name, requires } of NATIVE_VARIANTS) {
+      if (!requires.every((f) => has.has(f))) continue;
+      try {
+        const { backend } = loadAddon(name);
+        result =
+          skipped.length > 0 ? { backend, note: `native ${name}: ${skipped.join('; ')}` } : { backend };
+        break;
+      } catch (err) {
+        skipped.push(`${name} unavailable (${err instanceof Error ? err.message : String(err)})`);
+        result = { backend: null, reason: skipped.join('; ') };
+      }
     }
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    cached = {
-      backend: null,
-      reason:
-        code === 'MODULE_NOT_FOUND'
-          ? 'native addon not built (run `node scripts/build-native.mjs` in packages/tensor)'
-          : `native addon failed to load: ${message}`,
-    };
+    result = { backend: null, reason: err instanceof Error ? err.message : String(err) };
   }
-  return cached;
+  if (useCache) cached = result;
+  return result;
 }

@@ -7,7 +7,8 @@ export const BACKEND_KINDS: readonly BackendKind[] = ['auto', 'native', 'referen
 
 /**
  * Picks a backend by name; the caller installs it with `setBackend`.
- * - `'auto'`: native when it loads, otherwise the reference, with the reason in `note`;
+ * - `'auto'`: native (in the best variant this CPU runs) when it loads, otherwise the reference,
+ *   with the reason in `note`;
  * - `'native'`: the native backend, or an Error naming why it is unavailable;
  * - `'reference'`: the plain-TypeScript reference.
  *
@@ -24,11 +25,11 @@ export function selectBackend(kind: BackendKind): { backend: Backend; note?: str
     case 'native': {
       const loaded = loadNativeBackend();
       if (loaded.backend === null) throw new Error(`backend 'native' is unavailable: ${loaded.reason}`);
-      return { backend: loaded.backend };
+      return loaded.note === undefined ? { backend: loaded.backend } : loaded;
     }
     case 'auto': {
       const loaded = loadNativeBackend();
-      if (loaded.backend !== null) return { backend: loaded.backend };
+      if (loaded.backend !== null) return loaded.note === undefined ? { backend: loaded.backend } : loaded;
       return { backend: new ReferenceBackend(), note: `using the reference backend: ${loaded.reason}` };
     }
     default:
