@@ -17,7 +17,7 @@ describe('requirements', () => {
 
   it('names what is missing and how to get it', () => {
     expect(missingError(numpy).message).toBe(
-      'python3 with numpy not found: apt-get install python3-numpy ' +
+      'python3 with numpy not found; to fix: apt-get install python3-numpy ' +
         '(CI is set: a missing requirement fails instead of skipping)',
     );
     expect(skipLine('cross-check with numpy', numpy)).toBe(

@@ -45,7 +45,7 @@ export function commandRuns(cmd: string, args: string[]): boolean {
 /** The error of the failing test that stands in, in CI, for tests whose requirement is missing. */
 export function missingError(req: Requirement): Error {
   return new Error(
-    `${req.missing}: ${req.enable} (CI is set: a missing requirement fails instead of skipping)`,
+    `${req.missing}; to fix: ${req.enable} (CI is set: a missing requirement fails instead of skipping)`,
   );
 }
 
