@@ -1,0 +1,137 @@
+/**
+ * The parity check as a library: make a traced run of this project (`pnpm exp --trace`, the real
+ * command in its own process), then replay it through the numpy transcription of the article's
+ * reference files (`py/parity.py`) and read its verdict.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { projectRoot } from '@gan/gan-runner';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const HARNESS = join(here, '..', 'py', 'parity.py');
+const EXP = join(projectRoot(), 'packages', 'gan-runner', 'src', 'cli', 'exp.ts');
+// tsx's loader by absolute URL, so the child resolves it whatever its cwd.
+const TSX = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
+).href;
+
+/** The Python the harness runs with: `$PYTHON`, else python3. */
+export const PYTHON = process.env.PYTHON ?? 'python3';
+
+/** Why the harness cannot run here (python3 or numpy missing), with how to fix it; null if it can. */
+export function harnessUnavailable(): string | null {
+  const probe = spawnSync(PYTHON, ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
+  if (probe.error !== undefined) {
+    return `${PYTHON} not found: the parity harness is a numpy program (Debian: apt-get install -y python3 python3-numpy)`;
+  }
+  if (probe.status !== 0) {
+    return `${PYTHON} cannot import numpy: install it (Debian: apt-get install -y python3-numpy; or pip install numpy)`;
+  }
+  return null;
+}
+
+/** The overrides a traced run for the harness needs: every step logged, nothing slow. */
+export function traceOverrides(steps: number): string[] {
+  return [
+    `train.steps=${steps}`,
+    'log.every=1',
+    `log.printEvery=${steps}`,
+    `log.samplesEvery=${steps}`,
+    `log.checkpointEvery=${steps}`,
+    'log.gif=false',
+    'eval.atEnd=false',
+    'eval.every=0',
+  ];
+}
+
+/**
+ * Runs `pnpm exp <config> --trace` for `steps` steps in `experiments` (a temporary folder when
+ * not given) and resolves with the run folder.
+ */
+export async function tracedRun(opts: {
+  config: string;
+  overrides?: string[];
+  steps: number;
+  experiments?: string;
+}): Promise<string> {
+  const experiments = opts.experiments ?? mkdtempSync(join(tmpdir(), 'parity-'));
+  const args = [
+    '--import',
+    TSX,
+    EXP,
+    opts.config,
+    ...traceOverrides(opts.steps),
+    ...(opts.overrides ?? []),
+    '--trace',
+    '--no-dashboard',
+    '--experiments',
+    experiments,
+  ];
+  const { code, out, err } = await run(process.execPath, args, projectRoot());
+  const folder = /^run folder: (.+)$/m.exec(out)?.[1];
+  if (code !== 0 || folder === undefined) {
+    throw new Error(`pnpm exp ${opts.config} --trace failed (exit ${code}):\n${err || out}`);
+  }
+  return folder;
+}
+
+/** What py/parity.py reports (its --json). */
+export interface HarnessReport {
+  passed: boolean;
+  reference: string;
+  config: string;
+  precision: 'float32' | 'float64';
+  steps: number;
+  divergedAt: number | null;
+  problems: string[];
+  checks: string[];
+  worst: Record<string, { rel: number; step: number | null }>;
+  weights: Record<
+    string,
+    { maxAbs: number; relLayer: number; relTensor: number; relUpdate: number; relL2: number }
+  >;
+}
+
+/** Replays `runDir` through the harness; resolves with its exit code, report and printed summary. */
+export async function runHarness(
+  runDir: string,
+  opts: { precision?: 'float32' | 'float64'; reference?: string; steps?: number } = {},
+): Promise<{ code: number | null; report: HarnessReport | null; output: string }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'parity-report-'));
+  const json = join(scratch, 'report.json');
+  try {
+    const args = [HARNESS, runDir, '--json', json, '--precision', opts.precision ?? 'float32'];
+    if (opts.reference !== undefined) args.push('--reference', opts.reference);
+    if (opts.steps !== undefined) args.push('--steps', String(opts.steps));
+    const { code, out, err } = await run(PYTHON, args, projectRoot());
+    let report: HarnessReport | null = null;
+    try {
+      report = JSON.parse(readFileSync(json, 'utf8')) as HarnessReport;
+    } catch {
+      // exit 2: the inputs were unreadable, the message is in `output`
+    }
+    return { code, report, output: `${out}${err}` };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, INIT_CWD: cwd } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
