@@ -173,6 +173,8 @@ describe('pnpm report', () => {
     [['diff', 'decay@0'], /diff needs at least two runs/],
     [['diff', 'decay@0', 'decay@1', '--sort', 'dLoss'], /--sort applies to the list, not to diff/],
     [['show'], /unknown command "show"/],
+    [['--window', '-5'], /--window: expected a whole number of steps >= 0, got "-5"/],
+    [['--window', '1.5'], /--window: expected a whole number of steps >= 0/],
     [['list', 'extra'], /unexpected argument "extra"/],
     [
       ['diff', 'decay@0', '2026', '--experiments', 'experiments'],
@@ -189,12 +191,52 @@ describe('pnpm report', () => {
     expect(io.out()).toBe('');
   });
 
+  it('averages the last steps with --window, and says so in the headers', async () => {
+    const { io } = await setup();
+    expect(await main(['--experiments', 'experiments', '--window', '1000', '--params', 'none'], io)).toBe(0);
+    const [header, , , , note] = io.out().trimEnd().split('\n');
+    expect(header.split(/\s{2,}/)).toEqual([
+      'config',
+      'run',
+      'status',
+      'step',
+      'D loss (mean of last 1000 steps)',
+      'G loss (mean of last 1000 steps)',
+      'D(x) (mean of last 1000 steps)',
+      'D(G(z)) (mean of last 1000 steps)',
+      'modes',
+      'FD',
+      'steps/s',
+    ]);
+    expect(note).toBe(
+      "(mean of last 1000 steps): each run's mean over its metrics rows with step > its last step - 1000",
+    );
+    const json = captureIo(io.cwd!);
+    expect(await main(['--experiments', 'experiments', '--window=1000', '--json'], json)).toBe(0);
+    const doc = JSON.parse(json.out());
+    expect(doc.window).toBe(1000);
+    expect(doc.runs[0].window).toEqual({
+      steps: 1000,
+      fromStep: 5,
+      toStep: 5,
+      rows: 1,
+      mean: { dLoss: 1.5, gLoss: 0.5 },
+    });
+    const diff = captureIo(io.cwd!);
+    expect(
+      await main(['diff', 'decay@1', 'decay@0', '--experiments', 'experiments', '--window', '10'], diff),
+    ).toBe(0);
+    expect(diff.out()).toMatch(/^D loss \(mean of last 10 steps\)\s+1\.500\s+0\.5000\s+-1\s+-66\.7%$/m);
+    expect(diff.out()).toMatch(/^\(mean of last 10 steps\): each run's mean over its metrics rows/m);
+  });
+
   it('prints help', async () => {
     const { io } = await setup();
     expect(await main(['--help'], io)).toBe(0);
     expect(io.out()).toMatch(/^usage: pnpm report \[list\] \[options\]/);
     expect(io.out()).toMatch(/^ {2}--params <keys> .*\n.*none for none$/m);
     expect(io.out()).toMatch(/^ {2}--eval <keys> /m);
+    expect(io.out()).toMatch(/^ {2}--window <steps> [\s\S]*Default 0: the last row, as logged/m);
     expect(parseCli(['diff', '-h']).help).toBe(true);
   });
 });

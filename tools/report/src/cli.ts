@@ -40,6 +40,12 @@ options:
                         differ (repeat, or a,b: data.scaling,loss.discriminator); none for none
   --eval <keys>         list: more columns from each run's latest evaluation (repeat, or a,b:
                         inceptionScore,diversity,display.modesCovered; - where a run has none)
+  --window <steps>      final D loss, G loss, D(x) and D(G(z)) as the mean over the metrics rows
+                        of each run's last <steps> steps, not the last row alone (only that tail
+                        of metrics.jsonl is read); headers say "(mean of last <steps> steps)".
+                        Default 0: the last row, as logged. Batch-size-1 runs (the article's,
+                        logged every 10 steps) are noisy row to row: --window 1000 averages their
+                        last 100 rows
   --stale-after <min>   minutes without a write after which "running" shows as running? (default 10)
   --json                JSON for scripts (format "gan-report/list" or "gan-report/diff", version 1)
   --md                  GitHub Markdown tables
@@ -71,6 +77,7 @@ interface Parsed {
   params?: string[];
   evalColumns: string[];
   staleAfterMin?: number;
+  window?: number;
   format: TextFormat;
   html?: string;
   help: boolean;
@@ -87,6 +94,7 @@ const VALUE_OPTIONS = new Set([
   'html',
   'params',
   'eval',
+  'window',
 ]);
 const FLAG_OPTIONS = new Set(['all-params', 'json', 'md', 'help']);
 
@@ -181,6 +189,14 @@ export function parseCli(argv: readonly string[]): Parsed {
         }
         parsed.evalColumns.push(value!);
         break;
+      case 'window': {
+        const steps = Number(value);
+        if (value!.trim() === '' || !Number.isInteger(steps) || steps < 0) {
+          throw new ReportError(`--window: expected a whole number of steps >= 0, got "${value}"`);
+        }
+        parsed.window = steps;
+        break;
+      }
       case 'json':
       case 'md':
         parsed.format = name;
@@ -249,6 +265,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const load = {
       allParams: args.allParams,
       staleAfterMs: args.staleAfterMin === undefined ? undefined : args.staleAfterMin * 60_000,
+      window: args.window,
     };
 
     if (args.command === 'list') {

@@ -6,7 +6,7 @@ import { listRunDirs } from '@gan/gan-runner';
 import { dLossKind, dLossName, mixedKindsNote, printedLegend } from './dloss.ts';
 import { resolveRunRefs } from './refs.ts';
 import { runLetter } from './render.ts';
-import { type LoadRunOptions, loadRun, type RunRecord } from './runs.ts';
+import { finalValue, type LoadRunOptions, loadRun, type RunRecord, windowSuffix } from './runs.ts';
 import { allKeys, differingKeys, numberOrNull } from './values.ts';
 
 /** One config key and its value in each run (`undefined` where a run lacks the key). */
@@ -42,6 +42,8 @@ export interface RunDiff {
   /** Config keys that differ between the runs (every key with `allParams`), in config order. */
   config: ConfigChange[];
   metrics: MetricComparison[];
+  /** Final values are means over each run's last `window` steps (0: the last row). */
+  window: number;
 }
 
 /** A metric compared by `diff`: how to read it from a run. */
@@ -51,18 +53,25 @@ export interface MetricDef {
   value: (run: RunRecord) => number | null;
 }
 
-/** The metrics `diff` always compares, in order; evaluation results follow. */
+/**
+ * The metrics `diff` always compares, in order; evaluation results follow. D loss, G loss, D(x)
+ * and D(G(z)) are the last row's, or the means over the last steps when the runs were read with
+ * a window (see `finalValue`).
+ */
 export const DIFF_METRICS: readonly MetricDef[] = [
   { key: 'step', label: 'steps', value: (r) => r.meta?.step ?? r.last?.step ?? null },
-  { key: 'dLoss', label: 'D loss', value: (r) => numberOrNull(r.last?.dLoss) },
-  { key: 'gLoss', label: 'G loss', value: (r) => numberOrNull(r.last?.gLoss) },
-  { key: 'dReal', label: 'D(x)', value: (r) => numberOrNull(r.last?.dReal) },
-  { key: 'dFake', label: 'D(G(z))', value: (r) => numberOrNull(r.last?.dFake) },
+  { key: 'dLoss', label: 'D loss', value: (r) => finalValue(r, 'dLoss') },
+  { key: 'gLoss', label: 'G loss', value: (r) => finalValue(r, 'gLoss') },
+  { key: 'dReal', label: 'D(x)', value: (r) => finalValue(r, 'dReal') },
+  { key: 'dFake', label: 'D(G(z))', value: (r) => finalValue(r, 'dFake') },
   { key: 'stepsPerSec', label: 'steps/s', value: (r) => r.meta?.stepsPerSec ?? null },
 ];
 
+/** The metrics whose label says `(mean of last N steps)` when there is a window. */
+export const WINDOWED_KEYS: ReadonlySet<string> = new Set(['dLoss', 'gLoss', 'dReal', 'dFake']);
+
 /** The numeric results of each run's latest evaluation, as metrics `eval.<key>`. */
-function evalMetrics(runs: readonly RunRecord[]): MetricDef[] {
+export function evalMetrics(runs: readonly RunRecord[]): MetricDef[] {
   const keys = new Set<string>();
   for (const run of runs) {
     for (const [key, value] of Object.entries(run.meta?.latestEval ?? {})) {
@@ -86,6 +95,8 @@ export function delta(base: number | null, value: number | null): Delta | null {
 export interface CompareOptions {
   /** Every config key, not only those that differ. */
   allParams?: boolean;
+  /** The window the runs were read with (labels say `(mean of last N steps)`); 0 or absent: none. */
+  window?: number;
 }
 
 /** Compares runs already read (the first is the base of the deltas). */
@@ -98,6 +109,7 @@ export function compareRuns(runs: RunRecord[], options: CompareOptions = {}): Ru
     key,
     values: flat.map((p) => (Object.hasOwn(p, key) ? p[key] : undefined)),
   }));
+  const suffix = windowSuffix(options.window);
   const metrics = [...DIFF_METRICS, ...evalMetrics(runs)].map((m): MetricComparison => {
     const values = runs.map(m.value);
     const comparison: MetricComparison = {
@@ -106,9 +118,10 @@ export function compareRuns(runs: RunRecord[], options: CompareOptions = {}): Ru
       values,
       deltas: values.map((v, i) => (i === 0 ? null : delta(values[0], v))),
     };
-    return m.key === 'dLoss' ? labelDLoss(comparison, runs) : comparison;
+    const labelled = m.key === 'dLoss' ? labelDLoss(comparison, runs) : comparison;
+    return WINDOWED_KEYS.has(m.key) ? { ...labelled, label: `${labelled.label}${suffix}` } : labelled;
   });
-  return { runs, config, metrics };
+  return { runs, config, metrics, window: options.window ?? 0 };
 }
 
 /**

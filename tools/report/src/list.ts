@@ -3,7 +3,7 @@
  */
 import { RUN_ID_PATTERN, RUN_STATUSES, type RunDirEntry, type SkippedDir, runIdTime } from '@gan/gan-runner';
 import { ReportError } from './errors.ts';
-import { type LoadRunOptions, loadRuns, type RunRecord } from './runs.ts';
+import { finalValue, type LoadRunOptions, loadRuns, type RunRecord } from './runs.ts';
 import { allKeys, closeKeys, differingKeys, formatValue, numberOrNull } from './values.ts';
 
 /** Statuses `--status` accepts: the store's, `stale` (a `running` run gone quiet) and `unreadable`. */
@@ -50,6 +50,8 @@ export interface RunList {
   evalColumns: string[];
   /** Folders at the run level that are not runs. */
   skipped: SkippedDir[];
+  /** Final losses and D outputs are means over each run's last `window` steps (0: the last row). */
+  window: number;
 }
 
 /** A fixed column of the list: its key (for `--sort`), header and the value it sorts by. */
@@ -123,8 +125,8 @@ export const LIST_COLUMNS: readonly ListColumn[] = [
   { key: 'run', header: 'run', aliases: ['runid', 'id', 'started'], value: (r) => r.runId },
   { key: 'status', header: 'status', aliases: [], value: (r) => statusLabel(r) },
   { key: 'step', header: 'step', aliases: ['steps'], value: (r) => r.meta?.step ?? r.last?.step ?? null },
-  { key: 'dLoss', header: 'D loss', aliases: ['d', 'dloss'], value: (r) => numberOrNull(r.last?.dLoss) },
-  { key: 'gLoss', header: 'G loss', aliases: ['g', 'gloss'], value: (r) => numberOrNull(r.last?.gLoss) },
+  { key: 'dLoss', header: 'D loss', aliases: ['d', 'dloss'], value: (r) => finalValue(r, 'dLoss') },
+  { key: 'gLoss', header: 'G loss', aliases: ['g', 'gloss'], value: (r) => finalValue(r, 'gLoss') },
   {
     key: 'modes',
     header: 'modes',
@@ -147,8 +149,8 @@ export const LIST_COLUMNS: readonly ListColumn[] = [
 
 /** Sort keys that are not shown as columns but are handy. */
 const EXTRA_SORT_COLUMNS: readonly ListColumn[] = [
-  { key: 'dReal', header: 'D(x)', aliases: ['dreal'], value: (r) => numberOrNull(r.last?.dReal) },
-  { key: 'dFake', header: 'D(G(z))', aliases: ['dfake'], value: (r) => numberOrNull(r.last?.dFake) },
+  { key: 'dReal', header: 'D(x)', aliases: ['dreal'], value: (r) => finalValue(r, 'dReal') },
+  { key: 'dFake', header: 'D(G(z))', aliases: ['dfake'], value: (r) => finalValue(r, 'dFake') },
 ];
 
 /** `running?` for a stale run, else the status. */
@@ -191,6 +193,9 @@ export async function listRuns(experimentsDir: string, options: ListOptions = {}
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 0)) {
     throw new ReportError(`--limit: expected a whole number >= 0, got ${options.limit}`);
   }
+  if (options.window !== undefined && !(Number.isInteger(options.window) && options.window >= 0)) {
+    throw new ReportError(`--window: expected a whole number of steps >= 0, got ${options.window}`);
+  }
   // Filter on the `<config-name>` folder before reading anything, so a filtered listing reads
   // only what it shows.
   const set = await loadRuns(experimentsDir, {
@@ -212,7 +217,8 @@ export async function listRuns(experimentsDir: string, options: ListOptions = {}
     chosenParams ??
     (options.allParams ? allKeys(flat) : differingKeys(flat).filter((key) => !IDENTITY_KEYS.has(key)));
   const paramSelection = chosenParams ? 'chosen' : options.allParams ? 'all' : 'differing';
-  return { experimentsDir, runs, params, paramSelection, evalColumns, skipped: set.skipped };
+  const window = options.window ?? 0;
+  return { experimentsDir, runs, params, paramSelection, evalColumns, skipped: set.skipped, window };
 }
 
 /** `['a,b', ' c ']` -> `['a', 'b', 'c']`: options that take lists take them repeated or comma-separated. */
@@ -223,7 +229,7 @@ export function splitList(values: readonly string[]): string[] {
     .filter((v) => v !== '');
 }
 
-const unique = (list: readonly string[]): string[] => [...new Set(list)];
+export const unique = (list: readonly string[]): string[] => [...new Set(list)];
 
 /** The keys of `--params`; `none` alone (or nothing) for none. */
 function parseParams(values: readonly string[]): string[] {
@@ -236,6 +242,14 @@ function parseParams(values: readonly string[]): string[] {
 }
 
 function checkParams(keys: readonly string[], runs: readonly RunRecord[]): void {
+  checkConfigKeys('--params', keys, runs);
+}
+
+/**
+ * Throws unless every one of `keys` is a config key of some run of `runs`, naming close keys for
+ * those that are not (`option` starts the message). Nothing is checked when no config was read.
+ */
+export function checkConfigKeys(option: string, keys: readonly string[], runs: readonly RunRecord[]): void {
   const known = allKeys(runs.map((r) => r.params));
   // Nothing to check against when no run's config could be read.
   if (known.length === 0) return;
@@ -244,7 +258,7 @@ function checkParams(keys: readonly string[], runs: readonly RunRecord[]): void 
     .map((key) => {
       const close = closeKeys(key, known);
       return (
-        `--params: unknown config key "${key}"` +
+        `${option}: unknown config key "${key}"` +
         (close.length > 0
           ? `; did you mean ${close.join(', ')}?`
           : '; expected a dotted path such as seed or optim.generator.lr')
@@ -261,7 +275,7 @@ function evalKeys(runs: readonly RunRecord[]): string[] {
 }
 
 /** The eval keys holding a single value (not a list such as a class histogram) in every run. */
-function scalarEvalKeys(runs: readonly RunRecord[]): string[] {
+export function scalarEvalKeys(runs: readonly RunRecord[]): string[] {
   return evalKeys(runs).filter((key) => !runs.some((r) => isCompound(r.meta?.latestEval?.[key])));
 }
 
@@ -271,7 +285,7 @@ const isCompound = (value: unknown): boolean => value !== null && typeof value =
  * Throws unless `key` is a meta.latestEval key of some run holding a single value. Nothing is
  * checked when no run has been evaluated yet.
  */
-function checkEvalKey(option: string, key: string, runs: readonly RunRecord[]): void {
+export function checkEvalKey(option: string, key: string, runs: readonly RunRecord[]): void {
   const known = evalKeys(runs);
   if (known.length === 0) return;
   const scalar = scalarEvalKeys(runs);
@@ -364,30 +378,37 @@ export interface SortSpec {
   descending: boolean;
 }
 
-function parseSort(text: string): SortSpec {
+export function parseSort(text: string): SortSpec {
   const descending = text.startsWith('-');
   const key = (descending ? text.slice(1) : text.startsWith('+') ? text.slice(1) : text).trim();
   if (key === '') throw new ReportError('--sort: expected a column, e.g. --sort dLoss or --sort -dLoss');
   return { key, descending };
 }
 
+/** What a `--sort` key names: a column of the list, a config key or an evaluation result. */
+export type SortTarget =
+  | { kind: 'column'; column: ListColumn }
+  | { kind: 'param'; key: string }
+  | { kind: 'eval'; key: string };
+
 /**
- * The value a run sorts by for `key`: a column (by key, header or alias), a config key, or a
- * meta.latestEval key (by key, or by its header such as `IS`).
+ * What `key` names among `runs`: a column (by key, header or alias), a config key, or a
+ * meta.latestEval key (by key, or by its header such as `IS`); null when there are no runs to
+ * tell. Throws a ReportError with close keys otherwise.
  */
-function sortValue(key: string, runs: readonly RunRecord[]): (run: RunRecord) => unknown {
+export function resolveSortKey(key: string, runs: readonly RunRecord[]): SortTarget | null {
   const lower = key.toLowerCase();
   const column = [...LIST_COLUMNS, ...EXTRA_SORT_COLUMNS].find(
     (c) => c.key.toLowerCase() === lower || c.header.toLowerCase() === lower || c.aliases.includes(lower),
   );
-  if (column) return column.value;
-  if (runs.some((r) => Object.hasOwn(r.params, key))) return (r) => r.params[key];
-  if (runs.length === 0) return () => null;
+  if (column) return { kind: 'column', column };
+  if (runs.some((r) => Object.hasOwn(r.params, key))) return { kind: 'param', key };
+  if (runs.length === 0) return null;
   const evaluated = evalKeys(runs);
   const evalKey = evaluated.includes(key) ? key : evaluated.find((k) => evalLabel(k).toLowerCase() === lower);
   if (evalKey !== undefined) {
     checkEvalKey('--sort', evalKey, runs);
-    return (r) => evalValue(r, evalKey);
+    return { kind: 'eval', key: evalKey };
   }
   const close = closeKeys(key, [...allKeys(runs.map((r) => r.params)), ...scalarEvalKeys(runs)]);
   throw new ReportError(
@@ -396,22 +417,38 @@ function sortValue(key: string, runs: readonly RunRecord[]): (run: RunRecord) =>
   );
 }
 
+/** The value a run sorts by for `key` (see {@link resolveSortKey}). */
+function sortValue(key: string, runs: readonly RunRecord[]): (run: RunRecord) => unknown {
+  const target = resolveSortKey(key, runs);
+  if (target === null) return () => null;
+  if (target.kind === 'column') return target.column.value;
+  if (target.kind === 'param') return (r) => r.params[target.key];
+  return (r) => evalValue(r, target.key);
+}
+
 /**
  * Runs sorted by a column or config key; ties keep their order, and missing values (and NaN) go
  * last in both directions.
  */
 export function sortRuns(runs: readonly RunRecord[], spec: SortSpec): RunRecord[] {
-  const value = sortValue(spec.key, runs);
-  const sign = spec.descending ? -1 : 1;
-  return runs
-    .map((run, index) => ({ run, index, v: value(run) }))
+  return sortItems(runs, sortValue(spec.key, runs), spec.descending);
+}
+
+/**
+ * `items` sorted by `value`: numbers before text, ties in their order, missing values (and NaN)
+ * last in both directions.
+ */
+export function sortItems<T>(items: readonly T[], value: (item: T) => unknown, descending: boolean): T[] {
+  const sign = descending ? -1 : 1;
+  return items
+    .map((item, index) => ({ item, index, v: value(item) }))
     .sort((a, b) => {
       const am = isMissing(a.v);
       const bm = isMissing(b.v);
       if (am || bm) return am === bm ? a.index - b.index : am ? 1 : -1;
       return sign * compareValues(a.v, b.v) || a.index - b.index;
     })
-    .map((x) => x.run);
+    .map((x) => x.item);
 }
 
 function isMissing(v: unknown): boolean {

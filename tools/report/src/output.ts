@@ -15,6 +15,7 @@ import {
   listTable,
   runLetter,
   toJsonText,
+  windowLegend,
 } from './render.ts';
 import { escapeMarkdown, printable, renderMarkdown, renderText, type Table } from './table.ts';
 
@@ -33,8 +34,8 @@ export function formatList(list: RunList, format: TextFormat, options: FormatOpt
     return format === 'md' ? '_No runs._\n' : `no runs under ${list.experimentsDir}\n`;
   }
   const table = listTable(list);
-  const legend = printedLegend(list.runs);
-  return (format === 'md' ? renderMarkdown(table) : renderText(table, options)) + notesText([legend], format);
+  const notes = [windowLegend(list.window, false), printedLegend(list.runs)];
+  return (format === 'md' ? renderMarkdown(table) : renderText(table, options)) + notesText(notes, format);
 }
 
 /**
@@ -49,9 +50,13 @@ function notesText(notes: readonly (string | null | undefined)[], format: TextFo
     : lines.map((l) => `${printable(l)}\n`).join('');
 }
 
-/** The notes of the diff's metrics (what `D cost†` is, whether the runs mix kinds), once each. */
+/**
+ * The notes of the diff's metrics (what `D cost†` is, whether the runs mix kinds), once each, and
+ * what a window mean is.
+ */
 function metricNotes(diff: RunDiff): string[] {
-  return [...new Set(diff.metrics.flatMap((m) => m.notes ?? []))];
+  const window = windowLegend(diff.window, false);
+  return [...(window ? [window] : []), ...new Set(diff.metrics.flatMap((m) => m.notes ?? []))];
 }
 
 /** The diff as text in `format`: the runs (A, B, ...), the config keys that differ, the metrics. */
@@ -90,7 +95,7 @@ export function listHtml(list: RunList, generatedAt?: Date): Promise<HtmlReport>
         table: listTable(list),
         empty: 'No runs.',
         note: listNote(list),
-        footnotes: [printedLegend(list.runs)].filter((n) => n !== null),
+        footnotes: [windowLegend(list.window, false), printedLegend(list.runs)].filter((n) => n !== null),
       },
     ],
   });

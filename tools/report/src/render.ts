@@ -13,9 +13,9 @@ import {
   type RunList,
   statusLabel,
 } from './list.ts';
-import type { RunRecord } from './runs.ts';
+import { finalValue, type RunRecord, type RunWindow, windowSuffix } from './runs.ts';
 import type { Cell, Table, Tone } from './table.ts';
-import { formatNumber, formatPercent, formatSigned, formatValue, numberOrNull } from './values.ts';
+import { formatNumber, formatPercent, formatSigned, formatValue } from './values.ts';
 
 const STATUS_TONE: Record<string, Tone> = {
   completed: 'good',
@@ -60,7 +60,7 @@ export function extraEvalColumns(list: RunList): string[] {
 
 /** A run's D loss cell: marked `†` when it is the article's printed cost (see dloss.ts). */
 function dLossCell(run: RunRecord, align: boolean): Cell {
-  const cell = num(numberOrNull(run.last?.dLoss));
+  const cell = num(finalValue(run, 'dLoss'));
   return { ...cell, text: markDLoss(cell.text, run, align) };
 }
 
@@ -68,18 +68,23 @@ function dLossCell(run: RunRecord, align: boolean): Cell {
  * The list as a table: config, run, status, step/total, final D and G loss, modes covered,
  * Fréchet distance, the chosen evaluation results, steps/s, then one column per shown config key.
  * A D loss that is the article's printed cost is marked `†` (`printedLegend` says what it is).
+ * With a window, the losses are means over each run's last `window` steps, the headers say so,
+ * and D(x) and D(G(z)) (what the window is for) are shown after them.
  */
 export function listTable(list: RunList): Table {
   const evalKeys = extraEvalColumns(list);
   const marked = list.runs.some((r) => dLossKind(r) === 'article-printed');
+  const suffix = windowSuffix(list.window);
+  const dOutputs = list.window > 0 ? (['dReal', 'dFake'] as const) : [];
   return {
     columns: [
       { header: 'config', maxWidth: 24 },
       { header: 'run', maxWidth: 24 },
       { header: 'status' },
       { header: 'step', align: 'right' },
-      { header: 'D loss', align: 'right' },
-      { header: 'G loss', align: 'right' },
+      { header: `D loss${suffix}`, align: 'right' },
+      { header: `G loss${suffix}`, align: 'right' },
+      ...dOutputs.map((key) => ({ header: `${METRIC_LABELS[key]}${suffix}`, align: 'right' as const })),
       { header: 'modes', align: 'right' },
       { header: 'FD', align: 'right' },
       ...evalKeys.map((key) => ({ header: evalLabel(key), align: 'right' as const })),
@@ -92,7 +97,8 @@ export function listTable(list: RunList): Table {
       statusCell(run),
       stepText(run),
       dLossCell(run, marked),
-      num(numberOrNull(run.last?.gLoss)),
+      num(finalValue(run, 'gLoss')),
+      ...dOutputs.map((key) => num(finalValue(run, key))),
       num(evalNumber(run, MODES_KEY)),
       num(evalNumber(run, FRECHET_KEY)),
       ...evalKeys.map((key) => evalCell(run, key)),
@@ -103,6 +109,21 @@ export function listTable(list: RunList): Table {
       }),
     ]),
   };
+}
+
+/** How tables name the metrics of metrics.jsonl. */
+export const METRIC_LABELS = { dLoss: 'D loss', gLoss: 'G loss', dReal: 'D(x)', dFake: 'D(G(z))' } as const;
+
+/**
+ * What a window mean is, for the line under a table (`grouped`: then summarised over each group);
+ * null without a window.
+ */
+export function windowLegend(window: number, grouped: boolean): string | null {
+  if (window <= 0) return null;
+  return (
+    `(mean of last ${window} steps): each run's mean over its metrics rows with step > its last step - ${window}` +
+    (grouped ? ', then summarised over the group' : '')
+  );
 }
 
 /** `A`, `B`, ... `Z`, then `R27`, `R28`, ...: the short names of the runs in a diff. */
@@ -242,6 +263,15 @@ export interface RunJson {
    */
   params: Record<string, unknown>;
   notes: string[];
+  /**
+   * With `--window`: the means over the run's last `steps` steps of metrics.jsonl (`rows` rows,
+   * steps `fromStep`..`toStep`), for every numeric field. Absent without a window.
+   *
+   * ```json
+   * { "steps": 1000, "fromStep": 19010, "toStep": 20000, "rows": 100, "mean": { "dLoss": -0.21, "dFake": 0.48, ... } }
+   * ```
+   */
+  window?: RunWindow;
 }
 
 export function runJson(run: RunRecord, keys: readonly string[]): RunJson {
@@ -268,13 +298,14 @@ export function runJson(run: RunRecord, keys: readonly string[]): RunJson {
       keys.filter((k) => Object.hasOwn(run.params, k)).map((k) => [k, run.params[k]]),
     ),
     notes: run.notes,
+    ...(run.window ? { window: run.window } : {}),
   };
 }
 
 /**
  * `pnpm report --json`. `params` are the shown config keys (the varying ones, or those of
  * `--params`), `evalColumns` the keys of `--eval` (empty without it; the values are in each run's
- * `eval`):
+ * `eval`). With `--window`, `"window": 1000` follows `evalColumns` and each run has its `window`:
  *
  * ```json
  * { "format": "gan-report/list", "version": 1, "experimentsDir": "/home/me/gan/experiments",
@@ -289,6 +320,7 @@ export function listJson(list: RunList) {
     experimentsDir: resolve(list.experimentsDir),
     params: list.params,
     evalColumns: list.evalColumns,
+    ...(list.window > 0 ? { window: list.window } : {}),
     runs: list.runs.map((r) => runJson(r, list.params)),
     skipped: list.skipped,
   };
@@ -315,6 +347,7 @@ export function diffJson(diff: RunDiff) {
   return {
     format: 'gan-report/diff',
     version: JSON_FORMAT_VERSION,
+    ...(diff.window > 0 ? { window: diff.window } : {}),
     runs: diff.runs.map((r) => runJson(r, keys)),
     config: diff.config.map((c) => ({
       key: c.key,

@@ -16,8 +16,8 @@ import {
   type RunStatus,
   type SkippedDir,
 } from '@gan/gan-runner';
-import { type LastRow, readLastRow } from './tail.ts';
-import { type FlatParams, flattenParams } from './values.ts';
+import { type LastRow, readLastRow, readTailWindow, type TailWindow } from './tail.ts';
+import { type FlatParams, flattenParams, numberOrNull } from './values.ts';
 
 /** A run's status as the report shows it: the meta's, or `unreadable` when meta.json is corrupt. */
 export type ReportStatus = RunStatus | 'unreadable';
@@ -42,6 +42,11 @@ export interface RunRecord {
   params: FlatParams;
   /** The last row of metrics.jsonl, or null (none yet, or no file). */
   last: LastRow['row'];
+  /**
+   * The means over the rows of the last `window` steps of metrics.jsonl, when a window was asked
+   * for (see {@link LoadRunOptions.window}); absent otherwise.
+   */
+  window?: RunWindow;
   /** Problems found while reading (corrupt files, a cut-off last line), for a note on stderr. */
   notes: string[];
 }
@@ -51,6 +56,38 @@ export interface LoadRunOptions {
   staleAfterMs?: number;
   /** "Now", for the stale check (default `Date.now()`). */
   now?: number;
+  /**
+   * Final values as the mean over the rows of the last `window` steps instead of the last row
+   * (default 0: the last row). Only the tail of metrics.jsonl the window covers is read.
+   */
+  window?: number;
+}
+
+/** A run's metrics averaged over the rows of its last steps (see `readTailWindow`). */
+export type RunWindow = Pick<TailWindow, 'steps' | 'fromStep' | 'toStep' | 'rows' | 'mean'>;
+
+/** The metrics whose final value `--window` averages. */
+export const WINDOWED_METRICS = ['dLoss', 'gLoss', 'dReal', 'dFake'] as const;
+
+/**
+ * A run's final value of a metrics.jsonl field: the mean over its window when the run was read
+ * with one, else the last row's value; null when it has none.
+ *
+ * ```ts
+ * finalValue(run, 'dFake'); // D(G(z)) of the last row, or its mean over the last 1000 steps
+ * ```
+ */
+export function finalValue(run: Pick<RunRecord, 'last' | 'window'>, key: string): number | null {
+  if (run.window) return Object.hasOwn(run.window.mean, key) ? run.window.mean[key] : null;
+  return numberOrNull(run.last?.[key]);
+}
+
+/**
+ * What a header adds when final values are window means, e.g. ` (mean of last 1000 steps)`; empty
+ * without a window.
+ */
+export function windowSuffix(window: number | undefined): string {
+  return window ? ` (mean of last ${window} step${window === 1 ? '' : 's'})` : '';
 }
 
 export const DEFAULT_STALE_AFTER_MS = 10 * 60 * 1000;
@@ -76,8 +113,17 @@ export async function loadRun(entry: RunDirEntry, options: LoadRunOptions = {}):
     notes.push(firstLine(error, configPath(entry.runDir)));
   }
   let last: LastRow['row'] = null;
+  let window: RunWindow | undefined;
   try {
-    const tail = await readLastRow(metricsPath(entry.runDir));
+    const file = metricsPath(entry.runDir);
+    let tail: LastRow;
+    if (options.window) {
+      const w = await readTailWindow(file, options.window);
+      window = { steps: w.steps, fromStep: w.fromStep, toStep: w.toStep, rows: w.rows, mean: w.mean };
+      tail = w;
+    } else {
+      tail = await readLastRow(file);
+    }
     last = tail.row;
     if (tail.truncated && meta?.status !== 'running') {
       notes.push(`${metricsPath(entry.runDir)}: the last line is cut off (ignored)`);
@@ -85,6 +131,9 @@ export async function loadRun(entry: RunDirEntry, options: LoadRunOptions = {}):
   } catch (error) {
     notes.push(firstLine(error, metricsPath(entry.runDir)));
   }
+  // A window asked for but unreadable is an empty one, not the last row passed off as a mean.
+  if (options.window && !window)
+    window = { steps: options.window, fromStep: null, toStep: null, rows: 0, mean: {} };
   const status: ReportStatus = meta?.status ?? 'unreadable';
   const stale = status === 'running' && (await isStale(entry.runDir, options));
   return {
@@ -97,6 +146,7 @@ export async function loadRun(entry: RunDirEntry, options: LoadRunOptions = {}):
     meta,
     params,
     last,
+    ...(window ? { window } : {}),
     notes,
   };
 }
