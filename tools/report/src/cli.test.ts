@@ -173,8 +173,25 @@ describe('pnpm report', () => {
     [['diff', 'decay@0'], /diff needs at least two runs/],
     [['diff', 'decay@0', 'decay@1', '--sort', 'dLoss'], /--sort applies to the list, not to diff/],
     [['show'], /unknown command "show"/],
+    [['--spread', 'minmax'], /--spread applies to grouped reports: add --group \(or --by keys\)/],
+    [['--group', '--spread', 'range'], /--spread: expected sd or minmax, got "range"/],
+    [['--by', ','], /--by: expected config keys separated by commas \(or seed-excluded\)/],
+    [
+      ['--group', '--by', 'sed', '--experiments', 'experiments'],
+      /--by: unknown config key "sed"; did you mean seed\?/,
+    ],
     [['--window', '-5'], /--window: expected a whole number of steps >= 0, got "-5"/],
     [['--window', '1.5'], /--window: expected a whole number of steps >= 0/],
+    [
+      ['diff', 'decay@0', 'decay@1', '--group'],
+      /--group applies to the list; diff compares groups named config@all/,
+    ],
+    [['diff', 'decay@0', 'decay@1', '--by', 'seed'], /--by applies to the list/],
+    [['diff', 'decay@0', 'decay@1', '--spread', 'sd'], /--spread applies to groups: name them config@all/],
+    [
+      ['diff', 'decay@all', 'decay@0', '--experiments', 'experiments'],
+      /decay@0: names decay\/\S+ again \(decay@all names it too\)/,
+    ],
     [['list', 'extra'], /unexpected argument "extra"/],
     [
       ['diff', 'decay@0', '2026', '--experiments', 'experiments'],
@@ -189,6 +206,34 @@ describe('pnpm report', () => {
     expect(await main(argv, io)).toBe(2);
     expect(io.err()).toMatch(message);
     expect(io.out()).toBe('');
+  });
+
+  it('groups runs with --group, and by keys with --by', async () => {
+    const { io } = await setup();
+    expect(await main(['--experiments', 'experiments', '--group'], io)).toBe(0);
+    const lines = io.out().trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      /^config\s+n\s+status\s+step\s+D loss\s+G loss\s+D\(x\)\s+D\(G\(z\)\)\s+modes\s+FD\s+steps\/s$/,
+    );
+    // D loss 1.5 and 0.5: mean 1, sd 0.71
+    expect(lines[2]).toMatch(
+      /^decay\s+2\s+2 completed\s+5\/\d+\s+1\.00 ± 0\.71\s+1\.00 ± 0\.71\s+-\s+-\s+-\s+-\s+100 ± 0$/,
+    );
+    expect(lines[3]).toBe('groups: runs whose configs are the same except for the seed; n = its runs');
+
+    const by = captureIo(io.cwd!);
+    expect(await main(['--experiments', 'experiments', '--by', 'seed', '--sort', '-dLoss', '--md'], by)).toBe(
+      0,
+    );
+    const md = by.out().split('\n');
+    expect(md[0]).toMatch(/^\| config \| n \| status \|.*\| steps\/s \| seed \|$/);
+    expect(md.slice(2, 4).map((l) => l.split(' | ').at(-1))).toEqual(['1 |', '2 |']);
+
+    const json = captureIo(io.cwd!);
+    expect(
+      await main(['--experiments', 'experiments', '--group', '--spread', 'minmax', '--json'], json),
+    ).toBe(0);
+    expect(JSON.parse(json.out())).toMatchObject({ format: 'gan-report/groups', spread: 'minmax' });
   });
 
   it('averages the last steps with --window, and says so in the headers', async () => {
@@ -230,13 +275,36 @@ describe('pnpm report', () => {
     expect(diff.out()).toMatch(/^\(mean of last 10 steps\): each run's mean over its metrics rows/m);
   });
 
+  it('diffs groups named config@all', async () => {
+    const { dir, io } = await setup();
+    await writeFixtureRun(dir, {
+      name: 'base',
+      date: at('11:00:00'),
+      config: { seed: 1 },
+      metrics: [{ step: 5, dLoss: 2, gLoss: 1 }],
+    });
+    expect(await main(['diff', 'decay@all', 'base@all', '--experiments', 'experiments'], io)).toBe(0);
+    expect(io.out()).toMatch(/^A\s+decay@all\s+decay\s+2\s+2 completed\s+5\/\d+\s+1,2$/m);
+    expect(io.out()).toMatch(/^D loss\s+1\.00 ± 0\.71\s+2\s+\+1\s+\+100%$/m);
+    const html = captureIo(io.cwd!);
+    const args = ['diff', 'decay@all', 'base@0', '--experiments', 'experiments', '--html', 'g.html'];
+    expect(await main(args, html)).toBe(0);
+    expect(html.out()).toMatch(/^wrote \S*g\.html \(2 groups of 3 runs, [\d.]+ MiB\)\n$/);
+  });
+
   it('prints help', async () => {
     const { io } = await setup();
     expect(await main(['--help'], io)).toBe(0);
     expect(io.out()).toMatch(/^usage: pnpm report \[list\] \[options\]/);
     expect(io.out()).toMatch(/^ {2}--params <keys> .*\n.*none for none$/m);
     expect(io.out()).toMatch(/^ {2}--eval <keys> /m);
+    expect(io.out()).toMatch(
+      /^ {2}--group {15}list: one row per group of runs whose configs are the same except for$/m,
+    );
+    expect(io.out()).toMatch(/^ {2}--by <keys> {11}list: group by these config keys instead/m);
+    expect(io.out()).toMatch(/^ {2}--spread <sd\|minmax> /m);
     expect(io.out()).toMatch(/^ {2}--window <steps> [\s\S]*Default 0: the last row, as logged/m);
+    expect(io.out()).toMatch(/^ {2}decay@all {32}every run of decay, as a group/m);
     expect(parseCli(['diff', '-h']).help).toBe(true);
   });
 });

@@ -8,9 +8,23 @@ import { pathToFileURL } from 'node:url';
 import { writeFileAtomic } from '@gan/gan-runner';
 import { diffRuns } from './diff.ts';
 import { ReportError } from './errors.ts';
+import { listGroups, SEED_EXCLUDED } from './group.ts';
+import { diffGroups } from './group-diff.ts';
 import { listColumnKeys, listRuns, STATUS_FILTERS, splitList } from './list.ts';
-import { diffHtml, formatDiff, formatList, listHtml, type TextFormat } from './output.ts';
+import {
+  diffHtml,
+  formatDiff,
+  formatGroupDiff,
+  formatGroups,
+  formatList,
+  groupDiffHtml,
+  groupsHtml,
+  listHtml,
+  type TextFormat,
+} from './output.ts';
 import { defaultExperimentsDir, displayPath, userCwd } from './paths.ts';
+import { isGroupRef } from './refs.ts';
+import { SPREADS, type Spread } from './stats.ts';
 
 export const USAGE = `usage: pnpm report [list] [options]
        pnpm report diff <run> <run> [<run> ...] [options]
@@ -18,12 +32,18 @@ export const USAGE = `usage: pnpm report [list] [options]
 Lists the runs under experiments/ (config, run id, status, step, final losses, evaluation,
 speed and the config keys that differ between the listed runs), or compares runs: the config
 keys that differ and the final metrics side by side, with deltas relative to the first run.
+With --group (or --by), lists groups of runs instead, one row each (by default, the runs whose
+configs are the same except for the seed): n, the status counts, and the mean and spread over
+the group of each final metric and evaluation result.
 
 run references (diff):
   experiments/decay/20261126-153012-a3f9   a run folder
   20261126-153012-a3f9  20261126-1530      a run id, or a prefix that only one run has
   decay/20261126-1530                      the same, among the runs of config decay
   decay@latest  decay@0  decay@2           the newest, the newest, the third newest run of decay
+  decay@all                                every run of decay, as a group: diff then compares the
+                                           groups' means and spreads, Δ of the means relative to
+                                           the first (a single run beside groups is a group of one)
 
 options:
   --experiments <dir>   where the runs are (default: <project>/experiments)
@@ -40,6 +60,15 @@ options:
                         differ (repeat, or a,b: data.scaling,loss.discriminator); none for none
   --eval <keys>         list: more columns from each run's latest evaluation (repeat, or a,b:
                         inceptionScore,diversity,display.modesCovered; - where a run has none)
+  --group               list: one row per group of runs whose configs are the same except for
+                        the seed: n, status counts, mean and spread of each column; --sort sorts
+                        the groups by their means (n sorts by size), --limit counts groups
+  --by <keys>           list: group by these config keys instead (repeat, or a,b:
+                        data.scaling,loss.discriminator); implies --group. ${SEED_EXCLUDED} (the
+                        default) groups by the whole config except the seed
+  --spread <sd|minmax>  grouped reports: after each mean, ± the sample standard deviation (sd,
+                        the default) or [min..max] over the group's runs; in HTML, the band
+                        drawn around each group's mean curve
   --window <steps>      final D loss, G loss, D(x) and D(G(z)) as the mean over the metrics rows
                         of each run's last <steps> steps, not the last row alone (only that tail
                         of metrics.jsonl is read); headers say "(mean of last <steps> steps)".
@@ -47,9 +76,12 @@ options:
                         logged every 10 steps) are noisy row to row: --window 1000 averages their
                         last 100 rows
   --stale-after <min>   minutes without a write after which "running" shows as running? (default 10)
-  --json                JSON for scripts (format "gan-report/list" or "gan-report/diff", version 1)
+  --json                JSON for scripts (format "gan-report/list", "gan-report/diff",
+                        "gan-report/groups" or "gan-report/group-diff", version 1); groups
+                        give mean, sd, min, max and n per column
   --md                  GitHub Markdown tables
-  --html <file>         one self-contained HTML file: tables, curves, sample grids
+  --html <file>         one self-contained HTML file: tables, curves, sample grids (grouped:
+                        each group's mean curve with its band, aligned by step)
   -h, --help            this text
 
 exit status: 0 ok, 1 unexpected error, 2 bad command line or unknown run`;
@@ -77,6 +109,11 @@ interface Parsed {
   params?: string[];
   evalColumns: string[];
   staleAfterMin?: number;
+  /** `--group`, or `--by` given. */
+  group: boolean;
+  /** The `--by` values as given. */
+  by: string[];
+  spread?: Spread;
   window?: number;
   format: TextFormat;
   html?: string;
@@ -94,9 +131,11 @@ const VALUE_OPTIONS = new Set([
   'html',
   'params',
   'eval',
+  'by',
+  'spread',
   'window',
 ]);
-const FLAG_OPTIONS = new Set(['all-params', 'json', 'md', 'help']);
+const FLAG_OPTIONS = new Set(['all-params', 'json', 'md', 'help', 'group']);
 
 /**
  * Parses the arguments. Hand-written rather than `util.parseArgs` so that `--sort -dLoss` works:
@@ -110,6 +149,8 @@ export function parseCli(argv: readonly string[]): Parsed {
     statuses: [],
     allParams: false,
     evalColumns: [],
+    group: false,
+    by: [],
     format: 'table',
     help: false,
   };
@@ -189,6 +230,24 @@ export function parseCli(argv: readonly string[]): Parsed {
         }
         parsed.evalColumns.push(value!);
         break;
+      case 'group':
+        parsed.group = true;
+        break;
+      case 'by':
+        if (splitList([value!]).length === 0) {
+          throw new ReportError(
+            `--by: expected config keys separated by commas (or ${SEED_EXCLUDED}), got ""`,
+          );
+        }
+        parsed.by.push(value!);
+        parsed.group = true;
+        break;
+      case 'spread':
+        if (!(SPREADS as readonly string[]).includes(value!)) {
+          throw new ReportError(`--spread: expected ${SPREADS.join(' or ')}, got "${value}"`);
+        }
+        parsed.spread = value as Spread;
+        break;
       case 'window': {
         const steps = Number(value);
         if (value!.trim() === '' || !Number.isInteger(steps) || steps < 0) {
@@ -230,8 +289,21 @@ export function parseCli(argv: readonly string[]): Parsed {
       ['--eval', parsed.evalColumns.length > 0],
     ].filter(([, given]) => given);
     if (listOnly.length > 0) throw new ReportError(`${listOnly[0][0]} applies to the list, not to diff`);
+    if (parsed.group) {
+      throw new ReportError(
+        `${parsed.by.length > 0 ? '--by' : '--group'} applies to the list; diff compares groups named config@all, e.g. pnpm report diff decay@all baseline@all`,
+      );
+    }
+    if (parsed.spread !== undefined && !rest.some(isGroupRef)) {
+      throw new ReportError(
+        '--spread applies to groups: name them config@all, e.g. pnpm report diff decay@all baseline@all',
+      );
+    }
   } else if (command === undefined || command === 'list') {
     if (rest.length > 0) throw new ReportError(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
+    if (parsed.spread !== undefined && !parsed.group) {
+      throw new ReportError('--spread applies to grouped reports: add --group (or --by keys)');
+    }
   } else {
     throw new ReportError(`unknown command "${command}": expected list or diff\n\n${USAGE}`);
   }
@@ -268,6 +340,31 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       window: args.window,
     };
 
+    if (args.command === 'list' && args.group) {
+      const list = await listGroups(experimentsDir, {
+        ...load,
+        configs: args.configs,
+        statuses: args.statuses,
+        since: args.since,
+        sort: args.sort,
+        limit: args.limit,
+        params: args.params,
+        evalColumns: args.evalColumns,
+        by: args.by,
+        spread: args.spread,
+      });
+      for (const s of list.skipped) note(`skipped ${s.path}: ${s.reason}`);
+      const runs = list.groups.flatMap((g) => g.runs);
+      for (const run of runs) for (const n of run.notes) note(`note: ${n}`);
+      if (args.html) {
+        const report = await groupsHtml(list);
+        const what = { runs: runs.length, groups: list.groups.length };
+        return await writeHtml(resolve(cwd, args.html), report.html, report.notes, what, io);
+      }
+      io.stdout.write(formatGroups(list, args.format, { color }));
+      return 0;
+    }
+
     if (args.command === 'list') {
       const list = await listRuns(experimentsDir, {
         ...load,
@@ -283,9 +380,28 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       for (const run of list.runs) for (const n of run.notes) note(`note: ${n}`);
       if (args.html) {
         const report = await listHtml(list);
-        return await writeHtml(resolve(cwd, args.html), report.html, report.notes, list.runs.length, io);
+        return await writeHtml(
+          resolve(cwd, args.html),
+          report.html,
+          report.notes,
+          { runs: list.runs.length },
+          io,
+        );
       }
       io.stdout.write(formatList(list, args.format, { color }));
+      return 0;
+    }
+
+    if (args.refs.some(isGroupRef)) {
+      const diff = await diffGroups(experimentsDir, args.refs, { ...load, cwd, spread: args.spread });
+      const runs = diff.groups.flatMap((g) => g.runs);
+      for (const run of runs) for (const n of run.notes) note(`note: ${n}`);
+      if (args.html) {
+        const report = await groupDiffHtml(diff);
+        const what = { runs: runs.length, groups: diff.groups.length };
+        return await writeHtml(resolve(cwd, args.html), report.html, report.notes, what, io);
+      }
+      io.stdout.write(formatGroupDiff(diff, args.format, { color }));
       return 0;
     }
 
@@ -293,7 +409,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     for (const run of diff.runs) for (const n of run.notes) note(`note: ${n}`);
     if (args.html) {
       const report = await diffHtml(diff);
-      return await writeHtml(resolve(cwd, args.html), report.html, report.notes, diff.runs.length, io);
+      return await writeHtml(
+        resolve(cwd, args.html),
+        report.html,
+        report.notes,
+        { runs: diff.runs.length },
+        io,
+      );
     }
     io.stdout.write(formatDiff(diff, args.format, { color }));
     return 0;
@@ -311,16 +433,19 @@ async function writeHtml(
   file: string,
   html: string,
   notes: string[],
-  runs: number,
+  what: { runs: number; groups?: number },
   io: CliIo,
 ): Promise<number> {
   for (const n of notes) io.stderr.write(`note: ${n}\n`);
   await mkdir(dirname(file), { recursive: true });
   await writeFileAtomic(file, html);
   const size = Buffer.byteLength(html);
-  io.stdout.write(
-    `wrote ${displayPath(file)} (${runs} run${runs === 1 ? '' : 's'}, ${(size / 2 ** 20).toFixed(1)} MiB)\n`,
-  );
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const counts =
+    what.groups === undefined
+      ? plural(what.runs, 'run')
+      : `${plural(what.groups, 'group')} of ${plural(what.runs, 'run')}`;
+  io.stdout.write(`wrote ${displayPath(file)} (${counts}, ${(size / 2 ** 20).toFixed(1)} MiB)\n`);
   return 0;
 }
 

@@ -12,9 +12,11 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWith, type Requirement } from '../../../test-support/requirements.ts';
 import { writeFixtureRun } from './fixtures.ts';
+import { listGroups } from './group.ts';
+import { RUN_COLORS } from './html.ts';
 import { listRuns } from './list.ts';
-import { listHtml } from './output.ts';
-import { at, HOSTILE_NAME, reportRuns, tempExperiments } from './test-helpers.ts';
+import { groupsHtml, listHtml } from './output.ts';
+import { at, HOSTILE_NAME, reportRuns, seedGroups, tempExperiments } from './test-helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'out', 'report-screenshot.png');
@@ -52,8 +54,14 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** An RGB colour, and how far (per channel) a pixel may be from it to count. */
+interface ColourProbe {
+  rgb: [number, number, number];
+  tolerance: number;
+}
+
 /** Opens `file`, waits until every chart has drawn; returns what happened and the chart states. */
-async function open(file: string, screenshot?: string) {
+async function open(file: string, screenshot?: string, probe?: ColourProbe) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const log: PageLog = { errors: [], requests: [], dialogs: [] };
   page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));
@@ -69,16 +77,34 @@ async function open(file: string, screenshot?: string) {
   await page.goto(url);
   await page.waitForSelector('body[data-charts-done]', { timeout: 60_000 });
   // Each chart: its state, and whether its canvas has a size and at least one painted pixel.
-  const charts: { id: string; rendered: string | null; canvases: number; painted: boolean }[] =
-    await page.evaluate(`
+  // With a probe, also how many pixels of each chart have the probed colour (over white).
+  const charts: {
+    id: string;
+    metric: string | null;
+    rendered: string | null;
+    canvases: number;
+    painted: boolean;
+    probed: number;
+  }[] = await page.evaluate(`
     [...document.querySelectorAll('.chart')].map((el) => {
+      const probe = ${JSON.stringify(probe ?? null)};
       const canvas = el.querySelector('canvas');
       let painted = false;
+      let probed = 0;
       if (canvas && canvas.width > 0 && canvas.height > 0) {
         const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) { painted = true; break; }
+        for (let i = 0; i < pixels.length; i += 4) {
+          if (pixels[i + 3] !== 0) painted = true;
+          if (probe && pixels[i + 3] > 0) {
+            // the canvas is transparent where nothing is drawn: blend over the page's white
+            const a = pixels[i + 3] / 255;
+            const near = [0, 1, 2].every((c) => Math.abs(pixels[i + c] * a + 255 * (1 - a) - probe.rgb[c]) <= probe.tolerance);
+            if (near) probed++;
+          }
+        }
       }
-      return { id: el.id, rendered: el.getAttribute('data-rendered'), canvases: el.querySelectorAll('canvas').length, painted };
+      return { id: el.id, metric: el.getAttribute('data-metric'), rendered: el.getAttribute('data-rendered'),
+        canvases: el.querySelectorAll('canvas').length, painted, probed };
     })
   `);
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
@@ -163,6 +189,31 @@ describeWith(chromiumInstalled, 'the HTML report in a browser', () => {
     expect(log.errors).toEqual([]);
     expect(log.requests).toEqual([url]); // the page itself, nothing else
     expect(existsSync(SCREENSHOT)).toBe(true);
+  }, 120_000);
+
+  it("draws each group's band around its mean curve", async () => {
+    const list = await listGroups(await seedGroups());
+    const { html, chartIds } = await groupsHtml(list);
+    const file = reportFile(html);
+    // `wide`'s colour at the band's opacity (0.22) over white.
+    const hex = RUN_COLORS[list.groups.findIndex((g) => g.label === 'wide')];
+    const rgb = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+    const band: ColourProbe = {
+      rgb: rgb.map((c) => Math.round(255 - 0.22 * (255 - c))) as [number, number, number],
+      tolerance: 8,
+    };
+    const { url, log, charts } = await open(file, undefined, band);
+    rmSync(dirname(file), { recursive: true, force: true });
+    expect(log.errors).toEqual([]);
+    expect(log.requests).toEqual([url]);
+    expect(charts.filter((c) => c.rendered === 'true' && c.canvases === 1 && c.painted)).toHaveLength(
+      chartIds.length,
+    );
+    const probed = Object.fromEntries(charts.map((c) => [c.metric, c.probed]));
+    // `wide`'s D(G(z)) spreads 0.2..0.4 across its seeds: a broad band of its colour...
+    expect(probed.dFake).toBeGreaterThan(2000);
+    // ... and the learning-rate chart, lines only, has next to none of it.
+    expect(probed.lr).toBeLessThan(probed.dFake / 20);
   }, 120_000);
 
   it('keeps a hostile run name and description as text', async () => {

@@ -4,10 +4,12 @@ import { chartScripts } from './assets.ts';
 import { Downsampler, readRunCurves } from './curves.ts';
 import { diffRuns } from './diff.ts';
 import { writeFixtureRun } from './fixtures.ts';
-import { escapeHtml, jsonForScript, safeInlineScript } from './html.ts';
+import { listGroups } from './group.ts';
+import { diffGroups } from './group-diff.ts';
+import { escapeHtml, groupLabels, jsonForScript, safeInlineScript } from './html.ts';
 import { listRuns } from './list.ts';
-import { diffHtml, listHtml } from './output.ts';
-import { at, HOSTILE_NAME, reportRuns, tempExperiments } from './test-helpers.ts';
+import { diffHtml, groupDiffHtml, groupsHtml, listHtml } from './output.ts';
+import { at, HOSTILE_NAME, reportRuns, seedGroups, tempExperiments } from './test-helpers.ts';
 
 /** The markup outside <script> elements. */
 function markupOnly(html: string): string {
@@ -93,6 +95,103 @@ describe('the HTML report', () => {
     );
     expect(markup).toMatch(/<td>D loss<\/td><td class="num">[^<]+<\/td>/);
     expect(report.notes).toEqual([expect.stringMatching(/eval\.jsonl: the last line is cut off/)]);
+  });
+});
+
+/** A group's band row as the grouped charts hold it. */
+interface BandValue {
+  group: string;
+  step: number;
+  mean: number;
+  lo: number;
+  hi: number;
+  sd: number | null;
+  min: number;
+  max: number;
+  n: number;
+}
+
+function bandChart(html: string, metric: string) {
+  const m = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html);
+  const data = JSON.parse(m![1]) as { charts: { id: string; spec: Record<string, unknown> }[] };
+  const id = new RegExp(`<div class="chart" id="([^"]+)" data-metric="${metric.replace('.', '\\.')}"`).exec(
+    html,
+  )![1];
+  const spec = data.charts.find((c) => c.id === id)!.spec as {
+    data: { values: BandValue[] };
+    layer: { mark: { type: string }; encoding: Record<string, { field?: string }> }[];
+  };
+  return spec;
+}
+
+describe('the grouped HTML report', () => {
+  it("draws each group's mean line with a ± sd band, the runs aligned by step", async () => {
+    const { html, chartIds } = await groupsHtml(await listGroups(await seedGroups()));
+    expect(chartIds).toHaveLength(6); // D loss, G loss, D(x), D(G(z)), lr, modesCovered
+    const spec = bandChart(html, 'dFake');
+    expect(spec.layer.map((l) => l.mark.type)).toEqual(['area', 'line', 'point']);
+    expect(spec.layer[0].encoding.y.field).toBe('lo');
+    expect(spec.layer[0].encoding.y2.field).toBe('hi');
+    expect(spec.layer[1].encoding.y.field).toBe('mean');
+    const wide = spec.data.values.filter((v) => v.group === 'wide');
+    expect(wide.map((v) => v.step)).toEqual(Array.from({ length: 50 }, (_, i) => (i + 1) * 10));
+    // D(G(z)) of seeds 1, 2, 3: 0.2, 0.3, 0.4
+    expect(wide[0]).toMatchObject({ step: 10, n: 3, min: 0.2, max: 0.4 });
+    expect(wide[0].mean).toBeCloseTo(0.3, 12);
+    expect(wide[0].sd).toBeCloseTo(0.1, 12);
+    expect(wide[0].lo).toBeCloseTo(0.2, 12);
+    expect(wide[0].hi).toBeCloseTo(0.4, 12);
+    // evaluations: a rule at each point shows the spread of a single evaluation too
+    expect(bandChart(html, 'eval.modesCovered').layer.map((l) => l.mark.type)).toEqual([
+      'area',
+      'rule',
+      'line',
+      'point',
+    ]);
+
+    const markup = markupOnly(html);
+    expect(markup).toContain('the band is ± one sample standard deviation');
+    expect(markup).toContain(
+      '<span class="label">wide</span> <span class="desc">(3 runs, seeds 1, 2, 3)</span>',
+    );
+    // the last sample grid of each run, no GIFs
+    expect(markup.match(/<img src="data:image\/png;base64,/g)).toHaveLength(6);
+    expect(markup).not.toContain('data:image/gif');
+    expect(markup).toContain('<figcaption>seed 2, step 500</figcaption>');
+    expect(markup).not.toMatch(/https?:\/\//i);
+  });
+
+  it('draws min..max bands with --spread minmax, also when comparing groups', async () => {
+    const dir = await seedGroups();
+    const { html } = await groupDiffHtml(
+      await diffGroups(dir, ['wide@all', 'narrow@all'], { spread: 'minmax' }),
+    );
+    const wide = bandChart(html, 'dFake').data.values.filter((v) => v.group === 'wide@all');
+    expect(wide[0]).toMatchObject({ lo: 0.2, hi: 0.4 });
+    expect(markupOnly(html)).toContain('the band runs from the runs&#39; minimum to their maximum');
+    expect(
+      markupOnly(html)
+        .match(/<h2>[^<]*<\/h2>/g)
+        ?.slice(0, 3),
+    ).toEqual([
+      '<h2>Groups</h2>',
+      '<h2>Config (2 keys A → B)</h2>', // name, description: the seeds are the same
+      '<h2>Metrics (final values: mean and spread over each group; Δ of the means relative to A)</h2>',
+    ]);
+  });
+
+  it('tells apart groups that share a config name', () => {
+    const run = (lr: number) =>
+      ({ params: { name: 'smoke', seed: 1, 'optim.generator.lr': lr } }) as unknown as Parameters<
+        typeof groupLabels
+      >[0][number]['runs'][number];
+    expect(
+      groupLabels([
+        { label: 'smoke', runs: [run(0.001)] },
+        { label: 'smoke', runs: [run(0.002)] },
+        { label: 'other', runs: [run(0.001)] },
+      ]),
+    ).toEqual(['smoke (optim.generator.lr=0.001)', 'smoke (optim.generator.lr=0.002)', 'other']);
   });
 });
 

@@ -12,9 +12,11 @@ import { gifPath, listSamples } from '@gan/gan-runner';
 import { chartScripts } from './assets.ts';
 import { type Curve, type Point, type RunCurves, readRunCurves } from './curves.ts';
 import { dLossKind, dLossName, mixedKinds, PRINTED_MARK, printedLegend } from './dloss.ts';
+import { type GroupCurve, type GroupCurves, readGroupCurves } from './group-curves.ts';
 import { mapConcurrent, type RunRecord } from './runs.ts';
+import type { Spread } from './stats.ts';
 import { type Cell, cellText, type Table } from './table.ts';
-import { formatValue } from './values.ts';
+import { differingKeys, formatValue } from './values.ts';
 
 /** Colours of the runs, in order, in every chart and next to every sample (Tableau 10). */
 export const RUN_COLORS = [
@@ -65,10 +67,23 @@ export interface HtmlReportInput {
   runs: RunRecord[];
   /** Tables shown first, in order (the runs, the config differences, ...). */
   sections: HtmlSection[];
+  /**
+   * Runs grouped (their runs are `runs`): each group's curves are drawn as its mean over its runs,
+   * aligned by step, with a band (see `spread`); the key and the samples go by group.
+   */
+  groups?: readonly HtmlGroup[];
+  /** The band around a group's mean: ± one sample standard deviation (default) or min..max. */
+  spread?: Spread;
   /** Points kept per curve per run (default: 2000, less when there are many runs). */
   maxPoints?: number;
   /** The time written in the report (default now). */
   generatedAt?: Date;
+}
+
+/** A group of runs in the HTML report. */
+export interface HtmlGroup {
+  label: string;
+  runs: RunRecord[];
 }
 
 export interface HtmlReport {
@@ -90,14 +105,11 @@ export interface HtmlReport {
  */
 export async function buildHtmlReport(input: HtmlReportInput): Promise<HtmlReport> {
   const runs = input.runs;
-  const labels = runLabels(runs);
-  const maxPoints =
-    input.maxPoints ?? Math.max(100, Math.min(2000, Math.floor(POINTS_PER_CHART / Math.max(1, runs.length))));
   const notes: string[] = [];
-  const curves = await mapConcurrent(runs, 4, (run) => readRunCurves(run.runDir, { maxPoints }));
-  curves.forEach((c) => notes.push(...c.notes));
-  const charts = buildCharts(labels, curves, runs);
-  const images = await mapConcurrent(runs, 4, (run) => runImages(run, notes));
+  const view = input.groups
+    ? await groupView(input.groups, input.spread ?? 'sd', input.maxPoints, notes)
+    : await runView(runs, input.maxPoints, notes);
+  const charts = view.charts;
 
   const parts: string[] = [];
   parts.push(`<header><h1>${escapeHtml(input.title)}</h1>`);
@@ -107,14 +119,11 @@ export async function buildHtmlReport(input: HtmlReportInput): Promise<HtmlRepor
       (input.generatedAt ?? new Date()).toISOString(),
     )}</p></header>`,
   );
-  parts.push(runKey(runs, labels));
+  parts.push(view.key);
   for (const section of input.sections) parts.push(sectionHtml(section));
 
   parts.push('<section id="curves"><h2>Training curves</h2>');
-  parts.push(
-    '<p class="note">Click a run in a legend to highlight it (shift-click for several); hover a line for values. ' +
-      `Long curves keep at most ${maxPoints} points per run (each stretch's minimum and maximum).</p>`,
-  );
+  parts.push(`<p class="note">${escapeHtml(view.curvesNote)}</p>`);
   parts.push(chartGrid(charts.training));
   parts.push('</section>');
 
@@ -132,9 +141,9 @@ export async function buildHtmlReport(input: HtmlReportInput): Promise<HtmlRepor
   );
   parts.push('</section>');
 
-  parts.push('<section id="samples"><h2>Samples</h2><div class="samples">');
-  labels.forEach((label, i) => parts.push(samplesHtml(label, i, images[i])));
-  parts.push('</div></section>');
+  parts.push('<section id="samples"><h2>Samples</h2>');
+  parts.push(view.samples);
+  parts.push('</section>');
 
   const data = { charts: [...charts.training, ...charts.evaluation].map(({ id, spec }) => ({ id, spec })) };
   const scripts = chartScripts();
@@ -171,6 +180,76 @@ ${inline.map((code) => `<script>${code}</script>`).join('\n')}
 </html>
 `;
   return { html, notes, chartIds: data.charts.map((c) => c.id) };
+}
+
+/** What differs between a report of runs and one of groups: the charts, the key, the samples. */
+interface ReportView {
+  charts: Charts;
+  key: string;
+  curvesNote: string;
+  samples: string;
+}
+
+/** One line per run, one colour per run, each run's samples and GIF. */
+async function runView(
+  runs: RunRecord[],
+  maxPointsOption: number | undefined,
+  notes: string[],
+): Promise<ReportView> {
+  const labels = runLabels(runs);
+  const maxPoints =
+    maxPointsOption ?? Math.max(100, Math.min(2000, Math.floor(POINTS_PER_CHART / Math.max(1, runs.length))));
+  const curves = await mapConcurrent(runs, 4, (run) => readRunCurves(run.runDir, { maxPoints }));
+  curves.forEach((c) => notes.push(...c.notes));
+  const images = await mapConcurrent(runs, 4, (run) => runImages(run, notes));
+  return {
+    charts: buildCharts(labels, curves, runs),
+    key: runKey(runs, labels),
+    curvesNote:
+      'Click a run in a legend to highlight it (shift-click for several); hover a line for values. ' +
+      `Long curves keep at most ${maxPoints} points per run (each stretch's minimum and maximum).`,
+    samples: `<div class="samples">${labels.map((label, i) => samplesHtml(label, i, images[i])).join('\n')}</div>`,
+  };
+}
+
+/** One mean line and band per group, one colour per group, the last sample grid of each run. */
+async function groupView(
+  groups: readonly HtmlGroup[],
+  spread: Spread,
+  maxPointsOption: number | undefined,
+  notes: string[],
+): Promise<ReportView> {
+  const labels = groupLabels(groups);
+  const maxPoints =
+    maxPointsOption ??
+    Math.max(100, Math.min(2000, Math.floor(POINTS_PER_CHART / Math.max(1, groups.length))));
+  const curves = await mapConcurrent(groups, 2, (g) => readGroupCurves(g.runs, { maxPoints }));
+  curves.forEach((c) => notes.push(...c.notes));
+  const images = await mapConcurrent(
+    groups.flatMap((g) => g.runs),
+    4,
+    (run) => runImages(run, notes, { gif: false }),
+  );
+  const binned = Math.max(...curves.map((c) => c.binSteps), 1);
+  const band =
+    spread === 'sd'
+      ? 'the band is ± one sample standard deviation'
+      : "the band runs from the runs' minimum to their maximum";
+  let offset = 0;
+  const blocks = groups.map((g, i) => {
+    const own = images.slice(offset, offset + g.runs.length);
+    offset += g.runs.length;
+    return groupSamplesHtml(labels[i], i, g.runs, own);
+  });
+  return {
+    charts: buildGroupCharts(labels, curves, groups, spread),
+    key: groupKey(groups, labels),
+    curvesNote:
+      `Each line is a group's mean over its runs at each step (runs aligned by step); ${band}. ` +
+      (binned > 1 ? `Long runs are averaged over bins of ${binned} steps. ` : '') +
+      'Click a group in a legend to highlight it; hover a line for the values and the number of runs.',
+    samples: `<div class="samples">${blocks.join('\n')}</div>`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,12 +331,32 @@ function runKey(runs: readonly RunRecord[], labels: readonly string[]): string {
   return `<section id="run-key"><ul class="run-key">${items.join('')}</ul></section>`;
 }
 
+/** The colour key of groups: each group's swatch, label, runs (seeds) and description. */
+function groupKey(groups: readonly HtmlGroup[], labels: readonly string[]): string {
+  const items = groups.map((g, i) => {
+    const descriptions = [
+      ...new Set(g.runs.map((r) => r.params.description).filter((d) => typeof d === 'string')),
+    ];
+    const seeds = g.runs.map((r) => (r.meta ? String(r.meta.seed) : '?')).join(', ');
+    const runs = `${g.runs.length} run${g.runs.length === 1 ? '' : 's'}, seed${g.runs.length === 1 ? '' : 's'} ${seeds}`;
+    return (
+      `<li><span class="swatch" style="background:${RUN_COLORS[i % RUN_COLORS.length]}"></span>` +
+      `<span class="label">${escapeHtml(labels[i])}</span> <span class="desc">(${escapeHtml(runs)})</span>` +
+      (descriptions.length === 1
+        ? ` <span class="desc">${escapeHtml(descriptions[0] as string)}</span>`
+        : '') +
+      '</li>'
+    );
+  });
+  return `<section id="run-key"><ul class="run-key">${items.join('')}</ul></section>`;
+}
+
 interface RunImages {
   sample: { step: number; uri: string } | null;
   gif: string | null;
 }
 
-async function runImages(run: RunRecord, notes: string[]): Promise<RunImages> {
+async function runImages(run: RunRecord, notes: string[], options = { gif: true }): Promise<RunImages> {
   const result: RunImages = { sample: null, gif: null };
   try {
     const last = (await listSamples(run.runDir)).at(-1);
@@ -268,7 +367,7 @@ async function runImages(run: RunRecord, notes: string[]): Promise<RunImages> {
   } catch (error) {
     notes.push(`${run.runDir}: samples not read: ${(error as Error).message}`);
   }
-  result.gif = await dataUri(gifPath(run.runDir), 'image/gif', notes);
+  if (options.gif) result.gif = await dataUri(gifPath(run.runDir), 'image/gif', notes);
   return result;
 }
 
@@ -309,6 +408,30 @@ function samplesHtml(label: string, index: number, images: RunImages): string {
   );
 }
 
+/** A group's samples: the last sample grid of each of its runs. */
+function groupSamplesHtml(
+  label: string,
+  index: number,
+  runs: readonly RunRecord[],
+  images: RunImages[],
+): string {
+  const color = RUN_COLORS[index % RUN_COLORS.length];
+  const figures = runs.flatMap((run, i) => {
+    const sample = images[i].sample;
+    if (!sample) return [];
+    const who = run.meta ? `seed ${run.meta.seed}` : run.runId;
+    return [
+      `<figure><img src="${sample.uri}" alt="${escapeHtml(`samples of ${label}, ${who}, at step ${sample.step}`)}">` +
+        `<figcaption>${escapeHtml(`${who}, step ${sample.step}`)}</figcaption></figure>`,
+    ];
+  });
+  const body = figures.length > 0 ? figures.join('') : '<p class="empty">no sample grids yet</p>';
+  return (
+    `<div class="group-samples"><h3><span class="swatch" style="background:${color}"></span>${escapeHtml(label)}</h3>` +
+    `<div class="figures">${body}</div></div>`
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Charts
 
@@ -317,6 +440,31 @@ export function runLabels(runs: readonly RunRecord[]): string[] {
   const seen = new Map<string, number>();
   return runs.map((run) => {
     const base = `${run.name}/${run.runId}`;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base} #${n}`;
+  });
+}
+
+/**
+ * The groups' labels, made unique: groups that share a label get the config keys that tell them
+ * apart (`smoke (optim.generator.lr=0.002)`), then `#2`, ... if that is not enough.
+ */
+export function groupLabels(groups: readonly HtmlGroup[]): string[] {
+  const bases = groups.map((g, i) => {
+    const twins = groups.filter((o) => o.label === g.label);
+    if (twins.length === 1) return g.label;
+    const params = (o: HtmlGroup) => o.runs.find((r) => Object.keys(r.params).length > 0)?.params ?? {};
+    const keys = differingKeys(twins.map(params))
+      .filter((k) => k !== 'seed' && k !== 'description')
+      .slice(0, 2);
+    const own = params(groups[i]);
+    return keys.length === 0
+      ? g.label
+      : `${g.label} (${keys.map((k) => `${k}=${formatValue(own[k])}`).join(', ')})`;
+  });
+  const seen = new Map<string, number>();
+  return bases.map((base) => {
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
     return n === 1 ? base : `${base} #${n}`;
@@ -350,6 +498,7 @@ const KIND_SERIES = {
   objective: 'loss D descends',
   'article-printed': `D cost${PRINTED_MARK} (the article's print)`,
   unknown: 'unknown (config.yaml unreadable)',
+  mixed: 'both kinds (a group that mixes them)',
 } as const;
 
 /**
@@ -360,7 +509,7 @@ const KIND_SERIES = {
 function dLossChart(runs: readonly RunRecord[]): {
   title: string;
   subtitle: string[];
-  series: ((run: number) => string) | null;
+  series: ((runs: readonly RunRecord[]) => string) | null;
 } {
   const legend = printedLegend(runs);
   if (legend === null) return { title: 'D loss', subtitle: [], series: null };
@@ -371,15 +520,21 @@ function dLossChart(runs: readonly RunRecord[]): {
   return {
     title: `${dLossName(runs)} (not comparable)`,
     subtitle: [...lines, 'The line style says which runs log which (legend "D value").'],
-    series: (r) => KIND_SERIES[dLossKind(runs[r]) ?? 'unknown'],
+    series: (some) => {
+      const kinds = new Set(some.map((r) => dLossKind(r) ?? 'unknown'));
+      return kinds.size === 1 ? KIND_SERIES[[...kinds][0]] : KIND_SERIES.mixed;
+    },
   };
 }
 
-function buildCharts(
-  labels: string[],
-  curves: RunCurves[],
-  runs: readonly RunRecord[],
-): { training: ChartDef[]; evaluation: ChartDef[]; constants: { key: string; value: number }[] } {
+/** The charts of a report, and evaluation results that are the same everywhere (not drawn). */
+interface Charts {
+  training: ChartDef[];
+  evaluation: ChartDef[];
+  constants: { key: string; value: number }[];
+}
+
+function buildCharts(labels: string[], curves: RunCurves[], runs: readonly RunRecord[]): Charts {
   const find = (list: Curve[], key: string) => list.find((c) => c.key === key);
   const dLoss = dLossChart(runs);
   const training: ChartDef[] = CURVE_CHARTS.map(({ key, title }, i) => {
@@ -403,7 +558,7 @@ function buildCharts(
       spec: lineSpec(
         dLoss.title,
         labels,
-        curves.flatMap((c, r) => curveRows(labels[r], find(c.metrics, key), dLoss.series?.(r))),
+        curves.flatMap((c, r) => curveRows(labels[r], find(c.metrics, key), dLoss.series?.([runs[r]]))),
         dLoss.series ? { subtitle: dLoss.subtitle, series: 'D value' } : { subtitle: dLoss.subtitle },
       ),
     };
@@ -527,6 +682,246 @@ function lineSpec(
   };
 }
 
+/** A point of a group's band as the chart reads it. */
+interface BandRow {
+  group: string;
+  step: number;
+  mean: number;
+  /** The band: mean ± sd, or min..max. */
+  lo: number;
+  hi: number;
+  sd: number | null;
+  min: number;
+  max: number;
+  n: number;
+  series?: string;
+}
+
+function bandRows(
+  label: string,
+  curve: GroupCurve | undefined,
+  spread: Spread,
+  series?: string,
+  positiveOnly = false,
+): BandRow[] {
+  if (!curve) return [];
+  return curve.points
+    .filter((p) => !positiveOnly || p.mean > 0) // a log scale cannot show 0
+    .map((p) => {
+      const sd = p.sd ?? 0;
+      const row: BandRow = {
+        group: label,
+        step: p.step,
+        mean: p.mean,
+        lo: spread === 'sd' ? p.mean - sd : p.min,
+        hi: spread === 'sd' ? p.mean + sd : p.max,
+        sd: p.sd,
+        min: p.min,
+        max: p.max,
+        n: p.n,
+      };
+      if (series) row.series = series;
+      return row;
+    });
+}
+
+/** Groups' charts: per metric, each group's mean line and band; the learning rates as mean lines. */
+function buildGroupCharts(
+  labels: string[],
+  curves: GroupCurves[],
+  groups: readonly HtmlGroup[],
+  spread: Spread,
+): Charts {
+  const find = (list: GroupCurve[], key: string) => list.find((c) => c.key === key);
+  const dLoss = dLossChart(groups.flatMap((g) => g.runs));
+  const training: ChartDef[] = CURVE_CHARTS.map(({ key, title }, i) => {
+    const isDLoss = key === 'dLoss';
+    const chartTitle = isDLoss ? dLoss.title : title;
+    const series = (g: number) => (isDLoss ? dLoss.series?.(groups[g].runs) : undefined);
+    return {
+      id: `chart-${i}`,
+      metric: key,
+      title: chartTitle,
+      spec: bandSpec(
+        chartTitle,
+        labels,
+        curves.flatMap((c, g) => bandRows(labels[g], find(c.metrics, key), spread, series(g))),
+        {
+          spread,
+          band: true,
+          subtitle: isDLoss ? dLoss.subtitle : [],
+          series: isDLoss && dLoss.series ? 'D value' : undefined,
+        },
+      ),
+    };
+  });
+  training.push({
+    id: `chart-${training.length}`,
+    metric: 'lr',
+    title: 'learning rate',
+    spec: bandSpec(
+      'learning rate (log scale; group means)',
+      labels,
+      curves.flatMap((c, g) =>
+        LR_SERIES.flatMap(({ key, label }) => bandRows(labels[g], find(c.metrics, key), spread, label, true)),
+      ),
+      { spread, band: false, log: true, series: 'network' },
+    ),
+  });
+  const allEvalKeys = [...new Set(curves.flatMap((c) => c.eval.map((e) => e.key)))];
+  const constants: { key: string; value: number }[] = [];
+  const evalKeys = allEvalKeys.filter((key) => {
+    const points = curves.flatMap((c) => find(c.eval, key)?.points ?? []);
+    const values = new Set(points.flatMap((p) => [p.min, p.max]));
+    if (values.size !== 1) return true;
+    constants.push({ key, value: [...values][0] });
+    return false;
+  });
+  const evaluation = evalKeys.map((key, i) => ({
+    id: `chart-${training.length + i}`,
+    metric: `eval.${key}`,
+    title: key,
+    spec: bandSpec(
+      key,
+      labels,
+      curves.flatMap((c, g) => bandRows(labels[g], find(c.eval, key), spread)),
+      { spread, band: true, points: true },
+    ),
+  }));
+  return { training, evaluation, constants };
+}
+
+/**
+ * A Vega-Lite spec of groups: per group (colour) a band (an area from `lo` to `hi`; with
+ * `points`, also a rule at each point, so a single evaluation shows its spread) and its mean line;
+ * clicking the legend highlights groups, hovering shows the mean, the spread and n.
+ */
+function bandSpec(
+  title: string,
+  labels: string[],
+  values: BandRow[],
+  options: {
+    spread: Spread;
+    band: boolean;
+    log?: boolean;
+    series?: string;
+    points?: boolean;
+    subtitle?: readonly string[];
+  },
+): Record<string, unknown> {
+  const tooltip: Record<string, unknown>[] = [
+    { field: 'group', type: 'nominal', title: 'group' },
+    { field: 'step', type: 'quantitative', title: 'step', format: '.6~g' },
+    { field: 'mean', type: 'quantitative', title: `${title}: mean`, format: '.4~g' },
+    options.spread === 'sd'
+      ? { field: 'sd', type: 'quantitative', title: 'sd', format: '.3~g' }
+      : { field: 'min', type: 'quantitative', title: 'min', format: '.4~g' },
+    ...(options.spread === 'sd'
+      ? []
+      : [{ field: 'max', type: 'quantitative', title: 'max', format: '.4~g' }]),
+    { field: 'n', type: 'quantitative', title: 'runs' },
+  ];
+  if (options.series) tooltip.push({ field: 'series', type: 'nominal', title: options.series });
+  const bySeries: Record<string, unknown> = options.series
+    ? {
+        strokeDash: {
+          field: 'series',
+          type: 'nominal',
+          title: options.series,
+          legend: { orient: 'bottom', direction: 'vertical' },
+        },
+        detail: { field: 'series', type: 'nominal' },
+      }
+    : {};
+  const y = {
+    type: 'quantitative',
+    title: null,
+    scale: options.log ? { type: 'log' } : { zero: false },
+    axis: options.log ? { format: '.0e', tickCount: 6 } : {},
+  };
+  const layers: Record<string, unknown>[] = [];
+  if (options.band) {
+    layers.push({
+      mark: { type: 'area', clip: true },
+      encoding: {
+        y: { ...y, field: 'lo' },
+        y2: { field: 'hi' },
+        opacity: { condition: { param: 'pick', value: 0.22 }, value: 0.04 },
+        ...(options.series ? { detail: { field: 'series', type: 'nominal' } } : {}),
+      },
+    });
+    if (options.points) {
+      layers.push({
+        mark: { type: 'rule', strokeWidth: 2, clip: true },
+        encoding: {
+          y: { ...y, field: 'lo' },
+          y2: { field: 'hi' },
+          opacity: { condition: { param: 'pick', value: 0.6 }, value: 0.1 },
+        },
+      });
+    }
+  }
+  layers.push(
+    {
+      params: [{ name: 'pick', select: { type: 'point', fields: ['group'] }, bind: 'legend' }],
+      mark: {
+        type: 'line',
+        strokeWidth: 1.5,
+        clip: true,
+        point: options.points === true ? { filled: true, size: 60 } : false,
+      },
+      encoding: {
+        y: { ...y, field: 'mean' },
+        opacity: { condition: { param: 'pick', value: 1 }, value: 0.15 },
+        ...bySeries,
+      },
+    },
+    {
+      params: [
+        {
+          name: 'hover',
+          select: { type: 'point', on: 'pointerover', nearest: true, clear: 'pointerout' },
+        },
+      ],
+      mark: { type: 'point', filled: true, size: 40, clip: true },
+      encoding: {
+        y: { ...y, field: 'mean' },
+        opacity: { condition: { param: 'hover', empty: false, value: 1 }, value: 0 },
+        tooltip,
+      },
+    },
+  );
+  return {
+    width: 'container',
+    height: 240,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    title:
+      options.subtitle && options.subtitle.length > 0
+        ? { text: title, anchor: 'start', subtitle: [...options.subtitle], subtitleColor: '#656d76' }
+        : { text: title, anchor: 'start' },
+    data: { values },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'step' },
+      color: {
+        field: 'group',
+        type: 'nominal',
+        title: 'group',
+        scale: { domain: labels, range: RUN_COLORS },
+        // The band layer comes first: without this its pale swatch would stand for the group.
+        legend: {
+          orient: 'bottom',
+          direction: 'vertical',
+          labelLimit: 480,
+          symbolType: 'stroke',
+          symbolOpacity: 1,
+          symbolStrokeWidth: 2,
+        },
+      },
+    },
+    layer: layers,
+  };
+}
+
 function chartGrid(charts: ChartDef[]): string {
   return `<div class="charts">${charts
     .map(
@@ -590,6 +985,7 @@ td:not(.num):not(:first-child) { white-space: normal; max-width: 36em; overflow-
 .chart { min-height: 280px; width: 100%; }
 .samples { display: flex; flex-wrap: wrap; gap: 20px; }
 .run-samples { max-width: 560px; }
+.group-samples { max-width: 820px; }
 .figures { display: flex; gap: 10px; }
 figure { margin: 0; }
 figure img { width: 256px; height: auto; image-rendering: pixelated; border: 1px solid var(--line); background: #000; }

@@ -27,6 +27,25 @@ export {
 export { type DLossKind, dLossKind, printedLegend } from './dloss.ts';
 export { ReportError } from './errors.ts';
 export {
+  type GroupBy,
+  type GroupList,
+  type GroupListOptions,
+  groupRuns,
+  listGroups,
+  parseGroupBy,
+  type RunGroup,
+  SEED_EXCLUDED,
+  sortGroups,
+} from './group.ts';
+export { type BandPoint, type GroupCurve, type GroupCurves, readGroupCurves } from './group-curves.ts';
+export {
+  compareGroups,
+  diffGroups,
+  type GroupDiff,
+  type GroupDiffOptions,
+  type GroupMetricComparison,
+} from './group-diff.ts';
+export {
   buildHtmlReport,
   escapeHtml,
   type HtmlReport,
@@ -46,11 +65,31 @@ export {
   sortRuns,
   statusLabel,
 } from './list.ts';
-export { diffHtml, formatDiff, formatList, listHtml, type TextFormat } from './output.ts';
-export { resolveRunRef, resolveRunRefs } from './refs.ts';
+export {
+  diffHtml,
+  formatDiff,
+  formatGroupDiff,
+  formatGroups,
+  formatList,
+  groupDiffHtml,
+  groupsHtml,
+  listHtml,
+  type TextFormat,
+} from './output.ts';
+export { isGroupRef, resolveRefGroups, resolveRunRef, resolveRunRefs } from './refs.ts';
+export { groupDiffJson, groupListJson } from './render-groups.ts';
 export { diffJson, JSON_FORMAT_VERSION, listJson, type RunJson, toJsonText } from './render.ts';
-export { DEFAULT_STALE_AFTER_MS, loadRun, loadRuns, type RunRecord, type RunSet } from './runs.ts';
+export {
+  DEFAULT_STALE_AFTER_MS,
+  finalValue,
+  loadRun,
+  loadRuns,
+  type RunRecord,
+  type RunSet,
+  type RunWindow,
+} from './runs.ts';
+export { formatStats, type Spread, type Stats, summarize } from './stats.ts';
 export { type Table, renderMarkdown, renderText } from './table.ts';
-export { type LastRow, readLastRow } from './tail.ts';
+export { type LastRow, readLastRow, readTailWindow, type TailWindow } from './tail.ts';
 export { closeKeys, differingKeys, flattenParams, formatNumber, formatValue } from './values.ts';
 export { generateRuns, type ListingMeasurement, listOnce, measureListing } from './bench-runs.ts';

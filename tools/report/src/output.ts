@@ -3,6 +3,8 @@
  */
 import type { RunDiff } from './diff.ts';
 import { printedLegend } from './dloss.ts';
+import type { GroupList } from './group.ts';
+import type { GroupDiff } from './group-diff.ts';
 import { buildHtmlReport, type HtmlReport } from './html.ts';
 import { evalLabel, type RunList } from './list.ts';
 import {
@@ -17,6 +19,16 @@ import {
   toJsonText,
   windowLegend,
 } from './render.ts';
+import {
+  groupDiffConfigTable,
+  groupDiffGroupsTable,
+  groupDiffJson,
+  groupDiffMetricsTable,
+  groupDiffNotes,
+  groupListJson,
+  groupNotes,
+  groupTable,
+} from './render-groups.ts';
 import { escapeMarkdown, printable, renderMarkdown, renderText, type Table } from './table.ts';
 
 /** The text formats; HTML is written to a file instead (see {@link listHtml}). */
@@ -36,6 +48,19 @@ export function formatList(list: RunList, format: TextFormat, options: FormatOpt
   const table = listTable(list);
   const notes = [windowLegend(list.window, false), printedLegend(list.runs)];
   return (format === 'md' ? renderMarkdown(table) : renderText(table, options)) + notesText(notes, format);
+}
+
+/** The grouped list as text in `format`: one row per group, lines under it saying what the cells are. */
+export function formatGroups(list: GroupList, format: TextFormat, options: FormatOptions = {}): string {
+  if (format === 'json') return toJsonText(groupListJson(list));
+  if (list.groups.length === 0) {
+    return format === 'md' ? '_No runs._\n' : `no runs under ${list.experimentsDir}\n`;
+  }
+  const table = groupTable(list);
+  return (
+    (format === 'md' ? renderMarkdown(table) : renderText(table, options)) +
+    notesText(groupNotes(list), format)
+  );
 }
 
 /**
@@ -70,16 +95,37 @@ export function formatDiff(diff: RunDiff, format: TextFormat, options: FormatOpt
       : render(diffConfigTable(diff));
   return [
     heading('Runs') + render(diffRunsTable(diff)),
-    heading(configHeading(diff)) + config,
+    heading(configHeading(diff, diff.runs.length)) + config,
     heading('Metrics (final values; Δ relative to A)') +
       render(diffMetricsTable(diff)) +
       notesText(metricNotes(diff), format),
   ].join('\n');
 }
 
-function configHeading(diff: RunDiff): string {
+function configHeading(diff: { config: unknown[] }, operands: number): string {
   const n = diff.config.length;
-  return `Config (${n} key${n === 1 ? '' : 's'} ${diff.runs.length === 2 ? 'A → B' : 'differ'})`;
+  return `Config (${n} key${n === 1 ? '' : 's'} ${operands === 2 ? 'A → B' : 'differ'})`;
+}
+
+const GROUP_METRICS_HEADING =
+  'Metrics (final values: mean and spread over each group; Δ of the means relative to A)';
+
+/** Groups compared as text in `format`: the groups (A, B, ...), the config keys that differ, the metrics. */
+export function formatGroupDiff(diff: GroupDiff, format: TextFormat, options: FormatOptions = {}): string {
+  if (format === 'json') return toJsonText(groupDiffJson(diff));
+  const render = (t: Table) => (format === 'md' ? renderMarkdown(t) : renderText(t, options));
+  const heading = (text: string) => (format === 'md' ? `### ${text}\n\n` : `${text}\n`);
+  const config =
+    diff.config.length === 0
+      ? `${format === 'md' ? '_' : ''}The configs are identical.${format === 'md' ? '_' : ''}\n`
+      : render(groupDiffConfigTable(diff));
+  return [
+    heading('Groups') + render(groupDiffGroupsTable(diff)),
+    heading(configHeading(diff, diff.groups.length)) + config,
+    heading(GROUP_METRICS_HEADING) +
+      render(groupDiffMetricsTable(diff)) +
+      notesText(groupDiffNotes(diff), format),
+  ].join('\n');
 }
 
 /** The list as a self-contained HTML report. */
@@ -132,12 +178,58 @@ export function diffHtml(diff: RunDiff, generatedAt?: Date): Promise<HtmlReport>
     generatedAt,
     sections: [
       { title: 'Runs', table: diffRunsTable(diff) },
-      { title: configHeading(diff), table: diffConfigTable(diff), empty: 'The configs are identical.' },
+      {
+        title: configHeading(diff, diff.runs.length),
+        table: diffConfigTable(diff),
+        empty: 'The configs are identical.',
+      },
       {
         title: 'Metrics (final values; Δ relative to A)',
         table: diffMetricsTable(diff),
         footnotes: metricNotes(diff),
       },
+    ],
+  });
+}
+
+/** The grouped list as a self-contained HTML report: each group's curves as a mean line and a band. */
+export function groupsHtml(list: GroupList, generatedAt?: Date): Promise<HtmlReport> {
+  const n = list.groups.reduce((sum, g) => sum + g.runs.length, 0);
+  return buildHtmlReport({
+    title: 'Experiment groups',
+    subtitle: `Runs under ${list.experimentsDir}, ${list.groups.length} group${list.groups.length === 1 ? '' : 's'} of ${n} run${n === 1 ? '' : 's'}`,
+    runs: list.groups.flatMap((g) => g.runs),
+    groups: list.groups,
+    spread: list.spread,
+    generatedAt,
+    sections: [
+      {
+        title: 'Groups',
+        table: groupTable(list),
+        empty: 'No runs.',
+        footnotes: groupNotes(list),
+      },
+    ],
+  });
+}
+
+/** Groups compared as a self-contained HTML report. */
+export function groupDiffHtml(diff: GroupDiff, generatedAt?: Date): Promise<HtmlReport> {
+  return buildHtmlReport({
+    title: `Comparing ${diff.groups.length} groups`,
+    subtitle: diff.groups.map((g, i) => `${runLetter(i)} = ${g.label} (${g.runs.length})`).join(', '),
+    runs: diff.groups.flatMap((g) => g.runs),
+    groups: diff.groups,
+    spread: diff.spread,
+    generatedAt,
+    sections: [
+      { title: 'Groups', table: groupDiffGroupsTable(diff) },
+      {
+        title: configHeading(diff, diff.groups.length),
+        table: groupDiffConfigTable(diff),
+        empty: 'The configs are identical.',
+      },
+      { title: GROUP_METRICS_HEADING, table: groupDiffMetricsTable(diff), footnotes: groupDiffNotes(diff) },
     ],
   });
 }

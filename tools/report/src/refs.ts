@@ -9,6 +9,7 @@
  * | `decay/20261126-1530`             | the same, among the runs of config `decay`         |
  * | `decay@latest`, `decay@0`         | the newest run of `decay`                          |
  * | `decay@2`                         | the third newest                                   |
+ * | `decay@all`                       | every run of `decay`: a group (see group-diff.ts)   |
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -119,4 +120,61 @@ function statOrNull(path: string) {
   } catch {
     return null;
   }
+}
+
+/** `config@all`: every run of a config, as a group. */
+const GROUP_REF = /^(.+)@all$/;
+
+/** True for a reference that names a group of runs (`decay@all`). */
+export function isGroupRef(ref: string): boolean {
+  return GROUP_REF.test(ref.trim());
+}
+
+/** A reference and the runs it names: one, or every run of a config for `config@all`. */
+export interface ResolvedRef {
+  ref: string;
+  entries: RunDirEntry[];
+}
+
+/**
+ * Resolves references that may name groups: `config@all` is every run of the config (oldest
+ * first); any other reference is one run (see {@link resolveRunRef}). A run named twice, by any
+ * two references, is an error. Later kinds of group (a sweep's members) resolve here too.
+ *
+ * ```ts
+ * await resolveRefGroups(['decay@all', 'baseline@latest'], runs);
+ * // [{ ref: 'decay@all', entries: [3 runs] }, { ref: 'baseline@latest', entries: [1 run] }]
+ * ```
+ */
+export async function resolveRefGroups(
+  refs: readonly string[],
+  entries: readonly RunDirEntry[],
+  cwd = process.cwd(),
+): Promise<ResolvedRef[]> {
+  const resolved: ResolvedRef[] = [];
+  const seen = new Map<string, string>();
+  for (const ref of refs) {
+    const text = ref.trim();
+    const group = GROUP_REF.exec(text);
+    let named: RunDirEntry[];
+    if (group) {
+      const config = group[1];
+      named = entries
+        .filter((e) => e.configName === config)
+        .sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+      if (named.length === 0) throw unknownConfig(text, config, entries);
+    } else {
+      named = [await resolveRunRef(text, entries, cwd)];
+    }
+    for (const e of named) {
+      const path = resolve(e.runDir);
+      const before = seen.get(path);
+      if (before !== undefined) {
+        throw new ReportError(`${ref}: names ${label(e)} again (${before} names it too)`);
+      }
+      seen.set(path, ref);
+    }
+    resolved.push({ ref: text, entries: named });
+  }
+  return resolved;
 }

@@ -61,3 +61,34 @@ export async function reportRuns() {
   });
   return { dir, long, hostile };
 }
+
+/**
+ * Two configs of three seeds each, logging every 10 steps to step 500, for grouped reports:
+ * `wide`'s D(G(z)) is spread across its seeds (0.2 ± 0.1), `narrow`'s is not (0.8 ± 0.005);
+ * each run has two evaluations and a sample grid.
+ */
+export async function seedGroups() {
+  const dir = tempExperiments();
+  for (const [c, name] of ['wide', 'narrow'].entries()) {
+    for (const k of [1, 2, 3]) {
+      await writeFixtureRun(dir, {
+        name,
+        date: at(`1${c}:0${k}:00`),
+        suffix: `${c}00${k}`,
+        config: { description: `${name} seeds`, seed: k, train: { steps: 500 } },
+        metrics: Array.from({ length: 50 }, (_, i) => {
+          const step = (i + 1) * 10;
+          const row = syntheticRow(step, k);
+          return { ...row, dFake: name === 'wide' ? 0.1 + 0.1 * k : 0.795 + 0.005 * k };
+        }),
+        eval: [
+          { step: 250, modesCovered: 2 + k + c },
+          { step: 500, modesCovered: 4 + k + c },
+        ],
+        meta: { latestEval: { step: 500, modesCovered: 4 + k + c } },
+        samples: [500],
+      });
+    }
+  }
+  return dir;
+}

@@ -1,0 +1,168 @@
+/**
+ * `pnpm report diff decay@all baseline@all`: groups of runs compared by the mean and spread of
+ * their final metrics, with the deltas of the means relative to the first group. A single run
+ * among groups is a group of one.
+ */
+import { listRunDirs } from '@gan/gan-runner';
+import { type Delta, delta, evalMetrics, DIFF_METRICS, WINDOWED_KEYS } from './diff.ts';
+import { dLossName, mixedKindsNote, printedLegend } from './dloss.ts';
+import {
+  distinctValues,
+  type GroupMetric,
+  groupDLossKind,
+  groupStats,
+  makeGroup,
+  type RunGroup,
+  varyingKeys,
+} from './group.ts';
+import { resolveRefGroups } from './refs.ts';
+import { runLetter } from './render.ts';
+import { type LoadRunOptions, loadRun, type RunRecord, windowSuffix } from './runs.ts';
+import type { Spread, Stats } from './stats.ts';
+import { allKeys, sameValue } from './values.ts';
+
+/** A config key and, for each group, the distinct values its runs have (undefined: lacks it). */
+export interface GroupConfigChange {
+  key: string;
+  values: unknown[][];
+}
+
+/** One metric in every group: its summary and the delta of its mean relative to the first group. */
+export interface GroupMetricComparison {
+  key: string;
+  label: string;
+  stats: Stats[];
+  /** Of the means; null for the first group, a missing mean, or D losses of different kinds. */
+  deltas: (Delta | null)[];
+  /** What the values are, when the label alone would mislead (the article's printed D cost). */
+  notes?: string[];
+}
+
+/** The result of {@link diffGroups} / {@link compareGroups}. */
+export interface GroupDiff {
+  /** Labelled with the references they were given by (`decay@all`, `decay@latest`). */
+  groups: RunGroup[];
+  /** Keys whose values differ between the groups (every key with `allParams`). */
+  config: GroupConfigChange[];
+  metrics: GroupMetricComparison[];
+  window: number;
+  spread: Spread;
+  /** Things to know about the groups, e.g. a group whose runs differ in more than the seed. */
+  notes: string[];
+}
+
+export interface GroupCompareOptions {
+  allParams?: boolean;
+  /** The window the runs were read with (labels say so); 0 or absent: the last row. */
+  window?: number;
+  spread?: Spread;
+}
+
+const sameSet = (a: readonly unknown[], b: readonly unknown[]) =>
+  a.length === b.length && a.every((x) => b.some((y) => sameValue(x, y)));
+
+/** Compares groups already made (the first is the base of the deltas). */
+export function compareGroups(groups: RunGroup[], options: GroupCompareOptions = {}): GroupDiff {
+  const runs = groups.flatMap((g) => g.runs);
+  const readable = runs.map((r) => r.params).filter((p) => Object.keys(p).length > 0);
+  const config = allKeys(readable)
+    .map((key) => ({ key, values: groups.map((g) => distinctValues(g, key)) }))
+    .filter((c) => options.allParams || c.values.some((v) => !sameSet(v, c.values[0])));
+  const suffix = windowSuffix(options.window);
+  const defs: GroupMetric[] = [...DIFF_METRICS, ...evalMetrics(runs)].map((m) => ({
+    key: m.key,
+    label: WINDOWED_KEYS.has(m.key) ? `${m.label}${suffix}` : m.label,
+    value: m.value,
+  }));
+  const metrics = defs.map((m): GroupMetricComparison => {
+    const stats = groups.map((g) => groupStats(g, m));
+    const means = stats.map((s) => s.mean);
+    const comparison = {
+      key: m.key,
+      label: m.label,
+      stats,
+      deltas: means.map((v, i) => (i === 0 ? null : delta(means[0], v))),
+    };
+    return m.key === 'dLoss' ? labelGroupDLoss(comparison, groups, suffix) : comparison;
+  });
+  const notes: string[] = [];
+  groups.forEach((g, i) => {
+    const varying = varyingKeys(g);
+    if (varying.length > 0) {
+      const shown =
+        varying.slice(0, 5).join(', ') + (varying.length > 5 ? ` and ${varying.length - 5} more` : '');
+      notes.push(`${runLetter(i)} (${g.label}): its runs differ in ${shown}, not only in the seed`);
+    }
+    const unreadable = g.runs.filter((r) => Object.keys(r.params).length === 0).length;
+    if (unreadable > 0)
+      notes.push(`${runLetter(i)} (${g.label}): ${unreadable} run(s) with an unreadable config.yaml`);
+  });
+  return { groups, config, metrics, window: options.window ?? 0, spread: options.spread ?? 'sd', notes };
+}
+
+/**
+ * The D loss row when some groups log the article's printed cost: named as the run diff names it,
+ * no delta between groups of different kinds, and no mean in a group that mixes them.
+ */
+function labelGroupDLoss(
+  m: GroupMetricComparison,
+  groups: readonly RunGroup[],
+  suffix: string,
+): GroupMetricComparison {
+  const runs = groups.flatMap((g) => g.runs);
+  const legend = printedLegend(runs);
+  if (legend === null) return m;
+  const kinds = groups.map(groupDLossKind);
+  const notes = [legend];
+  const mixedInside = kinds.flatMap((kind, i) => (kind === 'mixed' ? [runLetter(i)] : []));
+  if (mixedInside.length > 0) {
+    notes.push(`${mixedInside.join(', ')} mix runs of both kinds: no mean (they are not comparable)`);
+  } else {
+    // One run standing for each group, so the run diff's note names the groups' letters.
+    const representatives = groups.map(
+      (g, i) => g.runs.find((r) => kinds[i] !== null && Object.keys(r.params).length > 0) ?? g.runs[0],
+    );
+    const mixed = mixedKindsNote(representatives, runLetter);
+    if (mixed !== null) notes.push(mixed);
+  }
+  return {
+    ...m,
+    label: `${dLossName(runs)}${suffix}`,
+    deltas: m.deltas.map((d, i) => {
+      const base = kinds[0];
+      const kind = kinds[i];
+      if (base === 'mixed' || kind === 'mixed') return null;
+      return base !== null && kind !== null && kind !== base ? null : d;
+    }),
+    notes,
+  };
+}
+
+export interface GroupDiffOptions extends GroupCompareOptions, LoadRunOptions {
+  /** Where relative folder references are resolved (default `process.cwd()`). */
+  cwd?: string;
+}
+
+/**
+ * Resolves references, `config@all` ones to every run of the config (see `refs.ts`), reads the
+ * runs and compares the groups.
+ *
+ * ```ts
+ * const d = await diffGroups('experiments', ['decay@all', 'decay-corrected@all'], { window: 1000 });
+ * d.metrics.find((m) => m.key === 'dFake')?.stats.map((s) => s.mean); // [0.48, 0.21]
+ * ```
+ */
+export async function diffGroups(
+  experimentsDir: string,
+  refs: readonly string[],
+  options: GroupDiffOptions = {},
+): Promise<GroupDiff> {
+  const { runs: entries } = await listRunDirs(experimentsDir);
+  const resolved = await resolveRefGroups(refs, entries, options.cwd);
+  const groups: RunGroup[] = [];
+  for (const r of resolved) {
+    const runs: RunRecord[] = await Promise.all(r.entries.map((e) => loadRun(e, options)));
+    groups.push(makeGroup(r.ref, runs, r.ref));
+  }
+  return compareGroups(groups, options);
+}

@@ -1,0 +1,349 @@
+/**
+ * Grouped reports as tables (text, Markdown, HTML) and JSON: one row per group with the mean and
+ * spread of each column, and groups compared side by side.
+ */
+import { resolve } from 'node:path';
+import { PRINTED_MARK, printedLegend } from './dloss.ts';
+import type { GroupDiff } from './group-diff.ts';
+import {
+  distinctValues,
+  type GroupList,
+  type GroupMetric,
+  groupByText,
+  groupColumns,
+  groupDLossKind,
+  groupStats,
+  jsonMetrics,
+  type RunGroup,
+  SEED_EXCLUDED,
+  statusCounts,
+  statusText,
+} from './group.ts';
+import { JSON_FORMAT_VERSION, runLetter, statusCell, windowLegend } from './render.ts';
+import type { RunRecord } from './runs.ts';
+import { formatStats, isPartial, type Spread, spreadLegend, statsJson } from './stats.ts';
+import type { Cell, Table, Tone } from './table.ts';
+import { formatPercent, formatSigned, formatValue } from './values.ts';
+
+/** A status cell for a group: its counts, coloured by the worst of them. */
+function groupStatusCell(group: RunGroup): Cell {
+  const tones = group.runs.map((r) => statusCell(r).tone);
+  const tone: Tone | undefined = tones.includes('bad')
+    ? 'bad'
+    : tones.every((t) => t === tones[0])
+      ? tones[0]
+      : 'warn';
+  return { text: statusText(group), tone };
+}
+
+/** `300/300`, `120..300/300` when the runs stopped at different steps. */
+export function groupStepText(group: RunGroup): string {
+  const steps = group.runs.map((r) => r.meta?.step ?? r.last?.step ?? null).filter((s) => s !== null);
+  if (steps.length === 0) return '-';
+  const min = Math.min(...steps);
+  const max = Math.max(...steps);
+  const range = min === max ? String(min) : `${min}..${max}`;
+  const totals = new Set(group.runs.map((r) => r.meta?.totalSteps));
+  const total = totals.size === 1 ? [...totals][0] : undefined;
+  return total === undefined ? range : `${range}/${total}`;
+}
+
+/** A config key in a group: its value, or the distinct values of its runs (`1,2,3`). */
+function groupParamCell(group: RunGroup, key: string): Cell | string {
+  const values = distinctValues(group, key);
+  if (values.length === 1 && values[0] === undefined) return { text: '-', tone: 'muted' };
+  return values.map(formatValue).join(',');
+}
+
+/** A group's cell of `metric`: its summary, the D loss marked `†` or refused when kinds mix. */
+function groupMetricCell(group: RunGroup, metric: GroupMetric, spread: Spread, marked: boolean): Cell {
+  const cell = formatStats(groupStats(group, metric), spread, group.runs.length);
+  if (metric.key !== 'dLoss') return cell;
+  const kind = groupDLossKind(group);
+  if (kind === 'mixed') return { text: 'mixed kinds', tone: 'bad' };
+  if (kind === 'article-printed') return { ...cell, text: `${cell.text}${PRINTED_MARK}` };
+  return marked ? { ...cell, text: `${cell.text} ` } : cell;
+}
+
+/**
+ * The grouped list as a table: config, n, status counts, step, then the mean and spread of D loss,
+ * G loss, D(x), D(G(z)), modes, FD, the evaluation results asked for and steps/s, then the config
+ * keys shown (those that tell the groups apart, or those of `--by` / `--params`).
+ */
+export function groupTable(list: GroupList): Table {
+  const columns = groupColumns(list.window, list.evalColumns);
+  const marked = list.groups.some((g) => groupDLossKind(g) === 'article-printed');
+  return {
+    columns: [
+      { header: 'config', maxWidth: 32 },
+      { header: 'n', align: 'right' },
+      { header: 'status', maxWidth: 40 },
+      { header: 'step', align: 'right' },
+      ...columns.map((c) => ({ header: c.label, align: 'right' as const })),
+      ...list.params.map((key) => ({ header: key, maxWidth: 24 })),
+    ],
+    rows: list.groups.map((g) => [
+      g.label,
+      String(g.runs.length),
+      groupStatusCell(g),
+      groupStepText(g),
+      ...columns.map((c) => groupMetricCell(g, c, list.spread, marked)),
+      ...list.params.map((key) => groupParamCell(g, key)),
+    ]),
+  };
+}
+
+/** The lines under a grouped table: how runs were grouped, what the cells are, the marks. */
+export function groupNotes(list: GroupList): string[] {
+  const runs = list.groups.flatMap((g) => g.runs);
+  const columns = groupColumns(list.window, list.evalColumns);
+  const partial = list.groups.some((g) => columns.some((c) => isPartial(groupStats(g, c), g.runs.length)));
+  const notes = [`${groupByText(list.by)}; n = its runs`, spreadLegend(list.spread, partial)];
+  const window = windowLegend(list.window, true);
+  if (window) notes.push(window);
+  const printed = printedLegend(runs);
+  if (printed) notes.push(printed);
+  if (list.groups.some((g) => groupDLossKind(g) === 'mixed')) {
+    notes.push(
+      `mixed kinds: the group's runs log both the loss D descends and the article's printed D cost${PRINTED_MARK}; no mean is taken`,
+    );
+  }
+  return notes;
+}
+
+/** A run of a group in JSON: who it is and the values summarised. */
+function groupRunJson(run: RunRecord, metrics: readonly GroupMetric[]) {
+  return {
+    name: run.name,
+    runId: run.runId,
+    path: resolve(run.runDir),
+    status: run.status,
+    stale: run.stale,
+    seed: run.meta?.seed ?? (typeof run.params.seed === 'number' ? run.params.seed : null),
+    values: Object.fromEntries(metrics.map((m) => [m.key, m.value(run)])),
+    ...(run.window ? { window: run.window } : {}),
+    notes: run.notes,
+  };
+}
+
+/** One group in JSON (see {@link groupListJson}). */
+function groupJson(group: RunGroup, metrics: readonly GroupMetric[], keys: readonly string[]) {
+  const params: Record<string, unknown> = {};
+  const varying: Record<string, unknown[]> = {};
+  for (const key of keys) {
+    const values = distinctValues(group, key);
+    if (values.length === 1) {
+      if (values[0] !== undefined) params[key] = values[0];
+    } else {
+      varying[key] = values.map((v) => (v === undefined ? null : v));
+    }
+  }
+  return {
+    label: group.label,
+    configs: group.configs,
+    n: group.runs.length,
+    statuses: statusCounts(group),
+    dLossKind: groupDLossKind(group),
+    params,
+    varying,
+    stats: Object.fromEntries(metrics.map((m) => [m.key, statsJson(groupStats(group, m))])),
+    runs: group.runs.map((r) => groupRunJson(r, metrics)),
+  };
+}
+
+/**
+ * `pnpm report --group --json`: per group, the mean, sample sd, min, max and n (finite values;
+ * `nonFinite` counts NaN and infinite ones) of every column, and of every numeric evaluation
+ * result whether shown or not; `columns` lists the keys of `stats` with their labels. `params`
+ * holds the shown config keys whose value the whole group shares, `varying` those its runs
+ * differ in; each run carries the values that were summarised.
+ *
+ * ```json
+ * { "format": "gan-report/groups", "version": 1, "experimentsDir": "/home/me/gan/experiments",
+ *   "by": "seed-excluded", "window": 0, "spread": "sd", "params": [], "evalColumns": [],
+ *   "columns": [{ "key": "step", "label": "step" }, { "key": "dLoss", "label": "D loss" }, ...],
+ *   "groups": [{ "label": "smoke", "configs": ["smoke"], "n": 3, "statuses": { "completed": 3 },
+ *     "dLossKind": "objective", "params": {}, "varying": {},
+ *     "stats": { "dLoss": { "mean": 1.37, "sd": 0.031, "min": 1.34, "max": 1.40, "n": 3, "nonFinite": 0 }, ... },
+ *     "runs": [{ "name": "smoke", "runId": "...", "path": "...", "status": "completed", "stale": false,
+ *                "seed": 1, "values": { "dLoss": 1.40, ... }, "notes": [] }, ...] }],
+ *   "skipped": [] }
+ * ```
+ *
+ * `by` is `"seed-excluded"` or the list of `--by` keys. A D loss over runs that mix the article's
+ * printed cost with the loss D descends has `dLossKind: "mixed"` and no summary (n = 0).
+ */
+export function groupListJson(list: GroupList) {
+  const runs = list.groups.flatMap((g) => g.runs);
+  const metrics = jsonMetrics(list.window, runs);
+  return {
+    format: 'gan-report/groups',
+    version: JSON_FORMAT_VERSION,
+    experimentsDir: resolve(list.experimentsDir),
+    by: list.by.kind === 'keys' ? list.by.keys : SEED_EXCLUDED,
+    window: list.window,
+    spread: list.spread,
+    params: list.params,
+    evalColumns: list.evalColumns,
+    columns: metrics.map((m) => ({ key: m.key, label: m.label })),
+    groups: list.groups.map((g) => groupJson(g, metrics, list.params)),
+    skipped: list.skipped,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing groups
+
+/** Which letter is which group: letter, reference, configs, n, status counts, step, seeds. */
+export function groupDiffGroupsTable(diff: GroupDiff): Table {
+  return {
+    columns: [
+      { header: '' },
+      { header: 'group', maxWidth: 40 },
+      { header: 'config', maxWidth: 32 },
+      { header: 'n', align: 'right' },
+      { header: 'status', maxWidth: 40 },
+      { header: 'step', align: 'right' },
+      { header: 'seeds', maxWidth: 32 },
+    ],
+    rows: diff.groups.map((g, i) => [
+      runLetter(i),
+      g.label,
+      g.configs.join(', '),
+      String(g.runs.length),
+      groupStatusCell(g),
+      groupStepText(g),
+      g.runs.map((r) => (r.meta ? String(r.meta.seed) : '?')).join(','),
+    ]),
+  };
+}
+
+/** Config keys that differ between groups, each group's distinct values (`1,2,3`). */
+export function groupDiffConfigTable(diff: GroupDiff): Table {
+  const value = (values: unknown[]): Cell | string =>
+    values.length === 1 && values[0] === undefined
+      ? { text: '-', tone: 'muted' }
+      : values.map(formatValue).join(',');
+  if (diff.groups.length === 2) {
+    return {
+      columns: [
+        { header: 'config key', maxWidth: 64 },
+        { header: 'A', align: 'right' },
+        { header: '' },
+        { header: 'B' },
+      ],
+      rows: diff.config.map((c) => [
+        c.key,
+        value(c.values[0]),
+        { text: '→', tone: 'muted' },
+        value(c.values[1]),
+      ]),
+    };
+  }
+  return {
+    columns: [
+      { header: 'config key', maxWidth: 64 },
+      ...diff.groups.map((_, i) => ({ header: runLetter(i) })),
+    ],
+    rows: diff.config.map((c) => [c.key, ...c.values.map(value)]),
+  };
+}
+
+/** The metrics side by side: each group's mean and spread, and Δ, Δ% of the means relative to A. */
+export function groupDiffMetricsTable(diff: GroupDiff): Table {
+  const columns: Table['columns'] = [{ header: 'metric' }, { header: 'A', align: 'right' }];
+  const n = diff.groups.length;
+  for (let i = 1; i < n; i++) {
+    const suffix = n > 2 ? ` ${runLetter(i)}` : '';
+    columns.push(
+      { header: runLetter(i), align: 'right' },
+      { header: `Δ${suffix}`, align: 'right' },
+      { header: `Δ%${suffix}`, align: 'right' },
+    );
+  }
+  const cell = (m: GroupDiff['metrics'][number], i: number): Cell => {
+    const group = diff.groups[i];
+    if (m.key === 'dLoss' && groupDLossKind(group) === 'mixed') return { text: 'mixed kinds', tone: 'bad' };
+    const c = formatStats(m.stats[i], diff.spread, group.runs.length);
+    return m.key === 'dLoss' && groupDLossKind(group) === 'article-printed'
+      ? { ...c, text: `${c.text}${PRINTED_MARK}` }
+      : c;
+  };
+  const rows = diff.metrics.map((m) => {
+    const row: (Cell | string)[] = [m.label, cell(m, 0)];
+    for (let i = 1; i < n; i++) {
+      const d = m.deltas[i];
+      row.push(
+        cell(m, i),
+        d
+          ? { text: formatSigned(d.abs), tone: Number.isNaN(d.abs) ? 'bad' : undefined }
+          : { text: '-', tone: 'muted' },
+        d ? formatPercent(d.pct) : { text: '-', tone: 'muted' },
+      );
+    }
+    return row;
+  });
+  return { columns, rows };
+}
+
+/** The lines under the compared metrics: what the cells are, the window, the D cost, the groups. */
+export function groupDiffNotes(diff: GroupDiff): string[] {
+  const partial = diff.metrics.some((m) =>
+    m.stats.some((st, i) => isPartial(st, diff.groups[i].runs.length)),
+  );
+  const notes = [spreadLegend(diff.spread, partial)];
+  const window = windowLegend(diff.window, true);
+  if (window) notes.push(window);
+  notes.push(...new Set(diff.metrics.flatMap((m) => m.notes ?? [])));
+  notes.push(...diff.notes);
+  return notes;
+}
+
+/**
+ * `pnpm report diff decay@all baseline@all --json`: each group (its reference, configs, runs),
+ * the config keys that differ (each group's distinct values), and per metric each group's
+ * summary and the delta of its mean relative to the first group.
+ *
+ * ```json
+ * { "format": "gan-report/group-diff", "version": 1, "window": 0, "spread": "sd",
+ *   "groups": [{ "label": "decay@all", "configs": ["decay"], "n": 3, "statuses": { "completed": 3 },
+ *                "dLossKind": "article-printed", "runs": [...] }, ...],
+ *   "config": [{ "key": "optim.generator.lr", "values": [[0.001], [0.002]] }],
+ *   "metrics": [{ "key": "dFake", "label": "D(G(z))",
+ *                 "stats": [{ "mean": 0.48, "sd": 0.02, "min": 0.46, "max": 0.5, "n": 3, "nonFinite": 0 }, ...],
+ *                 "deltas": [null, { "abs": -0.27, "pct": -56.2 }] }],
+ *   "notes": [] }
+ * ```
+ */
+export function groupDiffJson(diff: GroupDiff) {
+  const defs = jsonMetrics(
+    diff.window,
+    diff.groups.flatMap((g) => g.runs),
+  );
+  return {
+    format: 'gan-report/group-diff',
+    version: JSON_FORMAT_VERSION,
+    window: diff.window,
+    spread: diff.spread,
+    groups: diff.groups.map((g) => ({
+      label: g.label,
+      configs: g.configs,
+      n: g.runs.length,
+      statuses: statusCounts(g),
+      dLossKind: groupDLossKind(g),
+      runs: g.runs.map((r) => groupRunJson(r, defs)),
+    })),
+    config: diff.config.map((c) => ({
+      key: c.key,
+      values: c.values.map((vs) => vs.map((v) => (v === undefined ? null : v))),
+    })),
+    metrics: diff.metrics.map((m) => ({
+      key: m.key,
+      label: m.label,
+      stats: m.stats.map(statsJson),
+      deltas: m.deltas,
+      ...(m.notes ? { notes: m.notes } : {}),
+    })),
+    notes: diff.notes,
+  };
+}
