@@ -92,6 +92,13 @@ function decimalsFor(spread: number, magnitude: number): number | null {
   return d > 6 ? null : Math.max(0, d);
 }
 
+/** A spread to 2 significant digits: `0.031`, `57`, `6.3e-5`. */
+function twoDigits(x: number): string {
+  const abs = Math.abs(x);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return x.toExponential(1).replace('e+', 'e');
+  return String(Number(x.toPrecision(2)));
+}
+
 /**
  * A group's value as a table shows it: the mean and its spread, written to the precision of the
  * spread (2 significant digits of the standard deviation or of the range); `n` < `groupSize` adds
@@ -114,11 +121,14 @@ export function formatStats(stats: Stats, spread: Spread, groupSize = stats.n): 
   if (n === 1) return { text: `${formatNumber(mean)}${partial}` };
   const width = spread === 'sd' ? sd! : max! - min!;
   const magnitude = Math.max(Math.abs(min!), Math.abs(max!));
-  const d = decimalsFor(width, magnitude);
+  let d = decimalsFor(width, magnitude);
+  // A spread far below the mean's 6th significant digit would make the mean that long: write
+  // both in their own short form instead (655.3 ± 6.3e-5).
+  if (d !== null && magnitude > 0 && d > 5 - Math.floor(Math.log10(magnitude))) d = null;
   const fmt = (x: number) => (d === null ? formatNumber(x) : x.toFixed(d));
   const text =
     spread === 'sd'
-      ? `${fmt(mean)} ± ${width === 0 ? '0' : fmt(sd!)}`
+      ? `${fmt(mean)} ± ${width === 0 ? '0' : d === null ? twoDigits(sd!) : fmt(sd!)}`
       : `${fmt(mean)} [${fmt(min!)}..${fmt(max!)}]`;
   return { text: `${text}${partial}` };
 }
