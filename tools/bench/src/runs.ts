@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunMeta, readMetaSync } from '@gan/gan-runner';
+import { type RunMeta, readMetaSync } from '@gan/runs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const EXP = join(ROOT, 'packages', 'gan-runner', 'src', 'cli', 'exp.ts');

@@ -5,7 +5,7 @@
  * `pnpm parity --run <run folder>` replays an existing traced run instead.
  */
 import { parseArgs } from 'node:util';
-import { userPath } from '@gan/gan-runner';
+import { userPath } from '@gan/runs';
 import { harnessUnavailable, runHarness, tracedRun } from './parity.ts';
 
 const USAGE = `usage: pnpm parity <config.yaml> [key=value ...] [options]

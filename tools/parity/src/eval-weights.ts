@@ -6,7 +6,6 @@
  */
 import { join } from 'node:path';
 import {
-  CONFIG_FILE,
   createEvalContext,
   type EvalResult,
   evaluate,
@@ -14,8 +13,8 @@ import {
   generateEvalSamples,
   loadConfig,
   loadTrainingData,
-  readSafetensors,
 } from '@gan/gan-runner';
+import { CONFIG_FILE, readSafetensors } from '@gan/runs';
 import { selectBackend, setBackend } from '@gan/tensor';
 
 /** Evaluates each weights file (safetensors named like checkpoints) with the run's config. */

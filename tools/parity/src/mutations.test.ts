@@ -6,7 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { projectRoot } from '@gan/gan-runner';
+import { projectRoot } from '@gan/runs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runHarness, tracedRun } from './parity.ts';
 

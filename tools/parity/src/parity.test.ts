@@ -12,7 +12,7 @@
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '@gan/gan-runner';
+import { projectRoot } from '@gan/runs';
 import { harnessUnavailable, runHarness, tracedRun } from './parity.ts';
 
 const STEPS = 200;

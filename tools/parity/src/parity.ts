@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { projectRoot } from '@gan/gan-runner';
+import { projectRoot } from '@gan/runs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const HARNESS = join(here, '..', 'py', 'parity.py');

@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { latestCheckpoint, projectRoot, userPath } from '@gan/gan-runner';
+import { latestCheckpoint, projectRoot, userPath } from '@gan/runs';
 import { evaluateWeights } from './eval-weights.ts';
 import { HARNESS, PYTHON, tracedRun } from './parity.ts';
 import { spawnSync } from 'node:child_process';

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { userPath } from '@gan/gan-runner';
+import { userPath } from '@gan/runs';
 
 interface Outcome {
   divergedAt: number | null;

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { JsonlWriter, metricsPath } from '@gan/gan-runner';
+import { JsonlWriter, metricsPath } from '@gan/runs';
 import { syntheticRow, writeFixtureRun } from './fixtures.ts';
 import { listRuns } from './list.ts';
 import { formatList } from './output.ts';

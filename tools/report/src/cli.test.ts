@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { metaPath } from '@gan/gan-runner';
+import { metaPath } from '@gan/runs';
 import { describe, expect, it } from 'vitest';
 import { main, parseCli } from './cli.ts';
 import { writeFixtureRun } from './fixtures.ts';

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFileAtomic } from '@gan/gan-runner';
+import { writeFileAtomic } from '@gan/runs';
 import { diffRuns } from './diff.ts';
 import { ReportError } from './errors.ts';
 import { listGroups, SEED_EXCLUDED } from './group.ts';

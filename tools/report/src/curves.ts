@@ -2,7 +2,7 @@
  * Per-step curves of a run for the HTML report, streamed from metrics.jsonl and eval.jsonl with
  * the store's reader and downsampled on the fly, so a million-row log never sits in memory.
  */
-import { hasStep, type JsonlReader, readEval, readMetrics } from '@gan/gan-runner';
+import { hasStep, type JsonlReader, readEval, readMetrics } from '@gan/runs';
 
 /** A point of a curve: `[step, value]`. */
 export type Point = [number, number];

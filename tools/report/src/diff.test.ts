@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { listRunDirs } from '@gan/gan-runner';
+import { listRunDirs } from '@gan/runs';
 import { describe, expect, it } from 'vitest';
 import { delta, diffRuns } from './diff.ts';
 import { ReportError } from './errors.ts';

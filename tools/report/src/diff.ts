@@ -2,7 +2,7 @@
  * `pnpm report diff A B [...]`: the config keys that differ, and the final metrics side by side
  * with their change relative to the first run.
  */
-import { listRunDirs } from '@gan/gan-runner';
+import { listRunDirs } from '@gan/runs';
 import { dLossKind, dLossName, mixedKindsNote, printedLegend } from './dloss.ts';
 import { resolveRunRefs } from './refs.ts';
 import { runLetter } from './render.ts';

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { configPath } from '@gan/gan-runner';
+import { configPath } from '@gan/runs';
 import { describe, expect, it } from 'vitest';
 import { diffRuns } from './diff.ts';
 import { dLossKind, printedLegend } from './dloss.ts';

@@ -1,14 +1,14 @@
 /**
- * Run folders written with gan-runner's own store writers, for the tests and the benchmark:
- * the report must read exactly what the trainer writes.
+ * Run folders written with the writers the trainer uses (@gan/runs, gan-runner's config and
+ * image modules), for the tests and the benchmark: the report must read exactly what the trainer
+ * writes.
  */
 import { appendFileSync } from 'node:fs';
+import { configFromObject, type ExperimentConfigInput, serializeConfig } from '@gan/gan-runner/config';
+import { writeRunGif, writeSampleGrid } from '@gan/gan-runner/images';
 import {
-  configFromObject,
-  configPath,
   createRunDir,
   type EvalRow,
-  type ExperimentConfigInput,
   JsonlWriter,
   type MetricsRow,
   metricsPath,
@@ -16,12 +16,9 @@ import {
   openEvalLog,
   type RunEnvironment,
   type RunMeta,
-  serializeConfig,
-  writeFileAtomic,
   writeMeta,
-  writeRunGif,
-  writeSampleGrid,
-} from '@gan/gan-runner';
+  writeRunConfig,
+} from '@gan/runs';
 
 /** A fixed environment, so fixtures need neither git nor the real machine. */
 export const FIXTURE_ENVIRONMENT: RunEnvironment = {
@@ -71,7 +68,7 @@ export function syntheticRow(step: number, k = 0): MetricsRow {
 }
 
 /**
- * Writes a run folder under `experimentsDir` with the store's writers (createRunDir, serializeConfig,
+ * Writes a run folder under `experimentsDir` with the trainer's writers (createRunDir, serializeConfig,
  * writeMeta, JsonlWriter, writeSampleGrid, writeRunGif); returns its path.
  */
 export async function writeFixtureRun(experimentsDir: string, run: FixtureRun): Promise<string> {
@@ -81,7 +78,7 @@ export async function writeFixtureRun(experimentsDir: string, run: FixtureRun): 
     maxAttempts: 1,
   });
   const config = configFromObject({ name: run.name, ...run.config }, 'fixture');
-  await writeFileAtomic(configPath(runDir), serializeConfig(config));
+  await writeRunConfig(runDir, serializeConfig(config));
   const rows =
     typeof run.metrics === 'number'
       ? Array.from({ length: run.metrics }, (_, i) => syntheticRow(i + 1))

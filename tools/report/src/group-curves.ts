@@ -4,7 +4,7 @@
  * and eval.jsonl with the store's reader; memory is bounded by the number of bins, not the length
  * of the logs.
  */
-import { hasStep, type JsonlReader, readEval, readMetrics } from '@gan/gan-runner';
+import { hasStep, type JsonlReader, readEval, readMetrics } from '@gan/runs';
 import type { RunRecord } from './runs.ts';
 
 /** A group's value at one step: over the `n` runs that logged it. */

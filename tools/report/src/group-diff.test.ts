@@ -1,4 +1,4 @@
-import { listRunDirs } from '@gan/gan-runner';
+import { listRunDirs } from '@gan/runs';
 import { describe, expect, it } from 'vitest';
 import { ReportError } from './errors.ts';
 import { writeFixtureRun } from './fixtures.ts';

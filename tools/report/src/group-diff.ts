@@ -3,7 +3,7 @@
  * their final metrics, with the deltas of the means relative to the first group. A single run
  * among groups is a group of one.
  */
-import { listRunDirs } from '@gan/gan-runner';
+import { listRunDirs } from '@gan/runs';
 import { type Delta, delta, evalMetrics, DIFF_METRICS, WINDOWED_KEYS } from './diff.ts';
 import { dLossName, mixedKindsNote, printedLegend } from './dloss.ts';
 import {

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { configPath } from '@gan/gan-runner';
+import { configPath } from '@gan/runs';
 import { describe, expect, it } from 'vitest';
 import { ReportError } from './errors.ts';
 import { type FixtureRun, writeFixtureRun } from './fixtures.ts';

@@ -11,7 +11,7 @@
  * for (const g of list.groups) console.log(g.label, g.runs.length, groupStats(g, 'dFake', list.window).mean);
  * ```
  */
-import type { SkippedDir } from '@gan/gan-runner';
+import type { SkippedDir } from '@gan/runs';
 import { type DLossKind, dLossKind } from './dloss.ts';
 import { ReportError } from './errors.ts';
 import {

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { gifPath, listSamples } from '@gan/gan-runner';
+import { gifPath, listSamples } from '@gan/runs';
 import { chartScripts } from './assets.ts';
 import { type Curve, type Point, type RunCurves, readRunCurves } from './curves.ts';
 import { dLossKind, dLossName, mixedKinds, PRINTED_MARK, printedLegend } from './dloss.ts';

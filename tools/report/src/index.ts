@@ -1,6 +1,6 @@
 /**
  * @gan/report: list, compare and diff experiment runs, as terminal tables, JSON, Markdown and a
- * self-contained HTML report. Reads run folders only through @gan/gan-runner's store.
+ * self-contained HTML report. Reads run folders only through @gan/runs.
  */
 export { chartScripts } from './assets.ts';
 export { main, parseCli, USAGE } from './cli.ts';

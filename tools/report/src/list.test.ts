@@ -1,6 +1,6 @@
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configPath, metaPath, metricsPath } from '@gan/gan-runner';
+import { configPath, metaPath, metricsPath } from '@gan/runs';
 import { describe, expect, it } from 'vitest';
 import { ReportError } from './errors.ts';
 import { writeFixtureRun } from './fixtures.ts';

@@ -1,7 +1,7 @@
 /**
  * `pnpm report`: every run, one row each, with the config keys that vary across the rows.
  */
-import { RUN_ID_PATTERN, RUN_STATUSES, type RunDirEntry, type SkippedDir, runIdTime } from '@gan/gan-runner';
+import { RUN_ID_PATTERN, RUN_STATUSES, type RunDirEntry, type SkippedDir, runIdTime } from '@gan/runs';
 import { ReportError } from './errors.ts';
 import { finalValue, type LoadRunOptions, loadRuns, type RunRecord } from './runs.ts';
 import { allKeys, closeKeys, differingKeys, formatValue, numberOrNull } from './values.ts';

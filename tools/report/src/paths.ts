@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 
-export { defaultExperimentsDir, projectRoot, userCwd } from '@gan/gan-runner';
+export { defaultExperimentsDir, projectRoot, userCwd } from '@gan/runs';
 
 /** `path` relative to `from` when it lies inside it (shorter messages), else absolute. */
 export function displayPath(path: string, from = process.cwd()): string {

@@ -13,7 +13,7 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isRunDir, META_FILE, type RunDirEntry } from '@gan/gan-runner';
+import { isRunDir, META_FILE, type RunDirEntry } from '@gan/runs';
 import { ReportError } from './errors.ts';
 import { runDirEntry } from './runs.ts';
 

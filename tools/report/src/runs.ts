@@ -1,13 +1,15 @@
 /**
  * Reading run folders for the report: each run's meta, resolved config and last metrics row,
- * through gan-runner's store, tolerating the folders real runs leave behind.
+ * through @gan/runs, tolerating the folders real runs leave behind. config.yaml is read with
+ * gan-runner's config module (its schema's defaults and the names renamed since a run was
+ * recorded), which depends on nothing but yaml and zod.
  */
-import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { loadConfig } from '@gan/gan-runner/config';
 import {
   configPath,
+  lastActivity,
   listRunDirs,
-  loadConfig,
   metaPath,
   metricsPath,
   readMeta,
@@ -15,7 +17,7 @@ import {
   type RunMeta,
   type RunStatus,
   type SkippedDir,
-} from '@gan/gan-runner';
+} from '@gan/runs';
 import { type LastRow, readLastRow, readTailWindow, type TailWindow } from './tail.ts';
 import { type FlatParams, flattenParams, numberOrNull } from './values.ts';
 
@@ -159,12 +161,7 @@ export function runDirEntry(runDir: string): RunDirEntry {
 async function isStale(runDir: string, options: LoadRunOptions): Promise<boolean> {
   const limit = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const now = options.now ?? Date.now();
-  let latest = 0;
-  for (const file of [metaPath(runDir), metricsPath(runDir)]) {
-    const s = await stat(file).catch(() => null);
-    if (s) latest = Math.max(latest, s.mtimeMs);
-  }
-  return now - latest > limit;
+  return now - (await lastActivity(runDir)) > limit;
 }
 
 /** The message of an error, first line only, prefixed by `file` unless it already names it. */

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { encodeJsonlLine, readJsonlSync } from '@gan/gan-runner';
+import { encodeJsonlLine, readJsonlSync } from '@gan/runs';
 import { describe, expect, it } from 'vitest';
 import { readLastRow, readTailWindow } from './tail.ts';
 import { tempExperiments } from './test-helpers.ts';

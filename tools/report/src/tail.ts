@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { decodeJsonlLine, hasStep, type JsonlRow } from '@gan/gan-runner';
+import { decodeJsonlLine, hasStep, type JsonlRow } from '@gan/runs';
 
 /** A metrics row: a decoded line with a whole-number `step`. */
 export type StepRow = JsonlRow & { step: number };

@@ -18,9 +18,9 @@ import {
   readClassifierInfo,
 } from '../eval/index.ts';
 import { useBackend } from '../run/backend.ts';
-import { readMetaSync } from '../store/index.ts';
+import { readMetaSync } from '@gan/runs';
 import { backendFlag, fail } from './common.ts';
-import { userPath } from './paths.ts';
+import { userPath } from '@gan/runs';
 
 const USAGE = `usage: pnpm eval <run folder> [--samples N] [--step latest|N] [--backend kind]
        pnpm eval --train-classifier [--backend kind]

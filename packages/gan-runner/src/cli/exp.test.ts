@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readMetaSync } from '../store/index.ts';
+import { readMetaSync } from '@gan/runs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const EXP = join(here, 'exp.ts');

@@ -15,10 +15,10 @@ import {
   readMetaSync,
   type RunStatus,
   writeFileAtomicSync,
-} from '../store/index.ts';
+} from '@gan/runs';
 import { backendFlag, fail } from './common.ts';
 import { plainLogger } from './plain.ts';
-import { defaultExperimentsDir, userPath } from './paths.ts';
+import { defaultExperimentsDir, userPath } from '@gan/runs';
 
 const USAGE = `usage: pnpm exp <config.yaml> [key=value ...] [options]
        pnpm exp --resume <experiments/<config>/<run-id>> [train.steps=N ...] [options]

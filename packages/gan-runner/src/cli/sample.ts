@@ -9,7 +9,7 @@ import { detectTerminalMode, halfBlockLines, imageGrid, writePng } from '../imag
 import { useBackend } from '../run/backend.ts';
 import { restoreRun } from '../run/restore.ts';
 import { displayPixels, scatterImage } from '../run/samples.ts';
-import { userPath } from './paths.ts';
+import { userPath } from '@gan/runs';
 
 const USAGE = `usage: pnpm sample <experiments/<config>/<run-id>> --seed <n> [--step <n>] [--out <file.png>]
 

@@ -13,7 +13,7 @@
  */
 import type { GrayImage } from '../images/index.ts';
 import type { RunEvent } from '../run/session.ts';
-import type { MetricsRow, RunStatus } from '../store/index.ts';
+import type { MetricsRow, RunStatus } from '@gan/runs';
 import type { DLossInfo } from './dloss.ts';
 import { emptySeries, pushPoint, type Series } from './series.ts';
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { useBackend } from '../run/backend.ts';
-import type { SafeTensor } from '../store/index.ts';
+import type { SafeTensor } from '@gan/runs';
 import {
   type ClassifierConfig,
   classifierHash,

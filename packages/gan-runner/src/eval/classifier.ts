@@ -17,8 +17,8 @@ import { gatherRows, loadMnist, loadMnistBytes, MNIST_CLASSES, MNIST_PIXELS } fr
 import { type Activation, Linear, ReLU, Sequential, softmax, softmaxCrossEntropy, zeroGrad } from '@gan/nn';
 import { adam, cosineSchedule } from '@gan/optim';
 import { backend, formatShape, Rng, ShapeError, Tensor } from '@gan/tensor';
-import { projectRoot } from '../cli/paths.ts';
-import { readSafetensors, type SafeTensor, writeJsonAtomic, writeSafetensors } from '../store/index.ts';
+import { projectRoot } from '@gan/runs';
+import { readSafetensors, type SafeTensor, writeJsonAtomic, writeSafetensors } from '@gan/runs';
 
 /** Everything that determines the classifier's weights (and therefore its cache folder). */
 export interface ClassifierConfig {

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromObject } from '../config/index.ts';
 import { useBackend } from '../run/backend.ts';
 import { runInTemp } from '../run/session.test-util.ts';
-import { evalPath, readJsonlSync } from '../store/index.ts';
+import { evalPath, readJsonlSync } from '@gan/runs';
 import { loadTrainingData } from '../train/data.ts';
 import { loadClassifier, type MnistClassifier } from './classifier.ts';
 import {

@@ -13,7 +13,7 @@ import {
   readSafetensors,
   type StepFile,
   updateMeta,
-} from '../store/index.ts';
+} from '@gan/runs';
 import { loadTrainingData } from '../train/data.ts';
 import { GanTrainer } from '../train/gan.ts';
 import type { LoadClassifierOptions } from './classifier.ts';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GIF_FILE, SAMPLES_DIR, samplePath } from '../store/paths.ts';
+import { GIF_FILE, SAMPLES_DIR, samplePath } from '@gan/runs';
 import { encodeGif, evenlySpaced, framesFromSamplePngs, writeGif, writeRunGif } from './gif.ts';
 import { writePng } from './png.ts';
 

@@ -1,7 +1,7 @@
 /// <reference path="./gifenc.d.ts" />
 import gifenc from 'gifenc';
-import { writeFileAtomic } from '../store/atomic.ts';
-import { gifPath, listStepFiles, SAMPLE_EXT, samplesDir } from '../store/paths.ts';
+import { writeFileAtomic } from '@gan/runs';
+import { gifPath, listStepFiles, SAMPLE_EXT, samplesDir } from '@gan/runs';
 import { assertGray } from './gray.ts';
 import { readPng } from './png.ts';
 

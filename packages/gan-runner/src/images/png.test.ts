@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunFormatError } from '../store/errors.ts';
-import { samplePath } from '../store/paths.ts';
+import { RunFormatError } from '@gan/runs';
+import { samplePath } from '@gan/runs';
 import { toByte } from './gray.ts';
 import { decodePng, encodePng, imageGrid, readPng, writePng, writeSampleGrid } from './png.ts';
 

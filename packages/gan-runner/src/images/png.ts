@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import pngjs from 'pngjs';
-import { writeFileAtomic } from '../store/atomic.ts';
-import { RunFormatError } from '../store/errors.ts';
-import { ensureSubfolder, samplePath, samplesDir } from '../store/paths.ts';
+import { writeFileAtomic } from '@gan/runs';
+import { RunFormatError } from '@gan/runs';
+import { ensureSubfolder, samplePath, samplesDir } from '@gan/runs';
 import { assertGray, type GrayImage, toByte } from './gray.ts';
 
 const { PNG } = pngjs;

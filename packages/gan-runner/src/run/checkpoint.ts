@@ -1,4 +1,4 @@
-import type { SafeTensor, Safetensors } from '../store/index.ts';
+import type { SafeTensor, Safetensors } from '@gan/runs';
 import type { TrainerSnapshot } from '../train/gan.ts';
 
 /** Identifies the layout of the tensors and metadata below, for readers in other languages. */

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { updateMetaSync } from '../store/index.ts';
+import { updateMetaSync } from '@gan/runs';
 import type { BackendKind } from './backend.ts';
 import { type Control, createControl, requestStop } from './control.ts';
 import type { RunEvent, SessionOptions } from './session.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type ExperimentConfig, loadConfig } from '../config/index.ts';
-import { CONFIG_FILE, checkpointPath, latestCheckpoint, readSafetensors } from '../store/index.ts';
+import { CONFIG_FILE, checkpointPath, latestCheckpoint, readSafetensors } from '@gan/runs';
 import { loadTrainingData } from '../train/data.ts';
 import { GanTrainer } from '../train/gan.ts';
 import { snapshotFromSafetensors } from './checkpoint.ts';

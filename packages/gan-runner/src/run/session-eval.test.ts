@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { plainLogger } from '../cli/plain.ts';
 import { evaluateRun } from '../eval/run-eval.ts';
 import { generateEvalSamples } from '../eval/evaluate.ts';
-import { evalPath, metricsPath, readJsonlSync, readMetaSync } from '../store/index.ts';
+import { evalPath, metricsPath, readJsonlSync, readMetaSync } from '@gan/runs';
 import { loadTrainingData } from '../train/data.ts';
 import { GanTrainer } from '../train/gan.ts';
 import { ringConfig, runInTemp } from './session.test-util.ts';

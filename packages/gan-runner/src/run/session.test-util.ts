@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { configFromObject, type ExperimentConfig, serializeConfig } from '../config/index.ts';
-import { CONFIG_FILE, createRunDir, type RunEnvironment, writeFileAtomicSync } from '../store/index.ts';
+import { CONFIG_FILE, createRunDir, type RunEnvironment, writeFileAtomicSync } from '@gan/runs';
 import { createControl, requestStop } from './control.ts';
 import { type RunEvent, runSession } from './session.ts';
 

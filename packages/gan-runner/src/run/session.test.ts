@@ -7,7 +7,7 @@ import {
   readJsonlSync,
   readMetaSync,
   readSafetensors,
-} from '../store/index.ts';
+} from '@gan/runs';
 import { ringConfig, runInTemp } from './session.test-util.ts';
 
 const tinyConfig = (overrides: Record<string, unknown> = {}) => ringConfig('tiny', overrides);

@@ -27,7 +27,7 @@ import {
   writeCheckpoint,
   writeFileAtomicSync,
   writeMetaSync,
-} from '../store/index.ts';
+} from '@gan/runs';
 import { loadTrainingData } from '../train/data.ts';
 import { GanTrainer, type StepStats } from '../train/gan.ts';
 import { snapshotFromSafetensors, snapshotToSafetensors } from './checkpoint.ts';

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { type Dataset, loadMnistBytes, rowCount, sourceRowsOf } from '@gan/data';
 import type { Tensor } from '@gan/tensor';
 import type { ExperimentConfig } from '../config/index.ts';
-import { ensureSubfolder, traceDir, writeSafetensors } from '../store/index.ts';
+import { ensureSubfolder, traceDir, writeSafetensors } from '@gan/runs';
 import type { GanTrainer, StepInputsObserver } from '../train/gan.ts';
 import { snapshotToSafetensors } from './checkpoint.ts';
 

@@ -27,7 +27,7 @@ import {
 } from '@gan/optim';
 import { Rng, type RngState, sumSquares, Tensor } from '@gan/tensor';
 import type { ExperimentConfig, OptimizerConfig } from '../config/index.ts';
-import type { MetricsRow } from '../store/index.ts';
+import type { MetricsRow } from '@gan/runs';
 import { buildModels, type GanModels, initModels } from './model.ts';
 
 /** What one training step measured: the losses, mean D outputs and learning rates of a metrics row. */

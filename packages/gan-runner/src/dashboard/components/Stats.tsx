@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 import { Text } from 'ink';
-import type { MetricsRow } from '../../store/index.ts';
+import type { MetricsRow } from '@gan/runs';
 import { num, sci } from '../format.ts';
 import { Panel } from './Panel.tsx';
 

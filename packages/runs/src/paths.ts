@@ -14,7 +14,8 @@ import { join } from 'node:path';
  *   samples/step-000500.png           sample grid at step 500 (grayscale PNG)
  *   samples.gif                       all sample grids as an animation
  *   checkpoints/step-005000.safetensors
- *   trace/                            with `pnpm exp --trace`: every step's random inputs (run/trace.ts)
+ *   trace/                            with `pnpm exp --trace`: every step's random inputs (trace.ts)
+ *   seed-42.png                       `pnpm sample --seed 42`: one generated sample
  * ```
  *
  * Step numbers are zero padded to at least {@link STEP_DIGITS} digits; larger steps simply get
@@ -70,6 +71,11 @@ export function samplePath(runDir: string, step: number): string {
 /** `checkpointPath(runDir, 5000)` is `<runDir>/checkpoints/step-005000.safetensors`. */
 export function checkpointPath(runDir: string, step: number): string {
   return join(runDir, CHECKPOINTS_DIR, stepFileName(step, CHECKPOINT_EXT));
+}
+
+/** `seedSamplePath(runDir, 42)` is `<runDir>/seed-42.png`: the picture `pnpm sample --seed 42` writes. */
+export function seedSamplePath(runDir: string, seed: number): string {
+  return join(runDir, `seed-${seed}${SAMPLE_EXT}`);
 }
 
 /** A file named after a step, as found on disk. */

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commandRuns, itWith, type Requirement } from '../../../../test-support/requirements.ts';
+import { commandRuns, itWith, type Requirement } from '../../../test-support/requirements.ts';
 import { RunFormatError } from './errors.ts';
 import {
   collectEnvironment,
+  lastActivity,
   newRunMeta,
   readMeta,
   readMetaSync,
@@ -16,7 +17,7 @@ import {
   updateMetaSync,
   writeMeta,
 } from './meta.ts';
-import { metaPath } from './paths.ts';
+import { metaPath, metricsPath } from './paths.ts';
 
 const gitInstalled: Requirement = {
   missing: commandRuns('git', ['--version']) ? null : 'git not found',
@@ -121,9 +122,29 @@ describe('meta.json', () => {
     expect(message).not.toContain('seed:');
   });
 
+  it('reads a meta written before peakMemoryMB existed, and keeps only the known fields in their order', async () => {
+    const { peakMemoryMB: _, ...old } = sampleMeta();
+    await writeFile(metaPath(dir), JSON.stringify({ extra: 1, ...old }));
+    const meta = await readMeta(dir);
+    expect(meta.peakMemoryMB).toBeNull();
+    expect(Object.keys(meta)).toEqual(Object.keys(sampleMeta()));
+  });
+
   it('says when the format version is not one it reads', async () => {
     await writeFile(metaPath(dir), JSON.stringify({ ...sampleMeta(), formatVersion: 2 }));
     await expect(readMeta(dir)).rejects.toThrow(/unsupported formatVersion 2 \(this version reads 1\)/);
+  });
+});
+
+describe('lastActivity', () => {
+  it('is the newest write of meta.json and metrics.jsonl, 0 for neither', async () => {
+    expect(await lastActivity(dir)).toBe(0);
+    await writeMeta(dir, sampleMeta());
+    await utimes(metaPath(dir), 1000, 1000);
+    expect(await lastActivity(dir)).toBe(1_000_000);
+    await writeFile(metricsPath(dir), '{"step":1}\n');
+    await utimes(metricsPath(dir), 2000, 2000);
+    expect(await lastActivity(dir)).toBe(2_000_000);
   });
 });
 

@@ -10,8 +10,10 @@ import {
   parseStepFileName,
   SAMPLE_EXT,
   samplePath,
+  seedSamplePath,
   stepFileName,
 } from './paths.ts';
+import { tracePath } from './trace.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -27,6 +29,12 @@ describe('step file names', () => {
     expect(checkpointPath('/runs/r1', 5000)).toBe(join('/runs/r1', 'checkpoints', 'step-005000.safetensors'));
     expect(stepFileName(0, SAMPLE_EXT)).toBe('step-000000.png');
     expect(stepFileName(1234567, CHECKPOINT_EXT)).toBe('step-1234567.safetensors');
+  });
+
+  it('names the files of `pnpm sample` and of a trace', () => {
+    expect(seedSamplePath('/runs/r1', 42)).toBe(join('/runs/r1', 'seed-42.png'));
+    expect(tracePath('/runs/r1', 'z')).toBe(join('/runs/r1', 'trace', 'z.f32'));
+    expect(tracePath('/runs/r1', 'manifest')).toBe(join('/runs/r1', 'trace', 'manifest.json'));
   });
 
   it('parses back what it writes and nothing else', () => {

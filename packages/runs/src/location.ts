@@ -1,3 +1,7 @@
+/**
+ * Where run folders are: the project's own `experiments/` unless told otherwise, and paths a user
+ * types on the command line, resolved against the folder they typed them in.
+ */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -13,6 +13,7 @@ import {
   JsonlWriter,
   readJsonl,
   readJsonlSync,
+  rewriteJsonlSync,
 } from './jsonl.ts';
 import { METRIC_NAMES, openMetricsLog, readMetrics } from './metrics.ts';
 
@@ -233,5 +234,22 @@ describe('metrics.jsonl', () => {
     expect(rows.map((r) => Object.keys(r))).toEqual([[...METRIC_NAMES], [...METRIC_NAMES]]);
     expect(rows[1].dLoss).toBeNaN();
     expect(await readdir(dir)).toEqual(['metrics.jsonl']);
+  });
+});
+
+describe('rewriteJsonlSync', () => {
+  it('keeps the rows it is told to, drops bad lines, and returns the last row kept', () => {
+    const path = join(dir, 'metrics.jsonl');
+    writeFileSync(path, '{"step":1}\n{"step":2,"x":"NaN"}\nnot json\n{"step":3}\n{"step":4');
+    const last = rewriteJsonlSync(path, (row) => typeof row.step === 'number' && row.step <= 2);
+    expect(last).toEqual({ step: 2, x: Number.NaN });
+    expect(readFileSync(path, 'utf8')).toBe('{"step":1}\n{"step":2,"x":"NaN"}\n');
+    expect(rewriteJsonlSync(path, () => false)).toBeNull();
+    expect(readFileSync(path, 'utf8')).toBe('');
+  });
+
+  it('leaves a missing file missing', async () => {
+    expect(rewriteJsonlSync(join(dir, 'eval.jsonl'), () => true)).toBeNull();
+    expect(await readdir(dir)).toEqual([]);
   });
 });

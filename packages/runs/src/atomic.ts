@@ -69,11 +69,8 @@ export function writeJsonAtomicSync(path: string, value: unknown): void {
   writeFileAtomicSync(path, toJsonText(value));
 }
 
-/** Temp files start with a dot and end in `.tmp`, so listings of steps and runs skip them. */
-export function isTempFileName(name: string): boolean {
-  return name.startsWith('.') && name.endsWith('.tmp');
-}
-
+// Temp files start with a dot and end in `.tmp`: listings of steps and runs skip them (dot
+// entries, and names that do not parse as a step).
 function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }

@@ -11,6 +11,7 @@ import {
 import type { ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { writeFileAtomicSync } from './atomic.ts';
 
 /**
  * JSON Lines, one JSON object per line, for logs that grow while a run trains (metrics.jsonl,
@@ -296,4 +297,24 @@ export function readJsonlSync(path: string, options: JsonlReadOptions = {}): Jso
     finish(summary, text.endsWith('\n'));
   }
   return { rows, summary };
+}
+
+/**
+ * Rewrites a JSONL file atomically with only the rows `keep` accepts (bad lines are dropped too);
+ * returns the last row kept, or null. A missing file is left missing (null).
+ *
+ * ```ts
+ * rewriteJsonlSync(metricsPath(runDir), (row) => typeof row.step === 'number' && row.step <= 5000);
+ * ```
+ */
+export function rewriteJsonlSync(path: string, keep: (row: JsonlRow) => boolean): JsonlRow | null {
+  let rows: JsonlRow[];
+  try {
+    rows = readJsonlSync(path).rows;
+  } catch {
+    return null; // no file yet
+  }
+  const kept = rows.filter(keep);
+  writeFileAtomicSync(path, kept.map(encodeJsonlLine).join(''));
+  return kept.at(-1) ?? null;
 }

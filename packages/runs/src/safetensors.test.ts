@@ -3,12 +3,18 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commandRuns, itWith, type Requirement } from '../../../../test-support/requirements.ts';
+import { commandRuns, itWith, type Requirement } from '../../../test-support/requirements.ts';
 import {
+  CHECKPOINT_FORMAT,
+  type CheckpointContent,
+  decodeCheckpoint,
+  encodeCheckpoint,
   latestCheckpoint,
   listCheckpoints,
+  loadCheckpoint,
   pruneCheckpoints,
   readCheckpoint,
+  saveCheckpoint,
   writeCheckpoint,
 } from './checkpoints.ts';
 import { RunFormatError } from './errors.ts';
@@ -18,6 +24,7 @@ import {
   encodeSafetensors,
   readSafetensors,
   type SafeTensor,
+  type Safetensors,
   writeSafetensors,
 } from './safetensors.ts';
 
@@ -329,5 +336,41 @@ describe('checkpoints', () => {
       /keep must be an integer >= 1/,
     );
     expect(await listCheckpoints(dir)).toEqual([]);
+  });
+
+  it('holds arrays, the state as JSON, the seconds trained and the config, in a format others can read', async () => {
+    const content: CheckpointContent = {
+      step: 7,
+      arrays: { 'generator.0.weight': { shape: [2, 1], data: Float32Array.from([0.5, -1]) } },
+      state: { optimizerSteps: { generator: 7 }, zRng: [1, 2, 3, 4] },
+      time: 1.25,
+      config: 'name: x\n',
+    };
+    const { metadata } = encodeCheckpoint(content);
+    expect(metadata).toEqual({
+      format: CHECKPOINT_FORMAT,
+      step: '7',
+      time: '1.25',
+      state: '{"optimizerSteps":{"generator":7},"zRng":[1,2,3,4]}',
+      config: 'name: x\n',
+    });
+    const path = await saveCheckpoint(dir, content, { keep: 1 });
+    expect(path).toBe(checkpointPath(dir, 7));
+    expect(await loadCheckpoint(path)).toEqual(content);
+  });
+
+  it('names the file when it is not a checkpoint of this layout', () => {
+    const st = encodeCheckpoint({ step: 1, arrays: {}, state: {}, time: 0, config: '' });
+    expect(() => decodeCheckpoint({ ...st, metadata: { format: 'other/1' } }, 'x.safetensors')).toThrow(
+      /^x\.safetensors: not a checkpoint of this format \(expected format gan-lab-checkpoint\/1, got other\/1\)/,
+    );
+    expect(() => decodeCheckpoint({ ...st, metadata: { ...st.metadata, step: '-1' } }, 'x')).toThrow(
+      /bad step in metadata: -1/,
+    );
+    const i32 = {
+      tensors: { n: { dtype: 'I32', shape: [1], data: Int32Array.from([1]) } },
+      metadata: st.metadata,
+    };
+    expect(() => decodeCheckpoint(i32 as Safetensors, 'x')).toThrow(/tensor 'n' has dtype I32, expected F32/);
   });
 });

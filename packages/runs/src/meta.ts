@@ -1,0 +1,331 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import { promisify } from 'node:util';
+import { writeJsonAtomic, writeJsonAtomicSync } from './atomic.ts';
+import { RunFormatError } from './errors.ts';
+import { metaPath, metricsPath } from './paths.ts';
+
+/** The version of the run-folder format; bumped when a reader of the old one would misread the new one. */
+export const RUN_FORMAT_VERSION = 1;
+
+/**
+ * Where a run stands. `running` is also what a crashed (killed -9) run is left as: a reader that
+ * finds `running` with no live process should treat the run as interrupted.
+ */
+export const RUN_STATUSES = ['running', 'completed', 'interrupted', 'diverged', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/**
+ * `meta.json`: who, when, where and how far, for one run. Rewritten atomically whenever it changes
+ * (start, progress, evaluation, end), so it is always complete.
+ *
+ * ```json
+ * { "formatVersion": 1, "name": "seed-mlp", "runId": "20261126-153012-a3f9", "status": "running",
+ *   "startedAt": "2026-11-26T15:30:12.345Z", "endedAt": null, "seed": 42, "step": 1500,
+ *   "totalSteps": 100000, "command": ["node", "exp.ts", "configs/seed-mlp.yaml"], "cwd": "/home/me/gan",
+ *   "git": { "commit": "3f2a...", "dirty": false }, "node": "v20.19.0", "platform": "linux",
+ *   "host": { "cpu": "AMD Ryzen 7 5800X", "cores": 16, "memoryGB": 31.3 }, "backend": "reference",
+ *   "resumedFrom": null, "error": null, "divergedAt": null, "latestEval": null, "stepsPerSec": 812.5,
+ *   "peakMemoryMB": 212.4 }
+ * ```
+ */
+export interface RunMeta {
+  formatVersion: typeof RUN_FORMAT_VERSION;
+  /** The config's name (the `<config-name>` folder). */
+  name: string;
+  runId: string;
+  status: RunStatus;
+  /** ISO 8601, UTC. */
+  startedAt: string;
+  /** ISO 8601, UTC; null while running. */
+  endedAt: string | null;
+  seed: number;
+  /** The last completed step (0 before the first one). */
+  step: number;
+  totalSteps: number;
+  /** `process.argv` of the process that ran it. */
+  command: string[];
+  cwd: string;
+  /** Null fields when git or the repository is not available. */
+  git: { commit: string | null; dirty: boolean | null };
+  /** `process.version`, e.g. `v20.19.0`. */
+  node: string;
+  /** `process.platform`. */
+  platform: string;
+  host: { cpu: string; cores: number; memoryGB: number };
+  /** The numerical backend's name. */
+  backend: string;
+  /** The checkpoint path this run resumed from, or null. */
+  resumedFrom: string | null;
+  /** The error message when `status` is `failed`. */
+  error: string | null;
+  /** The step at which a loss or parameter became non-finite, when `status` is `diverged`. */
+  divergedAt: number | null;
+  /** The last row written to eval.jsonl. */
+  latestEval: Record<string, unknown> | null;
+  /** Recent training speed, in steps per second. */
+  stepsPerSec: number | null;
+  /** Peak resident memory of the training process, in MB (null until the run ends; absent in older runs). */
+  peakMemoryMB: number | null;
+}
+
+/** The part of {@link RunMeta} that describes the machine and the invocation. */
+export type RunEnvironment = Pick<RunMeta, 'command' | 'cwd' | 'git' | 'node' | 'platform' | 'host'>;
+
+const execFileAsync = promisify(execFile);
+
+async function git(cwd: string, args: string[]): Promise<string | null> {
+  try {
+    const { stdout } = await execFileAsync('git', args, { cwd, timeout: 5000, windowsHide: true });
+    return stdout;
+  } catch {
+    return null; // no git, not a repository, or no commit yet
+  }
+}
+
+/**
+ * The environment of the current process, for a new {@link RunMeta}: argv, `cwd`, the git commit
+ * and whether the work tree has changes (null when git or a repository is missing), Node's
+ * version, the platform and the host (CPU model, logical cores, memory in GiB).
+ */
+export async function collectEnvironment(cwd: string = process.cwd()): Promise<RunEnvironment> {
+  const [head, status] = await Promise.all([
+    git(cwd, ['rev-parse', '--verify', 'HEAD']),
+    git(cwd, ['status', '--porcelain']),
+  ]);
+  const cpus = os.cpus();
+  return {
+    command: [...process.argv],
+    cwd,
+    git: {
+      commit: head?.trim() || null,
+      dirty: head === null || status === null ? null : status.trim().length > 0,
+    },
+    node: process.version,
+    platform: process.platform,
+    host: {
+      cpu: cpus[0]?.model.trim() || 'unknown',
+      cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
+      memoryGB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    },
+  };
+}
+
+export interface NewRunMetaFields {
+  name: string;
+  runId: string;
+  seed: number;
+  totalSteps: number;
+  backend: string;
+  environment: RunEnvironment;
+  resumedFrom?: string | null;
+  /** The step the run starts after (the resumed checkpoint's step); default 0. */
+  step?: number;
+  startedAt?: Date;
+}
+
+/** The meta of a run that is starting: status `running`, nothing ended, failed or evaluated yet. */
+export function newRunMeta(fields: NewRunMetaFields): RunMeta {
+  return parseRunMeta(
+    {
+      formatVersion: RUN_FORMAT_VERSION,
+      name: fields.name,
+      runId: fields.runId,
+      status: 'running',
+      startedAt: (fields.startedAt ?? new Date()).toISOString(),
+      endedAt: null,
+      seed: fields.seed,
+      step: fields.step ?? 0,
+      totalSteps: fields.totalSteps,
+      ...fields.environment,
+      backend: fields.backend,
+      resumedFrom: fields.resumedFrom ?? null,
+      error: null,
+      divergedAt: null,
+      latestEval: null,
+      stepsPerSec: null,
+      peakMemoryMB: null,
+    } satisfies RunMeta,
+    '<new run meta>',
+  );
+}
+
+// Validation. Each field has a check that returns what is wrong with a value, or null; nested
+// objects (git, host) are checked field by field so a message names the exact key.
+
+type Check = (value: unknown) => string | null;
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing (the key is missing)';
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const is =
+  (ok: (v: unknown) => boolean, what: string): Check =>
+  (v) =>
+    ok(v) ? null : `expected ${what}, got ${show(v)}`;
+const orNull =
+  (ok: (v: unknown) => boolean, what: string): Check =>
+  (v) =>
+    v === null || ok(v) ? null : `expected ${what} or null, got ${show(v)}`;
+
+const isString = (v: unknown) => typeof v === 'string';
+const isName = (v: unknown) => typeof v === 'string' && v.length > 0;
+const isInteger = (v: unknown) => Number.isSafeInteger(v);
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isAmount = (v: unknown) => Number.isFinite(v) && (v as number) >= 0;
+const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+// ISO 8601 in UTC as `Date.toISOString` writes it (seconds and fractions optional).
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/;
+const isTime = (v: unknown) => typeof v === 'string' && ISO_UTC.test(v) && !Number.isNaN(Date.parse(v));
+
+const TIME = 'an ISO 8601 UTC time';
+const COUNT = 'an integer >= 0';
+
+/** The checks of meta.json's fields, in the order the file lists them. */
+const META_FIELDS: { [K in keyof RunMeta]: Check | { [F in keyof RunMeta[K]]: Check } } = {
+  formatVersion: is((v) => v === RUN_FORMAT_VERSION, String(RUN_FORMAT_VERSION)),
+  name: is(isName, 'a non-empty string'),
+  runId: is(isName, 'a non-empty string'),
+  status: is((v) => RUN_STATUSES.includes(v as RunStatus), `one of ${RUN_STATUSES.join(', ')}`),
+  startedAt: is(isTime, TIME),
+  endedAt: orNull(isTime, TIME),
+  seed: is(isInteger, 'an integer'),
+  step: is(isCount, COUNT),
+  totalSteps: is(isCount, COUNT),
+  command: is((v) => Array.isArray(v) && v.every(isString), 'a list of strings'),
+  cwd: is(isString, 'a string'),
+  git: { commit: orNull(isString, 'a string'), dirty: orNull((v) => typeof v === 'boolean', 'a boolean') },
+  node: is(isString, 'a string'),
+  platform: is(isString, 'a string'),
+  host: { cpu: is(isString, 'a string'), cores: is(isCount, COUNT), memoryGB: is(isAmount, 'a number >= 0') },
+  backend: is(isString, 'a string'),
+  resumedFrom: orNull(isString, 'a string'),
+  error: orNull(isString, 'a string'),
+  divergedAt: orNull(isCount, COUNT),
+  latestEval: orNull(isObject, 'an object'),
+  stepsPerSec: orNull(isAmount, 'a number >= 0'),
+  peakMemoryMB: orNull(isAmount, 'a number >= 0'),
+};
+
+/** Keys older runs may lack, and the value they read as. */
+const META_DEFAULTS: Partial<RunMeta> = { peakMemoryMB: null };
+
+/**
+ * Checks `value` as the content of meta.json; `file` names the source in the error. Returns a new
+ * object with the fields in the file's order (unknown keys dropped, absent optional ones filled
+ * in). Throws a {@link RunFormatError} listing every wrong field.
+ */
+export function parseRunMeta(value: unknown, file: string): RunMeta {
+  if (!isObject(value)) throw new RunFormatError(file, `not a valid run meta file: expected an object`);
+  const input = value as Record<string, unknown>;
+  if ('formatVersion' in input && input.formatVersion !== RUN_FORMAT_VERSION) {
+    throw new RunFormatError(
+      file,
+      `unsupported formatVersion ${JSON.stringify(input.formatVersion)} (this version reads ${RUN_FORMAT_VERSION})`,
+    );
+  }
+  const problems: string[] = [];
+  const read = (
+    checks: Record<string, Check | Record<string, Check>>,
+    from: Record<string, unknown>,
+    at: string,
+  ) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, check] of Object.entries(checks)) {
+      let v = from[key];
+      if (v === undefined && at === '' && Object.hasOwn(META_DEFAULTS, key))
+        v = META_DEFAULTS[key as keyof RunMeta];
+      if (typeof check === 'function') {
+        const problem = check(v);
+        if (problem !== null) problems.push(`  ${at}${key}: ${problem}`);
+        out[key] = Array.isArray(v) ? [...v] : isObject(v) ? { ...(v as object) } : v;
+      } else if (!isObject(v)) {
+        problems.push(`  ${at}${key}: expected an object, got ${show(v)}`);
+      } else {
+        out[key] = read(check, v as Record<string, unknown>, `${at}${key}.`);
+      }
+    }
+    return out;
+  };
+  const meta = read(META_FIELDS, input, '');
+  if (problems.length > 0)
+    throw new RunFormatError(file, `not a valid run meta file:\n${problems.join('\n')}`);
+  return meta as unknown as RunMeta;
+}
+
+function parseMetaText(text: string, file: string): RunMeta {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new RunFormatError(file, `invalid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return parseRunMeta(value, file);
+}
+
+/** Validates and writes `<runDir>/meta.json` atomically. */
+export async function writeMeta(runDir: string, meta: RunMeta): Promise<void> {
+  const file = metaPath(runDir);
+  await writeJsonAtomic(file, parseRunMeta(meta, file));
+}
+
+/** Synchronous {@link writeMeta}, for exit handlers. */
+export function writeMetaSync(runDir: string, meta: RunMeta): void {
+  const file = metaPath(runDir);
+  writeJsonAtomicSync(file, parseRunMeta(meta, file));
+}
+
+/**
+ * Reads and validates `<runDir>/meta.json`. Throws a {@link RunFormatError} naming the file on
+ * bad JSON or a wrong shape; a missing file gives Node's ENOENT error.
+ */
+export async function readMeta(runDir: string): Promise<RunMeta> {
+  const file = metaPath(runDir);
+  return parseMetaText(await readFile(file, 'utf8'), file);
+}
+
+/** Synchronous {@link readMeta}. */
+export function readMetaSync(runDir: string): RunMeta {
+  const file = metaPath(runDir);
+  return parseMetaText(readFileSync(file, 'utf8'), file);
+}
+
+/**
+ * Reads meta.json, applies `patch` (shallow), validates and writes it back atomically; returns
+ * the new meta. The run's single writer (the process training it) is the only one to call this,
+ * so read-modify-write needs no lock.
+ *
+ * ```ts
+ * await updateMeta(runDir, { status: 'completed', endedAt: new Date().toISOString(), step: 5000 });
+ * ```
+ */
+export async function updateMeta(runDir: string, patch: Partial<RunMeta>): Promise<RunMeta> {
+  const next = { ...(await readMeta(runDir)), ...patch };
+  await writeMeta(runDir, next);
+  return next;
+}
+
+/** Synchronous {@link updateMeta}. */
+export function updateMetaSync(runDir: string, patch: Partial<RunMeta>): RunMeta {
+  const next = { ...readMetaSync(runDir), ...patch };
+  writeMetaSync(runDir, next);
+  return next;
+}
+
+/**
+ * When a run last showed signs of life: the newest modification time (ms since the epoch) of its
+ * meta.json and metrics.jsonl, which a training process rewrites and appends to as it goes; 0 when
+ * neither exists. A `running` run silent for long was probably killed without a chance to say so.
+ */
+export async function lastActivity(runDir: string): Promise<number> {
+  let latest = 0;
+  for (const file of [metaPath(runDir), metricsPath(runDir)]) {
+    const s = await stat(file).catch(() => null);
+    if (s) latest = Math.max(latest, s.mtimeMs);
+  }
+  return latest;
+}
