@@ -1,5 +1,5 @@
 /** What the command-line programs share: how they give up, and the `--backend` flag. */
-import { BACKEND_KINDS, type BackendKind } from '../run/backend.ts';
+import { BACKEND_KINDS, type BackendKind } from '../train/backend.ts';
 
 /** Prints `message` to stderr and exits (2: bad command line or config, unless told otherwise). */
 export function fail(message: string, code = 2): never {

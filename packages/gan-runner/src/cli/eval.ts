@@ -17,7 +17,7 @@ import {
   loadClassifier,
   readClassifierInfo,
 } from '../eval/index.ts';
-import { useBackend } from '../run/backend.ts';
+import { useBackend } from '../train/backend.ts';
 import { readMetaSync } from '@gan/runs';
 import { backendFlag, fail } from './common.ts';
 import { userPath } from '@gan/runs';

@@ -17,7 +17,7 @@ import {
   writeFileAtomicSync,
 } from '@gan/runs';
 import { backendFlag, fail } from './common.ts';
-import { plainLogger } from './plain.ts';
+import { plainLogger } from '../dashboard/plain.ts';
 import { defaultExperimentsDir, userPath } from '@gan/runs';
 
 const USAGE = `usage: pnpm exp <config.yaml> [key=value ...] [options]

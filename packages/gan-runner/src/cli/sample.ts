@@ -2,14 +2,14 @@
  * `pnpm sample <run folder> --seed 42`: the article's interactive demo. A seed picks a z, the
  * run's generator turns it into an image, which is written as a PNG and shown in the terminal.
  */
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng, Tensor } from '@gan/tensor';
 import { detectTerminalMode, halfBlockLines, imageGrid, writePng } from '../images/index.ts';
-import { useBackend } from '../run/backend.ts';
-import { restoreRun } from '../run/restore.ts';
-import { displayPixels, scatterImage } from '../run/samples.ts';
-import { userPath } from '@gan/runs';
+import { useBackend } from '../train/backend.ts';
+import { restoreRun } from '../train/restore.ts';
+import { displayPixels, scatterImage } from '../images/samples.ts';
+import { seedSamplePath, userPath } from '@gan/runs';
 
 const USAGE = `usage: pnpm sample <experiments/<config>/<run-id>> --seed <n> [--step <n>] [--out <file.png>]
 
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const runDir = userPath(positionals[0]);
   let restored: Awaited<ReturnType<typeof restoreRun>>;
   try {
-    restored = await restoreRun(runDir, step);
+    restored = await restoreRun(runDir, step ?? 'latest');
   } catch (e) {
     process.stderr.write(`pnpm sample: ${(e as Error).message}\n`);
     process.exit(1);
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
         pad: 0,
         scale: 4,
       });
-  const file = values.out !== undefined ? userPath(values.out) : join(runDir, `seed-${seed}.png`);
+  const file = values.out !== undefined ? userPath(values.out) : seedSamplePath(runDir, seed);
   await writePng(file, picture.gray, picture.width, picture.height);
 
   const mode = detectTerminalMode(process.stdout.isTTY === true);

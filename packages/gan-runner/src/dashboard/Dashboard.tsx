@@ -11,7 +11,7 @@ import { Progress } from './components/Progress.tsx';
 import { Samples } from './components/Samples.tsx';
 import { Stats } from './components/Stats.tsx';
 import { dLossLabel, dLossNoteLines } from './dloss.ts';
-import { num } from './format.ts';
+import { num } from '../format/numbers.ts';
 import { computeLayout } from './layout.ts';
 import { type DashboardState, type EvalSummary, statusOf } from './state.ts';
 

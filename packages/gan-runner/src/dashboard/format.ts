@@ -1,4 +1,4 @@
-/** Number, time and text formatting shared by the dashboard's views (pure, no terminal). */
+/** Time and text formatting shared by the dashboard's views (pure, no terminal); numbers are in format/numbers.ts. */
 
 /** Seconds as `m:ss` or `h:mm:ss`, e.g. `formatClock(3723) === '1:02:03'`. */
 export function formatClock(seconds: number): string {
@@ -19,29 +19,6 @@ export function formatDuration(seconds: number | null): string {
   if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
   if (s < 86400) return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
   return `${Math.floor(s / 86400)}d ${pad(Math.floor((s % 86400) / 3600))}h`;
-}
-
-/** Scientific notation, `sci(9e-9) === '9.00e-9'`; non-finite values as `NaN`, `Infinity`. */
-export function sci(v: number, digits = 2): string {
-  if (!Number.isFinite(v)) return String(v);
-  return v.toExponential(digits).replace('e+', 'e');
-}
-
-/** A metric with about four significant digits, switching to `sci` for very large or small. */
-export function num(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a === 0) return '0';
-  if (a >= 1e5 || a < 1e-3) return sci(v, 2);
-  if (a >= 1000) return v.toFixed(0);
-  if (a >= 100) return v.toFixed(1);
-  if (a >= 10) return v.toFixed(2);
-  return v.toFixed(4);
-}
-
-/** An integer with thousands separators: `12,345`. */
-export function count(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n);
 }
 
 /** Cuts `s` to `width` characters, marking the cut with `…` at the end. */

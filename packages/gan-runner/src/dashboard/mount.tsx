@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 import { type Key, render, useInput } from 'ink';
 import { availableParallelism } from 'node:os';
-import { plainLogger } from '../cli/plain.ts';
+import { plainLogger } from './plain.ts';
 import { detectTerminalMode, type TerminalMode } from '../images/index.ts';
 import type { RunEvent } from '../run/session.ts';
 import { Dashboard } from './Dashboard.tsx';

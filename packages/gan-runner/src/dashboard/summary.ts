@@ -1,6 +1,7 @@
 import { evaluationLines } from './components/Evaluation.tsx';
 import { dLossLabel, dLossNoteLines } from './dloss.ts';
-import { formatClock, num, sci } from './format.ts';
+import { num, sci } from '../format/numbers.ts';
+import { formatClock } from './format.ts';
 import { type DashboardState, elapsedAt, statusOf } from './state.ts';
 
 /**

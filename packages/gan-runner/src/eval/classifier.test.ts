@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { useBackend } from '../run/backend.ts';
+import { useBackend } from '../train/backend.ts';
 import type { SafeTensor } from '@gan/runs';
 import {
   type ClassifierConfig,

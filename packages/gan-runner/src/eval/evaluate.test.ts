@@ -7,9 +7,7 @@ import { type MnistDataset, loadMnist, scalePixels } from '@gan/data';
 import { frechetDistance, meanAndCovariance, Rng, Tensor } from '@gan/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromObject } from '../config/index.ts';
-import { useBackend } from '../run/backend.ts';
-import { runInTemp } from '../run/session.test-util.ts';
-import { evalPath, readJsonlSync } from '@gan/runs';
+import { useBackend } from '../train/backend.ts';
 import { loadTrainingData } from '../train/data.ts';
 import { loadClassifier, type MnistClassifier } from './classifier.ts';
 import {
@@ -174,30 +172,5 @@ describe('MNIST evaluation', { timeout: 120_000 }, () => {
     expect(r['display.frechetDistance']).toBe(real.frechetDistance);
     expect(r['display.classHistogram']).toEqual(real.classHistogram);
     expect(formatEvalLine(1, r)).toMatch(/ display_modes=10\/10 display_kl=/);
-  });
-});
-
-describe('an MNIST training run', { timeout: 300_000 }, () => {
-  it('writes evaluations with display-scale keys for an article-like config', async () => {
-    const config = configFromObject(
-      {
-        name: 'seedlike',
-        seed: 1,
-        data: { dataset: 'mnist', split: 'test', scaling: 'raw', limit: 500, batchSize: 8 },
-        model: { generator: { hidden: [32], output: 'sigmoid' }, discriminator: { hidden: [32] } },
-        train: { steps: 20 },
-        log: { every: 10, samplesEvery: 20, checkpointEvery: 20, gif: false },
-        eval: { every: 10, samples: 64, atEnd: true },
-      },
-      'seedlike.yaml',
-    );
-    const { runDir, status, events } = await runInTemp(config, { backend: 'test' });
-    expect(status).toBe('completed');
-    const rows = readJsonlSync(evalPath(runDir)).rows;
-    expect(rows.map((r) => r.step)).toEqual([10, 20]);
-    expect(rows[1]).toMatchObject({ samples: 64, modes: 10 });
-    for (const key of ['frechetDistance', 'inceptionScore', 'display.frechetDistance', 'display.diversity'])
-      expect(typeof rows[1][key], key).toBe('number');
-    expect(events.filter((e) => e.type === 'eval')).toHaveLength(2);
   });
 });

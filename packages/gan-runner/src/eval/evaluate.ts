@@ -16,7 +16,7 @@ import {
 import { formatShape, Rng, ShapeError, Tensor } from '@gan/tensor';
 import { frechetDistance, meanAndCovariance } from '@gan/tensor';
 import type { ExperimentConfig } from '../config/index.ts';
-import { displayScaling } from '../run/samples.ts';
+import { displayScaling } from '../images/samples.ts';
 import type { GanTrainer } from '../train/gan.ts';
 import type { LoadClassifierOptions } from './classifier.ts';
 import {

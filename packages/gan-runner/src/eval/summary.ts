@@ -1,6 +1,7 @@
 /**
  * Evaluation results as text: one greppable line for logs, a table for `pnpm eval`.
  */
+import { fixed } from '../format/numbers.ts';
 import { type EvalResult, isMnistEval, type MnistEval, type MnistMetrics } from './evaluate.ts';
 
 /**
@@ -12,15 +13,13 @@ import { type EvalResult, isMnistEval, type MnistEval, type MnistMetrics } from 
  * ```
  */
 export function formatEvalLine(step: number, r: EvalResult): string {
-  const f = (v: number | undefined, digits: number) =>
-    v === undefined ? '-' : Number.isFinite(v) ? v.toFixed(digits) : String(v);
   if (!isMnistEval(r)) {
-    return `eval step=${step} modes=${r.modesCovered}/${r.modes} hq=${f(r.highQuality, 3)} kl=${f(r.klUniform, 4)}`;
+    return `eval step=${step} modes=${r.modesCovered}/${r.modes} hq=${fixed(r.highQuality, 3)} kl=${fixed(r.klUniform, 4)}`;
   }
   const scores = (m: Partial<MnistMetrics>, prefix: string) =>
-    `${prefix}modes=${m.modesCovered}/${r.modes} ${prefix}kl=${f(m.klUniform, 4)} ${prefix}is=${f(m.inceptionScore, 2)} ` +
-    `${prefix}fd=${f(m.frechetDistance, 1)} ${prefix}conf=${f(m.meanConfidence, 3)} ` +
-    `${prefix}div=${f(m.diversity, 3)} ${prefix}nn=${f(m.nnDistance, 3)}`;
+    `${prefix}modes=${m.modesCovered}/${r.modes} ${prefix}kl=${fixed(m.klUniform, 4)} ${prefix}is=${fixed(m.inceptionScore, 2)} ` +
+    `${prefix}fd=${fixed(m.frechetDistance, 1)} ${prefix}conf=${fixed(m.meanConfidence, 3)} ` +
+    `${prefix}div=${fixed(m.diversity, 3)} ${prefix}nn=${fixed(m.nnDistance, 3)}`;
   let line = `eval step=${step} ${scores(r, '')}`;
   if (r['display.modesCovered'] !== undefined) line += ` ${scores(displayPart(r), 'display_')}`;
   return line;
@@ -33,9 +32,6 @@ export function displayPart(r: MnistEval): Partial<MnistMetrics> {
   return out as Partial<MnistMetrics>;
 }
 
-const num = (v: number | undefined, digits: number) =>
-  v === undefined ? '-' : Number.isFinite(v) ? v.toFixed(digits) : String(v);
-
 /** A readable table of an evaluation, with a column per scale when the display scale differs. */
 export function formatSummary(result: EvalResult): string {
   if (!isMnistEval(result)) {
@@ -44,8 +40,8 @@ export function formatSummary(result: EvalResult): string {
         `modes covered (>= ${100 * result.coverageThreshold}% of samples)`,
         `${result.modesCovered}/${result.modes}`,
       ],
-      ['high-quality samples (within 3 std)', num(result.highQuality, 3)],
-      ['KL(modes || uniform)', num(result.klUniform, 4)],
+      ['high-quality samples (within 3 std)', fixed(result.highQuality, 3)],
+      ['KL(modes || uniform)', fixed(result.klUniform, 4)],
       ['mode histogram', result.classHistogram.map((h) => h.toFixed(2)).join(' ')],
     ];
     const w = Math.max(...rows.map(([label]) => label.length));
@@ -61,12 +57,12 @@ export function formatSummary(result: EvalResult): string {
       (m) => `${m.modesCovered}/${result.modes}`,
       '10/10',
     ],
-    ['KL(classes || uniform)', (m) => num(m.klUniform, 4), '~0.01'],
-    ['inception score (1..10)', (m) => num(m.inceptionScore, 2), '~9.74'],
-    ['Fréchet distance', (m) => num(m.frechetDistance, 2), '~2.6'],
-    ['mean confidence', (m) => num(m.meanConfidence, 3), '~0.99'],
-    ['diversity (real = 1)', (m) => num(m.diversity, 3), '~1'],
-    ['nn distance (real = 1)', (m) => num(m.nnDistance, 3), '~1'],
+    ['KL(classes || uniform)', (m) => fixed(m.klUniform, 4), '~0.01'],
+    ['inception score (1..10)', (m) => fixed(m.inceptionScore, 2), '~9.74'],
+    ['Fréchet distance', (m) => fixed(m.frechetDistance, 2), '~2.6'],
+    ['mean confidence', (m) => fixed(m.meanConfidence, 3), '~0.99'],
+    ['diversity (real = 1)', (m) => fixed(m.diversity, 3), '~1'],
+    ['nn distance (real = 1)', (m) => fixed(m.nnDistance, 3), '~1'],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const cells = rows.map(([, f]) => columns.map(([, m]) => f(m)));

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { updateMetaSync } from '@gan/runs';
-import type { BackendKind } from './backend.ts';
+import type { BackendKind } from '../train/backend.ts';
 import { type Control, createControl, requestStop } from './control.ts';
 import type { RunEvent, SessionOptions } from './session.ts';
 import type { WorkerInput } from './worker.ts';

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { plainLogger } from '../cli/plain.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { configFromObject } from '../config/index.ts';
 import { evaluateRun } from '../eval/run-eval.ts';
 import { generateEvalSamples } from '../eval/evaluate.ts';
 import { evalPath, metricsPath, readJsonlSync, readMetaSync } from '@gan/runs';
 import { loadTrainingData } from '../train/data.ts';
+import { useBackend } from '../train/backend.ts';
 import { GanTrainer } from '../train/gan.ts';
 import { ringConfig, runInTemp } from './session.test-util.ts';
 
@@ -40,11 +41,6 @@ describe('evaluation during training', () => {
       events.findIndex((e) => e.type === 'metrics' && e.row.step === 20),
     );
     expect(events.at(-1)?.type).toBe('finished');
-
-    const lines: string[] = [];
-    const log = plainLogger(1000, (l) => lines.push(l));
-    log(evals[2]);
-    expect(lines).toEqual([expect.stringMatching(/^eval step=60 modes=\d\/8 hq=\d\.\d{3} kl=/)]);
   });
 
   it('does not change training: metrics.jsonl is byte-identical with and without evaluation', async () => {
@@ -110,5 +106,34 @@ describe('evaluateRun (pnpm eval)', () => {
     await expect(evaluateRun(runDir, { step: 45 })).rejects.toThrow(
       /no checkpoint at step 45; checkpoints exist for steps 30, 60/,
     );
+  });
+});
+
+describe('an MNIST training run', { timeout: 300_000 }, () => {
+  beforeAll(() => {
+    useBackend('auto'); // the classifier's inference on 10,000 test images
+  });
+
+  it('writes evaluations with display-scale keys for an article-like config', async () => {
+    const config = configFromObject(
+      {
+        name: 'seedlike',
+        seed: 1,
+        data: { dataset: 'mnist', split: 'test', scaling: 'raw', limit: 500, batchSize: 8 },
+        model: { generator: { hidden: [32], output: 'sigmoid' }, discriminator: { hidden: [32] } },
+        train: { steps: 20 },
+        log: { every: 10, samplesEvery: 20, checkpointEvery: 20, gif: false },
+        eval: { every: 10, samples: 64, atEnd: true },
+      },
+      'seedlike.yaml',
+    );
+    const { runDir, status, events } = await run(config, { backend: 'test' });
+    expect(status).toBe('completed');
+    const rows = evalRows(runDir);
+    expect(rows.map((r) => r.step)).toEqual([10, 20]);
+    expect(rows[1]).toMatchObject({ samples: 64, modes: 10 });
+    for (const key of ['frechetDistance', 'inceptionScore', 'display.frechetDistance', 'display.diversity'])
+      expect(typeof rows[1][key], key).toBe('number');
+    expect(events.filter((e) => e.type === 'eval')).toHaveLength(2);
   });
 });

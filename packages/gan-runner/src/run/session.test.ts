@@ -1,13 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  listCheckpoints,
-  metricsPath,
-  readJsonlSync,
-  readMetaSync,
-  readSafetensors,
-} from '@gan/runs';
+import { listCheckpoints, metricsPath, readJsonlSync, readMetaSync, readSafetensors } from '@gan/runs';
 import { ringConfig, runInTemp } from './session.test-util.ts';
 
 const tinyConfig = (overrides: Record<string, unknown> = {}) => ringConfig('tiny', overrides);

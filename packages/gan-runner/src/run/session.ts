@@ -20,17 +20,17 @@ import {
   newRunMeta,
   readJsonlSync,
   readMetaSync,
-  readSafetensors,
+  loadCheckpoint,
   type RunEnvironment,
   type RunMeta,
   type RunStatus,
-  writeCheckpoint,
+  saveCheckpoint,
   writeFileAtomicSync,
   writeMetaSync,
 } from '@gan/runs';
 import { loadTrainingData } from '../train/data.ts';
 import { GanTrainer, type StepStats } from '../train/gan.ts';
-import { snapshotFromSafetensors, snapshotToSafetensors } from './checkpoint.ts';
+import { checkpointOf, snapshotOf } from '../train/restore.ts';
 import {
   type Control,
   createControl,
@@ -39,7 +39,7 @@ import {
   takeSampleRequest,
   waitWhilePaused,
 } from './control.ts';
-import { samplePicture } from './samples.ts';
+import { samplePicture } from '../images/samples.ts';
 import { RunTrace } from './trace.ts';
 
 /** What a running session tells its listeners (the dashboard, the plain logger, the parent thread). */
@@ -143,9 +143,10 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
     const previous = readMetaSync(runDir);
     const latest = await latestCheckpoint(runDir);
     if (latest === null) throw new Error(`${runDir}: no checkpoint to resume from`);
-    const { snap, time } = snapshotFromSafetensors(await readSafetensors(latest.path), latest.path);
+    const checkpoint = await loadCheckpoint(latest.path);
+    const snap = snapshotOf(checkpoint);
     trainer.restore(snap);
-    timeOffset = time;
+    timeOffset = checkpoint.time;
     truncateJsonl(metricsPath(runDir), snap.step);
     const latestEval = truncateJsonl(evalPath(runDir), snap.step);
     meta = {
@@ -207,12 +208,9 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
     const path = await writeSampleGrid(runDir, step, image);
     emit({ type: 'samples', step, path, image });
   };
-  const saveCheckpoint = async (step: number) => {
-    const { tensors, metadata } = snapshotToSafetensors(trainer.snapshot(), {
-      time: elapsed(),
-      config: opts.configText,
-    });
-    const path = await writeCheckpoint(runDir, step, tensors, metadata, { keep: KEEP_CHECKPOINTS });
+  const checkpointAt = async (step: number) => {
+    const content = checkpointOf(trainer.snapshot(), { time: elapsed(), config: opts.configText });
+    const path = await saveCheckpoint(runDir, content, { keep: KEEP_CHECKPOINTS });
     emit({ type: 'checkpoint', step, path });
   };
 
@@ -282,7 +280,7 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
       }
       if (step % log.samplesEvery === 0 || step === total || takeSampleRequest(control))
         await saveSamples(step);
-      if (step % log.checkpointEvery === 0 && step !== total) await saveCheckpoint(step);
+      if (step % log.checkpointEvery === 0 && step !== total) await checkpointAt(step);
       if (config.eval.every > 0 && step % config.eval.every === 0) {
         await runEval(step);
         // Keep the evaluation's time out of the steps/s window.
@@ -297,7 +295,7 @@ export async function runSession(opts: SessionOptions): Promise<{ status: RunSta
       }
     }
     if (status === 'diverged') await saveSamples(trainer.step); // the last finite generator
-    await saveCheckpoint(trainer.step);
+    await checkpointAt(trainer.step);
   } catch (e) {
     status = 'failed';
     message = (e as Error).stack ?? String(e);

@@ -1,37 +1,24 @@
 /**
- * A run trace (`pnpm exp --trace`): every random input of every step, written as the run goes,
- * so that another implementation (the parity harness in tools/parity, a transcription of the
- * article's numpy code) can replay exactly the same steps and compare them with metrics.jsonl.
- *
- * ```
- * trace/
- *   manifest.json        format, the resolved config, the data source, and the layout below
- *   initial.safetensors  the weights at step 0, named as in checkpoints
- *   source-rows.i32      for each dataset row the trainer indexes, the row of the source file
- *   draws.u32            per D update, per batch row: the sampler's 32-bit draw (index = draw % available)
- *   indices.i32          per D update, per batch row: the index it drew
- *   z.f32                per step: each D update's z [batch, zSize], then the G update's z
- * ```
- * All binary files are little-endian arrays without a header (numpy: `np.fromfile(f, '<u4')`).
+ * The trace writer (`pnpm exp --trace`): every random input of every step, appended as the run
+ * goes, in the layout @gan/runs names (`TRACE_FILES`, its doc), so another implementation can
+ * replay exactly the same steps.
  */
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Dataset, loadMnistBytes, rowCount, sourceRowsOf } from '@gan/data';
+import {
+  encodeCheckpoint,
+  ensureSubfolder,
+  TRACE_FILES,
+  TRACE_FORMAT,
+  TRACE_LAYOUT,
+  traceDir,
+  tracePath,
+  writeSafetensors,
+} from '@gan/runs';
 import type { Tensor } from '@gan/tensor';
 import type { ExperimentConfig } from '../config/index.ts';
-import { ensureSubfolder, traceDir, writeSafetensors } from '@gan/runs';
 import type { GanTrainer, StepInputsObserver } from '../train/gan.ts';
-import { snapshotToSafetensors } from './checkpoint.ts';
-
-export const TRACE_FORMAT = 'gan-lab-trace/1';
-
-const FILES = {
-  initial: 'initial.safetensors',
-  sourceRows: 'source-rows.i32',
-  draws: 'draws.u32',
-  indices: 'indices.i32',
-  z: 'z.f32',
-} as const;
+import { checkpointOf } from '../train/restore.ts';
 
 function bytesOf(a: Int32Array | Uint32Array | Float32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -53,8 +40,7 @@ export class RunTrace implements StepInputsObserver {
     configText: string,
   ): Promise<RunTrace> {
     if (trainer.step !== 0) throw new Error('a trace starts with the run: it cannot be added on --resume');
-    const dir = traceDir(runDir);
-    await ensureSubfolder(dir);
+    await ensureSubfolder(traceDir(runDir));
     const manifest = {
       format: TRACE_FORMAT,
       config,
@@ -72,19 +58,17 @@ export class RunTrace implements StepInputsObserver {
       batch: trainer.batch,
       dSteps: config.train.dSteps,
       zSize: trainer.zSize,
-      files: FILES,
-      layout: {
-        draws: 'uint32 [steps, dSteps, batch]: the sampler draw of each image (index = draw % available)',
-        indices: 'int32 [steps, dSteps, batch]: the dataset row of each image (a row of source-rows.i32)',
-        z: 'float32 [steps, dSteps + 1, batch, zSize]: the z of each D update, then of the G update',
-      },
+      files: TRACE_FILES,
+      layout: TRACE_LAYOUT,
     };
-    writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    writeFileSync(join(dir, FILES.sourceRows), bytesOf(sourceRowsOf(data)));
-    const { tensors, metadata } = snapshotToSafetensors(trainer.snapshot(), { time: 0, config: configText });
-    await writeSafetensors(join(dir, FILES.initial), tensors, metadata);
-    const open = (name: string) => openSync(join(dir, name), 'a');
-    const trace = new RunTrace({ draws: open(FILES.draws), indices: open(FILES.indices), z: open(FILES.z) });
+    writeFileSync(tracePath(runDir, 'manifest'), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileSync(tracePath(runDir, 'sourceRows'), bytesOf(sourceRowsOf(data)));
+    const { tensors, metadata } = encodeCheckpoint(
+      checkpointOf(trainer.snapshot(), { time: 0, config: configText }),
+    );
+    await writeSafetensors(tracePath(runDir, 'initial'), tensors, metadata);
+    const open = (file: 'draws' | 'indices' | 'z') => openSync(tracePath(runDir, file), 'a');
+    const trace = new RunTrace({ draws: open('draws'), indices: open('indices'), z: open('z') });
     trainer.observer = trace;
     return trace;
   }

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { type BackendKind, useBackend } from './backend.ts';
+import { type BackendKind, useBackend } from '../train/backend.ts';
 import { runSession, type SessionOptions } from './session.ts';
 
 /** What the host sends the training thread (everything but the callbacks of SessionOptions). */

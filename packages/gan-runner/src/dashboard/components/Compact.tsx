@@ -1,7 +1,8 @@
 /** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
 import { dLossLabel, dLossNoteLines } from '../dloss.ts';
-import { formatClock, num, sci, sparkLine } from '../format.ts';
+import { num, sci } from '../../format/numbers.ts';
+import { formatClock, sparkLine } from '../format.ts';
 import { resample, type Series } from '../series.ts';
 import { type DashboardState, elapsedAt, statusOf } from '../state.ts';
 import { STATUS_COLOR, STATUS_TEXT } from './Header.tsx';

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 import { Text } from 'ink';
 import type { MetricsRow } from '@gan/runs';
-import { num, sci } from '../format.ts';
+import { num, sci } from '../../format/numbers.ts';
 import { Panel } from './Panel.tsx';
 
 /** `100`, `2.5`, `1e4`: how many times smaller a rate is than its peak. */

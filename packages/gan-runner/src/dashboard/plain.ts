@@ -1,9 +1,7 @@
 import { relative } from 'node:path';
-import { formatEvalLine } from '../eval/index.ts';
+import { formatEvalLine } from '../eval/summary.ts';
+import { fixed, sci } from '../format/numbers.ts';
 import type { RunEvent } from '../run/session.ts';
-
-const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
-const sci = (v: number) => (Number.isFinite(v) ? v.toExponential(1) : String(v));
 
 /**
  * Plain, greppable progress lines for pipes, CI and `--no-dashboard`: one `step` line every
@@ -38,8 +36,8 @@ export function plainLogger(
         const r = event.row;
         if (r.step % printEvery !== 0 && r.step !== total && Number.isFinite(r.dLoss + r.gLoss)) return;
         write(
-          `step=${r.step}/${total} ${dLossKey}=${fmt(r.dLoss)} g_loss=${fmt(r.gLoss)} d_real=${fmt(r.dReal, 3)} ` +
-            `d_fake=${fmt(r.dFake, 3)} lr_d=${sci(r.lrD)} lr_g=${sci(r.lrG)} ` +
+          `step=${r.step}/${total} ${dLossKey}=${fixed(r.dLoss, 4)} g_loss=${fixed(r.gLoss, 4)} d_real=${fixed(r.dReal, 3)} ` +
+            `d_fake=${fixed(r.dFake, 3)} lr_d=${sci(r.lrD, 1)} lr_g=${sci(r.lrG, 1)} ` +
             `steps_per_s=${event.stepsPerSec.toFixed(1)} elapsed_s=${event.elapsed.toFixed(1)}`,
         );
         return;

@@ -1,11 +1,8 @@
+import { Tensor } from '@gan/tensor';
 import { describe, expect, it } from 'vitest';
-import type { DLossInfo } from '../dashboard/dloss.ts';
-import {
-  ARTICLE_PRINTED_LOSS,
-  metricsEvent,
-  OBJECTIVE_LOSS,
-  startedEvent,
-} from '../dashboard/test-events.ts';
+import { evaluateRing } from '../eval/evaluate.ts';
+import type { DLossInfo } from './dloss.ts';
+import { ARTICLE_PRINTED_LOSS, metricsEvent, OBJECTIVE_LOSS, startedEvent } from './test-events.ts';
 import { plainLogger } from './plain.ts';
 
 /** The lines of a started event and the metrics of steps 10 and 20, printing every 10 steps. */
@@ -48,5 +45,12 @@ describe('plainLogger', () => {
     );
     expect(started).toMatch(/ d_loss=article-printed$/);
     expect(step).toMatch(/^step=10\/20 d_cost_printed=/);
+  });
+
+  it('writes one greppable line per evaluation', () => {
+    const points = new Tensor(Float32Array.from([2, 0, 0, 2, -2, 0, 0, -2]), [4, 2]);
+    const out: string[] = [];
+    plainLogger(1000, (l) => out.push(l))({ type: 'eval', step: 60, result: evaluateRing(points) });
+    expect(out).toEqual([expect.stringMatching(/^eval step=60 modes=4\/8 hq=1\.000 kl=/)]);
   });
 });

@@ -1,7 +1,8 @@
 import { type Scaling, toPixels } from '@gan/data';
 import type { Tensor } from '@gan/tensor';
 import type { ExperimentConfig } from '../config/index.ts';
-import { type GrayImage, imageGrid } from '../images/index.ts';
+import type { GrayImage } from './gray.ts';
+import { imageGrid } from './png.ts';
 
 /**
  * The range a generator's output is shown in: its output activation's range (sigmoid 0..1,
