@@ -27,7 +27,11 @@ import os
 import struct
 import sys
 
-import numpy as np
+# Batch-1 products are too small for threads to help, and on a busy machine OpenBLAS's threads
+# slow every one of them down several times: one thread, unless the caller says otherwise.
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from article import REFERENCES, ArticleGAN, init_scales  # noqa: E402
@@ -174,8 +178,14 @@ def main(argv=None):
     p.add_argument('--record', default=None, help="write each step's values as JSON lines")
     p.add_argument('--save-weights', default=None, help='write the final weights (safetensors)')
     p.add_argument('--quiet', action='store_true')
+    p.add_argument('--verbatim-adam', action='store_true',
+                   help="Adam as the files write it, a new array per operation, instead of in place")
+    p.add_argument('--check-inplace-adam', action='store_true',
+                   help='replay twice, with the verbatim and the in-place Adam, and exit 0 only if every weight is bit-identical')
     args = p.parse_args(argv)
     try:
+        if args.check_inplace_adam:
+            return check_inplace_adam(args)
         result = run(args)
     except InputError as e:
         print(f'parity: {e}', file=sys.stderr)
@@ -275,7 +285,7 @@ def run(args):
         if len(logged) < steps:
             raise InputError(f'{run_dir}/metrics.jsonl logs {len(logged)} of the first {steps} steps: run with log.every=1')
 
-    gan = ArticleGAN(ref, weights, dtype)
+    gan = ArticleGAN(ref, weights, dtype, verbatim_adam=args.verbatim_adam)
     excluded_range = len(images) - ref.excluded
     worst = {k: {'rel': 0.0, 'step': None} for k in ('D_cost', 'G_cost', 'D_real', 'D_fake', 'learing_rate')}
     first_failure = None
@@ -365,6 +375,30 @@ def run(args):
             report.check(not bad, f"every parameter's total update (final - initial) within {tol['updates']:g} of the tensor's largest update (beyond {ULPS} float32 ulps)",
                          ', '.join(f"{k} off by {v['relUpdate']:.2g}" for k, v in bad.items()))
     return finish(report, ref, args, name, steps, worst, weight_errors, diverged_at)
+
+
+def check_inplace_adam(args):
+    """The in-place Adam computes the files' lines bit for bit: replay both ways and compare."""
+    finals = []
+    for verbatim in (True, False):
+        args.verbatim_adam, args.no_compare = verbatim, True
+        args.save_weights = args.record = None
+        captured = {}
+        original = ArticleGAN.step
+
+        def spy(self, *a, **k):
+            captured['gan'] = self
+            return original(self, *a, **k)
+
+        ArticleGAN.step = spy
+        try:
+            run(args)
+        finally:
+            ArticleGAN.step = original
+        finals.append({k: np.array(w) for k, w in captured['gan'].weights.items()})
+    same = all(np.array_equal(finals[0][k], finals[1][k]) and finals[0][k].dtype == finals[1][k].dtype for k in finals[0])
+    print(f"in-place Adam {'bit-identical to' if same else 'DIFFERS from'} the files' lines ({args.precision})")
+    return 0 if same else 1
 
 
 def finish(report, ref, args, name, steps, worst, weight_errors, diverged_at=None):
