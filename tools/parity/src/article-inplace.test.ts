@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { projectRoot } from '@gan/gan-runner';
+import { projectRoot } from '@gan/runs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HARNESS, PYTHON, tracedRun } from './parity.ts';
 
