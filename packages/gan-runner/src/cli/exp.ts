@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, type ExperimentConfig, loadConfig, serializeConfig } from '../config/index.ts';
 import { startTraining } from '../run/host.ts';
 import { requestStop, requestSample, setPaused, isPaused } from '../run/control.ts';
-import type { RunEvent } from '../run/session.ts';
+import type { RunEvent } from '../run/events.ts';
 import {
   CONFIG_FILE,
   collectEnvironment,

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RunEvent } from '../run/session.ts';
+import type { RunEvent } from '../run/events.ts';
 import { type DashboardCallbacks, mountDashboard } from './mount.tsx';
 import { ENTER_FULL_SCREEN, LEAVE_FULL_SCREEN } from './screen.ts';
 import { runEvents } from './test-events.ts';

@@ -3,7 +3,7 @@ import { type Key, render, useInput } from 'ink';
 import { availableParallelism } from 'node:os';
 import { plainLogger } from './plain.ts';
 import { detectTerminalMode, type TerminalMode } from '../images/index.ts';
-import type { RunEvent } from '../run/session.ts';
+import type { RunEvent } from '../run/events.ts';
 import { Dashboard } from './Dashboard.tsx';
 import { FrameScreen, type TerminalOutput } from './screen.ts';
 import { applyEvent, type DashboardEvent, type DashboardState, initialState, statusOf } from './state.ts';

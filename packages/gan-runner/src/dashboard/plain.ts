@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { formatEvalLine } from '../eval/summary.ts';
 import { fixed, sci } from '../format/numbers.ts';
-import type { RunEvent } from '../run/session.ts';
+import type { RunEvent } from '../run/events.ts';
 
 /**
  * Plain, greppable progress lines for pipes, CI and `--no-dashboard`: one `step` line every

@@ -12,7 +12,7 @@
  * ```
  */
 import type { GrayImage } from '../images/index.ts';
-import type { RunEvent } from '../run/session.ts';
+import type { RunEvent } from '../run/events.ts';
 import type { MetricsRow, RunStatus } from '@gan/runs';
 import type { DLossInfo } from './dloss.ts';
 import { emptySeries, pushPoint, type Series } from './series.ts';

@@ -1,6 +1,6 @@
 /** A fake run's events for the dashboard's tests: no trainer, deterministic numbers. */
 import type { GrayImage } from '../images/index.ts';
-import type { RunEvent } from '../run/session.ts';
+import type { RunEvent } from '../run/events.ts';
 import type { MetricsRow } from '@gan/runs';
 import type { DLossInfo } from './dloss.ts';
 

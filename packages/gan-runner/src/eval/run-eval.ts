@@ -1,12 +1,48 @@
 /**
- * Evaluating a recorded run after the fact: its config, one checkpoint, the same evaluation as
- * during training (same `eval` stream, so the same checkpoint gives the same numbers), appended to
- * its eval.jsonl.
+ * Evaluating a run: while it trains (`eval.every`, `eval.atEnd`), and after the fact from one of
+ * its checkpoints (`pnpm eval`). Both use the same samples (the run's `eval` stream), so the same
+ * weights give the same numbers.
  */
+import type { Dataset } from '@gan/data';
 import { openEvalLog, updateMeta } from '@gan/runs';
+import type { ExperimentConfig } from '../config/index.ts';
+import type { GanTrainer } from '../train/gan.ts';
 import { restoreRun } from '../train/restore.ts';
 import type { LoadClassifierOptions } from './classifier.ts';
-import { createEvalContext, type EvalResult, evalRow, evaluate, generateEvalSamples } from './evaluate.ts';
+import {
+  createEvalContext,
+  type EvalContext,
+  type EvalResult,
+  evalRow,
+  evaluate,
+  generateEvalSamples,
+} from './evaluate.ts';
+
+/**
+ * Evaluation during training. Its samples come from the run's own `eval` stream, never a training
+ * stream, so evaluating does not change training. What it compares with (for MNIST the
+ * classifier and the real-image statistics) loads, or trains, on first use, once per process.
+ */
+export class TrainingEvaluator {
+  private context: Promise<EvalContext> | null = null;
+  /** The step last evaluated, -1 before the first evaluation. */
+  lastStep = -1;
+
+  /** `log` receives progress lines of slow first-time work (training the classifier). */
+  constructor(
+    private readonly config: ExperimentConfig,
+    private readonly data: Dataset,
+    private readonly log: (text: string) => void,
+  ) {}
+
+  /** Scores the trainer's generator now, at its current step. */
+  async evaluate(trainer: GanTrainer): Promise<EvalResult> {
+    this.context ??= createEvalContext(this.config, this.data, { log: this.log });
+    const result = evaluate(generateEvalSamples(trainer, this.config.eval.samples), await this.context);
+    this.lastStep = trainer.step;
+    return result;
+  }
+}
 
 export interface EvaluateRunOptions {
   /** Generated samples to score (default: the run's `eval.samples`). */

@@ -2,7 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { updateMetaSync } from '@gan/runs';
 import type { BackendKind } from '../train/backend.ts';
 import { type Control, createControl, requestStop } from './control.ts';
-import type { RunEvent, SessionOptions } from './session.ts';
+import type { RunEvent } from './events.ts';
+import type { SessionOptions } from './session.ts';
 import type { WorkerInput } from './worker.ts';
 
 export interface TrainingHandle {

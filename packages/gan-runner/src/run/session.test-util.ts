@@ -5,7 +5,8 @@ import { afterEach } from 'vitest';
 import { configFromObject, type ExperimentConfig, serializeConfig } from '../config/index.ts';
 import { CONFIG_FILE, createRunDir, type RunEnvironment, writeFileAtomicSync } from '@gan/runs';
 import { createControl, requestStop } from './control.ts';
-import { type RunEvent, runSession } from './session.ts';
+import type { RunEvent } from './events.ts';
+import { runSession } from './session.ts';
 
 /** A fixed machine description, so test runs do not shell out to git. */
 export const testEnvironment: RunEnvironment = {

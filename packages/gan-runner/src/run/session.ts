@@ -1,36 +1,32 @@
-import { readFileSync } from 'node:fs';
-import type { ExperimentConfig, LossConfig } from '../config/index.ts';
+/**
+ * One run, start to end, in this thread: the loop that trains step after step and, after each,
+ * does what the schedule says is due (schedule.ts), with the recorder writing it into the run
+ * folder (recorder.ts) and listeners told as events (events.ts).
+ *
+ * The run stops cleanly at a step boundary when the control asks (status `interrupted`, final
+ * checkpoint, GIF), and with status `diverged` at the first step whose losses are not finite,
+ * keeping everything written so far; the weights of a diverged run stay at their last finite
+ * values (that step's update is skipped), so its final checkpoint, sample grid and evaluation
+ * show the generator just before it diverged.
+ *
+ * metrics.jsonl holds only what the seed determines (no wall-clock times), so two runs of one
+ * config are byte-identical; speed goes to meta.json and to the events.
+ */
+import type { Dataset } from '@gan/data';
 import {
-  createEvalContext,
-  type EvalContext,
-  type EvalResult,
-  evalRow,
-  evaluate,
-  generateEvalSamples,
-} from '../eval/index.ts';
-import type { GrayImage } from '../images/index.ts';
-import { writeRunGif, writeSampleGrid } from '../images/index.ts';
-import {
-  encodeJsonlLine,
-  evalPath,
-  JsonlWriter,
   latestCheckpoint,
-  type MetricsRow,
-  metricsPath,
-  newRunMeta,
-  readJsonlSync,
-  readMetaSync,
   loadCheckpoint,
+  type MetricsRow,
   type RunEnvironment,
-  type RunMeta,
   type RunStatus,
-  saveCheckpoint,
-  writeFileAtomicSync,
-  writeMetaSync,
 } from '@gan/runs';
+import type { ExperimentConfig } from '../config/index.ts';
+import { TrainingEvaluator } from '../eval/run-eval.ts';
+import { samplePicture } from '../images/samples.ts';
 import { loadTrainingData } from '../train/data.ts';
 import { GanTrainer, type StepStats } from '../train/gan.ts';
 import { checkpointOf, snapshotOf } from '../train/restore.ts';
+import { RunClock } from './clock.ts';
 import {
   type Control,
   createControl,
@@ -39,36 +35,17 @@ import {
   takeSampleRequest,
   waitWhilePaused,
 } from './control.ts';
-import { samplePicture } from '../images/samples.ts';
+import type { RunEvent } from './events.ts';
+import { RunRecorder } from './recorder.ts';
+import {
+  dueAfterStep,
+  dueAtEnd,
+  evalDueAtEnd,
+  type Schedule,
+  samplesDueAtStart,
+  scheduleOf,
+} from './schedule.ts';
 import { RunTrace } from './trace.ts';
-
-/** What a running session tells its listeners (the dashboard, the plain logger, the parent thread). */
-export type RunEvent =
-  | {
-      type: 'started';
-      name: string;
-      runDir: string;
-      runId: string;
-      seed: number;
-      startStep: number;
-      totalSteps: number;
-      backend: string;
-      params: { generator: number; discriminator: number };
-      /**
-       * What the metrics' `dLoss` is: with `reportedDiscriminatorCost: article-printed` it is the
-       * cost the article's code prints, -log D(x) + log(1 - D(G(z))), which is the loss D descends
-       * only when `discriminator` is `flipped`. Views label it from this.
-       */
-      loss: Pick<LossConfig, 'discriminator' | 'reportedDiscriminatorCost'>;
-    }
-  | { type: 'metrics'; row: MetricsRow; stepsPerSec: number; elapsed: number }
-  | { type: 'samples'; step: number; path: string; image: GrayImage }
-  | { type: 'checkpoint'; step: number; path: string }
-  /** A line of progress from slow work outside the steps (e.g. training the evaluation's classifier). */
-  | { type: 'message'; step: number; text: string }
-  | { type: 'paused'; paused: boolean; step: number }
-  | { type: 'eval'; step: number; result: EvalResult }
-  | { type: 'finished'; status: RunStatus; step: number; message: string | null; stepsPerSec: number | null };
 
 export interface SessionOptions {
   config: ExperimentConfig;
@@ -86,10 +63,165 @@ export interface SessionOptions {
   onEvent?: (event: RunEvent) => void;
 }
 
-/** Checkpoints kept per run: the newest and the one before it (a crash mid-write leaves one). */
-const KEEP_CHECKPOINTS = 2;
-/** meta.json progress is rewritten at most this often (it is fsynced each time). */
-const META_INTERVAL_MS = 5000;
+/** How the steps ended, and why when not `completed`. */
+interface Outcome {
+  status: RunStatus;
+  message: string | null;
+}
+
+/** Everything one run works with. */
+interface Run {
+  opts: SessionOptions;
+  config: ExperimentConfig;
+  data: Dataset;
+  trainer: GanTrainer;
+  schedule: Schedule;
+  recorder: RunRecorder;
+  clock: RunClock;
+  evaluator: TrainingEvaluator;
+  control: Control;
+  emit: (event: RunEvent) => void;
+  startStep: number;
+}
+
+/** Runs (or resumes) one experiment in this thread and records it in `opts.runDir`. */
+export async function runSession(opts: SessionOptions): Promise<{ status: RunStatus; step: number }> {
+  const run = await openRun(opts);
+  run.emit(startedEvent(run));
+  const outcome = await trainSteps(run);
+  const trainingSeconds = run.clock.trainingSeconds();
+  await finishRun(run, outcome, trainingSeconds);
+  return { status: outcome.status, step: run.trainer.step };
+}
+
+/** The trainer (restored from the latest checkpoint on resume), its recorder and its clock. */
+async function openRun(opts: SessionOptions): Promise<Run> {
+  const { config, runDir } = opts;
+  const data = loadTrainingData(config);
+  const trainer = new GanTrainer(config, data);
+  let recorder: RunRecorder;
+  let seconds = 0;
+  if (opts.resume) {
+    const latest = await latestCheckpoint(runDir);
+    if (latest === null) throw new Error(`${runDir}: no checkpoint to resume from`);
+    const checkpoint = await loadCheckpoint(latest.path);
+    trainer.restore(snapshotOf(checkpoint));
+    seconds = checkpoint.time;
+    recorder = RunRecorder.resume(opts, { path: latest.path, step: checkpoint.step });
+  } else {
+    recorder = RunRecorder.start(opts);
+  }
+  const emit = opts.onEvent ?? (() => {});
+  const log = (text: string) => emit({ type: 'message', step: trainer.step, text });
+  return {
+    opts,
+    config,
+    data,
+    trainer,
+    schedule: scheduleOf(config),
+    recorder,
+    clock: new RunClock(seconds, trainer.step),
+    evaluator: new TrainingEvaluator(config, data, log),
+    control: opts.control ?? createControl(),
+    emit,
+    startStep: trainer.step,
+  };
+}
+
+/** The loop: step after step until the last, a stop request, divergence or an error. */
+async function trainSteps(run: Run): Promise<Outcome> {
+  const { trainer, control, recorder } = run;
+  let outcome: Outcome = { status: 'completed', message: null };
+  let trace: RunTrace | null = null;
+  try {
+    if (run.opts.trace)
+      trace = await RunTrace.start(run.opts.runDir, trainer, run.data, run.config, run.opts.configText);
+    if (samplesDueAtStart(trainer.step)) await saveSamples(run, 0);
+    while (trainer.step < run.schedule.totalSteps) {
+      if (stopRequested(control)) {
+        outcome = { status: 'interrupted', message: null };
+        break;
+      }
+      if (isPaused(control)) {
+        pause(run);
+        continue;
+      }
+      const diverged = await trainStep(run);
+      if (diverged !== null) {
+        outcome = { status: 'diverged', message: diverged };
+        break;
+      }
+    }
+    const end = dueAtEnd(outcome.status);
+    if (end.samples) await saveSamples(run, trainer.step); // the last finite generator
+    if (end.checkpoint) await saveCheckpoint(run);
+  } catch (e) {
+    outcome = { status: 'failed', message: (e as Error).stack ?? String(e) };
+  } finally {
+    recorder.closeMetrics();
+    trace?.close();
+  }
+  return outcome;
+}
+
+/**
+ * One training step and what is due after it; returns why the run diverged, or null. A diverged
+ * step is not counted by the trainer (its weights stay finite): it is the next one.
+ */
+async function trainStep(run: Run): Promise<string | null> {
+  const { trainer } = run;
+  const stats = trainer.trainStep();
+  const diverged = !finite(stats);
+  const step = diverged ? trainer.step + 1 : trainer.step;
+  const due = dueAfterStep(run.schedule, step, diverged);
+  if (due.metrics) logMetrics(run, step, stats);
+  if (diverged) {
+    run.recorder.diverged(step);
+    return `losses became non-finite at step ${step} (D loss ${stats.dLoss}, G loss ${stats.gLoss})`;
+  }
+  if (due.samples || takeSampleRequest(run.control)) await saveSamples(run, step);
+  if (due.checkpoint) await saveCheckpoint(run);
+  if (due.eval) {
+    await evaluateNow(run);
+    run.clock.restartWindow(step); // keep the evaluation's time out of the steps/s window
+  }
+  run.recorder.progress(step, run.clock.stepsPerSec);
+  return null;
+}
+
+/** After the steps: the evaluation at the end, the GIF, the final meta.json, the last event. */
+async function finishRun(run: Run, outcome: Outcome, trainingSeconds: number): Promise<void> {
+  const { trainer, config } = run;
+  const { status } = outcome;
+  let message = outcome.message;
+  const note = (text: string) => {
+    message = `${message ?? ''}${message ? '\n' : ''}${text}`;
+  };
+  if (evalDueAtEnd(run.schedule, status, trainer.step, run.evaluator.lastStep)) {
+    try {
+      await evaluateNow(run);
+    } catch (e) {
+      // The run itself is fine and its checkpoint is on disk: `pnpm eval` can redo this later.
+      note(`evaluation failed: ${(e as Error).message}`);
+    }
+  }
+  if (config.log.gif) {
+    try {
+      await run.recorder.gif();
+    } catch (e) {
+      note(`GIF not written: ${(e as Error).message}`);
+    }
+  }
+  const trained = trainer.step - run.startStep;
+  const stepsPerSec = trained > 0 && trainingSeconds > 0 ? trained / trainingSeconds : null;
+  run.recorder.finish({
+    status,
+    step: trainer.step,
+    stepsPerSec,
+    error: status === 'failed' ? message : null,
+  });
+  run.emit({ type: 'finished', status, step: trainer.step, message, stepsPerSec });
+}
 
 function finite(s: StepStats): boolean {
   return (
@@ -100,242 +232,65 @@ function finite(s: StepStats): boolean {
   );
 }
 
-/**
- * Keeps the rows of a JSONL file up to `step` (a resumed run replays what came after); returns the
- * last row kept, or null.
- */
-function truncateJsonl(path: string, step: number): Record<string, unknown> | null {
-  let rows: ReturnType<typeof readJsonlSync>['rows'];
-  try {
-    rows = readJsonlSync(path).rows;
-  } catch {
-    return null; // no file yet
-  }
-  const kept = rows.filter((r) => typeof r.step === 'number' && r.step <= step);
-  writeFileAtomicSync(path, kept.map(encodeJsonlLine).join(''));
-  return kept.at(-1) ?? null;
-}
-
-/**
- * Runs (or resumes) one experiment in this thread and records it in `runDir`: meta.json,
- * metrics.jsonl, sample grids, checkpoints, the GIF. Stops cleanly at a step boundary when the
- * control asks (status `interrupted`, final checkpoint, GIF), and with status `diverged` at the
- * first step whose losses are not finite, keeping everything written so far; the weights of a
- * diverged run stay at their last finite values (that step's update is skipped), so its final
- * checkpoint, sample grid and evaluation show the generator just before it diverged.
- *
- * metrics.jsonl holds only what the seed determines (no wall-clock times), so two runs of one
- * config are byte-identical; speed goes to meta.json and to the events.
- */
-export async function runSession(opts: SessionOptions): Promise<{ status: RunStatus; step: number }> {
-  const { config, runDir, runId } = opts;
-  const control = opts.control ?? createControl();
-  const emit = opts.onEvent ?? (() => {});
-  const total = config.train.steps;
-  const log = config.log;
-
-  const data = loadTrainingData(config);
-  const trainer = new GanTrainer(config, data);
-  let timeOffset = 0;
-  let meta: RunMeta;
-
-  if (opts.resume) {
-    const previous = readMetaSync(runDir);
-    const latest = await latestCheckpoint(runDir);
-    if (latest === null) throw new Error(`${runDir}: no checkpoint to resume from`);
-    const checkpoint = await loadCheckpoint(latest.path);
-    const snap = snapshotOf(checkpoint);
-    trainer.restore(snap);
-    timeOffset = checkpoint.time;
-    truncateJsonl(metricsPath(runDir), snap.step);
-    const latestEval = truncateJsonl(evalPath(runDir), snap.step);
-    meta = {
-      ...previous,
-      latestEval,
-      status: 'running',
-      endedAt: null,
-      step: snap.step,
-      totalSteps: total,
-      resumedFrom: latest.path,
-      error: null,
-      divergedAt: null,
-      command: opts.environment.command,
-      git: opts.environment.git,
-      backend: opts.backend,
-    };
-  } else {
-    meta = newRunMeta({
-      name: config.name,
-      runId,
-      seed: config.seed,
-      totalSteps: total,
-      backend: opts.backend,
-      environment: opts.environment,
-    });
-  }
-  writeMetaSync(runDir, meta);
-
-  const metrics = new JsonlWriter(metricsPath(runDir));
-  const started = performance.now();
-  const elapsed = () => timeOffset + (performance.now() - started) / 1000;
-  const startStep = trainer.step;
-  let windowStart = performance.now();
-  let windowStep = startStep;
-  let stepsPerSec = 0;
-  let lastMetaWrite = performance.now();
-
-  emit({
+function startedEvent(run: Run): RunEvent {
+  const { config, trainer, opts } = run;
+  const count = (params: GanTrainer['gParams']) => params.reduce((n, p) => n + p.value.size, 0);
+  return {
     type: 'started',
     name: config.name,
-    runDir,
-    runId,
+    runDir: opts.runDir,
+    runId: opts.runId,
     seed: config.seed,
-    startStep,
-    totalSteps: total,
+    startStep: run.startStep,
+    totalSteps: run.schedule.totalSteps,
     backend: opts.backend,
-    params: {
-      generator: trainer.gParams.reduce((n, p) => n + p.value.size, 0),
-      discriminator: trainer.dParams.reduce((n, p) => n + p.value.size, 0),
-    },
+    params: { generator: count(trainer.gParams), discriminator: count(trainer.dParams) },
     loss: {
       discriminator: config.loss.discriminator,
       reportedDiscriminatorCost: config.loss.reportedDiscriminatorCost,
     },
-  });
-
-  const saveSamples = async (step: number) => {
-    const image = samplePicture(config, trainer.sampleGrid(), data.width, data.height);
-    const path = await writeSampleGrid(runDir, step, image);
-    emit({ type: 'samples', step, path, image });
   };
-  const checkpointAt = async (step: number) => {
-    const content = checkpointOf(trainer.snapshot(), { time: elapsed(), config: opts.configText });
-    const path = await saveCheckpoint(runDir, content, { keep: KEEP_CHECKPOINTS });
-    emit({ type: 'checkpoint', step, path });
-  };
-
-  // Evaluation (config.eval). Its samples come from the run's own `eval` stream, never a training
-  // stream, so evaluating does not change training. The classifier and the real-image statistics
-  // load (or train) on first use, once per process.
-  let evalLog: JsonlWriter | null = null;
-  let evalContext: Promise<EvalContext> | null = null;
-  let lastEvalStep = -1;
-  // Time spent evaluating, kept out of the run's steps/s.
-  let evalMs = 0;
-  const runEval = async (step: number) => {
-    const t0 = performance.now();
-    evalContext ??= createEvalContext(config, data, {
-      log: (text) => emit({ type: 'message', step: trainer.step, text }),
-    });
-    const result = evaluate(generateEvalSamples(trainer, config.eval.samples), await evalContext);
-    const row = evalRow(step, result);
-    evalLog ??= new JsonlWriter(evalPath(runDir));
-    evalLog.write(row);
-    meta.latestEval = row;
-    writeMetaSync(runDir, meta);
-    lastEvalStep = step;
-    evalMs += performance.now() - t0;
-    emit({ type: 'eval', step, result });
-  };
-
-  let status: RunStatus = 'completed';
-  let message: string | null = null;
-  let trace: RunTrace | null = null;
-  try {
-    if (opts.trace) trace = await RunTrace.start(runDir, trainer, data, config, opts.configText);
-    if (startStep === 0) await saveSamples(0);
-    while (trainer.step < total) {
-      if (stopRequested(control)) {
-        status = 'interrupted';
-        break;
-      }
-      if (isPaused(control)) {
-        emit({ type: 'paused', paused: true, step: trainer.step });
-        waitWhilePaused(control);
-        emit({ type: 'paused', paused: false, step: trainer.step });
-        windowStart = performance.now();
-        windowStep = trainer.step;
-        continue;
-      }
-
-      const stats = trainer.trainStep();
-      const ok = finite(stats);
-      // A diverged step is not counted by the trainer (its weights stay finite): it is the next one.
-      const step = ok ? trainer.step : trainer.step + 1;
-      if (!ok || step === 1 || step % log.every === 0 || step === total) {
-        const now = performance.now();
-        if (now > windowStart) stepsPerSec = ((step - windowStep) * 1000) / (now - windowStart);
-        windowStart = now;
-        windowStep = step;
-        const norms = trainer.gradNorms();
-        const row: MetricsRow = { step, ...stats, gradNormD: norms.d, gradNormG: norms.g };
-        metrics.write(row);
-        emit({ type: 'metrics', row, stepsPerSec, elapsed: elapsed() });
-      }
-      if (!ok) {
-        status = 'diverged';
-        message = `losses became non-finite at step ${step} (D loss ${stats.dLoss}, G loss ${stats.gLoss})`;
-        meta.divergedAt = step;
-        break;
-      }
-      if (step % log.samplesEvery === 0 || step === total || takeSampleRequest(control))
-        await saveSamples(step);
-      if (step % log.checkpointEvery === 0 && step !== total) await checkpointAt(step);
-      if (config.eval.every > 0 && step % config.eval.every === 0) {
-        await runEval(step);
-        // Keep the evaluation's time out of the steps/s window.
-        windowStart = performance.now();
-        windowStep = step;
-      }
-      if (performance.now() - lastMetaWrite > META_INTERVAL_MS) {
-        meta.step = step;
-        meta.stepsPerSec = stepsPerSec;
-        writeMetaSync(runDir, meta);
-        lastMetaWrite = performance.now();
-      }
-    }
-    if (status === 'diverged') await saveSamples(trainer.step); // the last finite generator
-    await checkpointAt(trainer.step);
-  } catch (e) {
-    status = 'failed';
-    message = (e as Error).stack ?? String(e);
-  } finally {
-    metrics.close();
-    trace?.close();
-  }
-  const trainingSeconds = (performance.now() - started - evalMs) / 1000;
-
-  if (config.eval.atEnd && status !== 'failed' && lastEvalStep !== trainer.step) {
-    try {
-      await runEval(trainer.step);
-    } catch (e) {
-      // The run itself is fine and its checkpoint is on disk: `pnpm eval` can redo this later.
-      message = `${message ?? ''}${message ? '\n' : ''}evaluation failed: ${(e as Error).message}`;
-    }
-  }
-  // Assigned inside runEval, which control-flow analysis cannot see.
-  (evalLog as JsonlWriter | null)?.close();
-
-  if (log.gif) {
-    try {
-      await writeRunGif(runDir);
-    } catch (e) {
-      message = `${message ?? ''}${message ? '\n' : ''}GIF not written: ${(e as Error).message}`;
-    }
-  }
-  const trained = trainer.step - startStep;
-  meta.status = status;
-  meta.step = trainer.step;
-  meta.endedAt = new Date().toISOString();
-  meta.stepsPerSec = trained > 0 && trainingSeconds > 0 ? trained / trainingSeconds : null;
-  meta.peakMemoryMB = Math.round(process.resourceUsage().maxRSS / 102.4) / 10; // maxRSS is in KiB
-  meta.error = status === 'failed' ? message : null;
-  writeMetaSync(runDir, meta);
-  emit({ type: 'finished', status, step: trainer.step, message, stepsPerSec: meta.stepsPerSec });
-  return { status, step: trainer.step };
 }
 
-/** Reads a resolved config file's text (for checkpoints). */
-export function readConfigText(path: string): string {
-  return readFileSync(path, 'utf8');
+function pause(run: Run): void {
+  const { trainer, control } = run;
+  run.emit({ type: 'paused', paused: true, step: trainer.step });
+  waitWhilePaused(control);
+  run.emit({ type: 'paused', paused: false, step: trainer.step });
+  run.clock.restartWindow(trainer.step);
+}
+
+function logMetrics(run: Run, step: number, stats: StepStats): void {
+  const stepsPerSec = run.clock.measure(step);
+  const norms = run.trainer.gradNorms();
+  const row: MetricsRow = { step, ...stats, gradNormD: norms.d, gradNormG: norms.g };
+  run.recorder.metrics(row);
+  run.emit({ type: 'metrics', row, stepsPerSec, elapsed: run.clock.elapsed() });
+}
+
+async function saveSamples(run: Run, step: number): Promise<void> {
+  const { config, trainer, data } = run;
+  const image = samplePicture(config, trainer.sampleGrid(), data.width, data.height);
+  const path = await run.recorder.samples(step, image);
+  run.emit({ type: 'samples', step, path, image });
+}
+
+async function saveCheckpoint(run: Run): Promise<void> {
+  const { trainer } = run;
+  const content = checkpointOf(trainer.snapshot(), {
+    time: run.clock.elapsed(),
+    config: run.opts.configText,
+  });
+  const path = await run.recorder.checkpoint(content);
+  run.emit({ type: 'checkpoint', step: trainer.step, path });
+}
+
+/** Evaluates the generator at the trainer's step; its time is kept out of the run's speed. */
+async function evaluateNow(run: Run): Promise<void> {
+  const started = performance.now();
+  const step = run.trainer.step;
+  const result = await run.evaluator.evaluate(run.trainer);
+  run.recorder.evaluation({ step, ...result });
+  run.clock.exclude(performance.now() - started);
+  run.emit({ type: 'eval', step, result });
 }

@@ -1,0 +1,32 @@
+import type { MetricsRow, RunStatus } from '@gan/runs';
+import type { LossConfig } from '../config/index.ts';
+import type { EvalResult } from '../eval/evaluate.ts';
+import type { GrayImage } from '../images/gray.ts';
+
+/** What a running session tells its listeners (the dashboard, the plain logger, the parent thread). */
+export type RunEvent =
+  | {
+      type: 'started';
+      name: string;
+      runDir: string;
+      runId: string;
+      seed: number;
+      startStep: number;
+      totalSteps: number;
+      backend: string;
+      params: { generator: number; discriminator: number };
+      /**
+       * What the metrics' `dLoss` is: with `reportedDiscriminatorCost: article-printed` it is the
+       * cost the article's code prints, -log D(x) + log(1 - D(G(z))), which is the loss D descends
+       * only when `discriminator` is `flipped`. Views label it from this.
+       */
+      loss: Pick<LossConfig, 'discriminator' | 'reportedDiscriminatorCost'>;
+    }
+  | { type: 'metrics'; row: MetricsRow; stepsPerSec: number; elapsed: number }
+  | { type: 'samples'; step: number; path: string; image: GrayImage }
+  | { type: 'checkpoint'; step: number; path: string }
+  /** A line of progress from slow work outside the steps (e.g. training the evaluation's classifier). */
+  | { type: 'message'; step: number; text: string }
+  | { type: 'paused'; paused: boolean; step: number }
+  | { type: 'eval'; step: number; result: EvalResult }
+  | { type: 'finished'; status: RunStatus; step: number; message: string | null; stepsPerSec: number | null };

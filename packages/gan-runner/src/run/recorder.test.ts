@@ -1,0 +1,86 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evalPath, metricsPath, readMetaSync } from '@gan/runs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunRecorder } from './recorder.ts';
+import { META_INTERVAL_MS } from './schedule.ts';
+import { ringConfig, testEnvironment } from './session.test-util.ts';
+
+let runDir: string;
+beforeEach(() => {
+  runDir = mkdtempSync(join(tmpdir(), 'recorder-'));
+});
+afterEach(() => {
+  rmSync(runDir, { recursive: true, force: true });
+});
+
+const run = () => ({
+  config: ringConfig('rec', { train: { steps: 50 } }),
+  runDir,
+  runId: '20261126-153012-a3f9',
+  environment: testEnvironment,
+  backend: 'reference',
+});
+const row = (step: number) => ({
+  step,
+  dLoss: 1,
+  gLoss: 1,
+  dReal: 0.5,
+  dFake: 0.5,
+  lrD: 1e-3,
+  lrG: 1e-3,
+  gradNormD: 0,
+  gradNormG: 0,
+});
+
+describe('RunRecorder', () => {
+  it('starts a run, throttles its progress, and records how it ended', () => {
+    let now = 0;
+    const recorder = RunRecorder.start(run(), () => now);
+    expect(readMetaSync(runDir)).toMatchObject({ status: 'running', step: 0, totalSteps: 50, name: 'rec' });
+    recorder.metrics(row(1));
+    now = META_INTERVAL_MS; // not yet
+    recorder.progress(1, 99);
+    expect(readMetaSync(runDir).step).toBe(0);
+    now = META_INTERVAL_MS + 1;
+    recorder.progress(2, 99);
+    expect(readMetaSync(runDir)).toMatchObject({ step: 2, stepsPerSec: 99 });
+    expect(existsSync(evalPath(runDir))).toBe(false); // no evaluation, no eval.jsonl
+    recorder.closeMetrics();
+    recorder.diverged(3);
+    recorder.finish({ status: 'diverged', step: 2, stepsPerSec: 12.5, error: null });
+    expect(readMetaSync(runDir)).toMatchObject({
+      status: 'diverged',
+      step: 2,
+      divergedAt: 3,
+      stepsPerSec: 12.5,
+    });
+    expect(readMetaSync(runDir).endedAt).not.toBeNull();
+    expect(readFileSync(metricsPath(runDir), 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('resumes: drops the rows logged after the checkpoint and takes the last evaluation kept', () => {
+    const first = RunRecorder.start(run());
+    for (const step of [10, 20, 30]) first.metrics(row(step));
+    first.evaluation({ step: 20, modes: 8 });
+    first.evaluation({ step: 30, modes: 7 });
+    first.closeMetrics();
+    first.finish({ status: 'interrupted', step: 30, stepsPerSec: null, error: null });
+
+    const resumed = RunRecorder.resume(run(), { path: 'checkpoints/step-000020.safetensors', step: 20 });
+    const steps = readFileSync(metricsPath(runDir), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).step);
+    expect(steps).toEqual([10, 20]);
+    expect(readMetaSync(runDir)).toMatchObject({
+      status: 'running',
+      step: 20,
+      endedAt: null,
+      resumedFrom: 'checkpoints/step-000020.safetensors',
+      latestEval: { step: 20, modes: 8 },
+    });
+    resumed.closeMetrics();
+  });
+});

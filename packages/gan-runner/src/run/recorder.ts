@@ -1,0 +1,170 @@
+/**
+ * Writes what a run produces into its folder, through @gan/runs: meta.json (at the start, as
+ * progress, with each evaluation, at the end), metrics.jsonl, eval.jsonl, sample grids,
+ * checkpoints (the newest two kept) and the GIF. It decides nothing about when (see schedule.ts).
+ */
+import {
+  type CheckpointContent,
+  type EvalRow,
+  evalPath,
+  type JsonlWriter,
+  type MetricsRow,
+  metricsPath,
+  newRunMeta,
+  openEvalLog,
+  openMetricsLog,
+  type RunEnvironment,
+  type RunMeta,
+  type RunStatus,
+  readMetaSync,
+  rewriteJsonlSync,
+  saveCheckpoint,
+  writeMetaSync,
+} from '@gan/runs';
+import type { ExperimentConfig } from '../config/index.ts';
+import { writeRunGif } from '../images/gif.ts';
+import type { GrayImage } from '../images/gray.ts';
+import { writeSampleGrid } from '../images/png.ts';
+import { keptOnResume, metaDue } from './schedule.ts';
+
+/** Checkpoints kept per run: the newest and the one before it (a crash mid-write leaves one). */
+const KEEP_CHECKPOINTS = 2;
+
+/** Who and where: what a new meta.json says besides the progress. */
+export interface RecordedRun {
+  config: ExperimentConfig;
+  runDir: string;
+  runId: string;
+  environment: RunEnvironment;
+  backend: string;
+}
+
+/** How a run ended, for the final meta.json. */
+export interface RunEnd {
+  status: RunStatus;
+  step: number;
+  stepsPerSec: number | null;
+  error: string | null;
+}
+
+export class RunRecorder {
+  readonly runDir: string;
+  private readonly meta: RunMeta;
+  private readonly metricsLog: JsonlWriter;
+  /** Opened at the first evaluation: a run that evaluates nothing has no eval.jsonl. */
+  private evalLog: JsonlWriter | null = null;
+  private lastMetaWrite: number;
+
+  private constructor(
+    runDir: string,
+    meta: RunMeta,
+    private readonly now: () => number,
+  ) {
+    this.runDir = runDir;
+    this.meta = meta;
+    writeMetaSync(runDir, meta);
+    this.metricsLog = openMetricsLog(runDir);
+    this.lastMetaWrite = now();
+  }
+
+  /** Starts recording a fresh run: meta.json says `running` at step 0. */
+  static start(run: RecordedRun, now: () => number = () => performance.now()): RunRecorder {
+    const meta = newRunMeta({
+      name: run.config.name,
+      runId: run.runId,
+      seed: run.config.seed,
+      totalSteps: run.config.train.steps,
+      backend: run.backend,
+      environment: run.environment,
+    });
+    return new RunRecorder(run.runDir, meta, now);
+  }
+
+  /**
+   * Continues recording a run resumed from the checkpoint `checkpoint` of step `step`: the rows
+   * logged after it are dropped (the run logs those steps again), meta.json says `running` again.
+   */
+  static resume(
+    run: RecordedRun,
+    checkpoint: { path: string; step: number },
+    now: () => number = () => performance.now(),
+  ): RunRecorder {
+    const previous = readMetaSync(run.runDir);
+    const kept = (row: { step?: unknown }) => keptOnResume(row, checkpoint.step);
+    rewriteJsonlSync(metricsPath(run.runDir), kept);
+    const latestEval = rewriteJsonlSync(evalPath(run.runDir), kept);
+    const meta: RunMeta = {
+      ...previous,
+      latestEval,
+      status: 'running',
+      endedAt: null,
+      step: checkpoint.step,
+      totalSteps: run.config.train.steps,
+      resumedFrom: checkpoint.path,
+      error: null,
+      divergedAt: null,
+      command: run.environment.command,
+      git: run.environment.git,
+      backend: run.backend,
+    };
+    return new RunRecorder(run.runDir, meta, now);
+  }
+
+  metrics(row: MetricsRow): void {
+    this.metricsLog.write(row);
+  }
+
+  /** Writes `samples/step-XXXXXX.png`; returns its path. */
+  samples(step: number, image: GrayImage): Promise<string> {
+    return writeSampleGrid(this.runDir, step, image);
+  }
+
+  /** Writes `checkpoints/step-XXXXXX.safetensors`, keeping the newest two; returns its path. */
+  checkpoint(content: CheckpointContent): Promise<string> {
+    return saveCheckpoint(this.runDir, content, { keep: KEEP_CHECKPOINTS });
+  }
+
+  /** Appends to eval.jsonl and makes it meta.json's latestEval. */
+  evaluation(row: EvalRow): void {
+    this.evalLog ??= openEvalLog(this.runDir);
+    this.evalLog.write(row);
+    this.meta.latestEval = row;
+    writeMetaSync(this.runDir, this.meta);
+  }
+
+  /** meta.json's step and speed, rewritten only when {@link metaDue} says so. */
+  progress(step: number, stepsPerSec: number): void {
+    if (!metaDue(this.now(), this.lastMetaWrite)) return;
+    this.meta.step = step;
+    this.meta.stepsPerSec = stepsPerSec;
+    writeMetaSync(this.runDir, this.meta);
+    this.lastMetaWrite = this.now();
+  }
+
+  /** Notes the step whose losses were not finite (written with the final meta). */
+  diverged(step: number): void {
+    this.meta.divergedAt = step;
+  }
+
+  /** Closes metrics.jsonl (the steps are over). */
+  closeMetrics(): void {
+    this.metricsLog.close();
+  }
+
+  /** Writes `samples.gif` from the sample grids. */
+  async gif(): Promise<void> {
+    await writeRunGif(this.runDir);
+  }
+
+  /** The final meta.json (status, step, end time, speed, peak memory, error); closes eval.jsonl. */
+  finish(end: RunEnd): void {
+    this.evalLog?.close();
+    this.meta.status = end.status;
+    this.meta.step = end.step;
+    this.meta.endedAt = new Date().toISOString();
+    this.meta.stepsPerSec = end.stepsPerSec;
+    this.meta.peakMemoryMB = Math.round(process.resourceUsage().maxRSS / 102.4) / 10; // maxRSS is in KiB
+    this.meta.error = end.error;
+    writeMetaSync(this.runDir, this.meta);
+  }
+}
