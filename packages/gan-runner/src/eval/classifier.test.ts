@@ -4,18 +4,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { loadMnist } from '@gan/data';
+import { Tensor } from '@gan/tensor';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { useBackend } from '../train/backend.ts';
 import type { SafeTensor } from '@gan/runs';
+import { type ClassifierConfig, correctCount, DEFAULT_CLASSIFIER } from './classifier.ts';
 import {
-  type ClassifierConfig,
   classifierHash,
   clearLoadedClassifiers,
-  DEFAULT_CLASSIFIER,
   loadClassifier,
   readClassifierInfo,
-  trainClassifier,
-} from './classifier.ts';
+} from './classifier-cache.ts';
+import { trainClassifier } from './classifier-train.ts';
 
 /** Small enough to train in about a second on any backend. */
 const TINY: ClassifierConfig = {
@@ -48,15 +49,23 @@ describe('classifier training', { timeout: 60_000 }, () => {
     const lines: string[] = [];
     const a = trainClassifier(TINY, (l) => lines.push(l));
     const b = trainClassifier(TINY, () => {});
-    expect(weightsOf(a.tensors())).toEqual(weightsOf(b.tensors()));
-    expect(a.info?.testAccuracy).toBe(b.info?.testAccuracy);
-    expect(a.info?.testAccuracy).toBeGreaterThan(0.5); // chance is 0.1
+    expect(weightsOf(a.classifier.tensors())).toEqual(weightsOf(b.classifier.tensors()));
+    expect(a.report.testAccuracy).toBe(b.report.testAccuracy);
+    expect(a.report.testAccuracy).toBeGreaterThan(0.5); // chance is 0.1
+    const test = loadMnist({ split: 'test', scaling: 'unit' });
+    expect(a.classifier.accuracy(test.images, test.labels)).toBe(a.report.testAccuracy);
     expect(lines[0]).toMatch(/^classifier: training MLP 784-16-10 on 1000 MNIST training images, 2 epochs/);
     expect(lines[1]).toMatch(
       /^classifier: epoch 1\/2 loss=\d+\.\d{4} train_acc=0\.\d{4} test_acc=0\.\d{4} elapsed_s=/,
     );
     const other = trainClassifier({ ...TINY, seed: 4 }, () => {});
-    expect(weightsOf(other.tensors())).not.toEqual(weightsOf(a.tensors()));
+    expect(weightsOf(other.classifier.tensors())).not.toEqual(weightsOf(a.classifier.tensors()));
+  });
+
+  it('counts a row as correct when its largest score is the label, the first of equal ones', () => {
+    const scores = new Tensor(Float32Array.from([0.1, 0.7, 0.2, 0.5, 0.5, 0, 0.2, 0.3, 0.5]), [3, 3]);
+    expect(correctCount(scores, Uint8Array.from([1, 0, 2]))).toBe(3);
+    expect(correctCount(scores, Uint8Array.from([1, 1, 0]))).toBe(1);
   });
 
   it('hashes every part of its recipe into the cache folder name', () => {
@@ -116,7 +125,7 @@ describe('classifier cache', { timeout: 60_000 }, () => {
   it('survives two processes training the same classifier at once', async () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const script = `
-      import { loadClassifier } from ${JSON.stringify(join(here, 'classifier.ts'))};
+      import { loadClassifier } from ${JSON.stringify(join(here, 'classifier-cache.ts'))};
       const clf = await loadClassifier({ config: ${JSON.stringify(TINY)}, cacheDir: ${JSON.stringify(cacheDir)}, log: () => {} });
       let s = 0;
       for (const p of clf.net.parameters()) for (const v of p.value.data) s += v;

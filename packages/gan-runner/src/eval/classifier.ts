@@ -1,24 +1,12 @@
 /**
- * The MNIST classifier the evaluation measures generated digits with: an MLP trained on the 60,000
- * training images with this project's own layers and Adam, on unit-scaled (0..1) pixels.
- *
- * It is trained on first use and cached in `<project>/.cache/classifier/<hash>/`, where the hash
- * covers everything that determines its weights (architecture, seed, epochs, batch size, learning
- * rate, and a digest of the MNIST bytes), so a changed recipe or dataset gets a new folder instead
- * of stale weights. A cache folder is built under a temporary name and renamed into place, so two
- * processes training at once never leave a half-written folder: the second rename fails and that
- * process uses the first one's folder.
+ * The MNIST classifier the evaluation measures generated digits with: its recipe, and the
+ * network with its inference (class probabilities and features). Training is in
+ * classifier-train.ts, the cache of trained classifiers in classifier-cache.ts.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { gatherRows, loadMnist, loadMnistBytes, MNIST_CLASSES, MNIST_PIXELS } from '@gan/data';
-import { type Activation, Linear, ReLU, Sequential, softmax, softmaxCrossEntropy, zeroGrad } from '@gan/nn';
-import { adam, cosineSchedule } from '@gan/optim';
-import { backend, formatShape, Rng, ShapeError, Tensor } from '@gan/tensor';
-import { projectRoot } from '@gan/runs';
-import { readSafetensors, type SafeTensor, writeJsonAtomic, writeSafetensors } from '@gan/runs';
+import { MNIST_CLASSES, MNIST_PIXELS } from '@gan/data';
+import { type Activation, Linear, ReLU, Sequential, softmax } from '@gan/nn';
+import type { SafeTensor } from '@gan/runs';
+import { argmax, formatShape, ShapeError, Tensor } from '@gan/tensor';
 
 /** Everything that determines the classifier's weights (and therefore its cache folder). */
 export interface ClassifierConfig {
@@ -49,17 +37,14 @@ export const DEFAULT_CLASSIFIER: Readonly<ClassifierConfig> = Object.freeze({
   trainLimit: null,
 });
 
-/** Bumped when the training code changes in a way that changes the weights for the same config. */
-const RECIPE_VERSION = 1;
-const INFO_FORMAT = 'gan-lab-classifier/1';
-const INFO_FILE = 'classifier.json';
-const WEIGHTS_FILE = 'weights.safetensors';
+/** Identifies a cached classifier's `classifier.json` and weights. */
+export const CLASSIFIER_FORMAT = 'gan-lab-classifier/1';
 /** Rows per forward pass at inference (bounds the activations' memory). */
 const INFER_BATCH = 500;
 
 /** `classifier.json`: what was trained, how well it does and when. */
 export interface ClassifierInfo {
-  format: typeof INFO_FORMAT;
+  format: typeof CLASSIFIER_FORMAT;
   /** The cache folder's name: a content hash of `config`, the recipe version and the data. */
   hash: string;
   config: ClassifierConfig;
@@ -89,7 +74,8 @@ export interface ClassifierOutput {
   features: Tensor;
 }
 
-function checkConfig(c: ClassifierConfig): void {
+/** Throws a RangeError naming the first field of `c` that is not usable. */
+export function checkClassifierConfig(c: ClassifierConfig): void {
   const bad = (what: string) => {
     throw new RangeError(`classifier config: ${what}`);
   };
@@ -107,6 +93,12 @@ function checkConfig(c: ClassifierConfig): void {
   if (c.trainLimit !== null && (!Number.isInteger(c.trainLimit) || c.trainLimit < 1))
     bad(`trainLimit must be null or an integer >= 1, got ${c.trainLimit}`);
 }
+
+/** The classifier's training result, as `classifier.json` records it. */
+export type TrainingReport = Pick<
+  ClassifierInfo,
+  'testAccuracy' | 'trainAccuracy' | 'finalLoss' | 'trainSeconds' | 'trainedAt' | 'backend'
+>;
 
 /** An MLP 784 -> hidden (ReLU)... -> 10 logits, with PyTorch-style names `0.weight`, `2.bias`, .... */
 function buildNet(hidden: readonly number[]): Sequential {
@@ -138,7 +130,7 @@ export class MnistClassifier {
     readonly config: ClassifierConfig,
     readonly info: ClassifierInfo | null = null,
   ) {
-    checkConfig(config);
+    checkClassifierConfig(config);
     this.net = buildNet(config.hidden);
     this.featureLayer = this.net.layers[this.net.layers.length - 2] as Activation;
     this.featureDim = config.hidden[config.hidden.length - 1];
@@ -166,7 +158,7 @@ export class MnistClassifier {
   /** Fraction of `images` whose most probable class is the label. */
   accuracy(images: Tensor, labels: Uint8Array): number {
     const { probs } = this.classify(images);
-    return accuracyOf(probs, labels);
+    return correctCount(probs, labels) / probs.shape[0];
   }
 
   /** The weights as safetensors tensors (names as the network's parameters). */
@@ -192,262 +184,10 @@ export class MnistClassifier {
   }
 }
 
-function accuracyOf(probs: Tensor, labels: Uint8Array): number {
-  const [n, c] = probs.shape;
+/** Rows of `scores` (`[N, 10]` probabilities or logits) whose largest entry is the label (first on ties). */
+export function correctCount(scores: Tensor, labels: Uint8Array): number {
+  const best = argmax(scores, 1);
   let correct = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let k = 1; k < c; k++) if (probs.data[i * c + k] > probs.data[i * c + best]) best = k;
-    if (best === labels[i]) correct++;
-  }
-  return correct / n;
-}
-
-/** One line of training progress. */
-export type ProgressLog = (line: string) => void;
-
-const stderrLog: ProgressLog = (line) => process.stderr.write(`${line}\n`);
-
-/**
- * Trains a classifier from scratch (no cache), reporting one line per epoch: loss, training
- * accuracy (running, over the epoch's batches), test accuracy, seconds so far. Deterministic given
- * the config and the backend.
- *
- * ```ts
- * const clf = trainClassifier({ ...DEFAULT_CLASSIFIER, epochs: 1, trainLimit: 5000 });
- * clf.info?.testAccuracy; // fraction of the 10,000 test images classified correctly
- * ```
- */
-export function trainClassifier(config: ClassifierConfig, log: ProgressLog = stderrLog): MnistClassifier {
-  checkConfig(config);
-  const started = performance.now();
-  const train = loadMnist({ split: 'train', scaling: 'unit' });
-  const test = loadMnist({ split: 'test', scaling: 'unit' });
-  const n =
-    config.trainLimit === null ? train.labels.length : Math.min(config.trainLimit, train.labels.length);
-
-  const clf = new MnistClassifier(config);
-  const initRng = Rng.create(config.seed, 'classifier-init');
-  for (const l of clf.net.layers)
-    if (l instanceof Linear) l.resetParameters(initRng, { scheme: 'he-normal' });
-  const params = clf.net.parameters();
-  const stepsPerEpoch = Math.ceil(n / config.batchSize);
-  const opt = adam({ lr: cosineSchedule(config.lr, stepsPerEpoch * config.epochs) });
-  const state = opt.init(params);
-  const shuffleRng = Rng.create(config.seed, 'classifier-shuffle');
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-
-  const hidden = config.hidden.join('-');
-  log(
-    `classifier: training MLP 784-${hidden}-10 on ${n} MNIST training images, ${config.epochs} epochs, ` +
-      `batch ${config.batchSize}, Adam ${config.lr} (cosine), backend ${backend().name}`,
-  );
-  let finalLoss = Number.NaN;
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    shuffleRng.shuffle(order);
-    let lossSum = 0;
-    let correct = 0;
-    for (let start = 0; start < n; start += config.batchSize) {
-      const idx = order.subarray(start, Math.min(n, start + config.batchSize));
-      const b = idx.length;
-      const x = gatherRows(train.images, idx, Tensor.zeros([b, MNIST_PIXELS]));
-      const y = new Uint8Array(b);
-      for (let i = 0; i < b; i++) y[i] = train.labels[idx[i]];
-      const logits = clf.net.forward(x);
-      const grad = Tensor.zeros([b, MNIST_CLASSES]);
-      lossSum += softmaxCrossEntropy(logits, y, grad) * b;
-      for (let i = 0; i < b; i++) {
-        let best = 0;
-        for (let k = 1; k < MNIST_CLASSES; k++)
-          if (logits.data[i * MNIST_CLASSES + k] > logits.data[i * MNIST_CLASSES + best]) best = k;
-        if (best === y[i]) correct++;
-      }
-      zeroGrad(params);
-      clf.net.backward(grad, { inputGrad: false });
-      opt.update(params, state);
-    }
-    finalLoss = lossSum / n;
-    const testAcc = clf.accuracy(test.images, test.labels);
-    const seconds = (performance.now() - started) / 1000;
-    log(
-      `classifier: epoch ${epoch}/${config.epochs} loss=${finalLoss.toFixed(4)} ` +
-        `train_acc=${(correct / n).toFixed(4)} test_acc=${testAcc.toFixed(4)} elapsed_s=${seconds.toFixed(1)}`,
-    );
-  }
-  const testAccuracy = clf.accuracy(test.images, test.labels);
-  const trainAccuracy = clf.accuracy(train.images.rows(0, n), train.labels.subarray(0, n));
-  const info: ClassifierInfo = {
-    format: INFO_FORMAT,
-    hash: classifierHash(config),
-    config: { ...config, hidden: [...config.hidden] },
-    architecture: [MNIST_PIXELS, ...config.hidden, MNIST_CLASSES],
-    dataDigest: mnistDigest(),
-    testAccuracy,
-    trainAccuracy,
-    finalLoss,
-    trainSeconds: (performance.now() - started) / 1000,
-    trainedAt: new Date().toISOString(),
-    backend: backend().name,
-  };
-  const trained = new MnistClassifier(config, info);
-  trained.loadTensors(clf.tensors(), 'trained classifier');
-  return trained;
-}
-
-let digest: string | null = null;
-
-/** sha256 (hex) of the decoded MNIST bytes: both splits' images and labels. Computed once per process. */
-export function mnistDigest(): string {
-  if (digest !== null) return digest;
-  const h = createHash('sha256');
-  for (const split of ['train', 'test'] as const) {
-    const b = loadMnistBytes(split);
-    h.update(`${split}:${b.count}\n`);
-    h.update(b.pixels);
-    h.update(b.labels);
-  }
-  digest = h.digest('hex');
-  return digest;
-}
-
-/** The cache folder name of a config: 16 hex digits of sha256 over the recipe, the config and the data. */
-export function classifierHash(config: ClassifierConfig): string {
-  checkConfig(config);
-  const key = {
-    recipe: RECIPE_VERSION,
-    architecture: [MNIST_PIXELS, ...config.hidden, MNIST_CLASSES],
-    activation: 'relu',
-    init: 'he-normal',
-    optimizer: 'adam(0.9,0.999,1e-8)+cosine',
-    seed: config.seed,
-    epochs: config.epochs,
-    batchSize: config.batchSize,
-    lr: config.lr,
-    trainLimit: config.trainLimit,
-    data: mnistDigest(),
-  };
-  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
-}
-
-/** `<project>/.cache/classifier`: where trained classifiers are kept (git-ignored). */
-export function defaultClassifierCacheDir(): string {
-  return join(projectRoot(), '.cache', 'classifier');
-}
-
-export interface LoadClassifierOptions {
-  config?: ClassifierConfig;
-  /** Default: {@link defaultClassifierCacheDir}. */
-  cacheDir?: string;
-  /** Where training progress goes (default: stderr). */
-  log?: ProgressLog;
-}
-
-function parseInfo(text: string, file: string): ClassifierInfo {
-  let info: ClassifierInfo;
-  try {
-    info = JSON.parse(text) as ClassifierInfo;
-  } catch (e) {
-    throw new Error(`${file}: invalid JSON (${(e as Error).message}); delete the folder to retrain`);
-  }
-  if (
-    info === null ||
-    typeof info !== 'object' ||
-    info.format !== INFO_FORMAT ||
-    typeof info.testAccuracy !== 'number'
-  ) {
-    throw new Error(
-      `${file}: not a classifier description of format ${INFO_FORMAT}; delete the folder to retrain`,
-    );
-  }
-  return info;
-}
-
-/** Reads a cached classifier folder, or returns null when it does not exist. */
-export async function readCachedClassifier(
-  dir: string,
-  config: ClassifierConfig,
-): Promise<MnistClassifier | null> {
-  const infoFile = join(dir, INFO_FILE);
-  let text: string;
-  try {
-    text = await readFile(infoFile, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-  const info = parseInfo(text, infoFile);
-  const weightsFile = join(dir, WEIGHTS_FILE);
-  const clf = new MnistClassifier(config, info);
-  clf.loadTensors((await readSafetensors(weightsFile)).tensors, weightsFile);
-  return clf;
-}
-
-/** Writes a trained classifier to `<cacheDir>/<hash>/` through a temporary folder and a rename. */
-async function publish(clf: MnistClassifier, cacheDir: string, hash: string): Promise<void> {
-  await mkdir(cacheDir, { recursive: true });
-  const tmp = join(cacheDir, `.${hash}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  await mkdir(tmp);
-  try {
-    await writeSafetensors(join(tmp, WEIGHTS_FILE), clf.tensors(), { format: INFO_FORMAT, hash });
-    await writeJsonAtomic(join(tmp, INFO_FILE), clf.info);
-    try {
-      await rename(tmp, join(cacheDir, hash));
-    } catch (e) {
-      // Another process published the same hash first: its folder is as good as ours.
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') throw e;
-    }
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-}
-
-const loaded = new Map<string, Promise<MnistClassifier>>();
-
-/**
- * The classifier of `config` (default {@link DEFAULT_CLASSIFIER}): from this process's memory, else
- * from the cache folder, else trained now (minutes; progress on stderr) and cached.
- *
- * ```ts
- * const clf = await loadClassifier();
- * console.log(clf.info?.testAccuracy); // 0.98...
- * ```
- */
-export function loadClassifier(options: LoadClassifierOptions = {}): Promise<MnistClassifier> {
-  const config = options.config ?? DEFAULT_CLASSIFIER;
-  const cacheDir = options.cacheDir ?? defaultClassifierCacheDir();
-  const hash = classifierHash(config);
-  const key = join(cacheDir, hash);
-  let p = loaded.get(key);
-  if (p === undefined) {
-    p = (async () => {
-      const cached = await readCachedClassifier(key, config);
-      if (cached !== null) return cached;
-      const clf = trainClassifier(config, options.log);
-      await publish(clf, cacheDir, hash);
-      // Whoever won the rename, the folder now holds a complete classifier: use that one so every
-      // process scores with the same weights.
-      return (await readCachedClassifier(key, config)) ?? clf;
-    })();
-    loaded.set(key, p);
-    p.catch(() => loaded.delete(key));
-  }
-  return p;
-}
-
-/** Forgets the classifiers held in memory (the cache folders stay). */
-export function clearLoadedClassifiers(): void {
-  loaded.clear();
-}
-
-/** Reads `classifier.json` of a cache folder without loading weights, or null when absent. */
-export function readClassifierInfo(dir: string): ClassifierInfo | null {
-  const file = join(dir, INFO_FILE);
-  try {
-    return parseInfo(readFileSync(file, 'utf8'), file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
+  for (let i = 0; i < best.length; i++) if (best[i] === labels[i]) correct++;
+  return correct;
 }

@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromObject } from '../config/index.ts';
 import { useBackend } from '../train/backend.ts';
 import { loadTrainingData } from '../train/data.ts';
-import { loadClassifier, type MnistClassifier } from './classifier.ts';
+import type { MnistClassifier } from './classifier.ts';
+import { loadClassifier } from './classifier-cache.ts';
 import {
   createEvalContext,
   type EvalContext,

@@ -18,7 +18,7 @@ import { frechetDistance, meanAndCovariance } from '@gan/tensor';
 import type { ExperimentConfig } from '../config/index.ts';
 import { displayScaling } from '../images/samples.ts';
 import type { GanTrainer } from '../train/gan.ts';
-import type { LoadClassifierOptions } from './classifier.ts';
+import type { LoadClassifierOptions } from './classifier-cache.ts';
 import {
   COVERAGE_THRESHOLD,
   classHistogram,

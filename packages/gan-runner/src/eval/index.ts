@@ -3,6 +3,8 @@
  * per-run evaluation that training and `pnpm eval` share.
  */
 export * from './classifier.ts';
+export * from './classifier-cache.ts';
+export * from './classifier-train.ts';
 export * from './evaluate.ts';
 export * from './metrics.ts';
 export * from './reference.ts';

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { type Dataset, gatherBatch, loadMnist, rowCount, type Scaling, type Split } from '@gan/data';
 import { Rng, Tensor } from '@gan/tensor';
 import { meanAndCovariance } from '@gan/tensor';
-import { type LoadClassifierOptions, loadClassifier, type MnistClassifier } from './classifier.ts';
+import type { MnistClassifier } from './classifier.ts';
+import { type LoadClassifierOptions, loadClassifier } from './classifier-cache.ts';
 import { meanOf, meanPairwiseDistance, nearestNeighbourDistances, rowSquaredNorms } from './metrics.ts';
 
 /** Real test images whose mean pairwise distance is the unit of `diversity`. */

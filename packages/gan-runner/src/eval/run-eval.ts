@@ -8,7 +8,7 @@ import { openEvalLog, updateMeta } from '@gan/runs';
 import type { ExperimentConfig } from '../config/index.ts';
 import type { GanTrainer } from '../train/gan.ts';
 import { restoreRun } from '../train/restore.ts';
-import type { LoadClassifierOptions } from './classifier.ts';
+import type { LoadClassifierOptions } from './classifier-cache.ts';
 import {
   createEvalContext,
   type EvalContext,
