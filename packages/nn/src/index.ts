@@ -1,12 +1,20 @@
 /**
  * @gan/nn: layers with explicit forward and backward (Linear, activations, Sequential), GAN
- * losses and initialisers, on @gan/tensor.
+ * losses and initialisers, on @gan/tensor. What other packages use, and nothing else.
  */
-export * from './activation.ts';
-export * from './init.ts';
+export { Activation, ReLU, Tanh } from './activation.ts';
+export type { InitOptions } from './init.ts';
 export type { BackwardOptions, Layer } from './layer.ts';
-export * from './linear.ts';
-export * from './losses.ts';
-export * from './parameter.ts';
-export * from './sequential.ts';
-export * from './softmax.ts';
+export { Linear } from './linear.ts';
+export {
+  articlePrintedDiscriminatorCost,
+  binaryCrossEntropyWithLogits,
+  type DiscriminatorLossKind,
+  discriminatorLoss,
+  type GeneratorLossKind,
+  generatorLoss,
+  meanProbability,
+} from './losses.ts';
+export { type Parameter, zeroGrad } from './parameter.ts';
+export { Sequential } from './sequential.ts';
+export { softmax, softmaxCrossEntropy } from './softmax.ts';

@@ -6,21 +6,19 @@
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readMetaSync, userPath } from '@gan/runs';
+import { type ClassifierInfo, DEFAULT_CLASSIFIER } from '../eval/classifier.ts';
 import {
-  type ClassifierInfo,
   classifierHash,
-  DEFAULT_CLASSIFIER,
   defaultClassifierCacheDir,
-  evaluateRun,
-  formatSummary,
-  isMnistEval,
   loadClassifier,
   readClassifierInfo,
-} from '../eval/index.ts';
+} from '../eval/classifier-cache.ts';
+import { isMnistEval } from '../eval/evaluate.ts';
+import { evaluateRun } from '../eval/run-eval.ts';
+import { formatSummary } from '../eval/summary.ts';
 import { useBackend } from '../train/backend.ts';
-import { readMetaSync } from '@gan/runs';
 import { backendFlag, fail } from './common.ts';
-import { userPath } from '@gan/runs';
 
 const USAGE = `usage: pnpm eval <run folder> [--samples N] [--step latest|N] [--backend kind]
        pnpm eval --train-classifier [--backend kind]

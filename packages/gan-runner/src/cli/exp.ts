@@ -2,23 +2,22 @@
  * `pnpm exp <config.yaml> [key=value ...] [options]`: train a GAN from a config and record the run
  * in experiments/<config-name>/<run-id>/. `pnpm exp --resume <run folder>` continues a run.
  */
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  collectEnvironment,
+  configPath,
+  createRunDir,
+  defaultExperimentsDir,
+  readMetaSync,
+  userPath,
+  writeRunConfigSync,
+} from '@gan/runs';
 import { ConfigError, type ExperimentConfig, loadConfig, serializeConfig } from '../config/index.ts';
 import { startTraining } from '../run/host.ts';
 import { requestStop, requestSample, setPaused, isPaused } from '../run/control.ts';
-import type { RunEvent } from '../run/events.ts';
-import {
-  CONFIG_FILE,
-  collectEnvironment,
-  createRunDir,
-  readMetaSync,
-  type RunStatus,
-  writeFileAtomicSync,
-} from '@gan/runs';
+import type { EndStatus, RunEvent } from '../run/events.ts';
 import { backendFlag, fail } from './common.ts';
 import { plainLogger } from '../dashboard/plain.ts';
-import { defaultExperimentsDir, userPath } from '@gan/runs';
 
 const USAGE = `usage: pnpm exp <config.yaml> [key=value ...] [options]
        pnpm exp --resume <experiments/<config>/<run-id>> [train.steps=N ...] [options]
@@ -40,12 +39,11 @@ exit status: 0 completed, 1 failed, 2 bad command line or config, 3 diverged, 13
 /** Keys a resumed run may change: how long and what it records, not what it computes. */
 const RESUMABLE_PREFIXES = ['train.steps', 'log.', 'eval.'];
 
-export const EXIT: Record<RunStatus, number> = {
+const EXIT: Record<EndStatus, number> = {
   completed: 0,
   failed: 1,
   diverged: 3,
   interrupted: 130,
-  running: 1,
 };
 
 function parse(argv: string[]) {
@@ -102,8 +100,8 @@ async function main(): Promise<void> {
     if (resume) {
       runDir = userPath(values.resume as string);
       const previous = readMetaSync(runDir);
-      const original = loadConfig(join(runDir, CONFIG_FILE), [], { recordedRun: true }).config;
-      config = loadConfig(join(runDir, CONFIG_FILE), positionals, { recordedRun: true }).config;
+      const original = loadConfig(configPath(runDir), [], { recordedRun: true }).config;
+      config = loadConfig(configPath(runDir), positionals, { recordedRun: true }).config;
       const changed = forbiddenResumeChanges(original, config);
       if (changed.length > 0) {
         fail(
@@ -117,7 +115,7 @@ async function main(): Promise<void> {
         return;
       }
       runId = previous.runId;
-      writeFileAtomicSync(join(runDir, CONFIG_FILE), serializeConfig(config));
+      writeRunConfigSync(runDir, serializeConfig(config));
     } else {
       const [file, ...overrides] = positionals;
       if (file === undefined) fail(`pnpm exp: no config file given\n\n${USAGE}`);
@@ -125,7 +123,7 @@ async function main(): Promise<void> {
       const experiments =
         values.experiments !== undefined ? userPath(values.experiments) : defaultExperimentsDir();
       ({ runDir, runId } = await createRunDir(experiments, config.name));
-      writeFileAtomicSync(join(runDir, CONFIG_FILE), serializeConfig(config));
+      writeRunConfigSync(runDir, serializeConfig(config));
     }
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);

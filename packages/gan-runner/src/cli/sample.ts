@@ -5,11 +5,11 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng, Tensor } from '@gan/tensor';
+import { seedSamplePath, userPath } from '@gan/runs';
 import { detectTerminalMode, halfBlockLines, imageGrid, writePng } from '../images/index.ts';
 import { useBackend } from '../train/backend.ts';
 import { restoreRun } from '../train/restore.ts';
 import { displayPixels, scatterImage } from '../images/samples.ts';
-import { seedSamplePath, userPath } from '@gan/runs';
 
 const USAGE = `usage: pnpm sample <experiments/<config>/<run-id>> --seed <n> [--step <n>] [--out <file.png>]
 

@@ -1,15 +1,15 @@
 /**
  * Experiment configs: the schema (types, defaults, docs), loading with `extends` and command-line
- * overrides, located errors, the resolved config as YAML, and the JSON Schema for editors.
+ * overrides, located errors, and the resolved config as YAML. Its only dependencies are yaml and
+ * zod, so tools that read run folders' configs (the report) can use it without the trainer; it
+ * is also the package's `@gan/gan-runner/config` entry point.
  */
-export { type ConfigIssue, ConfigError, displayPath, formatIssue, type Loc } from './issues.ts';
-export { configJsonSchema, configJsonSchemaText } from './json-schema.ts';
+export { ConfigError } from './issues.ts';
+export { configFromObject, type LoadedConfig, loadConfig, serializeConfig } from './load.ts';
 export {
-  configFromObject,
-  type LoadedConfig,
-  loadConfig,
-  type Override,
-  parseOverride,
-  serializeConfig,
-} from './load.ts';
-export * from './schema.ts';
+  type ExperimentConfig,
+  type ExperimentConfigInput,
+  type LossConfig,
+  layerActivations,
+  type OptimizerConfig,
+} from './schema.ts';

@@ -22,8 +22,6 @@ export const MIN_FULL_HEIGHT = 20;
 const MIN_SAMPLES_WIDTH = 90;
 /** Narrower than this, the log panel is left out. */
 const MIN_LOG_WIDTH = 110;
-/** A chart panel: top border with title, at least 3 plot lines, x-axis line, bottom border. */
-export const MIN_CHART_HEIGHT = 6;
 /** Both charts need this much main height; less shows the loss chart only. */
 const TWO_CHARTS_HEIGHT = 14;
 

@@ -11,9 +11,9 @@
  * statusOf(state); // 'running'
  * ```
  */
+import type { MetricsRow, RunStatus } from '@gan/runs';
 import type { GrayImage } from '../images/index.ts';
 import type { RunEvent } from '../run/events.ts';
-import type { MetricsRow, RunStatus } from '@gan/runs';
 import type { DLossInfo } from './dloss.ts';
 import { emptySeries, pushPoint, type Series } from './series.ts';
 

@@ -1,7 +1,7 @@
 /** A fake run's events for the dashboard's tests: no trainer, deterministic numbers. */
+import type { MetricsRow } from '@gan/runs';
 import type { GrayImage } from '../images/index.ts';
 import type { RunEvent } from '../run/events.ts';
-import type { MetricsRow } from '@gan/runs';
 import type { DLossInfo } from './dloss.ts';
 
 export const RUN_DIR = '/tmp/experiments/decay/20260101-120000-abcd';

@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { loadMnist } from '@gan/data';
 import { Tensor } from '@gan/tensor';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { useBackend } from '../train/backend.ts';
 import type { SafeTensor } from '@gan/runs';
+import { useBackend } from '../train/backend.ts';
 import { type ClassifierConfig, correctCount, DEFAULT_CLASSIFIER } from './classifier.ts';
 import {
   classifierHash,

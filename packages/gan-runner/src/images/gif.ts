@@ -1,7 +1,6 @@
 /// <reference path="./gifenc.d.ts" />
 import gifenc from 'gifenc';
-import { writeFileAtomic } from '@gan/runs';
-import { gifPath, listStepFiles, SAMPLE_EXT, samplesDir } from '@gan/runs';
+import { gifPath, listStepFiles, SAMPLE_EXT, samplesDir, writeFileAtomic } from '@gan/runs';
 import { assertGray } from './gray.ts';
 import { readPng } from './png.ts';
 

@@ -2,8 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunFormatError } from '@gan/runs';
-import { samplePath } from '@gan/runs';
+import { RunFormatError, samplePath } from '@gan/runs';
 import { toByte } from './gray.ts';
 import { decodePng, encodePng, imageGrid, readPng, writePng, writeSampleGrid } from './png.ts';
 

@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import pngjs from 'pngjs';
-import { writeFileAtomic } from '@gan/runs';
-import { RunFormatError } from '@gan/runs';
-import { ensureSubfolder, samplePath, samplesDir } from '@gan/runs';
+import { ensureSubfolder, RunFormatError, samplePath, samplesDir, writeFileAtomic } from '@gan/runs';
 import { assertGray, type GrayImage, toByte } from './gray.ts';
 
 const { PNG } = pngjs;

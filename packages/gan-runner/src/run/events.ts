@@ -3,6 +3,9 @@ import type { LossConfig } from '../config/index.ts';
 import type { EvalResult } from '../eval/evaluate.ts';
 import type { GrayImage } from '../images/gray.ts';
 
+/** How a run ends: every status but `running`. */
+export type EndStatus = Exclude<RunStatus, 'running'>;
+
 /** What a running session tells its listeners (the dashboard, the plain logger, the parent thread). */
 export type RunEvent =
   | {
@@ -29,4 +32,4 @@ export type RunEvent =
   | { type: 'message'; step: number; text: string }
   | { type: 'paused'; paused: boolean; step: number }
   | { type: 'eval'; step: number; result: EvalResult }
-  | { type: 'finished'; status: RunStatus; step: number; message: string | null; stepsPerSec: number | null };
+  | { type: 'finished'; status: EndStatus; step: number; message: string | null; stepsPerSec: number | null };

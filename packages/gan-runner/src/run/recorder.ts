@@ -15,7 +15,6 @@ import {
   openMetricsLog,
   type RunEnvironment,
   type RunMeta,
-  type RunStatus,
   readMetaSync,
   rewriteJsonlSync,
   saveCheckpoint,
@@ -25,6 +24,7 @@ import type { ExperimentConfig } from '../config/index.ts';
 import { writeRunGif } from '../images/gif.ts';
 import type { GrayImage } from '../images/gray.ts';
 import { writeSampleGrid } from '../images/png.ts';
+import type { EndStatus } from './events.ts';
 import { keptOnResume, metaDue } from './schedule.ts';
 
 /** Checkpoints kept per run: the newest and the one before it (a crash mid-write leaves one). */
@@ -41,7 +41,7 @@ export interface RecordedRun {
 
 /** How a run ended, for the final meta.json. */
 export interface RunEnd {
-  status: RunStatus;
+  status: EndStatus;
   step: number;
   stepsPerSec: number | null;
   error: string | null;

@@ -15,8 +15,8 @@
  * on resume from step s      logged rows after s are dropped: the run logs those steps again
  * ```
  */
-import type { RunStatus } from '@gan/runs';
 import type { ExperimentConfig } from '../config/index.ts';
+import type { EndStatus } from './events.ts';
 
 /** meta.json's progress is rewritten at most this often (it is fsynced each time). */
 export const META_INTERVAL_MS = 5000;
@@ -72,7 +72,7 @@ export function samplesDueAtStart(startStep: number): boolean {
 }
 
 /** What is due when the steps have ended with `status`: the diverged generator's grid, a checkpoint. */
-export function dueAtEnd(status: RunStatus): { samples: boolean; checkpoint: boolean } {
+export function dueAtEnd(status: EndStatus): { samples: boolean; checkpoint: boolean } {
   return { samples: status === 'diverged', checkpoint: status !== 'failed' };
 }
 
@@ -80,7 +80,7 @@ export function dueAtEnd(status: RunStatus): { samples: boolean; checkpoint: boo
  * Whether the run is evaluated once its steps have ended at `step` with `status`: when the config
  * asks (`eval.atEnd`), unless the run failed or `lastEvalStep` (-1: none yet) is already `step`.
  */
-export function evalDueAtEnd(s: Schedule, status: RunStatus, step: number, lastEvalStep: number): boolean {
+export function evalDueAtEnd(s: Schedule, status: EndStatus, step: number, lastEvalStep: number): boolean {
   return s.evalAtEnd && status !== 'failed' && lastEvalStep !== step;
 }
 

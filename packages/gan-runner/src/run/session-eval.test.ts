@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { evalPath, metricsPath, readJsonlSync, readMetaSync } from '@gan/runs';
 import { configFromObject } from '../config/index.ts';
 import { evaluateRun } from '../eval/run-eval.ts';
 import { generateEvalSamples } from '../eval/evaluate.ts';
-import { evalPath, metricsPath, readJsonlSync, readMetaSync } from '@gan/runs';
 import { loadTrainingData } from '../train/data.ts';
 import { useBackend } from '../train/backend.ts';
 import { GanTrainer } from '../train/gan.ts';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { createRunDir, type RunEnvironment, writeRunConfigSync } from '@gan/runs';
 import { configFromObject, type ExperimentConfig, serializeConfig } from '../config/index.ts';
-import { CONFIG_FILE, createRunDir, type RunEnvironment, writeFileAtomicSync } from '@gan/runs';
 import { createControl, requestStop } from './control.ts';
 import type { RunEvent } from './events.ts';
 import { runSession } from './session.ts';
@@ -60,7 +60,7 @@ export async function runInTemp(
     const root = mkdtempSync(join(tmpdir(), 'session-'));
     dirs.push(root);
     ({ runDir, runId } = await createRunDir(root, config.name));
-    writeFileAtomicSync(join(runDir, CONFIG_FILE), serializeConfig(config));
+    writeRunConfigSync(runDir, serializeConfig(config));
   }
   const control = createControl();
   const events: RunEvent[] = [];

@@ -13,13 +13,7 @@
  * config are byte-identical; speed goes to meta.json and to the events.
  */
 import type { Dataset } from '@gan/data';
-import {
-  latestCheckpoint,
-  loadCheckpoint,
-  type MetricsRow,
-  type RunEnvironment,
-  type RunStatus,
-} from '@gan/runs';
+import { latestCheckpoint, loadCheckpoint, type MetricsRow, type RunEnvironment } from '@gan/runs';
 import type { ExperimentConfig } from '../config/index.ts';
 import { TrainingEvaluator } from '../eval/run-eval.ts';
 import { samplePicture } from '../images/samples.ts';
@@ -35,7 +29,7 @@ import {
   takeSampleRequest,
   waitWhilePaused,
 } from './control.ts';
-import type { RunEvent } from './events.ts';
+import type { EndStatus, RunEvent } from './events.ts';
 import { RunRecorder } from './recorder.ts';
 import {
   dueAfterStep,
@@ -65,7 +59,7 @@ export interface SessionOptions {
 
 /** How the steps ended, and why when not `completed`. */
 interface Outcome {
-  status: RunStatus;
+  status: EndStatus;
   message: string | null;
 }
 
@@ -85,7 +79,7 @@ interface Run {
 }
 
 /** Runs (or resumes) one experiment in this thread and records it in `opts.runDir`. */
-export async function runSession(opts: SessionOptions): Promise<{ status: RunStatus; step: number }> {
+export async function runSession(opts: SessionOptions): Promise<{ status: EndStatus; step: number }> {
   const run = await openRun(opts);
   run.emit(startedEvent(run));
   const outcome = await trainSteps(run);

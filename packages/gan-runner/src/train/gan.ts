@@ -26,8 +26,8 @@ import {
   stateToArrays,
 } from '@gan/optim';
 import { Rng, type RngState, sumSquares, Tensor } from '@gan/tensor';
-import type { ExperimentConfig, OptimizerConfig } from '../config/index.ts';
 import type { MetricsRow } from '@gan/runs';
+import type { ExperimentConfig, OptimizerConfig } from '../config/index.ts';
 import { buildModels, type GanModels, initModels } from './model.ts';
 
 /** What one training step measured: the losses, mean D outputs and learning rates of a metrics row. */
@@ -263,14 +263,6 @@ export class GanTrainer {
     return { d: Math.sqrt(d), g: Math.sqrt(g) };
   }
 
-  /** True when every weight of both networks is finite. */
-  weightsFinite(): boolean {
-    for (const p of [...this.gParams, ...this.dParams]) {
-      for (const v of p.value.data) if (!Number.isFinite(v)) return false;
-    }
-    return true;
-  }
-
   /** G(z) for a batch of z, copied out of the generator's buffers. */
   generate(z: Tensor): Tensor {
     return this.models.generator.forward(z).clone();
@@ -286,11 +278,10 @@ export class GanTrainer {
     for (const p of [...this.gParams, ...this.dParams]) {
       arrays[p.name] = { shape: [...p.value.shape], data: p.value.data };
     }
-    for (const [prefix, opt, state, params] of [
-      ['optim.generator', this.optG, this.stateG, this.gParams],
-      ['optim.discriminator', this.optD, this.stateD, this.dParams],
+    for (const [prefix, state, params] of [
+      ['optim.generator', this.stateG, this.gParams],
+      ['optim.discriminator', this.stateD, this.dParams],
     ] as const) {
-      void opt;
       const flat = stateToArrays(state, params, prefix);
       for (const [k, v] of Object.entries(flat.arrays)) arrays[k] = { shape: [v.length], data: v };
     }
