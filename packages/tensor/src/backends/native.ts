@@ -3,71 +3,33 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { ActivationKind, AdamKernelArgs, Backend, BinaryOp, UnaryOp } from '../backend.ts';
 
-/** The functions of a build/tensor_native-<variant>.node (native/addon.cc); ops travel as integer codes. */
-interface NativeAddon {
+/**
+ * A Backend kernel as the addon (native/addon.cc) takes it: op names travel as integer codes and
+ * Adam's arguments one by one. Derived from the Backend interface, so a kernel added there and not
+ * here does not compile.
+ */
+type AddonArgs<A extends unknown[]> = A extends [...infer Head, AdamKernelArgs]
+  ? [...Coded<Head>, ...AdamScalars]
+  : Coded<A>;
+type Coded<A extends unknown[]> = {
+  [I in keyof A]: A[I] extends ActivationKind | BinaryOp | UnaryOp ? number : A[I];
+};
+// NOTE: the order of native/addon.cc's Adam arguments.
+type AdamScalars = [lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number];
+type AddonKernels = {
+  [K in Exclude<keyof Backend, 'name'>]: (
+    ...args: AddonArgs<Parameters<Backend[K]>>
+  ) => ReturnType<Backend[K]>;
+};
+
+/** What a build/tensor_native-<variant>.node exports: the kernels, and its own description. */
+interface NativeAddon extends AddonKernels {
   /** The variant it was built as (GT_VARIANT). */
   readonly variant: string;
   readonly simd: string;
   readonly cores: number;
   /** This CPU's features (native/cpu.cc); only the baseline build is safe to ask on any CPU. */
   cpuFeatures(): Record<string, boolean>;
-  gemm(
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    m: number,
-    n: number,
-    k: number,
-    transA: boolean,
-    transB: boolean,
-    accumulate: boolean,
-  ): void;
-  addBias(x: Float32Array, bias: Float32Array, out: Float32Array, rows: number, cols: number): void;
-  sumAxis(x: Float32Array, out: Float32Array, outer: number, len: number, inner: number, acc: boolean): void;
-  sumSquares(x: Float32Array, n: number): number;
-  activation(kind: number, x: Float32Array, out: Float32Array, n: number, slope: number): void;
-  activationGrad(
-    kind: number,
-    x: Float32Array,
-    y: Float32Array,
-    dy: Float32Array,
-    dx: Float32Array,
-    n: number,
-    slope: number,
-  ): void;
-  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
-  binaryRow(
-    op: number,
-    a: Float32Array,
-    row: Float32Array,
-    out: Float32Array,
-    rows: number,
-    cols: number,
-  ): void;
-  binaryScalar(op: number, a: Float32Array, s: number, out: Float32Array, n: number): void;
-  unary(op: number, x: Float32Array, out: Float32Array, n: number): void;
-  adam(
-    p: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    n: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    c1: number,
-    c2: number,
-  ): void;
-  sgd(
-    p: Float32Array,
-    g: Float32Array,
-    buf: Float32Array | null,
-    n: number,
-    lr: number,
-    momentum: number,
-    nesterov: boolean,
-  ): void;
   threads(): number;
   setThreads(n: number): void;
 }
@@ -96,128 +58,44 @@ const UNARY_CODE: Record<UnaryOp, number> = { neg: 0, abs: 1, exp: 2, log: 3, sq
  * else console.warn(loaded.reason);
  * ```
  */
-export class NativeBackend implements Backend {
-  readonly name = 'native';
+export interface NativeBackend extends Backend {
   /** The variant loaded (see NATIVE_VARIANTS). */
   readonly variant: NativeVariant;
   /** The instruction set its kernels use: 'avx512', 'avx2' or 'scalar'. */
   readonly simd: string;
-
-  constructor(
-    private readonly addon: NativeAddon,
-    variant: NativeVariant,
-  ) {
-    this.variant = variant;
-    this.simd = addon.simd;
-  }
-
   /** Worker threads the kernels may use (process-wide; defaults to the available cores). */
-  threads(): number {
-    return this.addon.threads();
-  }
-
+  threads(): number;
   /** Sets the thread count (an integer in [1, 64]); results are the same for every count. */
-  setThreads(n: number): void {
-    if (!Number.isInteger(n) || n < 1 || n > 64) {
-      throw new RangeError(`NativeBackend.setThreads: expected an integer in [1, 64], got ${n}`);
-    }
-    this.addon.setThreads(n);
-  }
+  setThreads(n: number): void;
+}
 
-  gemm(
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    m: number,
-    n: number,
-    k: number,
-    transA: boolean,
-    transB: boolean,
-    accumulate: boolean,
-  ): void {
-    this.addon.gemm(a, b, c, m, n, k, transA, transB, accumulate);
-  }
-
-  addBias(x: Float32Array, bias: Float32Array, out: Float32Array, rows: number, cols: number): void {
-    this.addon.addBias(x, bias, out, rows, cols);
-  }
-
-  sumAxis(
-    x: Float32Array,
-    out: Float32Array,
-    outer: number,
-    len: number,
-    inner: number,
-    accumulate: boolean,
-  ): void {
-    this.addon.sumAxis(x, out, outer, len, inner, accumulate);
-  }
-
-  sumSquares(x: Float32Array, n: number): number {
-    return this.addon.sumSquares(x, n);
-  }
-
-  activation(kind: ActivationKind, x: Float32Array, out: Float32Array, n: number, slope: number): void {
-    this.addon.activation(ACTIVATION_CODE[kind], x, out, n, slope);
-  }
-
-  activationGrad(
-    kind: ActivationKind,
-    x: Float32Array,
-    y: Float32Array,
-    dy: Float32Array,
-    dx: Float32Array,
-    n: number,
-    slope: number,
-  ): void {
-    this.addon.activationGrad(ACTIVATION_CODE[kind], x, y, dy, dx, n, slope);
-  }
-
-  binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, n: number): void {
-    this.addon.binary(BINARY_CODE[op], a, b, out, n);
-  }
-
-  binaryRow(
-    op: BinaryOp,
-    a: Float32Array,
-    row: Float32Array,
-    out: Float32Array,
-    rows: number,
-    cols: number,
-  ): void {
-    this.addon.binaryRow(BINARY_CODE[op], a, row, out, rows, cols);
-  }
-
-  binaryScalar(op: BinaryOp, a: Float32Array, s: number, out: Float32Array, n: number): void {
-    this.addon.binaryScalar(BINARY_CODE[op], a, s, out, n);
-  }
-
-  unary(op: UnaryOp, x: Float32Array, out: Float32Array, n: number): void {
-    this.addon.unary(UNARY_CODE[op], x, out, n);
-  }
-
-  adam(
-    p: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    n: number,
-    args: AdamKernelArgs,
-  ): void {
-    this.addon.adam(p, g, m, v, n, args.lr, args.beta1, args.beta2, args.eps, args.c1, args.c2);
-  }
-
-  sgd(
-    p: Float32Array,
-    g: Float32Array,
-    buf: Float32Array | null,
-    n: number,
-    lr: number,
-    momentum: number,
-    nesterov: boolean,
-  ): void {
-    this.addon.sgd(p, g, buf, n, lr, momentum, nesterov);
-  }
+/** The Backend over an addon: kernels whose arguments it takes as they are, the others translated. */
+function nativeBackend(addon: NativeAddon, variant: NativeVariant): NativeBackend {
+  return {
+    name: 'native',
+    variant,
+    simd: addon.simd,
+    threads: () => addon.threads(),
+    setThreads: (n) => {
+      if (!Number.isInteger(n) || n < 1 || n > 64) {
+        throw new RangeError(`NativeBackend.setThreads: expected an integer in [1, 64], got ${n}`);
+      }
+      addon.setThreads(n);
+    },
+    gemm: addon.gemm,
+    addBias: addon.addBias,
+    sumAxis: addon.sumAxis,
+    sumSquares: addon.sumSquares,
+    sgd: addon.sgd,
+    activation: (kind, x, out, n, slope) => addon.activation(ACTIVATION_CODE[kind], x, out, n, slope),
+    activationGrad: (kind, x, y, dy, dx, n, slope) =>
+      addon.activationGrad(ACTIVATION_CODE[kind], x, y, dy, dx, n, slope),
+    binary: (op, a, b, out, n) => addon.binary(BINARY_CODE[op], a, b, out, n),
+    binaryRow: (op, a, row, out, rows, cols) => addon.binaryRow(BINARY_CODE[op], a, row, out, rows, cols),
+    binaryScalar: (op, a, s, out, n) => addon.binaryScalar(BINARY_CODE[op], a, s, out, n),
+    unary: (op, x, out, n) => addon.unary(UNARY_CODE[op], x, out, n),
+    adam: (p, g, m, v, n, a) => addon.adam(p, g, m, v, n, a.lr, a.beta1, a.beta2, a.eps, a.c1, a.c2),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,7 +198,7 @@ function loadAddon(variant: NativeVariant): { addon: NativeAddon; backend: Nativ
   if (addon.variant !== variant) {
     throw new Error(`${path} was built as variant '${addon.variant}', not '${variant}'; rebuild it`);
   }
-  const entry = { addon, backend: new NativeBackend(addon, variant) };
+  const entry = { addon, backend: nativeBackend(addon, variant) };
   loaded.set(variant, entry);
   return entry;
 }

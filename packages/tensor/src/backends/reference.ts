@@ -1,9 +1,10 @@
-import type { ActivationKind, AdamKernelArgs, Backend, BinaryOp, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, UnaryOp } from '../backend.ts';
 
 /**
  * The plain-TypeScript reference backend: simple loops, sums accumulated in float64. It is the
  * oracle the fast backend is tested against, and the fallback wherever that one cannot load.
- * Scratch space is kept between calls, so the hot path allocates nothing once warm.
+ * Scratch space is kept between calls, so the hot path allocates nothing once warm. Each kernel
+ * takes its signature from the Backend interface (backend.ts), the one place it is written.
  */
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
@@ -14,17 +15,7 @@ export class ReferenceBackend implements Backend {
     return this.scratch;
   }
 
-  gemm(
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    m: number,
-    n: number,
-    k: number,
-    transA: boolean,
-    transB: boolean,
-    accumulate: boolean,
-  ): void {
+  readonly gemm: Backend['gemm'] = (a, b, c, m, n, k, transA, transB, accumulate) => {
     if (!transB) {
       // Row i of C is a combination of rows of B: acc += op(A)[i,p] * B[p,:].
       const acc = this.acc(n);
@@ -55,23 +46,16 @@ export class ReferenceBackend implements Backend {
         c[i * n + j] = accumulate ? c[i * n + j] + s : s;
       }
     }
-  }
+  };
 
-  addBias(x: Float32Array, bias: Float32Array, out: Float32Array, rows: number, cols: number): void {
+  readonly addBias: Backend['addBias'] = (x, bias, out, rows, cols) => {
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
       for (let c = 0; c < cols; c++) out[o + c] = x[o + c] + bias[c];
     }
-  }
+  };
 
-  sumAxis(
-    x: Float32Array,
-    out: Float32Array,
-    outer: number,
-    len: number,
-    inner: number,
-    accumulate: boolean,
-  ): void {
+  readonly sumAxis: Backend['sumAxis'] = (x, out, outer, len, inner, accumulate) => {
     const acc = this.acc(inner);
     for (let o = 0; o < outer; o++) {
       acc.fill(0, 0, inner);
@@ -83,15 +67,15 @@ export class ReferenceBackend implements Backend {
       if (accumulate) for (let i = 0; i < inner; i++) out[ob + i] += acc[i];
       else for (let i = 0; i < inner; i++) out[ob + i] = acc[i];
     }
-  }
+  };
 
-  sumSquares(x: Float32Array, n: number): number {
+  readonly sumSquares: Backend['sumSquares'] = (x, n) => {
     let s = 0;
     for (let i = 0; i < n; i++) s += x[i] * x[i];
     return s;
-  }
+  };
 
-  activation(kind: ActivationKind, x: Float32Array, out: Float32Array, n: number, slope: number): void {
+  readonly activation: Backend['activation'] = (kind, x, out, n, slope) => {
     switch (kind) {
       case 'identity':
         if (out !== x) out.set(x.subarray(0, n));
@@ -112,17 +96,9 @@ export class ReferenceBackend implements Backend {
         for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]);
         return;
     }
-  }
+  };
 
-  activationGrad(
-    kind: ActivationKind,
-    x: Float32Array,
-    y: Float32Array,
-    dy: Float32Array,
-    dx: Float32Array,
-    n: number,
-    slope: number,
-  ): void {
+  readonly activationGrad: Backend['activationGrad'] = (kind, x, y, dy, dx, n, slope) => {
     switch (kind) {
       case 'identity':
         if (dx !== dy) dx.set(dy.subarray(0, n));
@@ -143,46 +119,32 @@ export class ReferenceBackend implements Backend {
         for (let i = 0; i < n; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
         return;
     }
-  }
+  };
 
-  binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, n: number): void {
+  readonly binary: Backend['binary'] = (op, a, b, out, n) => {
     const f = BINARY[op];
     for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
-  }
+  };
 
-  binaryRow(
-    op: BinaryOp,
-    a: Float32Array,
-    row: Float32Array,
-    out: Float32Array,
-    rows: number,
-    cols: number,
-  ): void {
+  readonly binaryRow: Backend['binaryRow'] = (op, a, row, out, rows, cols) => {
     const f = BINARY[op];
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
       for (let c = 0; c < cols; c++) out[o + c] = f(a[o + c], row[c]);
     }
-  }
+  };
 
-  binaryScalar(op: BinaryOp, a: Float32Array, s: number, out: Float32Array, n: number): void {
+  readonly binaryScalar: Backend['binaryScalar'] = (op, a, s, out, n) => {
     const f = BINARY[op];
     for (let i = 0; i < n; i++) out[i] = f(a[i], s);
-  }
+  };
 
-  unary(op: UnaryOp, x: Float32Array, out: Float32Array, n: number): void {
+  readonly unary: Backend['unary'] = (op, x, out, n) => {
     const f = UNARY[op];
     for (let i = 0; i < n; i++) out[i] = f(x[i]);
-  }
+  };
 
-  adam(
-    p: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    n: number,
-    args: AdamKernelArgs,
-  ): void {
+  readonly adam: Backend['adam'] = (p, g, m, v, n, args) => {
     const { lr, beta1, beta2, eps, c1, c2 } = args;
     for (let i = 0; i < n; i++) {
       const gi = g[i];
@@ -192,17 +154,9 @@ export class ReferenceBackend implements Backend {
       v[i] = vi;
       p[i] -= (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
     }
-  }
+  };
 
-  sgd(
-    p: Float32Array,
-    g: Float32Array,
-    buf: Float32Array | null,
-    n: number,
-    lr: number,
-    momentum: number,
-    nesterov: boolean,
-  ): void {
+  readonly sgd: Backend['sgd'] = (p, g, buf, n, lr, momentum, nesterov) => {
     if (buf === null || momentum === 0) {
       for (let i = 0; i < n; i++) p[i] -= lr * g[i];
       return;
@@ -212,7 +166,7 @@ export class ReferenceBackend implements Backend {
       buf[i] = b;
       p[i] -= lr * (nesterov ? g[i] + momentum * b : b);
     }
-  }
+  };
 }
 
 /** Overflow-free logistic function. */
