@@ -25,13 +25,24 @@ import {
   stateFromArrays,
   stateToArrays,
 } from '@gan/optim';
-import { Rng, type RngState, sumSquares, Tensor } from '@gan/tensor';
+import { formatShape, Rng, type RngState, ShapeError, sumSquares, Tensor } from '@gan/tensor';
 import type { MetricsRow } from '@gan/runs';
 import type { ExperimentConfig, OptimizerConfig } from '../config/index.ts';
 import { buildModels, type GanModels, initModels } from './model.ts';
 
 /** What one training step measured: the losses, mean D outputs and learning rates of a metrics row. */
 export type StepStats = Pick<MetricsRow, 'dLoss' | 'gLoss' | 'dReal' | 'dFake' | 'lrD' | 'lrG'>;
+
+/**
+ * One discriminator pass: the loss D descends (`objective`), the D loss a metrics row reports
+ * (the objective, or the article's printed cost), and the mean D(x) and D(G(z)).
+ */
+export interface DiscriminatorPass {
+  objective: number;
+  dLoss: number;
+  dReal: number;
+  dFake: number;
+}
 
 /** Everything needed to continue training bit-identically: weights, optimiser moments, RNG streams. */
 export interface TrainerSnapshot {
@@ -106,6 +117,7 @@ export class GanTrainer {
   readonly zSize: number;
   private readonly zUniform: boolean;
   private readonly fromProbabilities: boolean;
+  private readonly lossOptions: { fromProbabilities: boolean };
   private readonly dLossKind: DiscriminatorLossKind;
   private readonly reportArticleDCost: boolean;
   private readonly gLossKind: GeneratorLossKind;
@@ -137,6 +149,7 @@ export class GanTrainer {
     this.zSize = config.model.z.size;
     this.zUniform = config.model.z.distribution === 'uniform';
     this.fromProbabilities = config.loss.fromProbabilities;
+    this.lossOptions = { fromProbabilities: this.fromProbabilities };
     this.dLossKind = config.loss.discriminator;
     this.reportArticleDCost = config.loss.reportedDiscriminatorCost === 'article-printed';
     this.gLossKind = config.loss.generator;
@@ -191,67 +204,109 @@ export class GanTrainer {
    * sampled and evaluated (the caller sees the non-finite loss in the returned stats).
    */
   trainStep(): StepStats {
-    const { models, batch: b } = this;
-    const opts = { fromProbabilities: this.fromProbabilities };
-    let dLoss = 0;
-    let dReal = 0;
-    let dFake = 0;
+    let d: DiscriminatorPass = { objective: 0, dLoss: 0, dReal: 0, dFake: 0 };
     let lrD = 0;
     for (let k = 0; k < this.config.train.dSteps; k++) {
       gatherBatch(this.data, this.sampler.next(this.idx, this.draws), this.dInputReal);
       this.fillZ(this.zRng, this.z);
       this.observer?.discriminatorInputs(this.idx, this.draws, this.z);
-      const fake = models.generator.forward(this.z);
-      this.dInputFake.data.set(fake.data);
-      const out = models.discriminator.forward(this.dInput);
-      // D's output buffer is the same tensor every step: make its row views once, not per step.
-      if (out !== this.dOut) {
-        this.dOut = out;
-        this.dOutReal = out.rows(0, b);
-        this.dOutFake = out.rows(b, 2 * b);
+      d = this.discriminatorPass();
+      if (!Number.isFinite(d.objective)) {
+        const lrs = { lrD: this.optD.lr(this.stateD.step), lrG: this.optG.lr(this.stateG.step) };
+        return { dLoss: d.dLoss, gLoss: Number.NaN, dReal: d.dReal, dFake: d.dFake, ...lrs };
       }
-      const outReal = this.dOutReal as Tensor;
-      const outFake = this.dOutFake as Tensor;
-      const objective = discriminatorLoss(
-        this.dLossKind,
-        outReal,
-        outFake,
-        opts,
-        this.dGradReal,
-        this.dGradFake,
-      );
-      dLoss = this.reportArticleDCost ? articlePrintedDiscriminatorCost(outReal, outFake, opts) : objective;
-      dReal = meanProbability(outReal, this.fromProbabilities);
-      dFake = meanProbability(outFake, this.fromProbabilities);
-      if (!Number.isFinite(objective)) {
-        return {
-          dLoss,
-          gLoss: Number.NaN,
-          dReal,
-          dFake,
-          lrD: this.optD.lr(this.stateD.step),
-          lrG: this.optG.lr(this.stateG.step),
-        };
-      }
-      zeroGrad(this.dParams);
-      models.discriminator.backward(this.dGrad, { inputGrad: false });
       lrD = this.optD.update(this.dParams, this.stateD);
     }
-
+    const { dLoss, dReal, dFake } = d;
     this.fillZ(this.zRng, this.z);
     this.observer?.generatorInputs(this.z);
-    const fake = models.generator.forward(this.z);
-    const out = models.discriminator.forward(fake);
-    const gLoss = generatorLoss(this.gLossKind, out, opts, this.gGrad);
+    const gLoss = this.generatorPass();
     if (!Number.isFinite(gLoss))
       return { dLoss, gLoss, dReal, dFake, lrD, lrG: this.optG.lr(this.stateG.step) };
-    const dFakeInput = models.discriminator.backward(this.gGrad, { paramGrads: false })!;
-    zeroGrad(this.gParams);
-    models.generator.backward(dFakeInput, { inputGrad: false });
     const lrG = this.optG.update(this.gParams, this.stateG);
-
     this.stepCount++;
     return { dLoss, gLoss, dReal, dFake, lrD, lrG };
+  }
+
+  /**
+   * D's loss on a real batch `real` (`[batch, dataDim]`) and the fakes G makes of `z`
+   * (`[batch, zSize]`), and its parameter gradients (in each parameter's `grad`), exactly as a
+   * training step computes them; no weight changes. For checking the step from outside (tests).
+   */
+  discriminatorLossAt(real: Tensor, z: Tensor): DiscriminatorPass {
+    this.checkBatch('real', real, this.dataDim);
+    this.checkBatch('z', z, this.zSize);
+    this.dInputReal.data.set(real.data);
+    this.z.data.set(z.data);
+    return this.discriminatorPass();
+  }
+
+  /** G's loss on `z` (`[batch, zSize]`) and its parameter gradients, as a training step computes them. */
+  generatorLossAt(z: Tensor): number {
+    this.checkBatch('z', z, this.zSize);
+    this.z.data.set(z.data);
+    return this.generatorPass();
+  }
+
+  /**
+   * The discriminator's half of an update, on the real batch and z in the trainer's buffers:
+   * G(z) and the real batch through D in one forward pass, D's loss, and (when it is finite) the
+   * gradients of both terms summed into D's parameters, as the article sums them.
+   */
+  private discriminatorPass(): DiscriminatorPass {
+    const { models, batch: b, lossOptions } = this;
+    const fake = models.generator.forward(this.z);
+    this.dInputFake.data.set(fake.data);
+    const out = models.discriminator.forward(this.dInput);
+    // D's output buffer is the same tensor every step: make its row views once, not per step.
+    if (out !== this.dOut) {
+      this.dOut = out;
+      this.dOutReal = out.rows(0, b);
+      this.dOutFake = out.rows(b, 2 * b);
+    }
+    const outReal = this.dOutReal as Tensor;
+    const outFake = this.dOutFake as Tensor;
+    const objective = discriminatorLoss(
+      this.dLossKind,
+      outReal,
+      outFake,
+      lossOptions,
+      this.dGradReal,
+      this.dGradFake,
+    );
+    const dLoss = this.reportArticleDCost
+      ? articlePrintedDiscriminatorCost(outReal, outFake, lossOptions)
+      : objective;
+    const dReal = meanProbability(outReal, this.fromProbabilities);
+    const dFake = meanProbability(outFake, this.fromProbabilities);
+    if (Number.isFinite(objective)) {
+      zeroGrad(this.dParams);
+      models.discriminator.backward(this.dGrad, { inputGrad: false });
+    }
+    return { objective, dLoss, dReal, dFake };
+  }
+
+  /**
+   * The generator's half of an update, on the z in the trainer's buffer: G's loss on D(G(z)) and
+   * (when it is finite) its gradient flowing back through D into G, without touching D's gradients.
+   */
+  private generatorPass(): number {
+    const { models } = this;
+    const fake = models.generator.forward(this.z);
+    const out = models.discriminator.forward(fake);
+    const gLoss = generatorLoss(this.gLossKind, out, this.lossOptions, this.gGrad);
+    if (Number.isFinite(gLoss)) {
+      const dFakeInput = models.discriminator.backward(this.gGrad, { paramGrads: false })!;
+      zeroGrad(this.gParams);
+      models.generator.backward(dFakeInput, { inputGrad: false });
+    }
+    return gLoss;
+  }
+
+  private checkBatch(what: string, t: Tensor, width: number): void {
+    if (t.rank !== 2 || t.shape[0] !== this.batch || t.shape[1] !== width) {
+      throw new ShapeError(`${what}: expected [${this.batch},${width}], got ${formatShape(t.shape)}`);
+    }
   }
 
   /** Euclidean norms of the gradients of the last D and G updates, over all their parameters. */
