@@ -2,14 +2,18 @@ import { Worker } from 'node:worker_threads';
 import { updateMetaSync } from '@gan/runs';
 import type { BackendKind } from '../train/backend.ts';
 import { type Control, createControl, requestStop } from './control.ts';
-import type { RunEvent } from './events.ts';
+import type { EndStatus, RunEvent } from './events.ts';
 import type { SessionOptions } from './session.ts';
 import type { WorkerInput } from './worker.ts';
+
+type Finished = Extract<RunEvent, { type: 'finished' }>;
+
+const UNEXPECTED_EXIT = 'the training thread exited unexpectedly';
 
 export interface TrainingHandle {
   control: Control;
   /** Resolves with the final event once the training thread has ended. */
-  done: Promise<Extract<RunEvent, { type: 'finished' }>>;
+  done: Promise<Finished>;
   /** Ends the thread at once (a second Ctrl-C); the run is marked interrupted without a checkpoint. */
   kill(): Promise<void>;
 }
@@ -28,47 +32,29 @@ export function startTraining(
   const entry = new URL('./worker.ts', import.meta.url).href;
   const input: WorkerInput = { entry, session: { ...session, control, backend: backend }, backend };
   const worker = new Worker(new URL('./boot.mjs', import.meta.url), { workerData: input });
-  let finished: Extract<RunEvent, { type: 'finished' }> | null = null;
+  let finished: Finished | null = null;
   let killed = false;
+  // The session records its own end; these are ends outside it (a bad import, a killed thread).
+  const end = (status: EndStatus, message: string, error: string | null): Finished => {
+    recordEnd(session.runDir, status, error);
+    const event: Finished = { type: 'finished', status, step: 0, message, stepsPerSec: null };
+    onEvent(event);
+    return event;
+  };
 
-  const done = new Promise<Extract<RunEvent, { type: 'finished' }>>((resolve) => {
+  const done = new Promise<Finished>((resolve) => {
     worker.on('message', (event: RunEvent) => {
       if (event.type === 'finished') finished = event;
       onEvent(event);
     });
     worker.on('error', (error) => {
-      // The session records its own failures; this is a crash outside it (e.g. a bad import).
       const message = error.stack ?? String(error);
-      try {
-        updateMetaSync(session.runDir, {
-          status: 'failed',
-          error: message,
-          endedAt: new Date().toISOString(),
-        });
-      } catch {
-        // meta.json may not exist yet: the error is reported below either way
-      }
-      finished = { type: 'finished', status: 'failed', step: 0, message, stepsPerSec: null };
-      onEvent(finished);
+      finished = end('failed', message, message);
     });
     worker.on('exit', () => {
-      if (finished === null) {
-        const status = killed ? 'interrupted' : 'failed';
-        const message = killed
-          ? 'stopped at once (no final checkpoint)'
-          : 'the training thread exited unexpectedly';
-        try {
-          updateMetaSync(session.runDir, {
-            status,
-            endedAt: new Date().toISOString(),
-            error: killed ? null : message,
-          });
-        } catch {
-          // see above
-        }
-        finished = { type: 'finished', status, step: 0, message, stepsPerSec: null };
-        onEvent(finished);
-      }
+      finished ??= killed
+        ? end('interrupted', 'stopped at once (no final checkpoint)', null)
+        : end('failed', UNEXPECTED_EXIT, UNEXPECTED_EXIT);
       resolve(finished);
     });
   });
@@ -82,4 +68,13 @@ export function startTraining(
       await worker.terminate();
     },
   };
+}
+
+/** Marks the run ended in meta.json; meta.json may not exist yet, and the end is reported either way. */
+function recordEnd(runDir: string, status: EndStatus, error: string | null): void {
+  try {
+    updateMetaSync(runDir, { status, error, endedAt: new Date().toISOString() });
+  } catch {
+    // nothing to mark: the caller's event says what happened
+  }
 }
