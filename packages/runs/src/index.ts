@@ -1,5 +1,6 @@
 /**
- * @gan/runs: the run folder, `experiments/<config-name>/<run-id>/`, and nothing else. Its names
+ * @gan/runs: the run folder, `experiments/<config-name>/<run-id>/`, and the sweep folder that lists
+ * runs belonging together (`experiments/_sweeps/<sweep-id>/`), and nothing else. Its names
  * and ids, config.yaml as text, meta.json (statuses, liveness), metrics.jsonl and eval.jsonl,
  * checkpoints (safetensors), sample paths, the trace's names, and atomic writes. Every writer (the
  * trainer, `pnpm eval`) and every reader (the report, the benchmark, the parity harness) goes
@@ -80,5 +81,30 @@ export {
   runIdTime,
   type SkippedDir,
 } from './run-dir.ts';
+export {
+  appendSweepMembers,
+  createSweepDir,
+  listSweeps,
+  listSweepsSync,
+  memberRunEntry,
+  memberRunPath,
+  readMemberRun,
+  readMemberRuns,
+  readSweepMembers,
+  readSweepMeta,
+  resolveSweepRef,
+  runRelative,
+  SWEEP_ID_PATTERN,
+  SWEEPS_DIR,
+  type SweepMember,
+  type SweepMeta,
+  type SweepStage,
+  sweepDir,
+  sweepIdName,
+  sweepMembersPath,
+  sweepsDir,
+  writeMemberRun,
+  writeSweepMeta,
+} from './sweeps.ts';
 export { readSafetensors, type SafeTensor, writeSafetensors } from './safetensors.ts';
 export { TRACE_FILES, TRACE_FORMAT, TRACE_LAYOUT, tracePath } from './trace.ts';

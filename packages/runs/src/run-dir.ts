@@ -141,8 +141,8 @@ export interface RunDirListing {
 }
 
 /**
- * Every run folder under `experimentsDir` (two levels: `<config-name>/<run-id>/`). Files and
- * dot-entries are ignored; a missing `experimentsDir` gives an empty listing.
+ * Every run folder under `experimentsDir` (two levels: `<config-name>/<run-id>/`). Files,
+ * dot-entries and `_` folders (`_sweeps/`) are ignored; a missing `experimentsDir` gives an empty listing.
  *
  * ```ts
  * const { runs, skipped } = await listRunDirs('experiments');
@@ -153,6 +153,8 @@ export async function listRunDirs(experimentsDir: string): Promise<RunDirListing
   const runs: RunDirEntry[] = [];
   const skipped: SkippedDir[] = [];
   for (const configName of await subfolders(experimentsDir)) {
+    // `_sweeps/` and any other `_` folder: no config name starts with `_`.
+    if (configName.startsWith('_')) continue;
     const configDir = join(experimentsDir, configName);
     for (const runId of await subfolders(configDir)) {
       const runDir = join(configDir, runId);
