@@ -8,7 +8,7 @@
  * nn, optim, data <- tensor
  * runs        <- nothing of ours         the run folder's format, and nothing else
  * gan-runner  <- tensor, nn, optim, data, runs
- *   cli > dashboard > run > eval > train > images > config > format   (inside gan-runner)
+ *   cli > sweep > dashboard > run > eval > train > images > config > format   (inside gan-runner)
  * tools/report <- runs, gan-runner/config, gan-runner/images   (never the trainer, Ink or React)
  * tools/bench, tools/parity <- gan-runner, runs, tensor (bench also report)
  * ```
@@ -41,7 +41,7 @@ const TESTS_ALSO: Record<string, readonly string[]> = {
 };
 
 /** gan-runner's folders, top first: a folder may import only the folders after it. */
-const GAN_RUNNER_FOLDERS = ['cli', 'dashboard', 'run', 'eval', 'train', 'images', 'config', 'format'];
+const GAN_RUNNER_FOLDERS = ['cli', 'sweep', 'dashboard', 'run', 'eval', 'train', 'images', 'config', 'format'];
 const GAN_RUNNER_SRC = 'packages/gan-runner/src/';
 
 /** Modules outside the workspace a package (or a folder) may use besides Node's own. */

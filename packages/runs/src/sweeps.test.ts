@@ -49,7 +49,13 @@ const fields = {
 describe('the sweep folder', () => {
   it('holds the sweep, its members and their run folders; run listings skip it', async () => {
     const root = temp();
-    const { id, dir } = createSweepDir(root, fields, 'seed: [1, 2]\n', [member(0, 1), member(1, 2)], new Date('2026-11-28T21:00:12Z'));
+    const { id, dir } = createSweepDir(
+      root,
+      fields,
+      'seed: [1, 2]\n',
+      [member(0, 1), member(1, 2)],
+      new Date('2026-11-28T21:00:12Z'),
+    );
     expect(id).toMatch(/^20261128-210012-[0-9a-f]{4}-smoke$/);
     expect(sweepIdName(id)).toBe('smoke');
     expect(readSweepMeta(dir)).toMatchObject({ id, name: 'smoke', swept: ['seed'] });

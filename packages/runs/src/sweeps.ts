@@ -38,8 +38,8 @@ export const SWEEP_FORMAT_VERSION = 1;
 
 /** One stage of a sweep: every member of a plain sweep is in stage 0. */
 export interface SweepStage {
-  /** train.steps of the stage's runs. */
-  steps: number;
+  /** train.steps of the stage's runs; null: as their configs say (a sweep without a search). */
+  steps: number | null;
   /** The indices of the members trained in this stage; null until the stage is decided. */
   members: number[] | null;
   /** Why these members (e.g. "best 8 of 24 by eval.frechetDistance (minimize)"). */
@@ -123,7 +123,12 @@ export function createSweepDir(
       throw error;
     }
     mkdirSync(join(dir, SWEEP_MEMBER_RUNS_DIR));
-    const meta: SweepMeta = { formatVersion: SWEEP_FORMAT_VERSION, id, createdAt: date.toISOString(), ...fields };
+    const meta: SweepMeta = {
+      formatVersion: SWEEP_FORMAT_VERSION,
+      id,
+      createdAt: date.toISOString(),
+      ...fields,
+    };
     writeFileAtomicSync(sweepSourcePath(dir), sourceText);
     writeFileAtomicSync(sweepMembersPath(dir), members.map((m) => `${JSON.stringify(m)}\n`).join(''));
     writeJsonAtomicSync(sweepMetaPath(dir), meta);
@@ -150,10 +155,15 @@ export function readSweepMeta(dir: string): SweepMeta {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RunFormatError(file, 'not a sweep folder (no sweep.json)');
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new RunFormatError(file, 'not a sweep folder (no sweep.json)');
     throw new RunFormatError(file, `invalid JSON: ${(error as Error).message}`, { cause: error });
   }
-  if (value?.formatVersion !== SWEEP_FORMAT_VERSION || typeof value.id !== 'string' || !Array.isArray(value.stages))
+  if (
+    value?.formatVersion !== SWEEP_FORMAT_VERSION ||
+    typeof value.id !== 'string' ||
+    !Array.isArray(value.stages)
+  )
     throw new RunFormatError(file, 'not a valid sweep.json (formatVersion, id, stages)');
   return value;
 }
@@ -206,7 +216,9 @@ export async function readMemberRuns(dir: string): Promise<Map<number, string>> 
       const m = /^(\d+)\.json$/.exec(name);
       if (!m) return;
       try {
-        const value = JSON.parse(await readFile(join(dir, SWEEP_MEMBER_RUNS_DIR, name), 'utf8')) as SweepMemberRun;
+        const value = JSON.parse(
+          await readFile(join(dir, SWEEP_MEMBER_RUNS_DIR, name), 'utf8'),
+        ) as SweepMemberRun;
         if (typeof value.run === 'string') out.set(Number(m[1]), value.run);
       } catch {
         // half-written files cannot exist (atomic writes); anything else unreadable is no run
@@ -279,7 +291,8 @@ export function resolveSweepRef(experimentsDir: string, ref: string): { id: stri
       .slice(-10)
       .map((s) => `  ${s.id}`)
       .join('\n');
-  if (prefixed.length > 1) throw new Error(`${ref}: ambiguous, ${prefixed.length} sweeps match:\n${shown(prefixed)}`);
+  if (prefixed.length > 1)
+    throw new Error(`${ref}: ambiguous, ${prefixed.length} sweeps match:\n${shown(prefixed)}`);
   throw new Error(
     `${ref}: no sweep matches (a sweep id, a prefix of one, a sweep name or name@latest)` +
       (all.length > 0 ? `\nsweeps:\n${shown(all)}` : `\nthere are no sweeps in ${sweepsDir(experimentsDir)}`),

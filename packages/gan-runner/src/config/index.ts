@@ -4,12 +4,30 @@
  * zod, so tools that read run folders' configs (the report) can use it without the trainer; it
  * is also the package's `@gan/gan-runner/config` entry point.
  */
-export { ConfigError } from './issues.ts';
-export { configFromObject, type LoadedConfig, loadConfig, serializeConfig } from './load.ts';
+export {
+  ConfigError,
+  type ConfigIssue,
+  displayPath,
+  formatIssue,
+  type Loc,
+  locate,
+  type SourceMap,
+} from './issues.ts';
+export {
+  configFromObject,
+  type LoadedConfig,
+  loadConfig,
+  parseOverride,
+  serializeConfig,
+  type ValueOverride,
+} from './load.ts';
+export { parseYamlSource, type Source } from './source.ts';
+export { didYouMean, formatPath, showValue } from './text.ts';
 export {
   type ExperimentConfig,
   type ExperimentConfigInput,
   type LossConfig,
   layerActivations,
+  NAME_PATTERN,
   type OptimizerConfig,
 } from './schema.ts';

@@ -49,7 +49,20 @@ export interface Override {
   value: unknown;
 }
 
+/** A value set by a program rather than typed (a sweep's grid or random draw), and where it was said. */
+export interface ValueOverride {
+  /** Key path, e.g. ['optim', 'generator', 'lr']. */
+  path: string[];
+  value: unknown;
+  /** Where issues about it are reported (a sweep file's line, or the command line). */
+  loc: Loc;
+  /** Where issues about the key itself (an unknown key) are reported; default `loc`. */
+  keyLoc?: Loc;
+}
+
 export interface LoadConfigOptions {
+  /** Applied after the files and before `overrides`, each located where it was said. */
+  values?: readonly ValueOverride[];
   /**
    * The file is a run folder's config.yaml, written by an older version maybe: names that were
    * renamed since are read with the behaviour they had (see `legacy.ts`) instead of refused.
@@ -83,6 +96,17 @@ export function loadConfig(
 ): LoadedConfig {
   const abs = path.resolve(file);
   const { source, files } = loadChain(abs, [], null);
+  for (const v of options.values ?? []) {
+    if (v.path.length === 0 || v.path[0] === EXTENDS) {
+      throw new ConfigError([
+        { ...v.loc, path: formatPath(v.path), message: 'expected a config key such as train.steps' },
+      ]);
+    }
+    const single = singleValueSource(v.path, v.value, v.loc);
+    if (v.keyLoc)
+      for (let n = 1; n <= v.path.length; n++) single.keys.set(formatPath(v.path.slice(0, n)), v.keyLoc);
+    mergeSource(source, single, experimentConfigSchema);
+  }
   for (const arg of overrides) {
     const o = parseOverride(arg);
     mergeSource(source, singleValueSource(o.path, o.value, overrideLoc(arg)), experimentConfigSchema);
