@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Backend, selectBackend, setBackend } from '@gan/tensor';
+import { ARTICLE_CONFIGS } from '@gan/gan-runner/config';
 import { benchMatmul } from './matmul.ts';
 import { benchReportListing } from './report.ts';
 import { numpyVersion } from './peer.ts';
@@ -23,17 +24,6 @@ import { oursStepsPerSec, peerStepsPerSec } from './train.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SECTIONS = ['matmul', 'train', 'dashboard', 'memory', 'report'] as const;
 type Section = (typeof SECTIONS)[number];
-
-const SEED_CONFIGS = [
-  'failed-1',
-  'failed-2',
-  'failed-3',
-  'failed-4',
-  'failed-5',
-  'failed-6',
-  'decay',
-  'decay-early',
-];
 
 function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
@@ -111,7 +101,7 @@ async function main(): Promise<void> {
 
   if (only.has('train')) {
     const cases: [string, string[]][] = [
-      ...SEED_CONFIGS.map((c): [string, string[]] => [c, []]),
+      ...ARTICLE_CONFIGS.map((c): [string, string[]] => [c, []]),
       ['baseline', ['data.batchSize=1']],
       ['baseline', ['data.batchSize=64']],
     ];

@@ -12,20 +12,11 @@
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ARTICLE_CONFIGS } from '@gan/gan-runner/config';
 import { projectRoot } from '@gan/runs';
 import { harnessUnavailable, runHarness, tracedRun } from './parity.ts';
 
 const STEPS = 200;
-const CONFIGS = [
-  'failed-1',
-  'failed-2',
-  'failed-3',
-  'failed-4',
-  'failed-5',
-  'failed-6',
-  'decay',
-  'decay-early',
-];
 const configPath = (name: string) => join(projectRoot(), 'configs', `${name}.yaml`);
 
 const runs: string[] = [];
@@ -45,7 +36,7 @@ describe("parity with the article's reference files", { timeout: 180_000 }, () =
     expect(harnessUnavailable()).toBeNull();
   });
 
-  it.each(CONFIGS)('%s agrees with its reference file step by step for 200 steps', async (config) => {
+  it.each(ARTICLE_CONFIGS)('%s agrees with its reference file step by step for 200 steps', async (config) => {
     const { code, report, output } = await check(config);
     expect(report, output).not.toBeNull();
     expect(report?.problems, output).toEqual([]);

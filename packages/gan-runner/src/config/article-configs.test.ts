@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ARTICLE_CONFIGS } from './article.ts';
 import { loadConfig } from './load.ts';
 import { type ExperimentConfig, layerActivations, type OptimizerConfig } from './schema.ts';
 import { CONFIGS_DIR } from './test-helpers.ts';
@@ -221,6 +222,11 @@ describe("the article's configs reproduce its reference files", () => {
         : ['article-base.yaml', file];
       expect(loaded.files).toEqual(chain.map((f) => path.join(CONFIGS_DIR, f)));
     }
+  });
+
+  it("covers exactly the configs the project calls the article's (ARTICLE_CONFIGS)", () => {
+    const names = ARTICLE.map((f) => path.basename(f.file, '.yaml'));
+    expect([...names].sort()).toEqual([...ARTICLE_CONFIGS].sort());
   });
 
   it('the ablations turn off one reproduced typo or quirk each, and the counterfactual is named', () => {

@@ -4,6 +4,7 @@
  * zod, so tools that read run folders' configs (the report) can use it without the trainer; it
  * is also the package's `@gan/gan-runner/config` entry point.
  */
+export { ARTICLE_CONFIGS, type ArticleConfigName } from './article.ts';
 export {
   ConfigError,
   type ConfigIssue,
