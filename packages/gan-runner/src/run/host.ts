@@ -71,7 +71,7 @@ export function startTraining(
 }
 
 /** Marks the run ended in meta.json; meta.json may not exist yet, and the end is reported either way. */
-function recordEnd(runDir: string, status: EndStatus, error: string | null): void {
+export function recordEnd(runDir: string, status: EndStatus, error: string | null): void {
   try {
     updateMetaSync(runDir, { status, error, endedAt: new Date().toISOString() });
   } catch {
