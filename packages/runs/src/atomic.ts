@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { type FileOp, injectedFault } from './faults.ts';
 
 /**
  * Atomic file replacement: a reader (or a crash) sees either the old file or the whole new one,
@@ -21,10 +31,13 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   let handle: FileHandle | undefined;
   try {
     handle = await open(tmp, 'wx', 0o644);
+    fault('write', path);
     await handle.writeFile(data);
+    fault('sync', path);
     await handle.sync();
     await handle.close();
     handle = undefined;
+    fault('rename', path);
     await rename(tmp, path);
   } catch (error) {
     await handle?.close().catch(() => {});
@@ -41,11 +54,14 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   try {
     fd = openSync(tmp, 'wx', 0o644);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    fault('write', path);
     let offset = 0;
     while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset, bytes.byteLength - offset);
+    fault('sync', path);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
+    fault('rename', path);
     renameSync(tmp, path);
   } catch (error) {
     if (fd !== undefined) {
@@ -59,6 +75,44 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   fsyncDirSync(dirname(path));
 }
 
+/**
+ * Rewrites the existing file `path` in place, without allocating: only when `data` fits in the
+ * disk blocks the file already holds; returns false (and changes nothing) otherwise. Not atomic: a
+ * crash in the middle leaves a mix. It is the last resort of a write that failed because the disk
+ * is full (ENOSPC), where an atomic write, which needs room for a second copy, cannot work.
+ */
+export function overwriteFileInPlaceSync(path: string, data: string | Uint8Array): boolean {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const fd = openSync(path, 'r+');
+  try {
+    const { size, blocks, blksize } = fstatSync(fd);
+    // `blocks` counts 512-byte units; a file system that reports none (0) gets its size rounded up.
+    const room = blocks > 0 ? blocks * 512 : Math.ceil(size / (blksize || 4096)) * (blksize || 4096);
+    if (bytes.byteLength > room) return false;
+    const injected = injectedFault('overwrite', path);
+    if (injected) throw injected;
+    let offset = 0;
+    while (offset < bytes.byteLength)
+      offset += writeSync(fd, bytes, offset, bytes.byteLength - offset, offset);
+    ftruncateSync(fd, bytes.byteLength);
+    fsyncSync(fd);
+    return true;
+  } catch (error) {
+    throw writeError(path, error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether an error (or the error it wraps) says the disk or the quota is full. */
+export function isDiskFull(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+  }
+  return false;
+}
+
 /** `value` as pretty JSON (2-space indent, trailing newline), written atomically. */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, toJsonText(value));
@@ -70,9 +124,19 @@ export function writeJsonAtomicSync(path: string, value: unknown): void {
 }
 
 // Temp files start with a dot and end in `.tmp`: listings of steps and runs skip them (dot
-// entries, and names that do not parse as a step).
+// entries, and names that do not parse as a step). The pid in the name tells whose it is
+// (see TEMP_FILE_PATTERN).
 function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** The temp file of an atomic write of `<target>` by process `<pid>`: `.<target>.<pid>.<12 hex>.tmp`. */
+export const TEMP_FILE_PATTERN = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/** Throws the fault injected at this operation, if any (see faults.ts). */
+function fault(op: FileOp, path: string): void {
+  const injected = injectedFault(op, path);
+  if (injected) throw injected;
 }
 
 function toJsonText(value: unknown): string {
@@ -81,7 +145,8 @@ function toJsonText(value: unknown): string {
   return `${text}\n`;
 }
 
-function writeError(path: string, error: unknown): Error {
+/** `could not write <path>: <why>`, the error of a failed write, with the original as its cause. */
+export function writeError(path: string, error: unknown): Error {
   const detail = error instanceof Error ? error.message : String(error);
   return new Error(`could not write ${path}: ${detail}`, { cause: error });
 }
@@ -90,7 +155,8 @@ function writeError(path: string, error: unknown): Error {
 // durable then, only the rename might not be, which is the best those systems offer.
 const DIR_FSYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP', 'EACCES']);
 
-async function fsyncDir(dir: string): Promise<void> {
+/** fsyncs a folder, so renames and new entries in it survive a power cut (where the platform can). */
+export async function fsyncDir(dir: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(dir, 'r');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import {
   CHECKPOINT_EXT,
@@ -87,6 +88,10 @@ export interface CheckpointArray {
  * (step, the trainer's RNG and sampler state, seconds trained, the resolved config) in
  * `__metadata__`, the state as a JSON string. numpy reads the arrays with `numpy.frombuffer`,
  * PyTorch with `safetensors.torch.load_file`.
+ *
+ * `__metadata__.checksum` is `sha256:<hex>` of the arrays (see {@link checkpointChecksum}), so
+ * a checkpoint whose bytes changed on disk is refused instead of resumed from (checkpoints written
+ * before it existed have none and are read without the check).
  */
 export interface CheckpointContent {
   /** Completed training steps. */
@@ -98,6 +103,20 @@ export interface CheckpointContent {
   time: number;
   /** The resolved config as YAML, so a checkpoint stands alone. */
   config: string;
+}
+
+/**
+ * `sha256:<hex>` of a checkpoint's arrays: for each name in sorted order, the name, a zero byte,
+ * the shape as JSON, a zero byte and the float32 bytes as stored (little-endian).
+ */
+export function checkpointChecksum(arrays: Record<string, CheckpointArray>): string {
+  const hash = createHash('sha256');
+  for (const name of Object.keys(arrays).sort()) {
+    const { shape, data } = arrays[name];
+    hash.update(`${name}\0${JSON.stringify(shape)}\0`);
+    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return `sha256:${hash.digest('hex')}`;
 }
 
 /** A checkpoint's content as safetensors tensors and metadata. */
@@ -113,6 +132,7 @@ export function encodeCheckpoint(content: CheckpointContent): Safetensors {
       time: String(content.time),
       state: JSON.stringify(content.state),
       config: content.config,
+      checksum: checkpointChecksum(content.arrays),
     },
   };
 }
@@ -138,6 +158,15 @@ export function decodeCheckpoint(st: Safetensors, source: string): CheckpointCon
   for (const [name, t] of Object.entries(st.tensors)) {
     if (t.dtype !== 'F32') throw new Error(`${source}: tensor '${name}' has dtype ${t.dtype}, expected F32`);
     arrays[name] = { shape: t.shape, data: t.data };
+  }
+  if (metadata.checksum !== undefined) {
+    const actual = checkpointChecksum(arrays);
+    if (actual !== metadata.checksum) {
+      throw new Error(
+        `${source}: the arrays do not match the checksum written with them (the file changed on disk): ` +
+          `expected ${metadata.checksum}, got ${actual}`,
+      );
+    }
   }
   return { step, arrays, state, time: Number(metadata.time) || 0, config: metadata.config ?? '' };
 }

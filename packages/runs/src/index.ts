@@ -17,7 +17,17 @@ export {
   saveCheckpoint,
 } from './checkpoints.ts';
 export { writeRunConfig, writeRunConfigSync } from './config-file.ts';
+export { assertWritableDir, DirError, errnoReason, makeDirs } from './dirs.ts';
 export { RunFormatError } from './errors.ts';
+export {
+  FAULT_ACTIONS,
+  FAULT_OPS,
+  type FaultAction,
+  type FaultOp,
+  type FaultRule,
+  installFaults,
+  parseFaultSpec,
+} from './faults.ts';
 export {
   decodeJsonlLine,
   encodeJsonlLine,
@@ -27,6 +37,17 @@ export {
   readJsonlSync,
   rewriteJsonlSync,
 } from './jsonl.ts';
+export {
+  currentProcess,
+  DEFAULT_STALE_AFTER_MS,
+  formatAge,
+  type Liveness,
+  type LivenessOptions,
+  type ProcessProbe,
+  probeProcess,
+  type RunProcess,
+  runLiveness,
+} from './liveness.ts';
 export { defaultExperimentsDir, projectRoot, userCwd, userPath } from './location.ts';
 export {
   collectEnvironment,
@@ -73,6 +94,15 @@ export {
   traceDir,
 } from './paths.ts';
 export {
+  findResumePoint,
+  removeStaleTempFiles,
+  type ResumePoint,
+  setAsideCheckpoint,
+  UNREADABLE_SUFFIX,
+  type UnreadableCheckpoint,
+} from './resume.ts';
+export {
+  type CreateRunDirOptions,
   createRunDir,
   isRunDir,
   listRunDirs,

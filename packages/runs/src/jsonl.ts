@@ -11,7 +11,8 @@ import {
 import type { ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { writeFileAtomicSync } from './atomic.ts';
+import { writeError, writeFileAtomicSync } from './atomic.ts';
+import { injectedFault } from './faults.ts';
 
 /**
  * JSON Lines, one JSON object per line, for logs that grow while a run trains (metrics.jsonl,
@@ -81,6 +82,8 @@ export class JsonlWriter {
   private lastSync = Date.now();
   private unsynced = false;
   private timer: NodeJS.Timeout | null = null;
+  /** A failed fsync of the timer, thrown by the next call (a timer has no caller to throw to). */
+  private failure: Error | null = null;
 
   constructor(path: string, options: JsonlWriterOptions = {}) {
     const interval = options.fsyncIntervalMs ?? 1000;
@@ -98,14 +101,29 @@ export class JsonlWriter {
 
   /** Appends one row (an object); non-finite numbers are encoded as strings (see {@link JsonlRow}). */
   write(row: JsonlRow): void {
-    this.writeText(encodeJsonlLine(row));
+    const line = encodeJsonlLine(row);
+    try {
+      const injected = injectedFault('append', this.path);
+      if (injected) {
+        // A full disk takes what fits: part of the line goes out before the error, as it would.
+        if (injected.code === 'ENOSPC') this.writeText(line.slice(0, Math.floor(line.length / 2)));
+        throw injected;
+      }
+      this.writeText(line);
+    } catch (error) {
+      throw writeError(this.path, error);
+    }
     this.unsynced = true;
     const due = this.lastSync + this.fsyncIntervalMs - Date.now();
     if (due <= 0) this.flush();
     else if (this.timer === null) {
       this.timer = setTimeout(() => {
         this.timer = null;
-        if (this.fd !== null) this.flush();
+        try {
+          if (this.fd !== null) this.flush();
+        } catch (error) {
+          this.failure = error as Error;
+        }
       }, due);
       this.timer.unref(); // a pending fsync must not keep the process alive
     }
@@ -114,7 +132,15 @@ export class JsonlWriter {
   /** fsyncs everything written so far. */
   flush(): void {
     const fd = this.openFd();
-    if (this.unsynced) fsyncSync(fd);
+    if (this.unsynced) {
+      try {
+        const injected = injectedFault('sync', this.path);
+        if (injected) throw injected;
+        fsyncSync(fd);
+      } catch (error) {
+        throw writeError(this.path, error);
+      }
+    }
     this.unsynced = false;
     this.lastSync = Date.now();
   }
@@ -124,9 +150,13 @@ export class JsonlWriter {
     if (this.fd === null) return;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.flush();
-    closeSync(this.fd);
-    this.fd = null;
+    const fd = this.fd;
+    try {
+      this.flush();
+    } finally {
+      closeSync(fd);
+      this.fd = null;
+    }
   }
 
   get closed(): boolean {
@@ -134,6 +164,11 @@ export class JsonlWriter {
   }
 
   private openFd(): number {
+    if (this.failure !== null) {
+      const failure = this.failure;
+      this.failure = null;
+      throw failure;
+    }
     if (this.fd === null) throw new Error(`${this.path}: the JSONL writer is closed`);
     return this.fd;
   }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandRuns, itWith, type Requirement } from '../../../test-support/requirements.ts';
@@ -128,6 +128,26 @@ describe('meta.json', () => {
     const meta = await readMeta(dir);
     expect(meta.peakMemoryMB).toBeNull();
     expect(Object.keys(meta)).toEqual(Object.keys(sampleMeta()));
+  });
+
+  it('reads a meta written before process and heartbeatAt existed (as null), and checks them when there', async () => {
+    const { process: _p, heartbeatAt: _h, ...old } = sampleMeta();
+    await writeFile(metaPath(dir), JSON.stringify(old));
+    expect(await readMeta(dir)).toMatchObject({ process: null, heartbeatAt: null });
+    const bad = { ...sampleMeta(), process: { pid: 0, hostname: 'vm' }, heartbeatAt: 'now' };
+    await writeFile(metaPath(dir), JSON.stringify(bad));
+    const message = await readMeta(dir).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(message).toContain('  process: pid: expected an integer > 0, got 0');
+    expect(message).toContain('  heartbeatAt: expected an ISO 8601 UTC time or null, got "now"');
+  });
+
+  it('records the process that runs it, and its first heartbeat at the start', () => {
+    const meta = sampleMeta();
+    expect(meta.process).toMatchObject({ pid: process.pid, hostname: hostname() });
+    expect(meta.heartbeatAt).toBe(meta.startedAt);
   });
 
   it('says when the format version is not one it reads', async () => {

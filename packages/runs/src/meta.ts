@@ -3,16 +3,17 @@ import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { promisify } from 'node:util';
-import { writeJsonAtomic, writeJsonAtomicSync } from './atomic.ts';
+import { isDiskFull, overwriteFileInPlaceSync, writeJsonAtomic, writeJsonAtomicSync } from './atomic.ts';
 import { RunFormatError } from './errors.ts';
+import { currentProcess, type RunProcess } from './liveness.ts';
 import { metaPath, metricsPath } from './paths.ts';
 
 /** The version of the run-folder format; bumped when a reader of the old one would misread the new one. */
 export const RUN_FORMAT_VERSION = 1;
 
 /**
- * Where a run stands. `running` is also what a crashed (killed -9) run is left as: a reader that
- * finds `running` with no live process should treat the run as interrupted.
+ * Where a run stands. `running` is also what a crashed (killed -9) run is left as: `runLiveness`
+ * (liveness.ts) tells a running run from a crashed one by its recorded process and heartbeat.
  */
 export const RUN_STATUSES = ['running', 'completed', 'interrupted', 'diverged', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -28,7 +29,8 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
  *   "git": { "commit": "3f2a...", "dirty": false }, "node": "v20.19.0", "platform": "linux",
  *   "host": { "cpu": "AMD Ryzen 7 5800X", "cores": 16, "memoryGB": 31.3 }, "backend": "reference",
  *   "resumedFrom": null, "error": null, "divergedAt": null, "latestEval": null, "stepsPerSec": 812.5,
- *   "peakMemoryMB": 212.4 }
+ *   "peakMemoryMB": 212.4, "process": { "pid": 4242, "hostname": "vm", "bootId": "90ca5fc0-...",
+ *   "startTicks": 876125, "pidNamespace": "pid:[4026531836]" }, "heartbeatAt": "2026-11-26T15:31:02.001Z" }
  * ```
  */
 export interface RunMeta {
@@ -69,6 +71,17 @@ export interface RunMeta {
   stepsPerSec: number | null;
   /** Peak resident memory of the training process, in MB (null until the run ends; absent in older runs). */
   peakMemoryMB: number | null;
+  /**
+   * The process that runs the run (the last one that did, once it has ended or crashed): what
+   * `runLiveness` checks. Null in runs recorded before it was kept.
+   */
+  process: RunProcess | null;
+  /**
+   * When the running process last wrote meta.json (ISO 8601, UTC): at the start, with progress
+   * (at most every few seconds), evaluations and the end. How a run on another machine is known
+   * to be alive. Null in runs recorded before it was kept.
+   */
+  heartbeatAt: string | null;
 }
 
 /** The part of {@link RunMeta} that describes the machine and the invocation. */
@@ -124,17 +137,20 @@ export interface NewRunMetaFields {
   /** The step the run starts after (the resumed checkpoint's step); default 0. */
   step?: number;
   startedAt?: Date;
+  /** The process running it; default this one. */
+  process?: RunProcess;
 }
 
 /** The meta of a run that is starting: status `running`, nothing ended, failed or evaluated yet. */
 export function newRunMeta(fields: NewRunMetaFields): RunMeta {
+  const startedAt = (fields.startedAt ?? new Date()).toISOString();
   return parseRunMeta(
     {
       formatVersion: RUN_FORMAT_VERSION,
       name: fields.name,
       runId: fields.runId,
       status: 'running',
-      startedAt: (fields.startedAt ?? new Date()).toISOString(),
+      startedAt,
       endedAt: null,
       seed: fields.seed,
       step: fields.step ?? 0,
@@ -147,6 +163,8 @@ export function newRunMeta(fields: NewRunMetaFields): RunMeta {
       latestEval: null,
       stepsPerSec: null,
       peakMemoryMB: null,
+      process: fields.process ?? currentProcess(),
+      heartbeatAt: startedAt,
     } satisfies RunMeta,
     '<new run meta>',
   );
@@ -183,6 +201,25 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/;
 const isTime = (v: unknown) => typeof v === 'string' && ISO_UTC.test(v) && !Number.isNaN(Date.parse(v));
 
 const TIME = 'an ISO 8601 UTC time';
+
+const PROCESS_FIELDS: Record<keyof RunProcess, [(v: unknown) => boolean, string]> = {
+  pid: [(v) => Number.isSafeInteger(v) && (v as number) > 0, 'an integer > 0'],
+  hostname: [isString, 'a string'],
+  bootId: [(v) => v === null || isString(v), 'a string or null'],
+  startTicks: [(v) => v === null || isCount(v), 'an integer >= 0 or null'],
+  pidNamespace: [(v) => v === null || isString(v), 'a string or null'],
+};
+
+/** `process`: null, or an object whose every field is right (the first wrong one is named). */
+const checkProcess: Check = (v) => {
+  if (v === null) return null;
+  if (!isObject(v)) return `expected an object or null, got ${show(v)}`;
+  for (const [key, [ok, what]] of Object.entries(PROCESS_FIELDS)) {
+    const field = (v as Record<string, unknown>)[key];
+    if (!ok(field)) return `${key}: expected ${what}, got ${show(field)}`;
+  }
+  return null;
+};
 const COUNT = 'an integer >= 0';
 
 /** The checks of meta.json's fields, in the order the file lists them. */
@@ -209,10 +246,12 @@ const META_FIELDS: { [K in keyof RunMeta]: Check | { [F in keyof RunMeta[K]]: Ch
   latestEval: orNull(isObject, 'an object'),
   stepsPerSec: orNull(isAmount, 'a number >= 0'),
   peakMemoryMB: orNull(isAmount, 'a number >= 0'),
+  process: checkProcess,
+  heartbeatAt: orNull(isTime, TIME),
 };
 
 /** Keys older runs may lack, and the value they read as. */
-const META_DEFAULTS: Partial<RunMeta> = { peakMemoryMB: null };
+const META_DEFAULTS: Partial<RunMeta> = { peakMemoryMB: null, process: null, heartbeatAt: null };
 
 /**
  * Checks `value` as the content of meta.json; `file` names the source in the error. Returns a new
@@ -273,10 +312,32 @@ export async function writeMeta(runDir: string, meta: RunMeta): Promise<void> {
   await writeJsonAtomic(file, parseRunMeta(meta, file));
 }
 
-/** Synchronous {@link writeMeta}, for exit handlers. */
+/**
+ * Synchronous {@link writeMeta}, for exit handlers and the training loop. When the disk is full
+ * (ENOSPC), so that no atomic write can work, meta.json is rewritten in place, in the blocks it
+ * already holds (a long `error` is cut to fit): a run that fails because the disk is full still
+ * says so, and why.
+ */
 export function writeMetaSync(runDir: string, meta: RunMeta): void {
   const file = metaPath(runDir);
-  writeJsonAtomicSync(file, parseRunMeta(meta, file));
+  const checked = parseRunMeta(meta, file);
+  try {
+    writeJsonAtomicSync(file, checked);
+  } catch (error) {
+    if (!isDiskFull(error)) throw error;
+    const text = (m: RunMeta) => `${JSON.stringify(m, null, 2)}\n`;
+    let fitted = false;
+    try {
+      fitted = overwriteFileInPlaceSync(file, text(checked));
+      if (!fitted && checked.error !== null && checked.error.length > 200) {
+        const cut = `${checked.error.split('\n')[0].slice(0, 200)} [cut: the disk is full]`;
+        fitted = overwriteFileInPlaceSync(file, text({ ...checked, error: cut }));
+      }
+    } catch {
+      // no meta.json yet, or the in-place write failed too: report the original error
+    }
+    if (!fitted) throw error;
+  }
 }
 
 /**

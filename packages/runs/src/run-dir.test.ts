@@ -132,3 +132,33 @@ describe('listRunDirs', () => {
     expect(await listRunDirs(join(dir, 'none'))).toEqual({ runs: [], skipped: [] });
   });
 });
+
+describe('createRunDir, all at once', () => {
+  it('holds the files asked for from its first moment, made from its id', async () => {
+    const { runDir, runId } = await createRunDir(dir, 'c', {
+      files: (id) => ({ [META_FILE]: `{"runId":"${id}"}\n`, 'config.yaml': 'name: c\n' }),
+    });
+    expect(JSON.parse(await readFile(join(runDir, META_FILE), 'utf8'))).toEqual({ runId });
+    expect((await readdir(runDir)).sort()).toEqual([CHECKPOINTS_DIR, 'config.yaml', META_FILE, SAMPLES_DIR]);
+    // Nothing else in the config folder: no staging folder left behind.
+    expect(await readdir(join(dir, 'c'))).toEqual([runId]);
+  });
+
+  it('writes the files again under the next id when one is taken', async () => {
+    const date = new Date('2026-11-26T15:30:12Z');
+    const suffixes = ['aaaa', 'aaaa', 'bbbb'];
+    const randomSuffix = () => suffixes.shift()!;
+    const files = (id: string) => ({ [META_FILE]: `${id}\n` });
+    await createRunDir(dir, 'c', { date, randomSuffix, files });
+    const second = await createRunDir(dir, 'c', { date, randomSuffix, files });
+    expect(await readFile(join(second.runDir, META_FILE), 'utf8')).toBe('20261126-153012-bbbb\n');
+    expect((await readdir(join(dir, 'c'))).sort()).toEqual(['20261126-153012-aaaa', '20261126-153012-bbbb']);
+  });
+
+  it('fails at once with the path and the reason when the experiments folder cannot be made', async () => {
+    await writeFile(join(dir, 'file'), 'x');
+    await expect(createRunDir(join(dir, 'file', 'experiments'), 'c')).rejects.toThrow(
+      `cannot create the experiments folder ${join(dir, 'file', 'experiments')}: ${join(dir, 'file')} is a file, not a folder`,
+    );
+  });
+});

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fsyncDir, writeFileAtomic } from './atomic.ts';
+import { DirError, errnoReason, makeDirs } from './dirs.ts';
 import { CHECKPOINTS_DIR, META_FILE, SAMPLES_DIR } from './paths.ts';
 
 /** `20261126-153012-a3f9`: UTC date and time to the second, then 4 hex digits from the OS. */
@@ -73,17 +75,27 @@ export interface CreateRunDirOptions {
   randomSuffix?: () => string;
   /** Give up after this many taken ids (default 1000). */
   maxAttempts?: number;
+  /**
+   * The files the folder holds from its first moment, by name (`config.yaml`, `meta.json`), made
+   * from the run id they will live under; e.g. a meta.json saying `running`, so that no run folder
+   * is ever seen, or left by a crash, without one.
+   */
+  files?: (runId: string) => Record<string, string | Uint8Array>;
 }
 
 /**
- * Creates `experiments/<config-name>/<run-id>/` (and its `samples/` and `checkpoints/` folders)
- * for a new run. The run folder is made with an exclusive mkdir, so an existing folder is never
- * reused or overwritten: if the id is taken (two runs in the same second drew the same suffix),
- * another suffix is drawn. Parents are created as needed.
+ * Creates `experiments/<config-name>/<run-id>/` (with its `samples/` and `checkpoints/` folders
+ * and the `files` asked for) for a new run, all at once: the folder is built under a temporary
+ * dot-name in `<config-name>/` and renamed to its id, so a reader, or a crash, sees either no run
+ * folder or a complete one. An existing run folder is never reused or overwritten: if the id is
+ * taken (two runs in the same second drew the same suffix) the rename fails and another suffix is
+ * drawn. Parents are created as needed; a folder that cannot be created or written fails at once
+ * with a {@link DirError} naming it and the reason.
  *
  * ```ts
- * const { runDir, runId } = await createRunDir('experiments', 'seed-mlp');
- * await writeFileAtomic(configPath(runDir), resolvedYaml);
+ * const { runDir, runId } = await createRunDir('experiments', 'seed-mlp', {
+ *   files: (runId) => ({ [CONFIG_FILE]: resolvedYaml }),
+ * });
  * ```
  */
 export async function createRunDir(
@@ -95,21 +107,49 @@ export async function createRunDir(
   const date = options.date ?? new Date();
   const nextSuffix = options.randomSuffix ?? randomSuffix;
   const maxAttempts = options.maxAttempts ?? 1000;
+  await makeDirs(experimentsDir, 'experiments folder');
   const parent = join(experimentsDir, configName);
-  await mkdir(parent, { recursive: true });
-  for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const runId = newRunId(date, nextSuffix());
-    const runDir = join(parent, runId);
-    try {
-      await mkdir(runDir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw error;
-    }
-    await mkdir(join(runDir, SAMPLES_DIR));
-    await mkdir(join(runDir, CHECKPOINTS_DIR));
-    return { runDir, runId };
+  await makeDirs(parent, 'config folder');
+  // A dot-name: listings skip it, and a crash before the rename leaves nothing that looks like a run.
+  const staging = join(parent, `.new-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    await mkdir(staging);
+  } catch (error) {
+    throw new DirError(
+      parent,
+      `cannot write in the experiments folder ${parent}: ${errnoReason(error)}`,
+      null,
+      {
+        cause: error,
+      },
+    );
   }
+  try {
+    await mkdir(join(staging, SAMPLES_DIR));
+    await mkdir(join(staging, CHECKPOINTS_DIR));
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const runId = newRunId(date, nextSuffix());
+      const runDir = join(parent, runId);
+      for (const [name, data] of Object.entries(options.files?.(runId) ?? {})) {
+        await writeFileAtomic(join(staging, name), data);
+      }
+      try {
+        // NOTE: rename replaces an existing *empty* folder; a run folder never is one (it holds
+        // samples/ and checkpoints/ from the start), so a taken id fails with ENOTEMPTY or EEXIST.
+        await rename(staging, runDir);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' || code === 'ENOTEMPTY' || code === 'ENOTDIR') continue;
+        throw error;
+      }
+      await fsyncDir(parent);
+      return { runDir, runId };
+    }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true }).catch(() => {});
+    throw error;
+  }
+  await rm(staging, { recursive: true, force: true }).catch(() => {});
   throw new Error(`could not create a run folder in ${parent}: ${maxAttempts} ids in a row were taken`);
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -353,10 +353,32 @@ describe('checkpoints', () => {
       time: '1.25',
       state: '{"optimizerSteps":{"generator":7},"zRng":[1,2,3,4]}',
       config: 'name: x\n',
+      checksum: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
     });
     const path = await saveCheckpoint(dir, content, { keep: 1 });
     expect(path).toBe(checkpointPath(dir, 7));
     expect(await loadCheckpoint(path)).toEqual(content);
+  });
+
+  it('refuses a checkpoint whose arrays changed on disk, and reads one written before checksums', async () => {
+    const content: CheckpointContent = {
+      step: 3,
+      arrays: { w: { shape: [4], data: Float32Array.from([1, 2, 3, 4]) } },
+      state: {},
+      time: 0,
+      config: '',
+    };
+    const path = await saveCheckpoint(dir, content);
+    const bytes = await readFile(path);
+    bytes[bytes.length - 1] ^= 0x40; // one bit of the last float: still a valid safetensors file
+    await writeFile(path, bytes);
+    await expect(loadCheckpoint(path)).rejects.toThrow(
+      /step-000003\.safetensors: the arrays do not match the checksum written with them/,
+    );
+    const { tensors, metadata } = encodeCheckpoint(content);
+    const { checksum: _, ...older } = metadata;
+    const st = decodeCheckpoint({ tensors, metadata: older }, 'old.safetensors');
+    expect(st.arrays.w.data).toEqual(content.arrays.w.data);
   });
 
   it('names the file when it is not a checkpoint of this layout', () => {
