@@ -16,6 +16,7 @@ export {
 } from './issues.ts';
 export {
   configFromObject,
+  type ConfigProblem,
   type LoadedConfig,
   loadConfig,
   parseOverride,

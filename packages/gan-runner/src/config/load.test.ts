@@ -205,6 +205,23 @@ describe('loadConfig', () => {
     expect(loadConfig(f, ['data.limit=100', 'data.limit=null']).config.data.limit).toBeNull();
   });
 
+  it("reports a check's problems at the key they name: the file's line, or the override that set it", () => {
+    const { write } = tempConfigDir();
+    const f = write('base.yaml', BASE);
+    const check = (c: { model: { generator: { hidden: number[] } } }) =>
+      c.model.generator.hidden[0] > 100
+        ? [{ path: ['model', 'generator', 'hidden'], message: 'too wide' }]
+        : [];
+    expect(loadConfig(f, [], { check }).config.model.generator.hidden).toEqual([10, 20, 30]);
+    const wide = write('wide.yaml', BASE.replace('hidden: [10, 20, 30]', 'hidden: [1000, 20, 30]'));
+    expect(() => loadConfig(wide, [], { check })).toThrow(
+      /wide\.yaml:9:13: model\.generator\.hidden: too wide$/,
+    );
+    expect(() => loadConfig(f, ['model.generator.hidden=[500,20,30]'], { check })).toThrow(
+      /^command line: model\.generator\.hidden=\[500,20,30\]: model\.generator\.hidden: too wide$/,
+    );
+  });
+
   it('does not modify the article configs when overriding them', () => {
     const decay = path.join(CONFIGS_DIR, 'decay.yaml');
     const before = loadConfig(decay).config;

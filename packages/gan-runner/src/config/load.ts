@@ -68,6 +68,17 @@ export interface LoadConfigOptions {
    * renamed since are read with the behaviour they had (see `legacy.ts`) instead of refused.
    */
   recordedRun?: boolean;
+  /**
+   * Further checks of the valid config that the schema cannot make (the machine's memory, say);
+   * each problem is reported at the key it names, located like a schema error.
+   */
+  check?: (config: ExperimentConfig) => readonly ConfigProblem[];
+}
+
+/** A problem a {@link LoadConfigOptions.check} found: the key path it is about, and what is wrong. */
+export interface ConfigProblem {
+  path: readonly (string | number)[];
+  message: string;
 }
 
 const EXTENDS = 'extends';
@@ -121,6 +132,16 @@ export function loadConfig(
     }
   }
   const config = validate(source, defaultName(abs));
+  const problems = options.check?.(config) ?? [];
+  if (problems.length > 0) {
+    throw new ConfigError(
+      problems.map((p) => ({
+        ...locate(source, p.path, 'value'),
+        path: formatPath(p.path),
+        message: p.message,
+      })),
+    );
+  }
   return { config, file: abs, files, overrides: [...overrides] };
 }
 
