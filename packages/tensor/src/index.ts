@@ -11,5 +11,5 @@ export { matmul } from './ops/matmul.ts';
 export { argmax, max, min, sum, sumSquares } from './ops/reduce.ts';
 export { frechetDistance, meanAndCovariance } from './linalg.ts';
 export { Rng, type RngState } from './random.ts';
-export { formatShape, ShapeError } from './shape.ts';
+export { formatShape, MAX_TENSOR_SIZE, ShapeError } from './shape.ts';
 export { Tensor } from './tensor.ts';

@@ -25,6 +25,28 @@ export function sizeOf(shape: Shape, op = 'tensor'): number {
   return n;
 }
 
+/**
+ * The most values one tensor may hold: a Float32Array of Node 20 holds at most 2^32 (later
+ * versions allow more; this is the bound every supported version meets).
+ */
+export const MAX_TENSOR_SIZE = 2 ** 32;
+
+/**
+ * {@link sizeOf} for a tensor about to be allocated: a ShapeError naming the op and the shape
+ * when it would hold more than {@link MAX_TENSOR_SIZE} values, instead of V8's bare
+ * "RangeError: Invalid typed array length".
+ */
+export function allocationSize(shape: Shape, op = 'tensor'): number {
+  const n = sizeOf(shape, op);
+  if (n > MAX_TENSOR_SIZE) {
+    throw new ShapeError(
+      `${op}: shape ${formatShape(shape)} holds ${n.toLocaleString('en-US')} values; a tensor holds at most ` +
+        `${MAX_TENSOR_SIZE.toLocaleString('en-US')} (2^32)`,
+    );
+  }
+  return n;
+}
+
 export function sameShape(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -27,6 +27,10 @@ describe('Tensor', () => {
     );
     expect(() => Tensor.zeros([2, -1])).toThrow(ShapeError);
     expect(() => Tensor.zeros([2.5])).toThrow(/non-negative integers/);
+    // Too many values for one Float32Array: a ShapeError that says so, not V8's bare RangeError.
+    expect(() => Tensor.zeros([100, 100_000_000])).toThrow(
+      'zeros: shape [100,100000000] holds 10,000,000,000 values; a tensor holds at most 4,294,967,296 (2^32)',
+    );
   });
 
   it('reshapes as a view and infers one -1 dimension', () => {

@@ -1,4 +1,12 @@
-import { formatShape, resolveShape, type Shape, ShapeError, sameShape, sizeOf } from './shape.ts';
+import {
+  allocationSize,
+  formatShape,
+  resolveShape,
+  type Shape,
+  ShapeError,
+  sameShape,
+  sizeOf,
+} from './shape.ts';
 
 /** A nested array of numbers, as produced by `toArray()` and accepted by `fromArray()`. */
 export type NestedArray = number | NestedArray[];
@@ -28,7 +36,7 @@ export class Tensor {
   }
 
   static zeros(shape: Shape): Tensor {
-    return new Tensor(new Float32Array(sizeOf(shape, 'zeros')), shape);
+    return new Tensor(new Float32Array(allocationSize(shape, 'zeros')), shape);
   }
 
   static ones(shape: Shape): Tensor {
@@ -36,7 +44,7 @@ export class Tensor {
   }
 
   static full(shape: Shape, value: number): Tensor {
-    return new Tensor(new Float32Array(sizeOf(shape, 'full')).fill(value), shape);
+    return new Tensor(new Float32Array(allocationSize(shape, 'full')).fill(value), shape);
   }
 
   /**
@@ -58,7 +66,7 @@ export class Tensor {
       return new Tensor(Float32Array.from(flat), [flat.length]);
     }
     const inferred = inferShape(values as NestedArray);
-    const out = new Float32Array(sizeOf(inferred, 'fromArray'));
+    const out = new Float32Array(allocationSize(inferred, 'fromArray'));
     let k = 0;
     const walk = (v: NestedArray, depth: number): void => {
       if (depth === inferred.length) {
