@@ -28,6 +28,7 @@ import {
 import { formatShape, Rng, type RngState, ShapeError, sumSquares, Tensor } from '@gan/tensor';
 import type { MetricsRow } from '@gan/runs';
 import type { ExperimentConfig, OptimizerConfig } from '../config/index.ts';
+import { assertFitsInMemory } from './memory.ts';
 import { buildModels, type GanModels, initModels } from './model.ts';
 
 /** What one training step measured: the losses, mean D outputs and learning rates of a metrics row. */
@@ -139,10 +140,16 @@ export class GanTrainer {
   /** The fixed z of every sample grid, so frames are comparable across steps and runs. */
   readonly gridZ: Tensor;
 
+  /**
+   * Builds both networks, their optimisers and buffers. Throws a RangeError naming the config
+   * keys, before allocating anything, when the config would not fit in this machine's memory
+   * (see memory.ts).
+   */
   constructor(
     readonly config: ExperimentConfig,
     readonly data: Dataset,
   ) {
+    assertFitsInMemory(config);
     const seed = config.seed;
     this.dataDim = data.width * data.height;
     this.batch = config.data.batchSize;
