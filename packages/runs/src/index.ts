@@ -74,7 +74,9 @@ export {
   readMetrics,
 } from './metrics.ts';
 export {
+  CHECKPOINTS_DIR,
   CONFIG_FILE,
+  checkpointPath,
   configPath,
   ensureSubfolder,
   evalPath,

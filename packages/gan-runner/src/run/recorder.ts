@@ -5,6 +5,7 @@
  */
 import {
   type CheckpointContent,
+  currentProcess,
   type EvalRow,
   evalPath,
   type JsonlWriter,
@@ -54,6 +55,8 @@ export class RunRecorder {
   /** Opened at the first evaluation: a run that evaluates nothing has no eval.jsonl. */
   private evalLog: JsonlWriter | null = null;
   private lastMetaWrite: number;
+  /** The step of the last row in eval.jsonl when recording began (on resume), or null. */
+  readonly latestEvalStep: number | null;
 
   private constructor(
     runDir: string,
@@ -62,13 +65,31 @@ export class RunRecorder {
   ) {
     this.runDir = runDir;
     this.meta = meta;
-    writeMetaSync(runDir, meta);
+    this.meta.process = currentProcess();
+    this.latestEvalStep = typeof meta.latestEval?.step === 'number' ? meta.latestEval.step : null;
+    this.writeMeta();
     this.metricsLog = openMetricsLog(runDir);
     this.lastMetaWrite = now();
   }
 
-  /** Starts recording a fresh run: meta.json says `running` at step 0. */
+  /** meta.json as it stands, with a fresh heartbeat: every write says the process is alive. */
+  private writeMeta(): void {
+    this.meta.heartbeatAt = new Date().toISOString();
+    writeMetaSync(this.runDir, this.meta);
+  }
+
+  /**
+   * Starts recording a fresh run: meta.json says `running` at step 0 (keeping the start time of
+   * the meta.json the run folder was created with, if any).
+   */
   static start(run: RecordedRun, now: () => number = () => performance.now()): RunRecorder {
+    let created: Date | undefined;
+    try {
+      const existing = readMetaSync(run.runDir);
+      if (existing.runId === run.runId) created = new Date(existing.startedAt);
+    } catch {
+      // no meta.json yet: this is the first
+    }
     const meta = newRunMeta({
       name: run.config.name,
       runId: run.runId,
@@ -76,21 +97,24 @@ export class RunRecorder {
       totalSteps: run.config.train.steps,
       backend: run.backend,
       environment: run.environment,
+      startedAt: created,
     });
     return new RunRecorder(run.runDir, meta, now);
   }
 
   /**
-   * Continues recording a run resumed from the checkpoint `checkpoint` of step `step`: the rows
-   * logged after it are dropped (the run logs those steps again), meta.json says `running` again.
+   * Continues recording a run resumed from the checkpoint `checkpoint` of step `step` (null: from
+   * step 0, the run had no checkpoint yet): the rows logged after it are dropped (the run logs
+   * those steps again), meta.json says `running` again, by this process.
    */
   static resume(
     run: RecordedRun,
-    checkpoint: { path: string; step: number },
+    checkpoint: { path: string; step: number } | null,
     now: () => number = () => performance.now(),
   ): RunRecorder {
     const previous = readMetaSync(run.runDir);
-    const kept = (row: { step?: unknown }) => keptOnResume(row, checkpoint.step);
+    const step = checkpoint?.step ?? 0;
+    const kept = (row: { step?: unknown }) => keptOnResume(row, step);
     rewriteJsonlSync(metricsPath(run.runDir), kept);
     const latestEval = rewriteJsonlSync(evalPath(run.runDir), kept);
     const meta: RunMeta = {
@@ -98,9 +122,9 @@ export class RunRecorder {
       latestEval,
       status: 'running',
       endedAt: null,
-      step: checkpoint.step,
+      step,
       totalSteps: run.config.train.steps,
-      resumedFrom: checkpoint.path,
+      resumedFrom: checkpoint?.path ?? null,
       error: null,
       divergedAt: null,
       command: run.environment.command,
@@ -129,15 +153,18 @@ export class RunRecorder {
     this.evalLog ??= openEvalLog(this.runDir);
     this.evalLog.write(row);
     this.meta.latestEval = row;
-    writeMetaSync(this.runDir, this.meta);
+    this.writeMeta();
   }
 
-  /** meta.json's step and speed, rewritten only when {@link metaDue} says so. */
+  /**
+   * meta.json's step and speed, and the heartbeat, rewritten only when {@link metaDue} says so
+   * (every few seconds while the steps go on).
+   */
   progress(step: number, stepsPerSec: number): void {
     if (!metaDue(this.now(), this.lastMetaWrite)) return;
     this.meta.step = step;
     this.meta.stepsPerSec = stepsPerSec;
-    writeMetaSync(this.runDir, this.meta);
+    this.writeMeta();
     this.lastMetaWrite = this.now();
   }
 
@@ -165,6 +192,6 @@ export class RunRecorder {
     this.meta.stepsPerSec = end.stepsPerSec;
     this.meta.peakMemoryMB = Math.round(process.resourceUsage().maxRSS / 102.4) / 10; // maxRSS is in KiB
     this.meta.error = end.error;
-    writeMetaSync(this.runDir, this.meta);
+    this.writeMeta();
   }
 }

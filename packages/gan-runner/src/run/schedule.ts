@@ -4,11 +4,11 @@
  *
  * ```
  * before step 1 (fresh run)  sample grid of the untrained generator (step 0)
- * after step t               metrics row   t = 1, every log.every, the last step, a diverged step
+ * after step t, in order     metrics row   t = 1, every log.every, the last step, a diverged step
  *                            sample grid   every log.samplesEvery, the last step (and on request)
- *                            checkpoint    every log.checkpointEvery, except the last step
  *                            evaluation    every eval.every (0: never during training)
- *                            meta.json     progress when META_INTERVAL_MS have passed
+ *                            checkpoint    every log.checkpointEvery, except the last step
+ *                            meta.json     progress and heartbeat when META_INTERVAL_MS have passed
  * at the end                 sample grid of a diverged run (its last finite generator),
  *                            a checkpoint unless the run failed, an evaluation (eval.atEnd)
  *                            unless it failed or the last step was just evaluated

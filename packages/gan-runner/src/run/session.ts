@@ -12,8 +12,18 @@
  * metrics.jsonl holds only what the seed determines (no wall-clock times), so two runs of one
  * config are byte-identical; speed goes to meta.json and to the events.
  */
+import { existsSync } from 'node:fs';
 import type { Dataset } from '@gan/data';
-import { latestCheckpoint, loadCheckpoint, type MetricsRow, type RunEnvironment } from '@gan/runs';
+import {
+  findResumePoint,
+  installFaults,
+  type MetricsRow,
+  metaPath,
+  parseFaultSpec,
+  type RunEnvironment,
+  removeStaleTempFiles,
+  setAsideCheckpoint,
+} from '@gan/runs';
 import type { ExperimentConfig } from '../config/index.ts';
 import { TrainingEvaluator } from '../eval/run-eval.ts';
 import { samplePicture } from '../images/samples.ts';
@@ -53,6 +63,11 @@ export interface SessionOptions {
   resume?: boolean;
   /** Record every step's random inputs and the initial weights in `trace/` (fresh runs only; see trace.ts). */
   trace?: boolean;
+  /**
+   * For the fault-injection suite only (`pnpm exp --fault-inject`, tools/faults): rules that make
+   * this session's file operations fail or kill the process (see @gan/runs faults.ts).
+   */
+  faultInject?: string;
   control?: Control;
   onEvent?: (event: RunEvent) => void;
 }
@@ -76,37 +91,80 @@ interface Run {
   control: Control;
   emit: (event: RunEvent) => void;
   startStep: number;
+  /** What opening the run found worth saying (a checkpoint skipped on resume), told after `started`. */
+  notes: string[];
 }
 
 /** Runs (or resumes) one experiment in this thread and records it in `opts.runDir`. */
 export async function runSession(opts: SessionOptions): Promise<{ status: EndStatus; step: number }> {
-  const run = await openRun(opts);
-  run.emit(startedEvent(run));
-  const outcome = await trainSteps(run);
-  const trainingSeconds = run.clock.trainingSeconds();
-  await finishRun(run, outcome, trainingSeconds);
-  return { status: outcome.status, step: run.trainer.step };
+  installFaults(opts.faultInject ? parseFaultSpec(opts.faultInject) : []);
+  try {
+    const run = await openRun(opts);
+    run.emit(startedEvent(run));
+    for (const text of run.notes) run.emit({ type: 'message', step: run.trainer.step, text });
+    const outcome = await trainSteps(run);
+    const trainingSeconds = run.clock.trainingSeconds();
+    await finishRun(run, outcome, trainingSeconds);
+    return { status: outcome.status, step: run.trainer.step };
+  } finally {
+    installFaults([]);
+  }
 }
 
-/** The trainer (restored from the latest checkpoint on resume), its recorder and its clock. */
+/**
+ * The trainer (on resume, restored from the newest checkpoint that reads back whole), its
+ * recorder and its clock.
+ *
+ * On resume, newer checkpoints that cannot be read (truncated, corrupted) are moved aside
+ * (`<name>.unreadable`) and said so; when checkpoints exist but none can be read, the run is not
+ * touched and the error lists them; a run with no checkpoint yet starts again from step 0 (its
+ * first steps are logged again, identically). Temp files of writes a killed process left are
+ * removed.
+ */
 async function openRun(opts: SessionOptions): Promise<Run> {
   const { config, runDir } = opts;
   const data = loadTrainingData(config);
   const trainer = new GanTrainer(config, data);
+  const emit = opts.onEvent ?? (() => {});
+  const evaluator = new TrainingEvaluator(config, data, (text) =>
+    emit({ type: 'message', step: trainer.step, text }),
+  );
+  const notes: string[] = [];
   let recorder: RunRecorder;
   let seconds = 0;
   if (opts.resume) {
-    const latest = await latestCheckpoint(runDir);
-    if (latest === null) throw new Error(`${runDir}: no checkpoint to resume from`);
-    const checkpoint = await loadCheckpoint(latest.path);
-    trainer.restore(snapshotOf(checkpoint));
-    seconds = checkpoint.time;
-    recorder = RunRecorder.resume(opts, { path: latest.path, step: checkpoint.step });
+    const { checkpoint, unreadable } = await findResumePoint(runDir);
+    if (checkpoint === null && unreadable.length > 0) {
+      throw new Error(
+        `${runDir}: no checkpoint can be read, so the run cannot be resumed (nothing was changed):\n` +
+          unreadable.map((u) => `  ${u.path}: ${u.reason}`).join('\n'),
+      );
+    }
+    if (checkpoint !== null) {
+      trainer.restore(snapshotOf(checkpoint.content));
+      seconds = checkpoint.content.time;
+    }
+    for (const u of unreadable) {
+      const aside = await setAsideCheckpoint(u.path);
+      notes.push(
+        `checkpoint ${u.path} is unreadable (${u.reason}): moved to ${aside}; resuming from ` +
+          (checkpoint ? `step ${checkpoint.step} instead` : 'step 0'),
+      );
+    }
+    if (checkpoint === null && unreadable.length === 0) {
+      if (!existsSync(metaPath(runDir)))
+        throw new Error(
+          `${runDir}: no checkpoint to resume from, and no meta.json: not a run that has started`,
+        );
+      notes.push('no checkpoint yet: starting again from step 0');
+    }
+    await removeStaleTempFiles(runDir);
+    recorder = RunRecorder.resume(opts, checkpoint && { path: checkpoint.path, step: checkpoint.step });
+    // An evaluation already recorded at the resumed step is not done again (nor logged twice).
+    if (recorder.latestEvalStep === trainer.step) evaluator.lastStep = trainer.step;
   } else {
     recorder = RunRecorder.start(opts);
   }
-  const emit = opts.onEvent ?? (() => {});
-  const log = (text: string) => emit({ type: 'message', step: trainer.step, text });
   return {
     opts,
     config,
@@ -115,10 +173,11 @@ async function openRun(opts: SessionOptions): Promise<Run> {
     schedule: scheduleOf(config),
     recorder,
     clock: new RunClock(seconds, trainer.step),
-    evaluator: new TrainingEvaluator(config, data, log),
+    evaluator,
     control: opts.control ?? createControl(),
     emit,
     startStep: trainer.step,
+    notes,
   };
 }
 
@@ -151,8 +210,12 @@ async function trainSteps(run: Run): Promise<Outcome> {
     if (end.checkpoint) await saveCheckpoint(run);
   } catch (e) {
     outcome = { status: 'failed', message: (e as Error).stack ?? String(e) };
+  }
+  try {
+    recorder.closeMetrics(); // its last fsync may fail too (a full or failing disk)
+  } catch (e) {
+    if (outcome.status !== 'failed') outcome = { status: 'failed', message: (e as Error).stack ?? String(e) };
   } finally {
-    recorder.closeMetrics();
     trace?.close();
   }
   return outcome;
@@ -174,11 +237,13 @@ async function trainStep(run: Run): Promise<string | null> {
     return `losses became non-finite at step ${step} (D loss ${stats.dLoss}, G loss ${stats.gLoss})`;
   }
   if (due.samples || takeSampleRequest(run.control)) await saveSamples(run, step);
-  if (due.checkpoint) await saveCheckpoint(run);
+  // The evaluation before the checkpoint: a run killed between the two resumes from the previous
+  // checkpoint and evaluates this step again; the other way round, it would never be evaluated.
   if (due.eval) {
     await evaluateNow(run);
     run.clock.restartWindow(step); // keep the evaluation's time out of the steps/s window
   }
+  if (due.checkpoint) await saveCheckpoint(run);
   run.recorder.progress(step, run.clock.stepsPerSec);
   return null;
 }
