@@ -6,14 +6,17 @@ import { parseArgs } from 'node:util';
 import {
   collectEnvironment,
   configPath,
-  createRunDir,
   defaultExperimentsDir,
+  parseFaultSpec,
   readMetaSync,
   userPath,
   writeRunConfigSync,
 } from '@gan/runs';
 import { ConfigError, type ExperimentConfig, loadConfig, serializeConfig } from '../config/index.ts';
+import { createRun } from '../run/create.ts';
 import { startTraining } from '../run/host.ts';
+import { planResume, ResumeRefused } from '../run/resume-plan.ts';
+import { memoryProblems } from '../train/memory.ts';
 import { requestStop, requestSample, setPaused, isPaused } from '../run/control.ts';
 import type { EndStatus, RunEvent } from '../run/events.ts';
 import { backendFlag, fail } from './common.ts';
@@ -33,6 +36,11 @@ options:
   --trace                 record every step's random inputs and the initial weights in <run>/trace/,
                           for replaying the run elsewhere (tools/parity); not with --resume
   -h, --help              this text
+
+testing:
+  --fault-inject <rules>  make this run's file operations fail (ENOSPC, EIO) or kill the process
+                          at one exact operation, for the fault-injection suite (pnpm faults); the
+                          rules are described in packages/runs/src/faults.ts
 
 exit status: 0 completed, 1 failed, 2 bad command line or config, 3 diverged, 130 interrupted`;
 
@@ -57,6 +65,7 @@ function parse(argv: string[]) {
         backend: { type: 'string', default: 'auto' },
         experiments: { type: 'string' },
         trace: { type: 'boolean', default: false },
+        'fault-inject': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -96,6 +105,15 @@ async function main(): Promise<void> {
   const resume = values.resume !== undefined;
   if (resume && values.trace)
     fail('pnpm exp: --trace records a run from its first step: it cannot be used with --resume');
+  const faultInject = values['fault-inject'];
+  if (faultInject !== undefined) {
+    try {
+      parseFaultSpec(faultInject);
+    } catch (e) {
+      fail(`pnpm exp: --fault-inject: ${(e as Error).message}`);
+    }
+  }
+  const environment = await collectEnvironment(process.cwd());
   try {
     if (resume) {
       runDir = userPath(values.resume as string);
@@ -114,28 +132,38 @@ async function main(): Promise<void> {
         );
         return;
       }
+      // Before anything is written: refused when still running or no checkpoint reads back.
+      const plan = await planResume(runDir);
+      for (const note of plan.notes) process.stdout.write(`${note}\n`);
       runId = previous.runId;
       writeRunConfigSync(runDir, serializeConfig(config));
     } else {
       const [file, ...overrides] = positionals;
       if (file === undefined) fail(`pnpm exp: no config file given\n\n${USAGE}`);
-      config = loadConfig(userPath(file), overrides).config;
+      config = loadConfig(userPath(file), overrides, { check: (c) => memoryProblems(c) }).config;
       const experiments =
         values.experiments !== undefined ? userPath(values.experiments) : defaultExperimentsDir();
-      ({ runDir, runId } = await createRunDir(experiments, config.name));
-      writeRunConfigSync(runDir, serializeConfig(config));
+      ({ runDir, runId } = await createRun(experiments, config, serializeConfig(config), environment));
     }
   } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
+    if (e instanceof ConfigError || e instanceof ResumeRefused) fail(e.message);
     fail(`pnpm exp: ${(e as Error).message}`);
   }
 
-  const environment = await collectEnvironment(process.cwd());
   const useDashboard = process.stdout.isTTY === true && !values['no-dashboard'];
   const dashboard = useDashboard ? await import('../dashboard/mount.tsx') : null; // before any event
   const listeners: ((e: RunEvent) => void)[] = [];
   const handle = startTraining(
-    { config, configText: serializeConfig(config), runDir, runId, environment, resume, trace: values.trace },
+    {
+      config,
+      configText: serializeConfig(config),
+      runDir,
+      runId,
+      environment,
+      resume,
+      trace: values.trace,
+      faultInject,
+    },
     backend,
     (event) => {
       for (const l of listeners) l(event);

@@ -1,0 +1,110 @@
+/**
+ * `pnpm exp` refuses what cannot work before it does harm, at once and saying why: an experiments
+ * folder that cannot be created or written, a model too large for the machine, a resume of a run
+ * that is still running. (On the code before these checks: `--experiments /proc/x` hung for good,
+ * `model.generator.hidden=[100000000]` died with "RangeError: Invalid typed array length".)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const EXP = join(here, 'exp.ts');
+const TSX = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
+).href;
+
+const TINY = `
+seed: 3
+data: { dataset: gaussians8, batchSize: 16, limit: 1000 }
+model:
+  z: { size: 4 }
+  generator: { hidden: [16], output: identity }
+  discriminator: { hidden: [16] }
+train: { steps: 40 }
+log: { every: 5, printEvery: 10, samplesEvery: 20, checkpointEvery: 20 }
+eval: { atEnd: false }
+`;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'exp-errors-'));
+  dirs.push(d);
+  writeFileSync(join(d, 'tiny.yaml'), TINY);
+  return d;
+}
+
+/** `pnpm exp args` in `cwd`, killed after `limitMs` (a hang is a failure, not a stuck test run). */
+function exp(args: string[], cwd: string, limitMs = 30_000) {
+  const child: ChildProcess = spawn(process.execPath, ['--import', TSX, EXP, ...args], {
+    cwd,
+    env: { ...process.env, INIT_CWD: cwd },
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (err += d));
+  const started = Date.now();
+  const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  return new Promise<{ code: number | null; out: string; err: string; ms: number }>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err, ms: Date.now() - started });
+    }),
+  );
+}
+
+describe('pnpm exp refuses at once', { timeout: 60_000 }, () => {
+  it.runIf(existsSync('/proc/self'))(
+    'an experiments folder under /proc (it hung for good before)',
+    async () => {
+      const dir = tempDir();
+      const { code, err, ms } = await exp(['tiny.yaml', '--no-dashboard', '--experiments', '/proc/x'], dir);
+      expect(code).toBe(2);
+      expect(err).toBe(
+        'pnpm exp: cannot create the experiments folder /proc/x: /proc does not accept new folders (mkdir /proc/x: ENOENT)\n',
+      );
+      expect(ms).toBeLessThan(25_000);
+    },
+  );
+
+  it('an experiments folder with a file in the way', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'runs'), 'not a folder');
+    const { code, err } = await exp(['tiny.yaml', '--no-dashboard', '--experiments', 'runs/x'], dir);
+    expect(code).toBe(2);
+    expect(err).toBe(
+      `pnpm exp: cannot create the experiments folder ${join(dir, 'runs/x')}: ${join(dir, 'runs')} is a file, not a folder\n`,
+    );
+  });
+
+  it('a model too large for this machine, located at the override, before writing anything (a RangeError before)', async () => {
+    const dir = tempDir();
+    const { code, err } = await exp(
+      ['tiny.yaml', 'model.generator.hidden=[100000000]', '--no-dashboard', '--experiments', 'runs'],
+      dir,
+    );
+    expect(code).toBe(2);
+    expect(err).toMatch(
+      /^command line: model\.generator\.hidden=\[100000000\]: model\.generator\.hidden: about \d+ GB for parameters, gradients and Adam state, .*: \d+ GB in all; this machine has [\d.]+ GB, and a run may plan on at most 75 % of it\n$/,
+    );
+    expect(err).not.toMatch(/RangeError/);
+    expect(existsSync(join(dir, 'runs'))).toBe(false);
+  });
+
+  it('a bad --fault-inject rule', async () => {
+    const dir = tempDir();
+    const { code, err } = await exp(['tiny.yaml', '--fault-inject', 'EPERM:x:write:1'], dir);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^pnpm exp: --fault-inject: fault rule "EPERM:x:write:1": unknown action "EPERM"/);
+    expect(readdirSync(dir)).toEqual(['tiny.yaml']);
+  });
+});
