@@ -49,7 +49,8 @@ options:
   --experiments <dir>   where the runs are (default: <project>/experiments)
   --config <name>       list: only these configs (repeat, or a,b; * is a wildcard)
   --status <status>     list: only runs with this status: ${STATUS_FILTERS.join(', ')}
-                        (stale: "running" but nothing written for --stale-after minutes)
+                        (crashed: "running" but its process is gone from this machine;
+                        stale: another machine's "running" run silent for --stale-after minutes)
   --since <run|date>    list: only runs started at or after a run id (or prefix) or a date
   --sort <column>       list: sort by ${listColumnKeys().join(', ')},
                         a config key (optim.generator.lr) or an evaluation result
@@ -75,7 +76,9 @@ options:
                         Default 0: the last row, as logged. Batch-size-1 runs (the article's,
                         logged every 10 steps) are noisy row to row: --window 1000 averages their
                         last 100 rows
-  --stale-after <min>   minutes without a write after which "running" shows as running? (default 10)
+  --stale-after <min>   minutes without a sign of life (heartbeat, write) after which another
+                        machine's "running" run shows as running? (default 10); a run of this
+                        machine whose process is gone shows as crashed at once
   --json                JSON for scripts (format "gan-report/list", "gan-report/diff",
                         "gan-report/groups" or "gan-report/group-diff", version 1); groups
                         give mean, sd, min, max and n per column

@@ -195,7 +195,16 @@ export function groupStats(group: RunGroup, metric: GroupMetric): Stats {
 }
 
 /** The order status counts are written in. */
-const STATUS_ORDER = ['completed', 'running', 'running?', 'interrupted', 'diverged', 'failed', 'unreadable'];
+const STATUS_ORDER = [
+  'completed',
+  'running',
+  'running?',
+  'crashed',
+  'interrupted',
+  'diverged',
+  'failed',
+  'unreadable',
+];
 
 /** How many runs of each status, in a fixed order: `{ completed: 2, diverged: 1 }`. */
 export function statusCounts(group: RunGroup): Record<string, number> {

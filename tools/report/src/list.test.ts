@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configPath, metaPath, metricsPath } from '@gan/runs';
+import { configPath, currentProcess, metaPath, metricsPath, probeProcess } from '@gan/runs';
 import { describe, expect, it } from 'vitest';
 import { ReportError } from './errors.ts';
 import { writeFixtureRun } from './fixtures.ts';
@@ -394,23 +395,24 @@ describe('evaluation headers and key hints', () => {
 });
 
 describe('listRuns on damaged and unusual folders', () => {
-  it('shows a running run that has gone quiet as running?', async () => {
+  it("shows another machine's running run that has gone quiet as running?", async () => {
     const dir = tempExperiments();
+    const elsewhere = { ...currentProcess(), hostname: 'another-machine' };
     const live = await writeFixtureRun(dir, {
       name: 'a',
       date: at('10:00:00'),
       suffix: '0001',
       metrics: 3,
-      meta: { status: 'running', endedAt: null },
+      meta: { status: 'running', endedAt: null, process: elsewhere, heartbeatAt: new Date().toISOString() },
     });
+    const hourAgo = new Date(Date.now() - 3600_000);
     const dead = await writeFixtureRun(dir, {
       name: 'a',
       date: at('10:00:01'),
       suffix: '0002',
       metrics: 3,
-      meta: { status: 'running', endedAt: null },
+      meta: { status: 'running', endedAt: null, process: elsewhere, heartbeatAt: hourAgo.toISOString() },
     });
-    const hourAgo = new Date(Date.now() - 3600_000);
     for (const f of [metaPath(dead), metricsPath(dead)]) utimesSync(f, hourAgo, hourAgo);
     const list = await listRuns(dir);
     expect(list.runs.map((r) => [r.runDir, r.status, r.stale])).toEqual([
@@ -422,6 +424,29 @@ describe('listRuns on damaged and unusual folders', () => {
     expect(ids(await listRuns(dir, { statuses: ['running'] }))).toEqual(['0001', '0002']);
     expect(ids(await listRuns(dir, { statuses: ['running'], staleAfterMs: 2 * 3600_000 }))).toHaveLength(2);
     expect((await listRuns(dir, { staleAfterMs: 2 * 3600_000 })).runs.every((r) => !r.stale)).toBe(true);
+  });
+
+  it('shows a running run of this machine whose process is gone as crashed, at once (kill -9)', async () => {
+    const dir = tempExperiments();
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    await new Promise((resolve) => child.once('spawn', resolve));
+    const seen = probeProcess(child.pid as number);
+    const trainer = {
+      ...currentProcess(),
+      pid: child.pid as number,
+      startTicks: seen.exists ? seen.startTicks : null,
+    };
+    const now = new Date().toISOString();
+    const meta = { status: 'running' as const, endedAt: null, process: trainer, heartbeatAt: now };
+    await writeFixtureRun(dir, { name: 'k', date: at('10:00:00'), suffix: '0001', metrics: 3, meta });
+    expect((await listRuns(dir)).runs.map((r) => r.status)).toEqual(['running']);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const list = await listRuns(dir);
+    expect(list.runs.map((r) => [r.status, r.stale])).toEqual([['crashed', false]]);
+    expect(formatList(list, 'table')).toMatch(/0001\s+crashed/);
+    expect(ids(await listRuns(dir, { statuses: ['crashed'] }))).toEqual(['0001']);
+    expect(ids(await listRuns(dir, { statuses: ['running'] }))).toEqual([]);
   });
 
   it('uses the last whole metrics row when the last line is cut off, with a note', async () => {

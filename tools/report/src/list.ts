@@ -6,8 +6,11 @@ import { ReportError } from './errors.ts';
 import { finalValue, type LoadRunOptions, loadRuns, type RunRecord } from './runs.ts';
 import { allKeys, closeKeys, differingKeys, formatValue, numberOrNull } from './values.ts';
 
-/** Statuses `--status` accepts: the store's, `stale` (a `running` run gone quiet) and `unreadable`. */
-export const STATUS_FILTERS = [...RUN_STATUSES, 'stale', 'unreadable'] as const;
+/**
+ * Statuses `--status` accepts: the store's, `crashed` (a `running` run whose process is gone from
+ * this machine), `stale` (another machine's `running` run gone quiet) and `unreadable`.
+ */
+export const STATUS_FILTERS = [...RUN_STATUSES, 'crashed', 'stale', 'unreadable'] as const;
 
 /** Config keys never shown as parameter columns: `name` is the config column already. */
 const IDENTITY_KEYS = new Set(['name', 'description']);

@@ -233,7 +233,10 @@ export interface RunJson {
   runId: string;
   /** Absolute path of the run folder. */
   path: string;
-  /** The meta's status, or `unreadable`. A stale `running` run has `stale: true`. */
+  /**
+   * The meta's status; `crashed` for a `running` run whose process is gone from this machine;
+   * `unreadable`. A stale `running` run (another machine's, silent) has `stale: true`.
+   */
   status: string;
   stale: boolean;
   /** meta.step (null when meta.json is unreadable). */

@@ -8,6 +8,7 @@ import { basename, dirname } from 'node:path';
 import { loadConfig } from '@gan/gan-runner/config';
 import {
   configPath,
+  DEFAULT_STALE_AFTER_MS,
   lastActivity,
   listRunDirs,
   metaPath,
@@ -16,13 +17,18 @@ import {
   type RunDirEntry,
   type RunMeta,
   type RunStatus,
+  runLiveness,
   type SkippedDir,
 } from '@gan/runs';
 import { type LastRow, readLastRow, readTailWindow, type TailWindow } from './tail.ts';
 import { type FlatParams, flattenParams, numberOrNull } from './values.ts';
 
-/** A run's status as the report shows it: the meta's, or `unreadable` when meta.json is corrupt. */
-export type ReportStatus = RunStatus | 'unreadable';
+/**
+ * A run's status as the report shows it: the meta's; `crashed` for a `running` run whose process
+ * is gone from this machine (killed without a chance to say so); `unreadable` when meta.json is
+ * corrupt.
+ */
+export type ReportStatus = RunStatus | 'crashed' | 'unreadable';
 
 /** One run folder as the report sees it. */
 export interface RunRecord {
@@ -34,7 +40,8 @@ export interface RunRecord {
   runDir: string;
   status: ReportStatus;
   /**
-   * True for a `running` run whose meta.json and metrics.jsonl have not changed for the stale
+   * True for a `running` run that cannot be checked from this machine (another host's, or one
+   * recorded before processes were) whose heartbeat and last write are older than the stale
    * threshold: probably killed without a chance to record it (shown as `running?`).
    */
   stale: boolean;
@@ -54,7 +61,7 @@ export interface RunRecord {
 }
 
 export interface LoadRunOptions {
-  /** A `running` run untouched for this long is flagged stale (default 10 minutes). */
+  /** A `running` run of another machine silent for this long is flagged stale (default 10 minutes). */
   staleAfterMs?: number;
   /** "Now", for the stale check (default `Date.now()`). */
   now?: number;
@@ -92,7 +99,7 @@ export function windowSuffix(window: number | undefined): string {
   return window ? ` (mean of last ${window} step${window === 1 ? '' : 's'})` : '';
 }
 
-export const DEFAULT_STALE_AFTER_MS = 10 * 60 * 1000;
+export { DEFAULT_STALE_AFTER_MS };
 
 /**
  * Reads one run folder: meta.json, config.yaml and the last metrics row (read from the end of
@@ -136,8 +143,18 @@ export async function loadRun(entry: RunDirEntry, options: LoadRunOptions = {}):
   // A window asked for but unreadable is an empty one, not the last row passed off as a mean.
   if (options.window && !window)
     window = { steps: options.window, fromStep: null, toStep: null, rows: 0, mean: {} };
-  const status: ReportStatus = meta?.status ?? 'unreadable';
-  const stale = status === 'running' && (await isStale(entry.runDir, options));
+  let status: ReportStatus = meta?.status ?? 'unreadable';
+  let stale = false;
+  if (meta?.status === 'running') {
+    // Is its process still at it? Certain on this machine; by the heartbeat on another.
+    const live = runLiveness(meta, {
+      now: options.now,
+      staleAfterMs: options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
+      lastActivityMs: await lastActivity(entry.runDir),
+    });
+    if (live.state === 'crashed') status = 'crashed';
+    stale = live.state === 'stale';
+  }
   return {
     name: meta?.name ?? entry.configName,
     folder: entry.configName,
@@ -156,12 +173,6 @@ export async function loadRun(entry: RunDirEntry, options: LoadRunOptions = {}):
 /** The RunDirEntry of a run folder given by its path. */
 export function runDirEntry(runDir: string): RunDirEntry {
   return { configName: basename(dirname(runDir)), runId: basename(runDir), runDir };
-}
-
-async function isStale(runDir: string, options: LoadRunOptions): Promise<boolean> {
-  const limit = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  const now = options.now ?? Date.now();
-  return now - (await lastActivity(runDir)) > limit;
 }
 
 /** The message of an error, first line only, prefixed by `file` unless it already names it. */
