@@ -37,6 +37,11 @@ export const SYSTEM_PACKAGES = [
     present: () => commandRuns('git', ['--version']),
   },
   {
+    debian: 'redis-server',
+    neededBy: "the run queue's tests (each starts its own redis-server on loopback)",
+    present: () => commandRuns(process.env.REDIS_SERVER || 'redis-server', ['--version']),
+  },
+  {
     debian: 'g++',
     neededBy: 'the native tensor kernels',
     present: () => commandRuns(process.env.CXX || 'c++', ['--version']),

@@ -35,6 +35,8 @@ options:
   --experiments <dir>     where run folders go (default: <project>/experiments)
   --trace                 record every step's random inputs and the initial weights in <run>/trace/,
                           for replaying the run elsewhere (tools/parity); not with --resume
+  -m, --multirun          a sweep: key=a,b,c and key=range(a,b) give the product of their values
+                          (with --jobs N, --queue <redis-url>: see pnpm sweep --help)
   -h, --help              this text
 
 testing:
@@ -92,7 +94,12 @@ function forbiddenResumeChanges(before: ExperimentConfig, after: ExperimentConfi
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parse(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--multirun') || argv.includes('-m')) {
+    process.exitCode = await (await import('./sweep.ts')).multirun(argv);
+    return;
+  }
+  const { values, positionals } = parse(argv);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
