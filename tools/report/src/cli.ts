@@ -24,6 +24,7 @@ import {
 } from './output.ts';
 import { defaultExperimentsDir, displayPath, userCwd } from './paths.ts';
 import { isGroupRef } from './refs.ts';
+import { readSweepSelection, SWEEP_REF } from './sweeps.ts';
 import { SPREADS, type Spread } from './stats.ts';
 
 export const USAGE = `usage: pnpm report [list] [options]
@@ -44,6 +45,8 @@ run references (diff):
   decay@all                                every run of decay, as a group: diff then compares the
                                            groups' means and spreads, Δ of the means relative to
                                            the first (a single run beside groups is a group of one)
+  sweep:<sweep>                            every group of a sweep's members (its runs whose configs
+                                           are the same but the seed), one column each
 
 options:
   --experiments <dir>   where the runs are (default: <project>/experiments)
@@ -51,6 +54,12 @@ options:
   --status <status>     list: only runs with this status: ${STATUS_FILTERS.join(', ')}
                         (crashed: "running" but its process is gone from this machine;
                         stale: another machine's "running" run silent for --stale-after minutes)
+  --sweep <sweep>       list: only the members of a sweep (experiments/_sweeps/: its id, a prefix,
+                        its name for the newest of that name, or name@N), grouped (one row per
+                        member config: mean and spread over the seeds; --ungrouped for one row per
+                        run); the parameter columns are the keys it swept; with --html, a view of
+                        each final score against each swept parameter
+  --ungrouped           with --sweep: one row per run
   --since <run|date>    list: only runs started at or after a run id (or prefix) or a date
   --sort <column>       list: sort by ${listColumnKeys().join(', ')},
                         a config key (optim.generator.lr) or an evaluation result
@@ -118,6 +127,8 @@ interface Parsed {
   by: string[];
   spread?: Spread;
   window?: number;
+  sweep?: string;
+  ungrouped: boolean;
   format: TextFormat;
   html?: string;
   help: boolean;
@@ -137,8 +148,9 @@ const VALUE_OPTIONS = new Set([
   'by',
   'spread',
   'window',
+  'sweep',
 ]);
-const FLAG_OPTIONS = new Set(['all-params', 'json', 'md', 'help', 'group']);
+const FLAG_OPTIONS = new Set(['all-params', 'json', 'md', 'help', 'group', 'ungrouped']);
 
 /**
  * Parses the arguments. Hand-written rather than `util.parseArgs` so that `--sort -dLoss` works:
@@ -154,6 +166,7 @@ export function parseCli(argv: readonly string[]): Parsed {
     evalColumns: [],
     group: false,
     by: [],
+    ungrouped: false,
     format: 'table',
     help: false,
   };
@@ -236,6 +249,12 @@ export function parseCli(argv: readonly string[]): Parsed {
       case 'group':
         parsed.group = true;
         break;
+      case 'sweep':
+        parsed.sweep = value;
+        break;
+      case 'ungrouped':
+        parsed.ungrouped = true;
+        break;
       case 'by':
         if (splitList([value!]).length === 0) {
           throw new ReportError(
@@ -279,7 +298,7 @@ export function parseCli(argv: readonly string[]): Parsed {
   if (command === 'diff') {
     parsed.command = 'diff';
     parsed.refs = rest;
-    if (!parsed.help && rest.length < 2) {
+    if (!parsed.help && rest.length < 2 && !rest.some((r) => SWEEP_REF.test(r))) {
       throw new ReportError('diff needs at least two runs, e.g. pnpm report diff decay@1 decay@latest');
     }
     const listOnly = [
@@ -290,6 +309,7 @@ export function parseCli(argv: readonly string[]): Parsed {
       ['--limit', parsed.limit !== undefined],
       ['--params', parsed.params !== undefined],
       ['--eval', parsed.evalColumns.length > 0],
+      ['--sweep', parsed.sweep !== undefined],
     ].filter(([, given]) => given);
     if (listOnly.length > 0) throw new ReportError(`${listOnly[0][0]} applies to the list, not to diff`);
     if (parsed.group) {
@@ -297,6 +317,8 @@ export function parseCli(argv: readonly string[]): Parsed {
         `${parsed.by.length > 0 ? '--by' : '--group'} applies to the list; diff compares groups named config@all, e.g. pnpm report diff decay@all baseline@all`,
       );
     }
+    if (parsed.sweep !== undefined)
+      throw new ReportError('--sweep applies to the list; diff takes sweep:<sweep>');
     if (parsed.spread !== undefined && !rest.some(isGroupRef)) {
       throw new ReportError(
         '--spread applies to groups: name them config@all, e.g. pnpm report diff decay@all baseline@all',
@@ -304,6 +326,12 @@ export function parseCli(argv: readonly string[]): Parsed {
     }
   } else if (command === undefined || command === 'list') {
     if (rest.length > 0) throw new ReportError(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
+    if (parsed.ungrouped && parsed.sweep === undefined)
+      throw new ReportError('--ungrouped applies to --sweep');
+    if (parsed.ungrouped && parsed.group)
+      throw new ReportError('--ungrouped and --group/--by exclude each other');
+    // A sweep is read as groups of its members, unless asked otherwise.
+    if (parsed.sweep !== undefined && !parsed.ungrouped) parsed.group = true;
     if (parsed.spread !== undefined && !parsed.group) {
       throw new ReportError('--spread applies to grouped reports: add --group (or --by keys)');
     }
@@ -343,8 +371,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       window: args.window,
     };
 
+    const sweep = args.sweep === undefined ? undefined : await readSweepSelection(experimentsDir, args.sweep);
+    if (sweep !== undefined && sweep.runDirs.size === 0)
+      note(`sweep ${sweep.id}: none of its ${sweep.members} members has a run folder yet`);
+
     if (args.command === 'list' && args.group) {
       const list = await listGroups(experimentsDir, {
+        sweep,
         ...load,
         configs: args.configs,
         statuses: args.statuses,
@@ -378,6 +411,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         limit: args.limit,
         params: args.params,
         evalColumns: args.evalColumns,
+        runDirs: sweep?.runDirs,
       });
       for (const s of list.skipped) note(`skipped ${s.path}: ${s.reason}`);
       for (const run of list.runs) for (const n of run.notes) note(`note: ${n}`);

@@ -3,13 +3,18 @@
  * their final metrics, with the deltas of the means relative to the first group. A single run
  * among groups is a group of one.
  */
+import { resolve } from 'node:path';
 import { listRunDirs } from '@gan/runs';
+import { ReportError } from './errors.ts';
+import { groupLabels } from './html.ts';
+import { readSweepSelection, SWEEP_REF } from './sweeps.ts';
 import { type Delta, delta, evalMetrics, DIFF_METRICS, WINDOWED_KEYS } from './diff.ts';
 import { dLossName, mixedKindsNote, printedLegend } from './dloss.ts';
 import {
   distinctValues,
   type GroupMetric,
   groupDLossKind,
+  groupRuns,
   groupStats,
   makeGroup,
   type RunGroup,
@@ -158,11 +163,32 @@ export async function diffGroups(
   options: GroupDiffOptions = {},
 ): Promise<GroupDiff> {
   const { runs: entries } = await listRunDirs(experimentsDir);
-  const resolved = await resolveRefGroups(refs, entries, options.cwd);
+  const resolved = await resolveRefGroups(
+    refs.filter((r) => !SWEEP_REF.test(r.trim())),
+    entries,
+    options.cwd,
+  );
   const groups: RunGroup[] = [];
-  for (const r of resolved) {
-    const runs: RunRecord[] = await Promise.all(r.entries.map((e) => loadRun(e, options)));
-    groups.push(makeGroup(r.ref, runs, r.ref));
+  for (const ref of refs) {
+    const text = ref.trim();
+    const sweepRef = SWEEP_REF.exec(text);
+    if (sweepRef) {
+      // A sweep stands for its groups (members that differ only in the seed), in member order.
+      const selection = await readSweepSelection(experimentsDir, sweepRef[1]);
+      const members = entries.filter((e) => selection.runDirs.has(resolve(e.runDir)));
+      const runs: RunRecord[] = await Promise.all(members.map((e) => loadRun(e, options)));
+      const made = groupRuns(runs, { kind: 'seed-excluded' });
+      if (made.length === 0) throw new ReportError(`${text}: the sweep has no runs yet`);
+      const labels = groupLabels(made);
+      made.forEach((g, i) => groups.push(makeGroup(g.id, g.runs, labels[i])));
+    } else {
+      const r = resolved.find((x) => x.ref === text)!;
+      const runs: RunRecord[] = await Promise.all(r.entries.map((e) => loadRun(e, options)));
+      groups.push(makeGroup(r.ref, runs, r.ref));
+    }
   }
+  if (groups.length < 2) throw new ReportError('diff needs at least two groups: the sweep has one');
+  const twice = groups.flatMap((g) => g.runs.map((r) => resolve(r.runDir)));
+  if (new Set(twice).size !== twice.length) throw new ReportError(`${refs.join(' ')}: a run is named twice`);
   return compareGroups(groups, options);
 }

@@ -33,6 +33,7 @@ import {
 } from './list.ts';
 import { finalValue, type RunRecord, windowSuffix } from './runs.ts';
 import { SPREADS, type Spread, type Stats, summarize } from './stats.ts';
+import type { SweepSelection } from './sweeps.ts';
 import { differingKeys, sameValue } from './values.ts';
 
 /** How runs are grouped: the config less its seed, or the values of chosen config keys. */
@@ -248,6 +249,8 @@ export interface GroupListOptions extends ListOptions {
   by?: readonly string[];
   /** How the spread is shown (default `sd`). */
   spread?: Spread;
+  /** Only a sweep's members (`--sweep`): its swept keys are the parameter columns. */
+  sweep?: SweepSelection;
 }
 
 /** The result of {@link listGroups}. */
@@ -265,6 +268,8 @@ export interface GroupList {
   window: number;
   spread: Spread;
   skipped: SkippedDir[];
+  /** The sweep the runs were narrowed to, or null. */
+  sweep: Pick<SweepSelection, 'id' | 'swept' | 'members'> | null;
 }
 
 /** Throws unless `spread` is one of {@link SPREADS}. */
@@ -287,7 +292,13 @@ export async function listGroups(experimentsDir: string, options: GroupListOptio
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 0)) {
     throw new ReportError(`--limit: expected a whole number >= 0, got ${options.limit}`);
   }
-  const list = await listRuns(experimentsDir, { ...options, sort: undefined, limit: undefined });
+  const sweep = options.sweep ?? null;
+  const list = await listRuns(experimentsDir, {
+    ...options,
+    sort: undefined,
+    limit: undefined,
+    runDirs: sweep?.runDirs ?? options.runDirs,
+  });
   if (by.kind === 'keys') checkConfigKeys('--by', by.keys, list.runs);
   let groups = groupRuns(list.runs, by);
   if (sortBy) groups = sortGroups(groups, sortBy, list.window);
@@ -300,6 +311,10 @@ export async function listGroups(experimentsDir: string, options: GroupListOptio
   } else if (by.kind === 'keys') {
     params = by.keys;
     paramSelection = 'by';
+  } else if (sweep?.swept.some((k) => k !== 'seed')) {
+    // A sweep's groups differ in what it swept.
+    params = sweep.swept.filter((k) => k !== 'seed');
+    paramSelection = 'differing';
   } else {
     // The keys that tell the shown groups apart: those that differ between their runs, less the seed.
     const flat = groups.flatMap((g) => g.runs.map((r) => r.params)).filter((p) => Object.keys(p).length > 0);
@@ -316,6 +331,7 @@ export async function listGroups(experimentsDir: string, options: GroupListOptio
     window: list.window,
     spread,
     skipped: list.skipped,
+    sweep: sweep === null ? null : { id: sweep.id, swept: sweep.swept, members: sweep.members },
   };
 }
 

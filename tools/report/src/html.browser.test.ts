@@ -16,7 +16,8 @@ import { listGroups } from './group.ts';
 import { RUN_COLORS } from './html.ts';
 import { listRuns } from './list.ts';
 import { groupsHtml, listHtml } from './output.ts';
-import { at, HOSTILE_NAME, reportRuns, seedGroups, tempExperiments } from './test-helpers.ts';
+import { readSweepSelection } from './sweeps.ts';
+import { at, HOSTILE_NAME, reportRuns, seedGroups, sweepFixture, tempExperiments } from './test-helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'out', 'report-screenshot.png');
@@ -214,6 +215,22 @@ describeWith(chromiumInstalled, 'the HTML report in a browser', () => {
     expect(probed.dFake).toBeGreaterThan(2000);
     // ... and the learning-rate chart, lines only, has next to none of it.
     expect(probed.lr).toBeLessThan(probed.dFake / 20);
+  }, 120_000);
+
+  it("draws a sweep's final scores against its swept parameter", async () => {
+    const { dir } = await sweepFixture();
+    const list = await listGroups(dir, { sweep: await readSweepSelection(dir, 'lrs') });
+    const { html, chartIds } = await groupsHtml(list);
+    const file = reportFile(html);
+    const { url, log, charts, text } = await open(file);
+    rmSync(dirname(file), { recursive: true, force: true });
+    expect(log.errors).toEqual([]);
+    expect(log.requests).toEqual([url]);
+    expect(text).toContain('Final scores against the swept parameters');
+    const param = charts.filter((c) => c.metric === 'param:optim.generator.lr');
+    expect(param).toHaveLength(1);
+    expect(param[0]).toMatchObject({ rendered: 'true', canvases: 1, painted: true });
+    expect(charts.filter((c) => c.rendered === 'true' && c.painted)).toHaveLength(chartIds.length);
   }, 120_000);
 
   it('keeps a hostile run name and description as text', async () => {

@@ -13,7 +13,8 @@ import { chartScripts } from './assets.ts';
 import { type Curve, type Point, type RunCurves, readRunCurves } from './curves.ts';
 import { dLossKind, dLossName, mixedKinds, PRINTED_MARK, printedLegend } from './dloss.ts';
 import { type GroupCurve, type GroupCurves, readGroupCurves } from './group-curves.ts';
-import { mapConcurrent, type RunRecord } from './runs.ts';
+import { evalLabel, evalValue } from './list.ts';
+import { finalValue, mapConcurrent, type RunRecord } from './runs.ts';
 import type { Spread } from './stats.ts';
 import { type Cell, cellText, type Table } from './table.ts';
 import { differingKeys, formatValue } from './values.ts';
@@ -74,10 +75,22 @@ export interface HtmlReportInput {
   groups?: readonly HtmlGroup[];
   /** The band around a group's mean: ± one sample standard deviation (default) or min..max. */
   spread?: Spread;
+  /**
+   * A sweep's view of final scores against each swept parameter (small multiples: a chart per
+   * parameter, a row per score, a point per run coloured by its group, the mean at each value).
+   */
+  paramView?: ParamView;
   /** Points kept per curve per run (default: 2000, less when there are many runs). */
   maxPoints?: number;
   /** The time written in the report (default now). */
   generatedAt?: Date;
+}
+
+/** What the per-parameter view of a sweep draws. */
+export interface ParamView {
+  /** The swept config keys (the seed left out). */
+  params: string[];
+  groups: readonly HtmlGroup[];
 }
 
 /** A group of runs in the HTML report. */
@@ -141,11 +154,25 @@ export async function buildHtmlReport(input: HtmlReportInput): Promise<HtmlRepor
   );
   parts.push('</section>');
 
+  const paramCharts = input.paramView ? buildParamCharts(input.paramView) : [];
+  if (input.paramView && input.paramView.params.length > 0) {
+    parts.push('<section id="swept"><h2>Final scores against the swept parameters</h2>');
+    parts.push(
+      `<p class="note">${escapeHtml(
+        'One chart per swept parameter, one row per score: each point is a run (coloured by its group), the line or tick the mean over the runs at that value.',
+      )}</p>`,
+    );
+    parts.push(paramCharts.length > 0 ? chartGrid(paramCharts) : '<p class="empty">No final scores yet.</p>');
+    parts.push('</section>');
+  }
+
   parts.push('<section id="samples"><h2>Samples</h2>');
   parts.push(view.samples);
   parts.push('</section>');
 
-  const data = { charts: [...charts.training, ...charts.evaluation].map(({ id, spec }) => ({ id, spec })) };
+  const data = {
+    charts: [...charts.training, ...charts.evaluation, ...paramCharts].map(({ id, spec }) => ({ id, spec })),
+  };
   const scripts = chartScripts();
   const inline = [...scripts.map((s) => safeInlineScript(s.code)), BOOTSTRAP];
   const hashes = inline.map(
@@ -920,6 +947,114 @@ function bandSpec(
     },
     layer: layers,
   };
+}
+
+/** The scores the per-parameter view shows, when some run has them: evaluation results, then D(G(z)). */
+const PARAM_SCORES: { key: string; label: string; value: (r: RunRecord) => number | null }[] = [
+  ...['frechetDistance', 'inceptionScore', 'modesCovered', 'klUniform', 'diversity'].map((k) => ({
+    key: `eval.${k}`,
+    label: evalLabel(k),
+    value: (r: RunRecord) => {
+      const v = evalValue(r, k);
+      return typeof v === 'number' && Number.isFinite(v) ? v : null;
+    },
+  })),
+  {
+    key: 'dFake',
+    label: 'D(G(z))',
+    value: (r: RunRecord) => {
+      const v = finalValue(r, 'dFake');
+      return v !== null && Number.isFinite(v) ? v : null;
+    },
+  },
+];
+
+/** One chart per swept parameter: final scores (rows) against its values, a point per run. */
+function buildParamCharts(view: ParamView): ChartDef[] {
+  const labels = groupLabels(view.groups);
+  const runs = view.groups.flatMap((g, i) => g.runs.map((run) => ({ run, group: labels[i] })));
+  const scores = PARAM_SCORES.filter((s) => runs.some(({ run }) => s.value(run) !== null));
+  if (scores.length === 0) return [];
+  return view.params.flatMap((param, i) => {
+    const values = runs.map(({ run }) => run.params[param]).filter((v) => v !== undefined);
+    if (values.length === 0) return [];
+    const numeric = values.every((v) => typeof v === 'number' && Number.isFinite(v));
+    const nums = numeric ? (values as number[]) : [];
+    const log = numeric && Math.min(...nums) > 0 && Math.max(...nums) / Math.min(...nums) >= 20;
+    const rows = runs.flatMap(({ run, group }) =>
+      Object.hasOwn(run.params, param)
+        ? scores.flatMap((s) => {
+            const v = s.value(run);
+            const x = numeric ? (run.params[param] as number) : formatValue(run.params[param]);
+            return v === null
+              ? []
+              : [{ x, score: s.label, value: v, group, run: `${run.name}/${run.runId}` }];
+          })
+        : [],
+    );
+    const x = numeric
+      ? { field: 'x', type: 'quantitative', title: param, scale: log ? { type: 'log' } : { zero: false } }
+      : { field: 'x', type: 'nominal', title: param, axis: { labelAngle: -30, labelLimit: 160 } };
+    const spec = {
+      title: { text: param, anchor: 'start' },
+      data: { values: rows },
+      facet: {
+        row: {
+          field: 'score',
+          type: 'nominal',
+          title: null,
+          sort: scores.map((s) => s.label),
+          header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' },
+        },
+      },
+      resolve: { scale: { y: 'independent' } },
+      spec: {
+        width: 420,
+        height: 110,
+        layer: [
+          {
+            mark: { type: 'point', filled: true, size: 50, opacity: 0.75 },
+            encoding: {
+              x,
+              y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
+              color: {
+                field: 'group',
+                type: 'nominal',
+                scale: { domain: labels, range: RUN_COLORS },
+                legend: null,
+              },
+              tooltip: [
+                { field: 'run', type: 'nominal', title: 'run' },
+                { field: 'group', type: 'nominal', title: 'group' },
+                { field: 'x', type: numeric ? 'quantitative' : 'nominal', title: param },
+                { field: 'value', type: 'quantitative', title: 'score', format: '.4~g' },
+              ],
+            },
+          },
+          {
+            transform: [{ aggregate: [{ op: 'mean', field: 'value', as: 'mean' }], groupby: ['x', 'score'] }],
+            mark: numeric
+              ? {
+                  type: 'line',
+                  color: '#1f2328',
+                  strokeWidth: 1.5,
+                  point: { filled: true, size: 20, color: '#1f2328' },
+                }
+              : { type: 'tick', color: '#1f2328', thickness: 2 },
+            encoding: {
+              x,
+              y: { field: 'mean', type: 'quantitative', title: null },
+              tooltip: [
+                { field: 'x', type: numeric ? 'quantitative' : 'nominal', title: param },
+                { field: 'mean', type: 'quantitative', title: 'mean', format: '.4~g' },
+              ],
+            },
+          },
+        ],
+      },
+    };
+    return [{ id: `chart-param-${i}`, metric: `param:${param}`, title: param, spec }];
+  });
 }
 
 function chartGrid(charts: ChartDef[]): string {

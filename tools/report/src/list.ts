@@ -2,6 +2,7 @@
  * `pnpm report`: every run, one row each, with the config keys that vary across the rows.
  */
 import { RUN_ID_PATTERN, RUN_STATUSES, type RunDirEntry, type SkippedDir, runIdTime } from '@gan/runs';
+import { resolve } from 'node:path';
 import { ReportError } from './errors.ts';
 import { finalValue, type LoadRunOptions, loadRuns, type RunRecord } from './runs.ts';
 import { allKeys, closeKeys, differingKeys, formatValue, numberOrNull } from './values.ts';
@@ -39,6 +40,8 @@ export interface ListOptions extends LoadRunOptions {
    * `display.modesCovered`. A key no run has, or one holding a list (a histogram), is an error.
    */
   evalColumns?: readonly string[];
+  /** Only these run folders (absolute paths): a sweep's members. */
+  runDirs?: ReadonlySet<string>;
 }
 
 /** The result of {@link listRuns}. */
@@ -201,9 +204,14 @@ export async function listRuns(experimentsDir: string, options: ListOptions = {}
   }
   // Filter on the `<config-name>` folder before reading anything, so a filtered listing reads
   // only what it shows.
+  const only = options.runDirs;
   const set = await loadRuns(experimentsDir, {
     ...options,
-    filter: configMatch ? (e: RunDirEntry) => configMatch(e.configName) : undefined,
+    filter:
+      configMatch || only
+        ? (e: RunDirEntry) =>
+            (!configMatch || configMatch(e.configName)) && (!only || only.has(resolve(e.runDir)))
+        : undefined,
   });
   // Keys are checked against every run read, not only the listed ones: a filter that leaves no
   // run with the key does not make it a typo.

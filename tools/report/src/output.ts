@@ -196,10 +196,17 @@ export function diffHtml(diff: RunDiff, generatedAt?: Date): Promise<HtmlReport>
 export function groupsHtml(list: GroupList, generatedAt?: Date): Promise<HtmlReport> {
   const n = list.groups.reduce((sum, g) => sum + g.runs.length, 0);
   return buildHtmlReport({
-    title: 'Experiment groups',
-    subtitle: `Runs under ${list.experimentsDir}, ${list.groups.length} group${list.groups.length === 1 ? '' : 's'} of ${n} run${n === 1 ? '' : 's'}`,
+    title: list.sweep ? `Sweep ${list.sweep.id}` : 'Experiment groups',
+    subtitle:
+      `Runs under ${list.experimentsDir}, ${list.groups.length} group${list.groups.length === 1 ? '' : 's'} of ${n} run${n === 1 ? '' : 's'}` +
+      (list.sweep
+        ? ` (the sweep's ${list.sweep.members} members; swept: ${list.sweep.swept.join(', ') || 'nothing'})`
+        : ''),
     runs: list.groups.flatMap((g) => g.runs),
     groups: list.groups,
+    paramView: list.sweep
+      ? { params: list.sweep.swept.filter((k) => k !== 'seed'), groups: list.groups }
+      : undefined,
     spread: list.spread,
     generatedAt,
     sections: [

@@ -125,9 +125,9 @@ function statOrNull(path: string) {
 /** `config@all`: every run of a config, as a group. */
 const GROUP_REF = /^(.+)@all$/;
 
-/** True for a reference that names a group of runs (`decay@all`). */
+/** True for a reference that names a group of runs (`decay@all`) or groups (`sweep:<sweep>`). */
 export function isGroupRef(ref: string): boolean {
-  return GROUP_REF.test(ref.trim());
+  return GROUP_REF.test(ref.trim()) || /^sweep:./.test(ref.trim());
 }
 
 /** A reference and the runs it names: one, or every run of a config for `config@all`. */

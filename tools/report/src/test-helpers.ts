@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSweepDir, type SweepMember, writeMemberRun } from '@gan/runs';
 import { onTestFinished } from 'vitest';
 import type { CliIo } from './cli.ts';
 import { syntheticRow, writeFixtureRun } from './fixtures.ts';
@@ -91,4 +92,66 @@ export async function seedGroups() {
     }
   }
   return dir;
+}
+
+/**
+ * A sweep of `optim.generator.lr` (3 values, log-spaced) times 2 seeds, recorded as a sweep folder
+ * listing its 6 member runs, beside a run of another config that is not in it. Each member has a
+ * final evaluation (FD falling with the lr, modes rising) and a sample grid.
+ */
+export async function sweepFixture() {
+  const dir = tempExperiments();
+  const lrs = [1e-4, 1e-3, 1e-2];
+  const members: SweepMember[] = [];
+  const runs: string[] = [];
+  for (const [i, lr] of lrs.entries()) {
+    for (const seed of [1, 2]) {
+      const index = members.length;
+      const config = { seed, optim: { generator: { lr } }, train: { steps: 500 } };
+      const runDir = await writeFixtureRun(dir, {
+        name: 'lrs',
+        date: at(`12:0${index}:00`),
+        suffix: `a00${index}`,
+        config,
+        metrics: Array.from({ length: 50 }, (_, j) => syntheticRow((j + 1) * 10, index)),
+        meta: {
+          seed,
+          latestEval: {
+            step: 500,
+            frechetDistance: 300 - 100 * i + 5 * seed,
+            modesCovered: 3 + 2 * i + seed,
+            inceptionScore: 2 + i,
+          },
+        },
+        samples: [500],
+      });
+      members.push({
+        index,
+        stage: 0,
+        name: 'lrs',
+        seed,
+        params: { seed, 'optim.generator.lr': lr },
+        config: '',
+      });
+      runs.push(`lrs/${runDir.split('/').at(-1)}`);
+    }
+  }
+  await writeFixtureRun(dir, { name: 'other', date: at('13:00:00'), metrics: 10 });
+  const sweep = createSweepDir(
+    dir,
+    {
+      name: 'lrs',
+      description: '',
+      source: 'command line',
+      command: ['test'],
+      swept: ['seed', 'optim.generator.lr'],
+      stages: [{ steps: null, members: members.map((m) => m.index), reason: 'every member' }],
+      plan: {},
+    },
+    '',
+    members,
+    at('11:59:00'),
+  );
+  runs.forEach((r, i) => writeMemberRun(sweep.dir, i, r));
+  return { dir, sweep, runs };
 }
