@@ -96,22 +96,25 @@ export function runOptions(
 export async function startSweep(spec: SweepSpec, options: SweepRunOptions): Promise<number> {
   const plan = planSweep(spec);
   if (options.dryRun) {
-    process.stdout.write(
-      `${plan.members.length} members of sweep ${spec.name} (swept: ${plan.swept.join(', ') || 'nothing'})\n`,
-    );
+    const lines = [
+      `${plan.members.length} members of sweep ${spec.name} (swept: ${plan.swept.join(', ') || 'nothing'})`,
+    ];
     plan.members.forEach((m, i) => {
-      const params = Object.entries(m.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-      process.stdout.write(
-        `  ${i}  ${m.name}  seed=${m.seed}  steps=${m.resolved.train.steps}  ${params.join(' ')}\n`,
+      const params = Object.entries(m.params)
+        .filter(([k]) => k !== 'seed')
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+      lines.push(
+        `  ${i}  ${m.name}  seed=${m.seed}  steps=${m.resolved.train.steps}  ${params.join(' ')}`.trimEnd(),
       );
     });
     if (plan.stages.length > 1)
-      process.stdout.write(
+      lines.push(
         `then ${plan.stages
           .slice(1)
           .map((s) => `${s.steps} steps`)
-          .join(', then ')} for the best (a successive-halving search)\n`,
+          .join(', then ')} for the best (a successive-halving search)`,
       );
+    process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   }
   const sweep = createSweep(options.experimentsDir, spec, plan, options.command);

@@ -1,0 +1,39 @@
+/**
+ * configs/sweeps/article.yaml is the study tools/report/results.sh used to script: every article
+ * config, every ablation and the baseline, seeds 1, 2 and 3, each run as `pnpm exp <config>
+ * seed=<s> log.printEvery=5000` would run it.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '@gan/runs';
+import { loadConfig, serializeConfig } from '../config/index.ts';
+import { expandSweep } from './expand.ts';
+import { loadSweepFile } from './spec.ts';
+
+const configs = join(projectRoot(), 'configs');
+
+describe('configs/sweeps/article.yaml', () => {
+  it('is every article config, every ablation and the baseline, 3 seeds each', () => {
+    const plan = expandSweep(loadSweepFile(join(configs, 'sweeps', 'article.yaml')));
+    const files = [
+      ...['failed-1', 'failed-2', 'failed-3', 'failed-4', 'failed-5', 'failed-6', 'decay', 'decay-early'].map(
+        (n) => join(configs, `${n}.yaml`),
+      ),
+      ...readdirSync(join(configs, 'ablations'))
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+        .map((f) => join(configs, 'ablations', f)),
+      join(configs, 'baseline.yaml'),
+    ];
+    const expected = files.flatMap((file) =>
+      [1, 2, 3].map((seed) =>
+        serializeConfig(loadConfig(file, [`seed=${seed}`, 'log.printEvery=5000']).config),
+      ),
+    );
+    expect(plan.members).toHaveLength(expected.length);
+    expect(plan.members.length).toBeGreaterThanOrEqual(66);
+    expect(plan.members.map((m) => m.config)).toEqual(expected);
+    expect(plan.swept).toEqual(['seed']);
+  });
+});
