@@ -244,7 +244,7 @@ function mappingAxes(value: unknown, p: string[], issues: Issues, lists: boolean
       issues.at([...p, key], 'expected a dotted config key such as optim.generator.lr', 'key');
       continue;
     }
-    if (key.split('.')[0] === 'name') {
+    if (lists && key.split('.')[0] === 'name') {
       issues.at([...p, key], "a member keeps its config's name (runs go to experiments/<name>/)", 'key');
       continue;
     }

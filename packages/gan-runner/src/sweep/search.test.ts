@@ -1,0 +1,130 @@
+/**
+ * Successive halving at a tiny scale: 6 random members of a 2-D GAN, the best 3 continued, then
+ * the best 2 afresh with 2 seeds each; the stages decided from what the runs recorded.
+ */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  metricsPath,
+  readJsonlSync,
+  readMemberRuns,
+  readMetaSync,
+  readSweepMeta,
+  type RunEnvironment,
+} from '@gan/runs';
+import { LocalExecutor } from './local.ts';
+import { memberScore } from './search.ts';
+import { loadSweepFile } from './spec.ts';
+import { createSweep, openSweepDir, planSweep } from './sweep.ts';
+
+const environment: RunEnvironment = {
+  command: ['test'],
+  cwd: '/',
+  git: { commit: null, dirty: null },
+  node: process.version,
+  platform: process.platform,
+  host: { cpu: 'test', cores: 1, memoryGB: 1 },
+};
+const root = mkdtempSync(join(tmpdir(), 'search-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('a successive-halving search', { timeout: 240_000 }, () => {
+  it('continues the best of each stage, then trains the best afresh with each seed', async () => {
+    writeFileSync(
+      join(root, 'ring.yaml'),
+      `data: { dataset: gaussians8, batchSize: 32, limit: 2000 }
+model: { z: { size: 4 }, generator: { hidden: [32], output: identity }, discriminator: { hidden: [32] } }
+log: { every: 10, samplesEvery: 1000, checkpointEvery: 1000, gif: false }
+eval: { atEnd: true, samples: 200 }
+`,
+    );
+    writeFileSync(
+      join(root, 'search.yaml'),
+      `configs: [ring.yaml]
+random:
+  count: 6
+  seed: 3
+  params:
+    optim.generator.lr: { logUniform: [1.0e-4, 1.0e-2] }
+    optim.discriminator.lr: { logUniform: [1.0e-4, 1.0e-2] }
+search:
+  metric: gLoss
+  goal: minimize
+  stages:
+    - { steps: 60 }
+    - { steps: 120, keep: 3 }
+    - { steps: 150, keep: 2, seeds: [1, 2] }
+`,
+    );
+    const experiments = join(root, 'experiments');
+    const spec = loadSweepFile(join(root, 'search.yaml'));
+    const sweep = createSweep(experiments, spec, planSweep(spec), ['test']);
+    expect(sweep.meta.stages.map((s) => s.members?.length ?? null)).toEqual([6, null, null]);
+    const executor = new LocalExecutor({
+      sweep,
+      jobs: 2,
+      threads: 1,
+      backend: 'reference',
+      environment,
+      onUpdate: () => {},
+    });
+
+    // Stage 1's scores, to check the decision against: record them when stage 2 is decided.
+    const outcome = await executor.run();
+    expect(outcome.stopped).toBe(false);
+    const meta = readSweepMeta(sweep.dir);
+    const [first, second, third] = meta.stages;
+    expect(first.members).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(second.members).toHaveLength(3);
+    expect(second.reason).toBe('best 3 of 6 by gLoss (minimize)');
+    expect(third.members).toEqual([6, 7, 8, 9]);
+    expect(third.reason).toMatch(/^best 2 of 3 by gLoss \(minimize\), afresh with seeds 1, 2$/);
+
+    const runs = await readMemberRuns(sweep.dir);
+    expect(runs.size).toBe(10);
+    const metaOf = (i: number) => readMetaSync(join(experiments, runs.get(i)!));
+    // Continued members went on in their own run folders; the others stopped at 60 steps.
+    for (const i of first.members!) {
+      const m = metaOf(i);
+      expect(m.status).toBe('completed');
+      expect(m.step).toBe(second.members!.includes(i) ? 120 : 60);
+      expect(m.resumedFrom !== null).toBe(second.members!.includes(i));
+    }
+    // Stage 2 took the 3 best by G loss at step 60 (read back from each run's metrics).
+    const at60 = (i: number) =>
+      (
+        readJsonlSync(metricsPath(join(experiments, runs.get(i)!))).rows.find((r) => r.step === 60) as {
+          gLoss: number;
+        }
+      ).gLoss;
+    const top3 = first.members!.map((i) => ({ i, s: at60(i) })).sort((a, b) => a.s - b.s || a.i - b.i);
+    expect(second.members).toEqual(top3.slice(0, 3).map((x) => x.i));
+    // The fresh last stage: the two best of stage 2, seeds 1 and 2, 150 steps from scratch.
+    const members = openSweepDir(experiments, sweep.dir).members;
+    const scores2 = second.members!.map((i) => ({ i, s: memberScore(experiments, sweep.dir, i, 'gLoss')! }));
+    // (scores are now those at step 120: the stage-3 choice was made from them)
+    const best = scores2
+      .sort((a, b) => a.s - b.s || a.i - b.i)
+      .slice(0, 2)
+      .map((x) => x.i);
+    expect(third.members!.map((i) => [members[i].params['optim.generator.lr'], members[i].seed])).toEqual(
+      best.flatMap((b) => [1, 2].map((seed) => [members[b].params['optim.generator.lr'], seed])),
+    );
+    for (const i of third.members!)
+      expect(metaOf(i)).toMatchObject({ status: 'completed', step: 150, resumedFrom: null });
+    expect(readdirSync(join(experiments, 'ring'))).toHaveLength(10);
+
+    // Resuming the finished search runs nothing again.
+    const again = await new LocalExecutor({
+      sweep: openSweepDir(experiments, sweep.dir),
+      jobs: 2,
+      threads: 1,
+      backend: 'reference',
+      environment,
+      onUpdate: (u) => expect(u.type).not.toBe('opened'),
+    }).run();
+    expect([...again.ends.values()].every((s) => s === 'completed')).toBe(true);
+  });
+});
