@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { metaPath } from '@gan/runs';
 import { describe, expect, it } from 'vitest';
@@ -121,6 +121,21 @@ describe('pnpm report', () => {
     expect(readFileSync(join(cwd, 'out', 'r.html'), 'utf8')).toMatch(
       /^<!doctype html>[\s\S]*<h2>Config \(1 key A → B\)<\/h2>/,
     );
+  });
+
+  it('says at once why an HTML report cannot go where asked (it hung under /proc before)', async () => {
+    const { cwd, io } = await setup();
+    writeFileSync(join(cwd, 'file'), 'x');
+    const args = ['diff', 'decay@1', 'decay@0', '--experiments', 'experiments', '--html', 'file/r.html'];
+    expect(await main(args, io)).toBe(2);
+    expect(io.err()).toBe(
+      `--html: cannot create the folder of the HTML report ${join(cwd, 'file')}: it exists and is not a folder\n`,
+    );
+    if (existsSync('/proc/self')) {
+      const proc = ['diff', 'decay@1', 'decay@0', '--experiments', 'experiments', '--html', '/proc/x/r.html'];
+      expect(await main(proc, io)).toBe(2);
+      expect(io.err()).toMatch(/\/proc does not accept new folders \(mkdir \/proc\/x: ENOENT\)\n$/);
+    }
   });
 
   it('writes the chosen columns to the HTML report', async () => {

@@ -2,10 +2,9 @@
  * `pnpm report [list] [options]` and `pnpm report diff <run> <run> [...] [options]`: list, compare
  * and diff the runs under experiments/.
  */
-import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFileAtomic } from '@gan/runs';
+import { DirError, makeDirs, writeFileAtomic } from '@gan/runs';
 import { diffRuns } from './diff.ts';
 import { ReportError } from './errors.ts';
 import { listGroups, SEED_EXCLUDED } from './group.ts';
@@ -474,7 +473,13 @@ async function writeHtml(
   io: CliIo,
 ): Promise<number> {
   for (const n of notes) io.stderr.write(`note: ${n}\n`);
-  await mkdir(dirname(file), { recursive: true });
+  try {
+    // Not Node's recursive mkdir: it never returns for a folder under /proc (see @gan/runs dirs.ts).
+    await makeDirs(dirname(file), 'folder of the HTML report');
+  } catch (error) {
+    if (error instanceof DirError) throw new ReportError(`--html: ${error.message}`);
+    throw error;
+  }
   await writeFileAtomic(file, html);
   const size = Buffer.byteLength(html);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
