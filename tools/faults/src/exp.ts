@@ -1,0 +1,159 @@
+/**
+ * `pnpm exp` as the fault suite runs it: a separate Node process (so `kill -9` is a real one) on
+ * a small config, with its plain progress lines watched, and the files of a run folder compared
+ * with an uninterrupted twin's.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { evalPath, gifPath, metricsPath, projectRoot, samplesDir } from '@gan/runs';
+
+const EXP = join(projectRoot(), 'packages/gan-runner/src/cli/exp.ts');
+// tsx's loader by absolute URL: `--import tsx` would resolve from the child's (temporary) cwd.
+const TSX = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
+).href;
+
+/**
+ * The suite's run: the 8-Gaussians ring with small MLPs, 600 steps in well under a second of
+ * training, with a sample grid and a checkpoint every 50 steps and an evaluation every 200 and at
+ * the end, so that every phase a kill can hit comes round often.
+ */
+export const RING_CONFIG = `# The fault suite's run (tools/faults): the 2-D ring, small MLPs, every phase often.
+seed: 11
+data: { dataset: gaussians8, batchSize: 32, limit: 2000 }
+model:
+  z: { size: 4 }
+  generator: { hidden: [32, 32], output: identity }
+  discriminator: { hidden: [32, 32] }
+optim: { generator: { lr: 0.001 }, discriminator: { lr: 0.001 } }
+train: { steps: 600 }
+log: { every: 5, printEvery: 100, samplesEvery: 50, checkpointEvery: 50 }
+eval: { every: 200, samples: 2000, atEnd: true }
+`;
+
+/** The numbers of {@link RING_CONFIG} the phase of a kill is told from. */
+export const RING = { steps: 600, every: 5, samplesEvery: 50, checkpointEvery: 50, evalEvery: 200 };
+
+export interface ExpResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+  /** Milliseconds from spawn to exit. */
+  ms: number;
+  /** Milliseconds from spawn to the `started` line, or null when it never came. */
+  startedMs: number | null;
+}
+
+export interface ExpProcess {
+  child: ChildProcess;
+  /** Resolves with the ms from spawn to the `started` line, or null if the process exited first. */
+  started: Promise<number | null>;
+  done: Promise<ExpResult>;
+  /** SIGKILL now (a no-op once it has exited); true if the signal was sent. */
+  kill(): boolean;
+}
+
+const live = new Set<ChildProcess>();
+let spawned = 0;
+/** How many `pnpm exp` processes this module has started (the suite reports its count). */
+export const processesStarted = (): number => spawned;
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+export interface StartOptions {
+  /** Modules preloaded with `--require` (the MNIST scenario's resolver). */
+  preload?: string[];
+  env?: Record<string, string>;
+}
+
+/** Starts `pnpm exp <args>` in `cwd` (not a TTY: plain progress lines). */
+export function startExp(args: string[], cwd: string, options: StartOptions = {}): ExpProcess {
+  const t0 = performance.now();
+  const preload = (options.preload ?? []).flatMap((p) => ['--require', p]);
+  const child = spawn(process.execPath, [...preload, '--import', TSX, EXP, ...args], {
+    cwd,
+    env: { ...process.env, INIT_CWD: cwd, FORCE_COLOR: '0', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  spawned++;
+  let out = '';
+  let err = '';
+  let startedMs: number | null = null;
+  let onStarted: (ms: number | null) => void = () => {};
+  const started = new Promise<number | null>((resolve) => {
+    onStarted = resolve;
+  });
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d;
+    if (startedMs === null && /^started /m.test(out)) {
+      startedMs = performance.now() - t0;
+      onStarted(startedMs);
+    }
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d;
+  });
+  const done = new Promise<ExpResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      live.delete(child);
+      onStarted(null);
+      resolve({ code, signal, out, err, ms: performance.now() - t0, startedMs });
+    });
+  });
+  return {
+    child,
+    started,
+    done,
+    kill: () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'),
+  };
+}
+
+/** Runs `pnpm exp <args>` to its end. */
+export function runExp(args: string[], cwd: string, options: StartOptions = {}): Promise<ExpResult> {
+  return startExp(args, cwd, options).done;
+}
+
+/** What of a run the seed alone decides: its logs, sample grids and GIF, byte for byte. */
+export interface RunFiles {
+  metrics: Buffer | null;
+  eval: Buffer | null;
+  samples: Map<string, Buffer>;
+  gif: Buffer | null;
+}
+
+const readOrNull = (path: string) => (existsSync(path) ? readFileSync(path) : null);
+
+export function runFiles(runDir: string): RunFiles {
+  const samples = new Map<string, Buffer>();
+  const dir = samplesDir(runDir);
+  if (existsSync(dir)) {
+    for (const name of readdirSync(dir).sort()) samples.set(name, readFileSync(join(dir, name)));
+  }
+  return {
+    metrics: readOrNull(metricsPath(runDir)),
+    eval: readOrNull(evalPath(runDir)),
+    samples,
+    gif: readOrNull(gifPath(runDir)),
+  };
+}
+
+/** How `run` differs from `twin` (empty: byte-identical logs, sample grids and GIF). */
+export function differences(run: RunFiles, twin: RunFiles): string[] {
+  const same = (a: Buffer | null, b: Buffer | null) => (a === null ? b === null : b !== null && a.equals(b));
+  const out: string[] = [];
+  if (!same(run.metrics, twin.metrics)) out.push('metrics.jsonl differs from the uninterrupted twin');
+  if (!same(run.eval, twin.eval)) out.push('eval.jsonl differs from the uninterrupted twin');
+  const names = [...new Set([...run.samples.keys(), ...twin.samples.keys()])].sort();
+  for (const name of names) {
+    if (!same(run.samples.get(name) ?? null, twin.samples.get(name) ?? null))
+      out.push(`samples/${name} differs (or is missing or extra)`);
+  }
+  if (!same(run.gif, twin.gif)) out.push('samples.gif differs from the uninterrupted twin');
+  return out;
+}
