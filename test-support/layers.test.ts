@@ -11,6 +11,7 @@
  *   cli > sweep > dashboard > run > eval > train > images > config > format   (inside gan-runner)
  * tools/report <- runs, gan-runner/config, gan-runner/images   (never the trainer, Ink or React)
  * tools/bench, tools/parity <- gan-runner, runs, tensor (bench also report)
+ * tools/ui    <- runs, report, gan-runner/config (server); tensor, nn (the page's generator)
  * tools/faults <- runs, report, data, tensor   (it runs gan-runner's CLI as processes, to kill them)
  * ```
  */
@@ -33,6 +34,7 @@ const PACKAGES: Record<string, readonly string[]> = {
   '@gan/report': ['@gan/runs', '@gan/gan-runner/config', '@gan/gan-runner/images'],
   '@gan/bench': ['@gan/tensor', '@gan/runs', '@gan/gan-runner', '@gan/report'],
   '@gan/parity': ['@gan/tensor', '@gan/runs', '@gan/gan-runner'],
+  '@gan/ui': ['@gan/tensor', '@gan/nn', '@gan/runs', '@gan/report', '@gan/gan-runner/config'],
   '@gan/faults': ['@gan/tensor', '@gan/runs', '@gan/data', '@gan/report'],
 };
 

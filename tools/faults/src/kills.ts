@@ -66,6 +66,8 @@ export interface TrialResult {
 
 /** The folder and files of the uninterrupted twin every trial is compared with, and its timings. */
 export interface Twin {
+  /** Its run folder. */
+  runDir: string;
   files: RunFiles;
   /** ms from spawn to the `started` line, and from there to the exit. */
   startMs: number;
@@ -80,7 +82,7 @@ export async function runTwin(workDir: string): Promise<Twin> {
   if (r.code !== 0 || r.startedMs === null)
     throw new Error(`the uninterrupted twin failed (exit ${r.code}):\n${r.err}${r.out}`);
   const [run] = (await listRunDirs(join(dir, 'runs'))).runs;
-  return { files: runFiles(run.runDir), startMs: r.startedMs, runMs: r.ms - r.startedMs };
+  return { runDir: run.runDir, files: runFiles(run.runDir), startMs: r.startedMs, runMs: r.ms - r.startedMs };
 }
 
 /**
