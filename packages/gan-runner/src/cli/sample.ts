@@ -7,15 +7,17 @@ import { parseArgs } from 'node:util';
 import { Rng, Tensor } from '@gan/tensor';
 import { seedSamplePath, userPath } from '@gan/runs';
 import { detectTerminalMode, halfBlockLines, imageGrid, writePng } from '../images/index.ts';
-import { useBackend } from '../train/backend.ts';
+import { BACKEND_KINDS, type BackendKind, useBackend } from '../train/backend.ts';
 import { restoreRun } from '../train/restore.ts';
 import { displayPixels, scatterImage } from '../images/samples.ts';
 
 const USAGE = `usage: pnpm sample <experiments/<config>/<run-id>> --seed <n> [--step <n>] [--out <file.png>]
+                   [--backend reference|native|auto]
 
 Generates one sample from the run's latest checkpoint (or --step) with z drawn from the seed:
 the same seed always gives the same image. Writes a PNG (default <run>/seed-<n>.png) and shows it
-in the terminal.`;
+in the terminal. --backend defaults to reference, the plain-TypeScript kernels \`pnpm ui\` runs in
+the browser, so the image equals the page's bit for bit (the native kernels round differently).`;
 
 async function main(): Promise<void> {
   let parsed: ReturnType<
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
         seed: { type: 'string' };
         step: { type: 'string' };
         out: { type: 'string' };
+        backend: { type: 'string' };
         help: { type: 'boolean' };
       };
       allowPositionals: true;
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
         seed: { type: 'string' },
         step: { type: 'string' },
         out: { type: 'string' },
+        backend: { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -57,7 +61,16 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  useBackend('auto');
+  const backend = (values.backend ?? 'reference') as BackendKind;
+  if (!BACKEND_KINDS.includes(backend)) {
+    process.stderr.write(
+      `pnpm sample: --backend must be one of ${BACKEND_KINDS.join(', ')}, got ${values.backend}\n`,
+    );
+    process.exit(2);
+  }
+  // NOTE: reference by default: one sample is quick on it, and it is what the browser runs
+  // (`pnpm ui`), so a seed gives the same picture in the terminal and in the page.
+  useBackend(backend);
   const runDir = userPath(positionals[0]);
   let restored: Awaited<ReturnType<typeof restoreRun>>;
   try {

@@ -1,0 +1,131 @@
+/**
+ * Run folders for the tests and the benchmark, written with @gan/runs' own writers: a finished
+ * run with curves and sample grids, a run that keeps training while a test watches, and the
+ * damaged ones real life leaves (a hostile name, a cut-off meta.json).
+ */
+import { writeFileSync } from 'node:fs';
+import {
+  CONFIG_FILE,
+  collectEnvironment,
+  createRunDir,
+  JsonlWriter,
+  META_FILE,
+  metricsPath,
+  newRunMeta,
+  openEvalLog,
+  type RunMeta,
+  samplePath,
+} from '@gan/runs';
+import { PNG } from 'pngjs';
+
+export interface FixtureRun {
+  runDir: string;
+  runId: string;
+  key: string;
+}
+
+export interface FixtureOptions {
+  name: string;
+  /** Its config folder (default: `name`). */
+  folder?: string;
+  seed?: number;
+  lr?: number;
+  steps?: number;
+  /** Metrics rows written at once (every 10 steps). */
+  rows?: number;
+  status?: RunMeta['status'];
+  date?: Date;
+  /** Sample grids at these steps. */
+  samples?: number[];
+  evals?: number[];
+  description?: string;
+}
+
+/** A metrics row that looks like training: losses settling, D outputs drifting apart. */
+export function metricsRow(step: number, k = 0): Record<string, number> {
+  const w = Math.sin(step / (40 + 10 * k)) * Math.exp(-step / 2000);
+  return {
+    step,
+    dLoss: 1.386 - 0.25 * (1 - Math.exp(-step / 600)) + 0.15 * w,
+    gLoss: 0.69 + 0.35 * (1 - Math.exp(-step / 500)) - 0.12 * w,
+    dReal: 0.5 + 0.12 * (1 - Math.exp(-step / 700)),
+    dFake: 0.5 - 0.1 * (1 - Math.exp(-step / 700)) - 0.03 * k,
+    lrD: 2e-4,
+    lrG: 2e-4,
+    gradNormD: 0.5 + 0.1 * k,
+    gradNormG: 0.3,
+  };
+}
+
+function configYaml(o: FixtureOptions): string {
+  return [
+    `name: ${JSON.stringify(o.name)}`,
+    `description: ${JSON.stringify(o.description ?? `fixture ${o.name}`)}`,
+    `seed: ${o.seed ?? 0}`,
+    'data:',
+    '  dataset: gaussians8',
+    'optim:',
+    '  generator:',
+    `    lr: ${o.lr ?? 0.001}`,
+    'train:',
+    `  steps: ${o.steps ?? 1000}`,
+    '',
+  ].join('\n');
+}
+
+/** A small grey PNG (a gradient whose phase is the step), as a run's sample grid. */
+export function writeGrid(runDir: string, step: number): void {
+  const png = new PNG({ width: 64, height: 64, colorType: 0 });
+  for (let i = 0; i < 64 * 64; i++) {
+    const v = ((i % 64) * 4 + step) % 256;
+    png.data.set([v, v, v, 255], i * 4);
+  }
+  writeFileSync(samplePath(runDir, step), PNG.sync.write(png, { colorType: 0 }));
+}
+
+/** A run folder; `running` runs belong to this process (so they are alive while it is). */
+export async function writeRun(dir: string, o: FixtureOptions): Promise<FixtureRun> {
+  const folder = o.folder ?? o.name;
+  const steps = o.steps ?? 1000;
+  const environment = await collectEnvironment();
+  const { runDir, runId } = await createRunDir(dir, folder, {
+    date: o.date,
+    files: (id) => {
+      const meta: RunMeta = {
+        ...newRunMeta({
+          name: o.name,
+          runId: id,
+          seed: o.seed ?? 0,
+          totalSteps: steps,
+          backend: 'reference',
+          environment,
+          startedAt: o.date,
+        }),
+      };
+      const rows = o.rows ?? 0;
+      if ((o.status ?? 'completed') !== 'running') {
+        Object.assign(meta, {
+          status: o.status ?? 'completed',
+          step: rows * 10,
+          endedAt: new Date().toISOString(),
+          stepsPerSec: 120,
+          latestEval: o.evals?.length
+            ? { step: o.evals.at(-1), frechetDistance: 1 / (1 + (o.seed ?? 0)) }
+            : null,
+        });
+      }
+      return { [CONFIG_FILE]: configYaml(o), [META_FILE]: `${JSON.stringify(meta, null, 2)}\n` };
+    },
+  });
+  const log = new JsonlWriter(metricsPath(runDir), { fsyncIntervalMs: 60_000 });
+  for (let i = 1; i <= (o.rows ?? 0); i++) log.write(metricsRow(i * 10, o.seed ?? 0));
+  log.close();
+  if (o.evals?.length) {
+    const ev = openEvalLog(runDir, { fsyncIntervalMs: 60_000 });
+    for (const step of o.evals)
+      ev.write({ step, frechetDistance: 3 / (1 + step / 100), modesCovered: Math.min(8, 2 + step / 100) });
+    ev.close();
+  }
+  for (const step of o.samples ?? []) writeGrid(runDir, step);
+  return { runDir, runId, key: `${folder}/${runId}` };
+}

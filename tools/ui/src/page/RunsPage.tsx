@@ -1,0 +1,267 @@
+/**
+ * The runs page: the report's list, live. Filters (config names with `*`, status), sorting by any
+ * column, grouping (by the config less its seed, or by a config key) with group means, and a
+ * selection to compare.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { RunSummary } from '../shared/api.ts';
+import { followRuns } from './api.ts';
+import { fmt, mean, nameMatcher } from './format.ts';
+
+interface Column {
+  key: string;
+  header: string;
+  value: (r: RunSummary) => unknown;
+}
+
+const COLUMNS: Column[] = [
+  { key: 'config', header: 'config', value: (r) => r.name },
+  { key: 'run', header: 'run', value: (r) => r.runId },
+  { key: 'status', header: 'status', value: (r) => r.status },
+  { key: 'step', header: 'step', value: (r) => r.step },
+  { key: 'dLoss', header: 'D loss', value: (r) => r.last.dLoss ?? null },
+  { key: 'gLoss', header: 'G loss', value: (r) => r.last.gLoss ?? null },
+  { key: 'modes', header: 'modes', value: (r) => r.latestEval.modesCovered ?? null },
+  { key: 'fd', header: 'FD', value: (r) => r.latestEval.frechetDistance ?? null },
+  { key: 'speed', header: 'steps/s', value: (r) => r.stepsPerSec },
+];
+
+const SEED_EXCLUDED = 'seed-excluded';
+
+function compare(a: unknown, b: unknown): number {
+  const am = a === null || a === undefined || (typeof a === 'number' && Number.isNaN(a));
+  const bm = b === null || b === undefined || (typeof b === 'number' && Number.isNaN(b));
+  if (am || bm) return am === bm ? 0 : am ? 1 : -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  const sa = typeof a === 'string' ? a : JSON.stringify(a);
+  const sb = typeof b === 'string' ? b : JSON.stringify(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** The group key of a run: its config but the seed, or the values of the chosen key. */
+export function groupKey(r: RunSummary, by: string): string {
+  if (by === SEED_EXCLUDED) {
+    const { seed: _seed, ...rest } = r.params;
+    return JSON.stringify(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+  return JSON.stringify(r.params[by] ?? null);
+}
+
+export function groupLabel(runs: RunSummary[], by: string): string {
+  if (by !== SEED_EXCLUDED) return `${by}=${fmt(runs[0].params[by])}`;
+  return runs[0].name;
+}
+
+function Progress({ run }: { run: RunSummary }) {
+  if (run.steps === null) return <span>{fmt(run.step)}</span>;
+  return (
+    <span class="progress">
+      <progress value={Math.min(run.step ?? 0, run.steps)} max={run.steps} />
+      <span>
+        {fmt(run.step ?? 0)}/{fmt(run.steps)}
+      </span>
+    </span>
+  );
+}
+
+function Row({
+  run,
+  params,
+  selected,
+  toggle,
+}: {
+  run: RunSummary;
+  params: string[];
+  selected: boolean;
+  toggle: () => void;
+}) {
+  return (
+    <tr data-run={run.key}>
+      <td>
+        <input type="checkbox" checked={selected} onChange={toggle} aria-label={`select ${run.key}`} />
+      </td>
+      <td>
+        <a href={`#/run/${run.key}`}>{run.name}</a>
+        {run.notes.length > 0 && (
+          <span class="note" title={run.notes.join('\n')}>
+            {' '}
+            ⚠
+          </span>
+        )}
+      </td>
+      <td class="mono">{run.runId}</td>
+      <td>
+        <span class={`status status-${run.status.replace(/\W/g, '')}`}>{run.status}</span>
+      </td>
+      <td>
+        <Progress run={run} />
+      </td>
+      {COLUMNS.slice(4).map((c) => (
+        <td class="num" key={c.key}>
+          {fmt(c.value(run))}
+        </td>
+      ))}
+      {params.map((p) => (
+        <td key={p}>{fmt(run.params[p])}</td>
+      ))}
+    </tr>
+  );
+}
+
+export function RunsPage() {
+  const [runs, setRuns] = useState<RunSummary[] | null>(null);
+  const [params, setParams] = useState<string[]>([]);
+  const [filter, setFilter] = useState('');
+  const [status, setStatus] = useState('');
+  const [sort, setSort] = useState<{ key: string; desc: boolean } | null>(null);
+  const [by, setBy] = useState('');
+  const [selected, setSelected] = useState<string[]>([]);
+
+  useEffect(
+    () =>
+      followRuns((e) => {
+        if (e.type !== 'runs') return;
+        setRuns(e.runs);
+        setParams(e.params);
+      }),
+    [],
+  );
+
+  const shown = useMemo(() => {
+    if (!runs) return [];
+    const match = nameMatcher(filter);
+    let list = runs.filter(
+      (r) => (match(r.name) || match(r.folder)) && (status === '' || r.status === status),
+    );
+    if (sort) {
+      const col = COLUMNS.find((c) => c.key === sort.key);
+      const value = col ? col.value : (r: RunSummary) => r.params[sort.key];
+      list = list
+        .map((r, i) => ({ r, i, v: value(r) }))
+        .sort((a, b) => {
+          const c = compare(a.v, b.v);
+          const missing = a.v === null || a.v === undefined || b.v === null || b.v === undefined;
+          return (missing ? c : sort.desc ? -c : c) || a.i - b.i;
+        })
+        .map((x) => x.r);
+    }
+    return list;
+  }, [runs, filter, status, sort]);
+
+  const groups = useMemo(() => {
+    if (by === '') return null;
+    const map = new Map<string, RunSummary[]>();
+    for (const r of shown) {
+      const k = groupKey(r, by);
+      map.set(k, [...(map.get(k) ?? []), r]);
+    }
+    return [...map.values()];
+  }, [shown, by]);
+
+  if (runs === null) return <p class="muted">loading runs…</p>;
+  const statuses = [...new Set(runs.map((r) => r.status))].sort();
+  const toggle = (key: string) =>
+    setSelected((s) => (s.includes(key) ? s.filter((k) => k !== key) : [...s, key]));
+  const header = (key: string, text: string) => (
+    <th
+      key={key}
+      class="sortable"
+      onClick={() => setSort((s) => (s?.key === key ? { key, desc: !s.desc } : { key, desc: false }))}
+    >
+      {text}
+      {sort?.key === key ? (sort.desc ? ' ▼' : ' ▲') : ''}
+    </th>
+  );
+  const head = (
+    <tr>
+      <th />
+      {COLUMNS.map((c) => header(c.key, c.header))}
+      {params.map((p) => header(p, p))}
+    </tr>
+  );
+  const row = (r: RunSummary) => (
+    <Row
+      key={r.key}
+      run={r}
+      params={params}
+      selected={selected.includes(r.key)}
+      toggle={() => toggle(r.key)}
+    />
+  );
+  return (
+    <section>
+      <h1>Runs</h1>
+      <div class="toolbar">
+        <label>
+          config{' '}
+          <input
+            id="filter-config"
+            value={filter}
+            placeholder="decay*, baseline"
+            onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <label>
+          status{' '}
+          <select
+            id="filter-status"
+            value={status}
+            onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}
+          >
+            <option value="">all</option>
+            {statuses.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          group by{' '}
+          <select id="group-by" value={by} onChange={(e) => setBy((e.target as HTMLSelectElement).value)}>
+            <option value="">no grouping</option>
+            <option value={SEED_EXCLUDED}>config but the seed</option>
+            {params.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <a
+          id="compare-selected"
+          class={selected.length < 1 ? 'button disabled' : 'button'}
+          href={`#/compare?runs=${selected.map(encodeURIComponent).join(',')}${by ? `&by=${encodeURIComponent(by)}` : ''}`}
+        >
+          compare {selected.length} selected
+        </a>
+        <span class="muted" id="run-count">
+          {shown.length} of {runs.length} runs
+        </span>
+      </div>
+      <table class="runs">
+        <thead>{head}</thead>
+        {groups === null ? (
+          <tbody>{shown.map(row)}</tbody>
+        ) : (
+          groups.map((g) => (
+            <tbody key={g[0].key} class="group">
+              <tr class="group-head">
+                <td colSpan={COLUMNS.length + params.length + 1}>
+                  <strong>{groupLabel(g, by)}</strong> · {g.length} run{g.length === 1 ? '' : 's'} · mean D
+                  loss {fmt(mean(g.map((r) => r.last.dLoss ?? Number.NaN)))} · mean G loss{' '}
+                  {fmt(mean(g.map((r) => r.last.gLoss ?? Number.NaN)))}
+                  {g.some((r) => typeof r.latestEval.frechetDistance === 'number') &&
+                    ` · mean FD ${fmt(mean(g.map((r) => Number(r.latestEval.frechetDistance ?? Number.NaN))))}`}
+                </td>
+              </tr>
+              {g.map(row)}
+            </tbody>
+          ))
+        )}
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,131 @@
+/** Sweeps: the list, and one sweep's members, progress and final score against each swept key. */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { SweepSummary } from '../shared/api.ts';
+import { fetchSweep, fetchSweeps } from './api.ts';
+import { LiveChart } from './charts.ts';
+import { fmt } from './format.ts';
+import { StatusLine } from './RunPage.tsx';
+
+export function SweepsPage() {
+  const [list, setList] = useState<Awaited<ReturnType<typeof fetchSweeps>> | null>(null);
+  useEffect(() => {
+    fetchSweeps().then(setList, () => setList([]));
+  }, []);
+  if (!list) return <p class="muted">loading…</p>;
+  return (
+    <section>
+      <h1>Sweeps</h1>
+      {list.length === 0 && <p class="muted">No sweep in this experiments folder (pnpm sweep makes them).</p>}
+      <ul>
+        {list.map((s) => (
+          <li key={s.id}>
+            <a href={`#/sweep/${s.id}`}>{s.name}</a> <span class="mono muted">{s.id}</span> · swept:{' '}
+            {s.swept.join(', ') || '–'} {s.error && <span class="error">{s.error}</span>}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** The score shown against the swept keys: the FD when evaluated, else the last D(G(z)). */
+function scoreOf(m: SweepSummary['members'][number]): { value: number; name: string } | null {
+  const fd = m.run?.latestEval.frechetDistance;
+  if (typeof fd === 'number') return { value: fd, name: 'Fréchet distance' };
+  const v = m.run?.last.dFake;
+  return typeof v === 'number' ? { value: v, name: 'final D(G(z))' } : null;
+}
+
+function ParamChart({ sweep, param }: { sweep: SweepSummary; param: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = document.createElement('div');
+    el.dataset.metric = `param:${param}`;
+    box.current!.textContent = '';
+    box.current!.append(el);
+    const points = sweep.members.flatMap((m) => {
+      const s = scoreOf(m);
+      const x = m.overrides[param];
+      return s && typeof x === 'number' ? [{ step: x, value: s.value, series: s.name }] : [];
+    });
+    const name = points[0]?.series ?? 'score';
+    const xs = points.map((p) => p.step);
+    const chart = new LiveChart(el, {
+      title: `${name} against ${param}`,
+      series: [name],
+      points: true,
+      xTitle: param,
+      xLog: xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 20,
+    });
+    chart.replace([...points].sort((a, b) => a.step - b.step));
+    return () => chart.close();
+  }, [sweep, param]);
+  return <div ref={box} />;
+}
+
+export function SweepPage({ id }: { id: string }) {
+  const [sweep, setSweep] = useState<SweepSummary | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      fetchSweep(id).then(
+        (s) => live && setSweep(s),
+        (e: Error) => live && setError(e.message),
+      );
+    load();
+    const timer = setInterval(load, 3000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [id]);
+  if (error) return <p class="error">{error}</p>;
+  if (!sweep) return <p class="muted">loading…</p>;
+  const numeric = sweep.params.filter((p) => sweep.members.some((m) => typeof m.overrides[p] === 'number'));
+  return (
+    <section>
+      <h1>
+        Sweep {sweep.name} <span class="mono muted">{sweep.id}</span>
+      </h1>
+      <p id="sweep-status">{sweep.status}</p>
+      <div class="charts">
+        {numeric.map((p) => (
+          <ParamChart key={p} sweep={sweep} param={p} />
+        ))}
+      </div>
+      <table>
+        <thead>
+          <tr>
+            <th>#</th>
+            {sweep.params.map((p) => (
+              <th key={p}>{p}</th>
+            ))}
+            <th>run</th>
+            <th>progress</th>
+            <th>score</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sweep.members.map((m) => (
+            <tr key={m.index}>
+              <td>{m.index}</td>
+              {sweep.params.map((p) => (
+                <td key={p}>{fmt(m.overrides[p])}</td>
+              ))}
+              <td>
+                {m.run ? (
+                  <a href={`#/run/${m.run.key}`}>{m.run.runId}</a>
+                ) : (
+                  <span class="muted">not started</span>
+                )}
+              </td>
+              <td>{m.run && <StatusLine run={m.run} />}</td>
+              <td class="num">{fmt(scoreOf(m)?.value)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

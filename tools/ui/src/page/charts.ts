@@ -1,0 +1,205 @@
+/**
+ * Live line charts with Vega-Lite (as the HTML report draws them): one chart per metric, one line
+ * per series, points appended through Vega changesets so a new metrics row redraws without
+ * rebuilding the chart. Expressions are evaluated by vega-interpreter, never by `new Function`,
+ * so the page runs under a Content Security Policy without 'unsafe-eval'.
+ */
+import { changeset as viewChangeset } from 'vega';
+import embed, { type Result } from 'vega-embed';
+import { expressionInterpreter } from 'vega-interpreter';
+import type { TopLevelSpec } from 'vega-lite';
+
+export interface Point {
+  step: number;
+  value: number;
+  series: string;
+}
+
+export interface BandPoint {
+  step: number;
+  lo: number;
+  hi: number;
+  series: string;
+}
+
+export const COLORS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+];
+
+export interface ChartOptions {
+  title: string;
+  /** Series names, in legend order (colours follow it). */
+  series: string[];
+  logY?: boolean;
+  /** Draw points too (few values: evaluation scores). */
+  points?: boolean;
+  /** Shaded bands (a group's spread) under the lines. */
+  bands?: boolean;
+  /** x is a parameter, not the step (a sweep's final scores). */
+  xTitle?: string;
+  xLog?: boolean;
+}
+
+function spec(o: ChartOptions): TopLevelSpec {
+  const color = {
+    field: 'series',
+    type: 'nominal' as const,
+    title: null,
+    scale: { domain: o.series, range: COLORS },
+    legend: o.series.length > 1 ? { orient: 'bottom' as const, labelLimit: 400 } : null,
+  };
+  const x = {
+    field: 'step',
+    type: 'quantitative' as const,
+    title: o.xTitle ?? 'step',
+    ...(o.xLog ? { scale: { type: 'log' as const } } : {}),
+  };
+  const y = {
+    field: 'value',
+    type: 'quantitative' as const,
+    title: null,
+    scale: o.logY ? { type: 'log' as const } : { zero: false },
+  };
+  const layers: TopLevelSpec[] = [];
+  if (o.bands)
+    layers.push({
+      data: { name: 'bands' },
+      mark: { type: 'area', opacity: 0.22 },
+      encoding: { x, y: { field: 'lo', type: 'quantitative', title: null }, y2: { field: 'hi' }, color },
+    } as unknown as TopLevelSpec);
+  layers.push({
+    data: { name: 'points' },
+    mark: { type: 'line', point: o.points ?? false, strokeWidth: 1.5, clip: true },
+    encoding: { x, y, color },
+  } as unknown as TopLevelSpec);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: o.title, anchor: 'start', fontSize: 13 },
+    width: 'container',
+    height: 180,
+    autosize: { type: 'fit', contains: 'padding' },
+    layer: layers,
+  } as unknown as TopLevelSpec;
+}
+
+/**
+ * One chart in `el`. Points given before it has drawn are queued. After each redraw, `el` carries
+ * `data-points` (points drawn) and `data-last-step` (the highest step drawn), which the tests and
+ * the benchmark wait for.
+ */
+export class LiveChart {
+  private result: Result | null = null;
+  private queue: Point[] = [];
+  private bandQueue: BandPoint[] = [];
+  private reset = false;
+  private drawn = 0;
+  private lastStep = Number.NEGATIVE_INFINITY;
+  private scheduled = false;
+  private closed = false;
+
+  constructor(
+    readonly el: HTMLElement,
+    options: ChartOptions,
+  ) {
+    el.classList.add('chart');
+    if (options.logY) el.dataset.logy = 'true';
+    void embed(el, spec(options), {
+      actions: false,
+      renderer: 'canvas',
+      ast: true,
+      expr: expressionInterpreter,
+      defaultStyle: false,
+      tooltip: false,
+      // Errors only: an empty chart (a run that has not logged yet) is not worth a warning.
+      logLevel: 1,
+    }).then(
+      (r) => {
+        if (this.closed) return r.finalize();
+        this.result = r;
+        el.dataset.rendered = 'true';
+        this.flush();
+      },
+      (e: Error) => {
+        el.dataset.rendered = 'error';
+        el.textContent = `chart failed: ${e.message}`;
+      },
+    );
+  }
+
+  /** Appends points (NaN and infinite values are left out: a diverged run's rows). */
+  add(points: Point[], bands: BandPoint[] = []): void {
+    for (const p of points) if (Number.isFinite(p.value) && (p.value > 0 || !this.logY())) this.queue.push(p);
+    this.bandQueue.push(...bands.filter((b) => Number.isFinite(b.lo) && Number.isFinite(b.hi)));
+    this.schedule();
+  }
+
+  /** Replaces everything drawn. */
+  replace(points: Point[], bands: BandPoint[] = []): void {
+    this.queue = [];
+    this.bandQueue = [];
+    this.reset = true;
+    this.add(points, bands);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.result?.finalize();
+  }
+
+  private logY(): boolean {
+    return this.el.dataset.logy === 'true';
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.result === null) return;
+    this.scheduled = true;
+    requestAnimationFrame(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const r = this.result;
+    if (r === null || this.closed) return;
+    const view = r.view;
+    const points = this.queue;
+    const bands = this.bandQueue;
+    this.queue = [];
+    this.bandQueue = [];
+    const reset = this.reset;
+    this.reset = false;
+    if (!reset && points.length === 0 && bands.length === 0) return;
+    const cs = (insert: unknown[]) =>
+      reset
+        ? viewChangeset()
+            .remove(() => true)
+            .insert(insert)
+        : viewChangeset().insert(insert);
+    view.change('points', cs(points));
+    if (bands.length > 0 || reset) {
+      try {
+        view.change('bands', cs(bands));
+      } catch {
+        // no band layer in this chart
+      }
+    }
+    if (reset) {
+      this.drawn = 0;
+      this.lastStep = Number.NEGATIVE_INFINITY;
+    }
+    void view.runAsync().then(() => {
+      this.drawn += points.length;
+      for (const p of points) if (p.step > this.lastStep) this.lastStep = p.step;
+      this.el.dataset.points = String(this.drawn);
+      if (Number.isFinite(this.lastStep)) this.el.dataset.lastStep = String(this.lastStep);
+    });
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * A run's generator in the page: a checkpoint's weights (safetensors, as the server sends the
+ * file) loaded into @gan/nn's layers on @gan/tensor's TypeScript reference backend, z drawn from
+ * a seed exactly as `pnpm sample --seed` draws it, and the output turned into grey levels as
+ * gan-runner's `displayPixels` does. Same code, same PRNG, same backend: the same image.
+ */
+import { Activation, type Layer, Linear, Sequential } from '@gan/nn';
+import { type ActivationKind, Rng, Tensor } from '@gan/tensor';
+import type { GeneratorSpec } from '../shared/api.ts';
+
+/** Tensors of a safetensors file: name -> float32 values and shape. */
+export type Tensors = Map<string, { shape: number[]; data: Float32Array }>;
+
+/** Parses a safetensors file (8-byte little-endian header length, JSON header, raw data). */
+export function parseSafetensors(bytes: ArrayBuffer): Tensors {
+  const view = new DataView(bytes);
+  if (bytes.byteLength < 8) throw new Error('not a safetensors file: too short');
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (8 + headerLength > bytes.byteLength) throw new Error('not a safetensors file: header past the end');
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(bytes, 8, headerLength))) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  >;
+  const start = 8 + headerLength;
+  const out: Tensors = new Map();
+  for (const [name, t] of Object.entries(header)) {
+    if (name === '__metadata__' || t.dtype !== 'F32') continue;
+    const [b, e] = t.data_offsets;
+    // A copy: the data of a tensor need not be 4-byte aligned in the file.
+    out.set(name, { shape: t.shape, data: new Float32Array(bytes.slice(start + b, start + e)) });
+  }
+  return out;
+}
+
+/** A generator ready to draw. */
+export class PageGenerator {
+  private readonly net: Sequential;
+
+  constructor(
+    readonly spec: GeneratorSpec,
+    tensors: Tensors,
+  ) {
+    const layers: Layer[] = [];
+    spec.layers.forEach((l, i) => {
+      const linear = new Linear(l.inFeatures, l.outFeatures, `generator.${2 * i}`);
+      for (const [param, name] of [
+        [linear.weight, l.weight],
+        [linear.bias, l.bias],
+      ] as const) {
+        const t = tensors.get(name);
+        if (!t) throw new Error(`the checkpoint has no tensor '${name}'`);
+        if (t.data.length !== param.value.size)
+          throw new Error(`'${name}' has ${t.data.length} values, the model needs ${param.value.size}`);
+        param.value.data.set(t.data);
+      }
+      layers.push(linear);
+      if (l.activation !== null) layers.push(new Activation(l.activation as ActivationKind, l.slope));
+    });
+    this.net = new Sequential(layers, 'generator');
+  }
+
+  /** True for a 2-D point set (one sample is a cloud of 512 points). */
+  get points(): boolean {
+    return this.spec.height === 1;
+  }
+
+  /** The z `pnpm sample --seed` draws: one row (512 for 2-D data), from the stream 'sample'. */
+  z(seed: number): Tensor {
+    const z = Tensor.zeros([this.points ? 512 : 1, this.spec.zSize]);
+    const rng = Rng.create(seed, 'sample');
+    if (this.spec.zDistribution === 'uniform') rng.fillUniform(z.data, -1, 1);
+    else rng.fillNormal(z.data, 0, 1);
+    return z;
+  }
+
+  /** G(z) for a batch of z rows. */
+  generate(z: Tensor): Tensor {
+    return this.net.forward(z).clone();
+  }
+
+  /** The grey image of a seed (28x28 for MNIST; a 112x112 scatter plot for 2-D data). */
+  image(seed: number): GrayImage {
+    return this.picture(this.generate(this.z(seed)));
+  }
+
+  /** The images of `z` rows (one per row; for 2-D data, all rows as one scatter plot). */
+  picture(out: Tensor): GrayImage {
+    if (this.points) return scatterImage(out.data, out.shape[0]);
+    return { gray: this.pixels(out), width: this.spec.width, height: this.spec.height * out.shape[0] };
+  }
+
+  /** Grey levels 0..255 of `[n, pixels]` outputs, as gan-runner's displayPixels. */
+  pixels(samples: Tensor): Uint8Array {
+    const p = this.spec.pixels;
+    const out = new Uint8Array(samples.size);
+    if (p.mode === 'output') {
+      const a = 255 / (p.hi - p.lo);
+      const b = -p.lo * a;
+      for (let i = 0; i < out.length; i++) {
+        const x = samples.data[i] * a + b;
+        out[i] = x <= 0 ? 0 : x >= 255 ? 255 : (x + 0.5) | 0;
+      }
+      return out;
+    }
+    const [n, size] = samples.shape;
+    for (let i = 0; i < n; i++) {
+      const row = samples.data.subarray(i * size, (i + 1) * size);
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (const v of row) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      const span = hi - lo;
+      for (let j = 0; j < size; j++)
+        out[i * size + j] = span > 0 ? Math.round(((row[j] - lo) / span) * 255) : 128;
+    }
+    return out;
+  }
+}
+
+export interface GrayImage {
+  gray: Uint8Array;
+  width: number;
+  height: number;
+}
+
+const SCATTER_SIZE = 112;
+const SCATTER_EXTENT = 3;
+
+/** 2-D points as white dots on black over [-3, 3]², y up (gan-runner's scatterImage). */
+export function scatterImage(data: Float32Array, n: number): GrayImage {
+  const size = SCATTER_SIZE;
+  const gray = new Uint8Array(size * size);
+  for (let i = 0; i < n; i++) {
+    const px = Math.floor(((data[2 * i] + SCATTER_EXTENT) / (2 * SCATTER_EXTENT)) * size);
+    const py = Math.floor(((SCATTER_EXTENT - data[2 * i + 1]) / (2 * SCATTER_EXTENT)) * size);
+    if (px < 0 || py < 0 || px >= size || py >= size) continue;
+    gray[py * size + px] = 255;
+  }
+  return { gray, width: size, height: size };
+}
+
+/** Draws a grey image into a canvas at its own resolution (CSS scales it up, pixelated). */
+export function drawGray(canvas: HTMLCanvasElement, image: GrayImage): void {
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  const rgba = ctx.createImageData(image.width, image.height);
+  for (let i = 0; i < image.gray.length; i++) {
+    const g = image.gray[i];
+    rgba.data[4 * i] = g;
+    rgba.data[4 * i + 1] = g;
+    rgba.data[4 * i + 2] = g;
+    rgba.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(rgba, 0, 0);
+}

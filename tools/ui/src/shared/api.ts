@@ -1,0 +1,109 @@
+/**
+ * What the server sends the page: the JSON of `/api/...` and the server-sent events. Types only,
+ * shared by the server (src/server) and the page (src/page), so the two cannot drift apart.
+ */
+
+/** One run, as the runs page and the compare page show it. */
+export interface RunSummary {
+  /** `<config-folder>/<run-id>`: the run's address in URLs. */
+  key: string;
+  name: string;
+  folder: string;
+  runId: string;
+  /** The report's status label: `running`, `completed`, `crashed`, `running?` (stale), `unreadable`, ... */
+  status: string;
+  /** Completed steps (meta.json, or the last metrics row). */
+  step: number | null;
+  /** `train.steps` of the run's config. */
+  steps: number | null;
+  startedAt: string | null;
+  stepsPerSec: number | null;
+  /** The last metrics row's values (dLoss, gLoss, dReal, dFake, ...). */
+  last: Record<string, number>;
+  /** meta.json's latest evaluation, its scalar results only. */
+  latestEval: Record<string, number | string>;
+  /** The resolved config, flattened to dotted keys. */
+  params: Record<string, unknown>;
+  /** What could not be read (a corrupt meta.json, a cut-off line): the run's state, shown as text. */
+  notes: string[];
+}
+
+export interface RunsResponse {
+  experimentsDir: string;
+  runs: RunSummary[];
+  /** Config keys that differ across the runs (the report's parameter columns). */
+  params: string[];
+  /** Folders that look like runs but are not (no meta.json), with the reason. */
+  skipped: { path: string; reason: string }[];
+  /** Milliseconds the server took to list. */
+  listedInMs: number;
+}
+
+/** One run in full: what its page shows besides the live curves. */
+export interface RunDetail {
+  summary: RunSummary;
+  /** config.yaml as written, or null when unreadable. */
+  configText: string | null;
+  meta: unknown;
+  /** Steps of the saved sample grids, ascending. */
+  samples: number[];
+  hasGif: boolean;
+  /** Steps of the checkpoints, ascending. */
+  checkpoints: number[];
+  /** How the page can run this run's generator, or why it cannot. */
+  generator: GeneratorSpec | { unavailable: string };
+}
+
+/** A Linear layer and the activation after it, as the checkpoint names its tensors. */
+export interface GeneratorLayer {
+  weight: string;
+  bias: string;
+  inFeatures: number;
+  outFeatures: number;
+  activation: string | null;
+  slope: number;
+}
+
+/**
+ * Everything the page needs to draw what `pnpm sample` draws: the generator's layers, how z is
+ * drawn, and how its output becomes grey levels.
+ */
+export interface GeneratorSpec {
+  zSize: number;
+  zDistribution: 'uniform' | 'normal';
+  layers: GeneratorLayer[];
+  width: number;
+  height: number;
+  /** `output`: a fixed range mapped to 0..255; `stretch`: each image from its own min to max. */
+  pixels: { mode: 'output'; lo: number; hi: number } | { mode: 'stretch' };
+}
+
+/** A sweep, as its page shows it. */
+export interface SweepSummary {
+  id: string;
+  name: string;
+  status: string;
+  createdAt: string | null;
+  /** The swept config keys. */
+  params: string[];
+  members: {
+    key: string | null;
+    index: number;
+    overrides: Record<string, unknown>;
+    run: RunSummary | null;
+  }[];
+}
+
+/** Events of `/api/runs/<key>/events`. */
+export type RunEvent =
+  | { type: 'rows'; file: 'metrics' | 'eval'; rows: Record<string, number>[]; reset: boolean }
+  | { type: 'summary'; summary: RunSummary }
+  | { type: 'files'; samples: number[]; checkpoints: number[]; hasGif: boolean };
+
+/** Events of `/api/events`: the runs listing changed (new runs, progress, status). */
+export type ListEvent = { type: 'runs'; runs: RunSummary[]; params: string[] };
+
+/** The metrics rows of one run, with the byte offset they were read up to. */
+export interface SeriesResponse {
+  rows: Record<string, number>[];
+}

@@ -1,0 +1,298 @@
+/**
+ * `pnpm ui` in a real browser (Debian's chromium, driven by playwright-core, as the report's
+ * browser test): the runs page, a run that starts and trains while the page watches, compare,
+ * the generator in the page against `pnpm sample`, and hostile input. Nothing may error, nothing
+ * may go anywhere but the server. Saves tools/ui/out/*.png (git-ignored; docs/ keeps copies).
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JsonlWriter, metaPath, metricsPath, type RunMeta, readMetaSync, writeMetaSync } from '@gan/runs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWith, type Requirement } from '../../../test-support/requirements.ts';
+import { type FixtureRun, metricsRow, writeGrid, writeRun } from './fixtures.ts';
+import { startUiServer, type UiServer } from './server/index.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const OUT = join(ROOT, 'tools', 'ui', 'out');
+const CHROMIUM = '/usr/bin/chromium';
+const chromiumInstalled: Requirement = {
+  missing: existsSync(CHROMIUM) ? null : `chromium missing (${CHROMIUM})`,
+  enable: 'apt-get install chromium (pnpm test installs it)',
+};
+export const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>';
+
+let browser: Browser;
+let server: UiServer;
+let dir: string;
+const runs: Record<string, FixtureRun> = {};
+/** The tiny MNIST run trained by `pnpm exp` for the generator test. */
+let mnistRun: string;
+
+interface PageLog {
+  errors: string[];
+  foreign: string[];
+  dialogs: string[];
+}
+
+async function open(path: string): Promise<{ page: Page; log: PageLog }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const log: PageLog = { errors: [], foreign: [], dialogs: [] };
+  page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') log.errors.push(`console: ${m.text()}`);
+  });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(server.origin) && !r.url().startsWith('data:')) log.foreign.push(r.url());
+  });
+  page.on('dialog', async (d) => {
+    log.dialogs.push(d.message());
+    await d.dismiss();
+  });
+  await page.goto(`${server.origin}/${path}`);
+  return { page, log };
+}
+
+/** Status and body of a GET with the path sent exactly as given (no `..` resolved by a client). */
+function rawGet(path: string): Promise<{ status: number; body: string }> {
+  const url = new URL(server.origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const pnpm = (args: string[]) =>
+  spawnSync('pnpm', ['-s', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+
+beforeAll(async () => {
+  if (chromiumInstalled.missing !== null) return;
+  dir = mkdtempSync(join(tmpdir(), 'ui-browser-'));
+  mkdirSync(OUT, { recursive: true });
+  const day = (h: number) => new Date(Date.UTC(2026, 10, 20, h));
+  runs.alpha = await writeRun(dir, {
+    name: 'alpha',
+    seed: 1,
+    lr: 0.001,
+    rows: 60,
+    samples: [200, 400, 600],
+    evals: [200, 400, 600],
+    date: day(1),
+  });
+  runs.beta = await writeRun(dir, {
+    name: 'alpha',
+    seed: 2,
+    lr: 0.001,
+    rows: 60,
+    samples: [300, 600],
+    evals: [300, 600],
+    date: day(2),
+  });
+  runs.gamma = await writeRun(dir, {
+    name: 'gamma',
+    seed: 3,
+    lr: 0.005,
+    rows: 40,
+    samples: [400],
+    date: day(3),
+  });
+  runs.hostile = await writeRun(dir, {
+    name: HOSTILE,
+    folder: 'hostile',
+    description: HOSTILE,
+    rows: 5,
+    date: day(4),
+  });
+  runs.broken = await writeRun(dir, { name: 'broken', rows: 10, date: day(5) });
+  // A half-written meta.json and a cut-off metrics line: shown as unreadable, never a broken page.
+  writeFileSync(metaPath(runs.broken.runDir), '{"formatVersion": 1, "name": "bro');
+  writeFileSync(metricsPath(runs.broken.runDir), `${JSON.stringify(metricsRow(10))}\n{"step": 20, "dLo`);
+  // A real, tiny MNIST run for the generator (a checkpoint the trainer wrote).
+  const exp = pnpm([
+    'exp',
+    'configs/baseline.yaml',
+    'train.steps=10',
+    'model.generator.hidden=[24]',
+    'model.discriminator.hidden=[16]',
+    'data.limit=1000',
+    'log.every=5',
+    'log.samplesEvery=10',
+    'log.checkpointEvery=10',
+    'eval.every=0',
+    '--no-dashboard',
+    '--experiments',
+    dir,
+  ]);
+  expect(exp.status, exp.stderr).toBe(0);
+  mnistRun = join(dir, 'baseline', readdirSync(join(dir, 'baseline'))[0]);
+  server = await startUiServer({ experimentsDir: dir, port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+    ],
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
+  it('lists the runs, a damaged one with its state, and groups them', async () => {
+    const { page, log } = await open('');
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-run]').length === 6, null, {
+      timeout: 20_000,
+    });
+    const text = (await page.textContent('table.runs')) ?? '';
+    expect(text).toContain('alpha');
+    expect(text).toContain('gamma');
+    expect(await page.textContent(`tr[data-run="${runs.broken.key}"]`)).toContain('unreadable');
+    // Grouped by the config but the seed: the two alpha runs are one group.
+    await page.selectOption('#group-by', 'seed-excluded');
+    await page.waitForSelector('tr.group-head');
+    const heads = await page.$$eval('tr.group-head', (rows) => rows.map((r) => r.textContent ?? ''));
+    expect(heads.some((h) => h.includes('alpha') && h.includes('2 runs'))).toBe(true);
+    await page.selectOption('#group-by', '');
+    await page.fill('#filter-config', 'gam*');
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-run]').length === 1);
+    expect(log.errors).toEqual([]);
+    expect(log.foreign).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('shows a run started during the test, and its curve grows live', async () => {
+    const { page, log } = await open('');
+    await page.waitForSelector('tr[data-run]');
+    const live = await writeRun(dir, { name: 'live', status: 'running', steps: 400, date: new Date() });
+    await page.waitForSelector(`tr[data-run="${live.key}"]`, { timeout: 10_000 });
+    expect(await page.textContent(`tr[data-run="${live.key}"]`)).toContain('running');
+    await page.goto(`${server.origin}/#/run/${live.key}`);
+    await page.waitForSelector('[data-metric="losses"][data-rendered="true"]');
+    const log2 = new JsonlWriter(metricsPath(live.runDir), { fsyncIntervalMs: 60_000 });
+    const latencies: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const step = i * 10;
+      const t0 = Date.now();
+      log2.write(metricsRow(step));
+      await page.waitForSelector(`[data-metric="losses"][data-last-step="${step}"]`, { timeout: 5_000 });
+      latencies.push(Date.now() - t0);
+    }
+    // The progress follows meta.json, and a sample grid appears.
+    writeMetaSync(live.runDir, { ...readMetaSync(live.runDir), step: 50 } as RunMeta);
+    writeGrid(live.runDir, 50);
+    await page.waitForFunction(() => document.querySelector('#run-step')?.textContent === '50');
+    await page.waitForSelector('#sample-grid');
+    await page.screenshot({ path: join(OUT, 'ui-run.png'), fullPage: true });
+    log2.close();
+    process.stderr.write(`ui: metrics line -> point drawn: ${latencies.join(', ')} ms\n`);
+    expect(Math.max(...latencies)).toBeLessThan(2_000);
+    expect(log.errors).toEqual([]);
+    expect(log.foreign).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('overlays two runs on the compare page, with their config diff and grids', async () => {
+    const { page, log } = await open(`#/compare?runs=${runs.alpha.key},${runs.gamma.key}`);
+    await page.waitForSelector('[data-metric="dLoss"][data-points="100"]', { timeout: 20_000 });
+    expect(await page.textContent('#config-diff')).toContain('optim.generator.lr');
+    expect(await page.locator('.samples img').count()).toBe(2);
+    await page.screenshot({ path: join(OUT, 'ui-compare.png'), fullPage: true });
+    // Grouped: the two alpha seeds as one mean with its band.
+    await page.goto(`${server.origin}/#/compare?runs=${runs.alpha.key},${runs.beta.key}&by=seed-excluded`);
+    await page.waitForSelector('[data-metric="dLoss"][data-points="60"]', { timeout: 20_000 });
+    expect(log.errors).toEqual([]);
+    expect(log.foreign).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("draws the same image for a seed as pnpm sample's PNG", async () => {
+    const seed = 1234;
+    const out = join(dir, 'sample.png');
+    const sample = pnpm(['sample', mnistRun, '--seed', String(seed), '--out', out]);
+    expect(sample.status, sample.stderr).toBe(0);
+    const png = PNG.sync.read(readFileSync(out));
+    const key = mnistRun.split('/').slice(-2).join('/');
+    const { page, log } = await open(`#/run/${key}`);
+    await page.waitForSelector('#gen-single[data-seed="42"]', { timeout: 30_000 });
+    await page.fill('#gen-seed', String(seed));
+    await page.waitForSelector(`#gen-single[data-seed="${seed}"]`);
+    const pixels: { width: number; height: number; gray: number[] } = await page.evaluate(() => {
+      const c = document.querySelector('#gen-single') as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      return { width: c.width, height: c.height, gray: [...d].filter((_, i) => i % 4 === 0) };
+    });
+    // pnpm sample writes each pixel as a 4x4 block.
+    expect(png.width).toBe(pixels.width * 4);
+    const fromPng: number[] = [];
+    for (let y = 0; y < pixels.height; y++)
+      for (let x = 0; x < pixels.width; x++) fromPng.push(png.data[(y * 4 * png.width + x * 4) * 4]);
+    expect(pixels.gray).toEqual(fromPng);
+    expect(new Set(fromPng).size).toBeGreaterThan(10); // a picture, not a blank
+    // The grid and the interpolation draw too.
+    expect(await page.$eval('#gen-grid', (c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(100);
+    expect(await page.$eval('#gen-lerp', (c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(200);
+    expect(log.errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('refuses path traversal and keeps a hostile run name as text', async () => {
+    const alpha = runs.alpha.key;
+    for (const path of [
+      '/api/runs/..%2F..%2F..%2Fetc/passwd',
+      '/api/runs/../../etc/passwd',
+      `/api/runs/${alpha}/samples/..%2F..%2Fconfig.yaml`,
+      `/api/runs/${alpha}/checkpoints/..%2F..%2F..%2Fpasswd`,
+      '/api/runs/alpha/..%2F..%2F..%2Fetc',
+      '/api/runs/%2e%2e/%2e%2e/gif',
+      '/assets/..%2F..%2Fpackage.json',
+      '/assets/../../../package.json',
+      '/api/sweeps/..%2F..%2Fetc',
+    ]) {
+      const res = await rawGet(path);
+      expect([400, 404], path).toContain(res.status);
+      expect(res.body).not.toContain('root:');
+    }
+    const { page, log } = await open('');
+    await page.waitForSelector(`tr[data-run="${runs.hostile.key}"]`);
+    expect(await page.textContent(`tr[data-run="${runs.hostile.key}"]`)).toContain(HOSTILE);
+    await page.goto(`${server.origin}/#/run/${runs.hostile.key}`);
+    await page.waitForFunction((h) => document.querySelector('#run-name')?.textContent === h, HOSTILE);
+    expect(await page.textContent('#run-config')).toContain(HOSTILE);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(await page.locator('main script').count()).toBe(0);
+    // The broken run's page says what is wrong and draws the rest.
+    await page.goto(`${server.origin}/#/run/${runs.broken.key}`);
+    await page.waitForSelector('#run-status');
+    expect(await page.textContent('#run-status')).toBe('unreadable');
+    expect(await page.textContent('.notes')).toContain('meta.json');
+    await page.waitForSelector('[data-metric="losses"][data-last-step="10"]');
+    expect(log.dialogs).toEqual([]);
+    expect(log.errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
