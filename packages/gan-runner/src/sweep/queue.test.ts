@@ -89,12 +89,14 @@ async function until<T>(
   what: string,
   f: () => T | null | undefined | false | Promise<T | null | undefined | false>,
   ms: number,
+  context?: () => string,
 ): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await f();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -106,6 +108,7 @@ describeWith(redisRequirement, 'the run queue (BullMQ on a real redis-server)', 
   beforeAll(async () => {
     redis = await startRedis();
     root = mkdtempSync(join(tmpdir(), 'queue-'));
+    writeFileSync(join(root, 'tiny.yaml'), TINY);
   });
   afterAll(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
@@ -114,7 +117,6 @@ describeWith(redisRequirement, 'the run queue (BullMQ on a real redis-server)', 
   });
 
   it('runs a sweep of 6 through 3 workers, one killed -9 mid-run: each member once, the killed one byte-identical', async () => {
-    writeFileSync(join(root, 'tiny.yaml'), TINY);
     const experiments = join(root, 'experiments');
     const spec = cliSweep(join(root, 'tiny.yaml'), ['seed=1,2,3,4,5,6']);
     const sweep: Sweep = createSweep(experiments, spec, planSweep(spec), ['test']);
@@ -202,6 +204,73 @@ describeWith(redisRequirement, 'the run queue (BullMQ on a real redis-server)', 
     for (const w of workers) if (w !== victim.w) w.child.kill('SIGTERM');
     for (const w of workers) if (w !== victim.w) expect(await w.exited).toBe(0);
   }, 400_000);
+
+  it('survives Redis going away: the worker stops its run at a checkpoint, says so, and resumes it when Redis is back', async () => {
+    const experiments = join(root, 'experiments-outage');
+    // Long enough (about a minute) that the member is still training when the worker gives up
+    // on Redis (a few seconds after it goes).
+    const steps = 60_000;
+    const spec = cliSweep(join(root, 'tiny.yaml'), ['seed=11', `train.steps=${steps}`]);
+    const sweep = createSweep(experiments, spec, planSweep(spec), ['test']);
+    await enqueueMembers(sweep, redis.url);
+    const w = startWorker(redis, experiments, 'w-outage');
+    workers.push(w);
+    const said = () => `the worker said:\n${w.out.slice(-3000)}`;
+    try {
+      const runDir = await until(
+        'the member to train past a checkpoint',
+        () => {
+          const m = /starting member 0 of \S+ \(.*\) in (\S+)/.exec(w.out);
+          if (!m) return null;
+          const dir = join(experiments, m[1]);
+          const cps = existsSync(join(dir, 'checkpoints')) ? readdirSync(join(dir, 'checkpoints')) : [];
+          return cps.some((f) => f.endsWith('.safetensors')) ? dir : null;
+        },
+        120_000,
+        said,
+      );
+      await redis.kill('SIGKILL'); // gone, without a word
+      await until(
+        'the worker to say the queue is unreachable',
+        () => /the queue at \S+ is unreachable/.test(w.out),
+        30_000,
+        said,
+      );
+      await until(
+        'the run to stop at a checkpoint',
+        () => readMetaSync(runDir).status === 'interrupted',
+        60_000,
+        () => `the run is ${readMetaSync(runDir).status} at step ${readMetaSync(runDir).step}; ${said()}`,
+      );
+      expect(w.out).toMatch(/stopping the runs at a checkpoint \(nothing is lost\)/);
+      const stoppedAt = readMetaSync(runDir).step;
+      expect(readdirSync(join(runDir, 'checkpoints'))).toContain(
+        `step-${String(stoppedAt).padStart(6, '0')}.safetensors`,
+      );
+
+      await redis.restart(); // the same data (append-only file), as a restarted server would have
+      await until('the worker to see the queue again', () => /is reachable again/.test(w.out), 60_000, said);
+      const rows = await until(
+        'the member to complete',
+        async () => {
+          const r = await queueRows(sweep, redis.url).catch(() => null);
+          return r?.[0]?.status === 'completed' ? r : null;
+        },
+        300_000,
+        said,
+      );
+      expect(rows[0].step).toBe(steps);
+      const meta = readMetaSync(runDir);
+      expect(meta).toMatchObject({ status: 'completed', step: steps });
+      expect(meta.resumedFrom).not.toBeNull();
+      expect(readdirSync(join(experiments, 'tiny'))).toHaveLength(1); // resumed in place, nothing lost or doubled
+      w.child.kill('SIGTERM');
+      expect(await w.exited).toBe(0);
+    } finally {
+      // Back for the tests after this one, whatever happened here.
+      if (redis.process.exitCode !== null || redis.process.signalCode !== null) await redis.restart();
+    }
+  }, 600_000);
 
   it('ends a member that fails for its own reason, or diverges, once: no retry, the reason visible', async () => {
     writeFileSync(join(root, 'bad.yaml'), TINY.replace('train: { steps: 12000 }', 'train: { steps: 200 }'));

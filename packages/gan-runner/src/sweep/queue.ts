@@ -258,6 +258,34 @@ export async function queueRows(sweep: Sweep, url: string): Promise<SweepRow[]> 
   }
 }
 
+/**
+ * Reads single jobs' progress (for the benchmark's enqueue-to-first-step timing): the step the
+ * worker last reported, and whether the job has finished.
+ */
+export async function openJobReader(url: string) {
+  const client = redisClient(url);
+  client.on('error', () => {});
+  await client.connect();
+  return {
+    async progress(
+      sweepId: string,
+      index: number,
+      stage: number,
+    ): Promise<{ step: number | null; finished: boolean }> {
+      const [progress, finishedOn] = await client.hmget(
+        `bull:${QUEUE_NAME}:${jobId(sweepId, index, stage)}`,
+        'progress',
+        'finishedOn',
+      );
+      return {
+        step: parseJson<Partial<MemberProgress>>(progress)?.step ?? null,
+        finished: Boolean(finishedOn),
+      };
+    },
+    close: () => client.disconnect(),
+  };
+}
+
 function parseJson<T>(text: string | null | undefined): T | null {
   if (text === null || text === undefined || text === '') return null;
   try {
@@ -530,6 +558,7 @@ export class MemberWorker {
         `${start.resumed ? 'resuming' : 'starting'} member ${index} of ${sweepId} (${job.data.label}) in ${start.run}`,
       );
       let progressAt = 0;
+      let reportedStep = false;
       let latest: RunEvent | null = null;
       const progress: MemberProgress = {
         status: 'running',
@@ -564,7 +593,9 @@ export class MemberWorker {
             dReal: event.row.dReal,
             dFake: event.row.dFake,
           });
-          report();
+          // The first step at once (how long a job waits to start shows), then at most every progressMs.
+          report(!reportedStep);
+          reportedStep = true;
         }
         if (event.type === 'eval') {
           const r = event.result as Record<string, unknown>;
