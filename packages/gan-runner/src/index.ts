@@ -7,5 +7,9 @@
  */
 export { type ExperimentConfig, layerActivations, loadConfig } from './config/index.ts';
 export { createEvalContext, type EvalResult, evaluate, generateEvalSamples } from './eval/evaluate.ts';
+export { folderRows } from './sweep/status.ts';
+export { enqueueMembers, openJobReader, queueRows } from './sweep/queue.ts';
+export { cliSweep } from './sweep/spec.ts';
+export { createSweep, planSweep, type Sweep } from './sweep/sweep.ts';
 export { loadTrainingData } from './train/data.ts';
 export { GanTrainer } from './train/gan.ts';

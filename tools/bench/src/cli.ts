@@ -6,6 +6,10 @@
  *   dashboard  throughput with the live dashboard against plain output (decay config)
  *   memory     peak resident memory of a baseline run
  *   report     `pnpm report` listing 1,000 runs of 10,000 metrics lines, against reading their bytes
+ *   sweep      8 article-config runs with --jobs 2 against one after another (--jobs 1)
+ *   queue      the same 8 through Redis with 2 workers against --jobs 2
+ *   overhead   enqueue to first step on an idle worker (median)
+ *   sweep-view 1,000 queued members listed by the sweep view
  *
  * Timings are whole-process or in-process medians; quote ratios, the machines are shared.
  */
@@ -17,12 +21,29 @@ import { type Backend, selectBackend, setBackend } from '@gan/tensor';
 import { ARTICLE_CONFIGS } from '@gan/gan-runner/config';
 import { benchMatmul } from './matmul.ts';
 import { benchReportListing } from './report.ts';
+import {
+  benchLocalSweep,
+  benchQueueOverhead,
+  benchQueueSweep,
+  benchSweepView,
+  startRedis,
+} from './sweeps.ts';
 import { numpyVersion } from './peer.ts';
 import { median, runExp } from './runs.ts';
 import { oursStepsPerSec, peerStepsPerSec } from './train.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SECTIONS = ['matmul', 'train', 'dashboard', 'memory', 'report'] as const;
+const SECTIONS = [
+  'matmul',
+  'train',
+  'dashboard',
+  'memory',
+  'report',
+  'sweep',
+  'queue',
+  'overhead',
+  'sweep-view',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 function table(head: string[], rows: (string | number)[][]): string {
@@ -48,12 +69,13 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
       json: { type: 'string' },
+      steps: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      `usage: pnpm bench [--only ${SECTIONS.join(',')}] [--quick] [--json results.json]\n`,
+      `usage: pnpm bench [--only ${SECTIONS.join(',')}] [--quick] [--steps <n> (sweep, queue)] [--json results.json]\n`,
     );
     return;
   }
@@ -63,6 +85,10 @@ async function main(): Promise<void> {
       throw new Error(`--only: unknown section ${s} (expected ${SECTIONS.join(', ')})`);
   const quick = values.quick;
   const budget = quick ? 500 : 2000;
+  // Checked before any section runs, not after an hour of the earlier ones.
+  const sweepSteps = values.steps !== undefined ? Number(values.steps) : quick ? 500 : 20_000;
+  if (!Number.isInteger(sweepSteps) || sweepSteps < 1)
+    throw new Error(`--steps: expected a whole number >= 1, got ${values.steps}`);
 
   const fast = selectBackend('auto');
   const reference = selectBackend('reference').backend;
@@ -202,7 +228,86 @@ async function main(): Promise<void> {
     );
   }
 
+  const queued = ['queue', 'overhead', 'sweep-view'].some((s) => only.has(s as Section));
+  if (only.has('sweep') || queued) {
+    Object.assign(results, await benchSweeps(only, sweepSteps, quick, say, table));
+  }
+
   if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 await main();
+
+/** The sweep and queue sections (issue 14's targets); Redis is started for the queue ones. */
+async function benchSweeps(
+  only: Set<Section>,
+  steps: number,
+  quick: boolean,
+  say: (s: string) => void,
+  tabulate: (head: string[], rows: (string | number)[][]) => string,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  if (only.has('sweep')) {
+    say(
+      `\nsweep: the 8 article configs, ${steps} steps each, --jobs 2 against --jobs 1 (one after another) ...`,
+    );
+    const r = benchLocalSweep(steps, 1);
+    out.sweep = r;
+    say(
+      tabulate(
+        ['', 'wall s'],
+        [
+          ['--jobs 1 (one after another)', r.jobs1],
+          ['--jobs 2', r.jobs2],
+          ['ratio', `${r.ratio.toFixed(2)}x (target at most 0.6x)`],
+        ],
+      ),
+    );
+  }
+  if (!['queue', 'overhead', 'sweep-view'].some((s) => only.has(s as Section))) return out;
+  const redis = await startRedis();
+  try {
+    if (only.has('queue')) {
+      say(`\nqueue: the same 8 (${steps} steps) through Redis with 2 workers, against --jobs 2 ...`);
+      const r = await benchQueueSweep(redis, steps);
+      out.queue = r;
+      say(
+        tabulate(
+          ['', 'wall s'],
+          [
+            ['2 workers (queue)', r.queue],
+            ['--jobs 2', r.jobs2],
+            ['ratio', `${r.ratio.toFixed(2)}x (target within 1.10x)`],
+          ],
+        ),
+      );
+    }
+    if (only.has('overhead')) {
+      const n = quick ? 3 : 10;
+      say(`\noverhead: enqueue to first step on an idle worker, ${n} members (decay config, MNIST) ...`);
+      const r = await benchQueueOverhead(redis, n);
+      out.overhead = r;
+      say(
+        `median ${r.median.toFixed(3)} s (target under 1 s); each: ${r.latencies.map((x) => x.toFixed(3)).join(' ')}`,
+      );
+    }
+    if (only.has('sweep-view')) {
+      say('\nsweep-view: 1,000 queued members listed ...');
+      const r = await benchSweepView(redis, 1000);
+      out.sweepView = r;
+      say(
+        tabulate(
+          ['', 'seconds'],
+          [
+            ['from the queue (job states and progress)', r.queueSeconds],
+            ['from the sweep folder', r.folderSeconds],
+            ['pnpm sweep status --queue (whole process)', r.commandSeconds],
+          ],
+        ),
+      );
+    }
+  } finally {
+    await redis.stop();
+  }
+  return out;
+}
