@@ -45,7 +45,17 @@ const TESTS_ALSO: Record<string, readonly string[]> = {
 };
 
 /** gan-runner's folders, top first: a folder may import only the folders after it. */
-const GAN_RUNNER_FOLDERS = ['cli', 'sweep', 'dashboard', 'run', 'eval', 'train', 'images', 'config', 'format'];
+const GAN_RUNNER_FOLDERS = [
+  'cli',
+  'sweep',
+  'dashboard',
+  'run',
+  'eval',
+  'train',
+  'images',
+  'config',
+  'format',
+];
 const GAN_RUNNER_SRC = 'packages/gan-runner/src/';
 
 /** Modules outside the workspace a package (or a folder) may use besides Node's own. */
