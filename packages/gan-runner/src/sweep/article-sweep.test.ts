@@ -37,3 +37,22 @@ describe('configs/sweeps/article.yaml', () => {
     expect(plan.swept).toEqual(['seed']);
   }, 60_000); // 66 configs loaded and checked: seconds on a loaded 2-core machine
 });
+
+describe('configs/sweeps/quirks.yaml', () => {
+  it('is failed-1, decay, every ablation and the baseline at 5,000 steps, 3 seeds each', () => {
+    const plan = expandSweep(loadSweepFile(join(configs, 'sweeps', 'quirks.yaml')));
+    const ablations = readdirSync(join(configs, 'ablations')).filter((f) => f.endsWith('.yaml'));
+    expect(plan.members).toHaveLength((ablations.length + 3) * 3);
+    const names = new Set(plan.members.map((m) => loadConfigName(m.config)));
+    expect(names).toEqual(
+      new Set(['failed-1', 'decay', 'baseline', ...ablations.map((f) => f.replace(/\.yaml$/, ''))]),
+    );
+    for (const m of plan.members) expect(m.config).toMatch(/^\s*steps: 5000$/m);
+    expect(plan.swept).toEqual(['seed']);
+  }, 60_000);
+});
+
+/** The `name:` of a serialized config. */
+function loadConfigName(serialized: string): string {
+  return /^name: (.+)$/m.exec(serialized)?.[1] ?? '';
+}
