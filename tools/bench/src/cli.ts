@@ -6,6 +6,7 @@
  *   dashboard  throughput with the live dashboard against plain output (decay config)
  *   memory     peak resident memory of a baseline run
  *   report     `pnpm report` listing 1,000 runs of 10,000 metrics lines, against reading their bytes
+ *   ui         pnpm ui: metrics line -> point drawn, the runs page with 1,000 runs, the page's JS size
  *   sweep      8 article-config runs with --jobs 2 against one after another (--jobs 1)
  *   queue      the same 8 through Redis with 2 workers against --jobs 2
  *   overhead   enqueue to first step on an idle worker (median)
@@ -21,6 +22,7 @@ import { type Backend, selectBackend, setBackend } from '@gan/tensor';
 import { ARTICLE_CONFIGS } from '@gan/gan-runner/config';
 import { benchMatmul } from './matmul.ts';
 import { benchReportListing } from './report.ts';
+import { benchUi, uiLines } from './ui.ts';
 import {
   benchLocalSweep,
   benchQueueOverhead,
@@ -39,6 +41,7 @@ const SECTIONS = [
   'dashboard',
   'memory',
   'report',
+  'ui',
   'sweep',
   'queue',
   'overhead',
@@ -231,6 +234,13 @@ async function main(): Promise<void> {
   const queued = ['queue', 'overhead', 'sweep-view'].some((s) => only.has(s as Section));
   if (only.has('sweep') || queued) {
     Object.assign(results, await benchSweeps(only, sweepSteps, quick, say, table));
+  }
+
+  if (only.has('ui')) {
+    say('\npnpm ui (Chromium) ...');
+    const r = benchUi(ROOT, quick ? 100 : 1000);
+    results.ui = r;
+    for (const line of uiLines(r)) say(line);
   }
 
   if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);

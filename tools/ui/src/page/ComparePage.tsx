@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { RunSummary } from '../shared/api.ts';
-import { fetchRuns, followRun, runPath } from './api.ts';
+import { fetchRun, fetchRuns, followRun, runPath } from './api.ts';
 import { CompareCharts, type Series } from './Charts.tsx';
 import { RunData } from './data.ts';
 import { differing, fmt } from './format.ts';
@@ -25,12 +25,21 @@ const METRICS = [
 export function ComparePage({ keys, by }: { keys: string[]; by: string }) {
   const [all, setAll] = useState<RunSummary[] | null>(null);
   const [samples, setSamples] = useState<Record<string, number | undefined>>({});
+  // The listing has the varying keys only; the config diff wants each run's whole config.
+  const [full, setFull] = useState<Record<string, RunSummary>>({});
   useEffect(() => {
     fetchRuns().then(
       (r) => setAll(r.runs),
       () => setAll([]),
     );
   }, []);
+  useEffect(() => {
+    for (const k of keys)
+      fetchRun(k).then(
+        (d) => setFull((f) => ({ ...f, [k]: d.summary })),
+        () => {},
+      );
+  }, [keys.join(',')]);
   const data = useMemo(() => keys.map((k) => new RunData(k, k)), [keys.join(',')]);
   useEffect(() => {
     const stops = data.map((d) =>
@@ -41,7 +50,9 @@ export function ComparePage({ keys, by }: { keys: string[]; by: string }) {
     );
     return () => stops.forEach((s) => s());
   }, [data]);
-  const runs = keys.map((k) => all?.find((r) => r.key === k)).filter((r): r is RunSummary => r !== undefined);
+  const runs = keys
+    .map((k) => full[k] ?? all?.find((r) => r.key === k))
+    .filter((r): r is RunSummary => r !== undefined);
   const series: Series[] = useMemo(() => {
     if (!all) return [];
     const label = (r: RunSummary) => `${r.name} ${r.runId}`;

@@ -42,10 +42,7 @@ function compare(a: unknown, b: unknown): number {
 
 /** The group key of a run: its config but the seed, or the values of the chosen key. */
 export function groupKey(r: RunSummary, by: string): string {
-  if (by === SEED_EXCLUDED) {
-    const { seed: _seed, ...rest } = r.params;
-    return JSON.stringify(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : 1)));
-  }
+  if (by === SEED_EXCLUDED) return r.configKey;
   return JSON.stringify(r.params[by] ?? null);
 }
 

@@ -4,10 +4,28 @@
  * rebuilding the chart. Expressions are evaluated by vega-interpreter, never by `new Function`,
  * so the page runs under a Content Security Policy without 'unsafe-eval'.
  */
-import { changeset as viewChangeset } from 'vega';
-import embed, { type Result } from 'vega-embed';
-import { expressionInterpreter } from 'vega-interpreter';
+import type { Result } from 'vega-embed';
 import type { TopLevelSpec } from 'vega-lite';
+
+/**
+ * Vega, loaded with the first chart: a chunk of its own, so the runs page (no charts) loads
+ * without it.
+ */
+let vegaModules: Promise<{
+  embed: typeof import('vega-embed').default;
+  changeset: typeof import('vega').changeset;
+  interpreter: typeof import('vega-interpreter').expressionInterpreter;
+}> | null = null;
+function loadVega() {
+  vegaModules ??= Promise.all([import('vega'), import('vega-embed'), import('vega-interpreter')]).then(
+    ([vega, embed, interpreter]) => ({
+      embed: embed.default,
+      changeset: vega.changeset,
+      interpreter: interpreter.expressionInterpreter,
+    }),
+  );
+  return vegaModules;
+}
 
 export interface Point {
   step: number;
@@ -96,6 +114,7 @@ function spec(o: ChartOptions): TopLevelSpec {
  */
 export class LiveChart {
   private result: Result | null = null;
+  private changeset: typeof import('vega').changeset | null = null;
   private queue: Point[] = [];
   private bandQueue: BandPoint[] = [];
   private reset = false;
@@ -110,27 +129,32 @@ export class LiveChart {
   ) {
     el.classList.add('chart');
     if (options.logY) el.dataset.logy = 'true';
-    void embed(el, spec(options), {
-      actions: false,
-      renderer: 'canvas',
-      ast: true,
-      expr: expressionInterpreter,
-      defaultStyle: false,
-      tooltip: false,
-      // Errors only: an empty chart (a run that has not logged yet) is not worth a warning.
-      logLevel: 1,
-    }).then(
-      (r) => {
-        if (this.closed) return r.finalize();
-        this.result = r;
-        el.dataset.rendered = 'true';
-        this.flush();
-      },
-      (e: Error) => {
-        el.dataset.rendered = 'error';
-        el.textContent = `chart failed: ${e.message}`;
-      },
-    );
+    void loadVega()
+      .then(({ embed, changeset, interpreter }) => {
+        this.changeset = changeset;
+        return embed(el, spec(options), {
+          actions: false,
+          renderer: 'canvas',
+          ast: true,
+          expr: interpreter,
+          defaultStyle: false,
+          tooltip: false,
+          // Errors only: an empty chart (a run that has not logged yet) is not worth a warning.
+          logLevel: 1,
+        });
+      })
+      .then(
+        (r) => {
+          if (this.closed) return r.finalize();
+          this.result = r;
+          el.dataset.rendered = 'true';
+          this.flush();
+        },
+        (e: Error) => {
+          el.dataset.rendered = 'error';
+          el.textContent = `chart failed: ${e.message}`;
+        },
+      );
   }
 
   /** Appends points (NaN and infinite values are left out: a diverged run's rows). */
@@ -177,12 +201,13 @@ export class LiveChart {
     const reset = this.reset;
     this.reset = false;
     if (!reset && points.length === 0 && bands.length === 0) return;
+    const changeset = this.changeset!;
     const cs = (insert: unknown[]) =>
       reset
-        ? viewChangeset()
+        ? changeset()
             .remove(() => true)
             .insert(insert)
-        : viewChangeset().insert(insert);
+        : changeset().insert(insert);
     view.change('points', cs(points));
     if (bands.length > 0 || reset) {
       try {

@@ -106,12 +106,12 @@ export function createApp(options: AppOptions): { app: Hono; store: RunStore } {
   /** The run of the route's `:folder/:id`, or null (then 404). */
   const runOf = (c: Context) => findRun(experimentsDir, c.req.param('folder') ?? '', c.req.param('id') ?? '');
 
-  app.get('/api/runs', async (c) => c.json(await store.list()));
+  app.get('/api/runs', async (c) => c.json(await store.list({ quick: true })));
 
   app.get('/api/events', (c) =>
     streamSSE(c, async (stream) => {
       const send = (event: unknown) => void stream.writeSSE({ data: JSON.stringify(event) });
-      const first = await store.list();
+      const first = await store.list({ quick: true, maxAgeMs: 1000 });
       send({ type: 'runs', runs: first.runs, params: first.params });
       const stop = listWatch.subscribe(send);
       await new Promise<void>((resolve) => stream.onAbort(resolve));

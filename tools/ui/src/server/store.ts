@@ -3,6 +3,7 @@
  * reader of one run): the runs, kept in a cache that a run's files' sizes and times invalidate, so
  * a listing of 1,000 runs costs a few stats per run instead of parsing every config again.
  */
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -62,8 +63,17 @@ export function toSummary(run: RunRecord): RunSummary {
     last,
     latestEval,
     params: run.params,
+    configKey: configKey(run.params),
     notes: run.notes,
   };
+}
+
+/** A short hash of a flattened config less its seed: equal for runs that differ only by seed. */
+export function configKey(params: Record<string, unknown>): string {
+  const entries = Object.entries(params)
+    .filter(([k]) => k !== 'seed')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
 }
 
 interface Cached {
@@ -116,21 +126,43 @@ export class RunStore {
     return summary;
   }
 
-  /** Every run, sorted by config folder and run id, with the config keys that differ. */
-  async list(): Promise<RunsResponse> {
+  private last: { at: number; response: RunsResponse } | null = null;
+
+  /**
+   * Every run, sorted by config folder and run id, with the config keys that differ. `quick`
+   * (for the live listing, every second) reads again only the runs that are running and the
+   * new ones; others are taken from the cache as they were. A listing younger than `maxAgeMs`
+   * is returned as it is.
+   */
+  async list(options: { quick?: boolean; maxAgeMs?: number } = {}): Promise<RunsResponse> {
+    if (this.last && options.maxAgeMs !== undefined && Date.now() - this.last.at <= options.maxAgeMs)
+      return this.last.response;
     const started = performance.now();
     const listing = await listRunDirs(this.experimentsDir);
-    const runs = await mapLimit(listing.runs, 32, (e) => this.summary(e));
+    const runs = await mapLimit(listing.runs, 32, (e) => {
+      const hit = options.quick ? this.cache.get(`${e.configName}/${e.runId}`) : undefined;
+      return hit && !hit.summary.status.startsWith('running') ? Promise.resolve(hit.summary) : this.summary(e);
+    });
     const live = new Set(runs.map((r) => r.key));
     for (const key of this.cache.keys()) if (!live.has(key)) this.cache.delete(key);
     const flat = runs.map((r) => r.params).filter((p) => Object.keys(p).length > 0);
     const params = differingKeys(flat).filter((k) => !IDENTITY_KEYS.has(k));
-    return {
+    // Only the columns shown: a whole config per run would make 1,000 runs a megabytes-long answer.
+    const shown = [...params, 'seed'];
+    const slim = runs.map((r) => ({
+      ...r,
+      params: Object.fromEntries(
+        shown.filter((k) => Object.hasOwn(r.params, k)).map((k) => [k, r.params[k]]),
+      ),
+    }));
+    const response = {
       experimentsDir: this.experimentsDir,
-      runs,
+      runs: slim,
       params,
       skipped: listing.skipped,
       listedInMs: Math.round(performance.now() - started),
     };
+    this.last = { at: Date.now(), response };
+    return response;
   }
 }

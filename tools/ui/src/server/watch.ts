@@ -21,6 +21,8 @@ import { FileTail } from './tail.ts';
 
 /** Fallback interval for file systems without change notifications (and for liveness). */
 const POLL_MS = 1000;
+/** The live listing checks every run's files once in this many checks, running ones at each. */
+const FULL_EVERY = 10;
 /** Changes reported within this time are handled together. */
 const SETTLE_MS = 20;
 
@@ -172,6 +174,7 @@ export class ListWatch {
   private watchers: (FSWatcher | null)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private signature = '';
+  private ticks = 0;
   private readonly check = serialized(() => this.update());
 
   constructor(private readonly store: RunStore) {}
@@ -196,7 +199,9 @@ export class ListWatch {
   }
 
   private async update(): Promise<void> {
-    const list = await this.store.list();
+    // Each second the running and the new runs; every tenth, every run's files (a finished run
+    // evaluated again, a run folder edited by hand).
+    const list = await this.store.list({ quick: this.ticks++ % FULL_EVERY !== 0 });
     const signature = JSON.stringify([list.runs, list.params]);
     if (signature === this.signature) return;
     this.signature = signature;

@@ -22,8 +22,13 @@ export interface RunSummary {
   last: Record<string, number>;
   /** meta.json's latest evaluation, its scalar results only. */
   latestEval: Record<string, number | string>;
-  /** The resolved config, flattened to dotted keys. */
+  /**
+   * The resolved config, flattened to dotted keys: all of it for one run; in a listing, only the
+   * keys that differ across the runs, and the seed.
+   */
   params: Record<string, unknown>;
+  /** The same for runs whose configs are the same but for the seed (the report's default groups). */
+  configKey: string;
   /** What could not be read (a corrupt meta.json, a cut-off line): the run's state, shown as text. */
   notes: string[];
 }

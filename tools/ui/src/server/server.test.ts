@@ -1,0 +1,110 @@
+import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeRun } from '../fixtures.ts';
+import { hostName, isLoopback } from './access.ts';
+import { CONTENT_SECURITY_POLICY, createApp } from './app.ts';
+import { findRun } from './store.ts';
+import { FileTail } from './tail.ts';
+
+const dirs: string[] = [];
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'ui-server-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('FileTail', () => {
+  it('reads only the bytes appended since the last read, and waits for a cut line to end', async () => {
+    const file = join(temp(), 'metrics.jsonl');
+    const tail = new FileTail(file);
+    expect(await tail.read()).toEqual({ rows: [], reset: false }); // no file yet
+    writeFileSync(file, '{"step":1,"dLoss":1}\n{"step":2,"dLo');
+    expect((await tail.read()).rows).toEqual([{ step: 1, dLoss: 1 }]);
+    const before = tail.position;
+    appendFileSync(file, 'ss":2}\n{"step":3,"dLoss":"NaN"}\n');
+    const next = await tail.read();
+    expect(next.rows).toEqual([
+      { step: 2, dLoss: 2 },
+      { step: 3, dLoss: Number.NaN },
+    ]);
+    expect(tail.position).toBeGreaterThan(before);
+    expect((await tail.read()).rows).toEqual([]);
+    // A resume rewrites the file shorter: start over and say so.
+    truncateSync(file, 0);
+    writeFileSync(file, '{"step":1,"dLoss":5}\n');
+    expect(await tail.read()).toEqual({ rows: [{ step: 1, dLoss: 5 }], reset: true });
+  });
+});
+
+describe('access', () => {
+  it('knows loopback hosts and parses Host headers', () => {
+    expect(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost'].every(isLoopback)).toBe(true);
+    expect(['0.0.0.0', '10.0.0.2', 'example.com', '128.0.0.1'].some(isLoopback)).toBe(false);
+    expect(hostName('localhost:8080')).toBe('localhost');
+    expect(hostName('[::1]:80')).toBe('::1');
+    expect(hostName('evil.example')).toBe('evil.example');
+  });
+});
+
+describe('the app', async () => {
+  const dir = temp();
+  const run = await writeRun(dir, { name: 'alpha', rows: 3, samples: [10] });
+  const pageDir = temp();
+  writeFileSync(join(pageDir, 'index.html'), '<!doctype html><title>t</title>');
+
+  it('finds runs only by names shaped as @gan/runs makes them', async () => {
+    const [folder, id] = run.key.split('/');
+    expect(await findRun(dir, folder, id)).not.toBeNull();
+    for (const [f, i] of [
+      ['..', id],
+      [folder, '..'],
+      ['../alpha', id],
+      [folder, `${id}/..`],
+      ['alpha.', id],
+      ['', id],
+      [folder, '20261128-000000-zzzz'],
+    ])
+      expect(await findRun(dir, f, i)).toBeNull();
+  });
+
+  it('serves loopback requests with a strict CSP, refuses other Host names and writes', async () => {
+    const { app } = createApp({ experimentsDir: dir, pageDir, token: null });
+    const get = (path: string, headers: Record<string, string> = { host: '127.0.0.1:8080' }) =>
+      app.request(path, { headers });
+    const home = await get('/');
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe');
+    expect((await get('/api/runs')).status).toBe(200);
+    expect((await get(`/api/runs/${run.key}/samples/10`)).headers.get('content-type')).toBe('image/png');
+    expect((await get(`/api/runs/${run.key}/samples/11`)).status).toBe(404);
+    expect((await get('/api/runs', { host: 'rebound.example:8080' })).status).toBe(403);
+    expect((await app.request('/api/runs', { method: 'POST', headers: { host: 'localhost' } })).status).toBe(
+      405,
+    );
+  });
+
+  it('asks for the token on a non-loopback address, then keeps it in a cookie', async () => {
+    const token = 'secret-token-for-the-test';
+    const { app } = createApp({ experimentsDir: dir, pageDir, token });
+    const host = { host: '10.0.0.5:8080' };
+    expect((await app.request('/api/runs', { headers: host })).status).toBe(401);
+    expect((await app.request('/?token=wrong', { headers: host })).status).toBe(401);
+    const first = await app.request(`/?token=${token}`, { headers: host });
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe('/'); // the token leaves the URL
+    const cookie = first.headers.get('set-cookie') ?? '';
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    const again = await app.request('/api/runs', { headers: { ...host, cookie: cookie.split(';')[0] } });
+    expect(again.status).toBe(200);
+    const bearer = await app.request('/api/runs', { headers: { ...host, authorization: `Bearer ${token}` } });
+    expect(bearer.status).toBe(200);
+  });
+});
