@@ -18,7 +18,16 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JsonlWriter, metaPath, metricsPath, type RunMeta, readMetaSync, writeMetaSync } from '@gan/runs';
+import {
+  createSweepDir,
+  JsonlWriter,
+  metaPath,
+  metricsPath,
+  type RunMeta,
+  readMetaSync,
+  writeMemberRun,
+  writeMetaSync,
+} from '@gan/runs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -41,6 +50,7 @@ let dir: string;
 const runs: Record<string, FixtureRun> = {};
 /** The tiny MNIST run trained by `pnpm exp` for the generator test. */
 let mnistRun: string;
+let sweepId: string;
 
 interface PageLog {
   errors: string[];
@@ -125,6 +135,31 @@ beforeAll(async () => {
   // A half-written meta.json and a cut-off metrics line: shown as unreadable, never a broken page.
   writeFileSync(metaPath(runs.broken.runDir), '{"formatVersion": 1, "name": "bro');
   writeFileSync(metricsPath(runs.broken.runDir), `${JSON.stringify(metricsRow(10))}\n{"step": 20, "dLo`);
+  // A sweep over the generator's learning rate: alpha (seed 1) and gamma are its members.
+  const sweep = createSweepDir(
+    dir,
+    {
+      name: 'lrs',
+      description: 'two learning rates',
+      source: 'command line',
+      command: ['pnpm', 'sweep'],
+      swept: ['optim.generator.lr'],
+      stages: [{ steps: null, members: [0, 1], reason: null }],
+      plan: {},
+    },
+    '',
+    [0.001, 0.005].map((lr, index) => ({
+      index,
+      stage: 0,
+      name: index === 0 ? 'alpha' : 'gamma',
+      seed: index === 0 ? 1 : 3,
+      params: { 'optim.generator.lr': lr },
+      config: '',
+    })),
+  );
+  sweepId = sweep.id;
+  writeMemberRun(sweep.dir, 0, runs.alpha.key);
+  writeMemberRun(sweep.dir, 1, runs.gamma.key);
   // A real, tiny MNIST run for the generator (a checkpoint the trainer wrote).
   const exp = pnpm([
     'exp',
@@ -227,6 +262,18 @@ describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
     await page.waitForSelector('[data-metric="dLoss"][data-points="60"]', { timeout: 20_000 });
     expect(log.errors).toEqual([]);
     expect(log.foreign).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("shows a sweep's members and the score against its swept parameter", async () => {
+    const { page, log } = await open('#/sweeps');
+    await page.click(`a[href="#/sweep/${sweepId}"]`);
+    await page.waitForSelector('[data-metric="param:optim.generator.lr"][data-points="2"]', {
+      timeout: 20_000,
+    });
+    expect(await page.textContent('#sweep-status')).toBe('2/2 completed');
+    expect(await page.locator('main table tbody tr').count()).toBe(2);
+    expect(log.errors).toEqual([]);
     await page.close();
   }, 60_000);
 

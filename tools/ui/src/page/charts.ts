@@ -71,7 +71,11 @@ function spec(o: ChartOptions): TopLevelSpec {
     type: 'nominal' as const,
     title: null,
     scale: { domain: o.series, range: COLORS },
-    legend: o.series.length > 1 ? { orient: 'bottom' as const, labelLimit: 400 } : null,
+    // Above the plot, one series a line: long run names at the bottom pushed the plot out of view.
+    legend:
+      o.series.length > 1
+        ? { orient: 'top' as const, direction: 'vertical' as const, labelLimit: 600 }
+        : null,
   };
   const x = {
     field: 'step',
@@ -220,11 +224,15 @@ export class LiveChart {
       this.drawn = 0;
       this.lastStep = Number.NEGATIVE_INFINITY;
     }
-    void view.runAsync().then(() => {
-      this.drawn += points.length;
-      for (const p of points) if (p.step > this.lastStep) this.lastStep = p.step;
-      this.el.dataset.points = String(this.drawn);
-      if (Number.isFinite(this.lastStep)) this.el.dataset.lastStep = String(this.lastStep);
-    });
+    // resize: axis labels may have grown with the data, and 'fit' must make room for them again.
+    void view
+      .resize()
+      .runAsync()
+      .then(() => {
+        this.drawn += points.length;
+        for (const p of points) if (p.step > this.lastStep) this.lastStep = p.step;
+        this.el.dataset.points = String(this.drawn);
+        if (Number.isFinite(this.lastStep)) this.el.dataset.lastStep = String(this.lastStep);
+      });
   }
 }

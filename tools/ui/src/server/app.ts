@@ -111,7 +111,9 @@ export function createApp(options: AppOptions): { app: Hono; store: RunStore } {
   app.get('/api/events', (c) =>
     streamSSE(c, async (stream) => {
       const send = (event: unknown) => void stream.writeSSE({ data: JSON.stringify(event) });
-      const first = await store.list({ quick: true, maxAgeMs: 1000 });
+      // The last listing at once (the server keeps one from its start); the watch that follows
+      // sends what changed since within a second.
+      const first = await store.list({ quick: true, maxAgeMs: 60_000 });
       send({ type: 'runs', runs: first.runs, params: first.params });
       const stop = listWatch.subscribe(send);
       await new Promise<void>((resolve) => stream.onAbort(resolve));

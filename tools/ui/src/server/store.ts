@@ -141,7 +141,9 @@ export class RunStore {
     const listing = await listRunDirs(this.experimentsDir);
     const runs = await mapLimit(listing.runs, 32, (e) => {
       const hit = options.quick ? this.cache.get(`${e.configName}/${e.runId}`) : undefined;
-      return hit && !hit.summary.status.startsWith('running') ? Promise.resolve(hit.summary) : this.summary(e);
+      return hit && !hit.summary.status.startsWith('running')
+        ? Promise.resolve(hit.summary)
+        : this.summary(e);
     });
     const live = new Set(runs.map((r) => r.key));
     for (const key of this.cache.keys()) if (!live.has(key)) this.cache.delete(key);

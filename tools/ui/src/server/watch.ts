@@ -186,6 +186,7 @@ export class ListWatch {
       this.timer.unref();
     }
     this.listeners.add(listener);
+    this.check();
     return () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) {
