@@ -24,7 +24,7 @@ import {
 } from '@gan/runs';
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { RunDetail, RunSummary, SweepSummary } from '../shared/api.ts';
+import type { ListEvent, RunDetail, RunSummary, SweepSummary } from '../shared/api.ts';
 import { cookieValue, hostName, isLoopback, sameToken, TOKEN_COOKIE } from './access.ts';
 import { generatorSpec } from './generator-spec.ts';
 import { findRun, RunStore } from './store.ts';
@@ -114,8 +114,9 @@ export function createApp(options: AppOptions): { app: Hono; store: RunStore } {
       // The last listing at once (the server keeps one from its start); the watch that follows
       // sends what changed since within a second.
       const first = await store.list({ quick: true, maxAgeMs: 60_000 });
-      send({ type: 'runs', runs: first.runs, params: first.params });
-      const stop = listWatch.subscribe(send);
+      const sent: ListEvent = { type: 'runs', runs: first.runs, params: first.params };
+      send(sent);
+      const stop = listWatch.subscribe(send, sent);
       await new Promise<void>((resolve) => stream.onAbort(resolve));
       stop();
     }),
