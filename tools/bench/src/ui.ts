@@ -12,6 +12,7 @@ export interface UiBench {
     runs: number;
     medianMs: number;
     allRowsMs: number | null;
+    oneRunMs: number;
     coldListingMs: number;
     warmListingMs: number;
   };
@@ -42,6 +43,7 @@ export function uiLines(r: UiBench): string[] {
       (r.runsPage.allRowsMs === null
         ? ''
         : `, all ${r.runsPage.runs} rows ${r.runsPage.allRowsMs.toFixed(0)} ms more`) +
+      `; with one run the page takes ${r.runsPage.oneRunMs.toFixed(0)} ms` +
       `; server listing ${r.runsPage.warmListingMs} ms warm, ${r.runsPage.coldListingMs} ms cold (at start)`,
     `page JavaScript: ${kib(r.js.bytes)} in ${r.js.files} files, ${kib(r.js.gzipBytes)} gzipped (Vega, loaded with the first chart, is most of it)`,
   ];

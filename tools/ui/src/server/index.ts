@@ -3,6 +3,7 @@
  * generator running in the page. The server reads run folders only through @gan/runs.
  */
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import { isLoopback, newToken } from './access.ts';
 import { createApp } from './app.ts';
@@ -44,7 +45,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
-  const shown = host.includes(':') ? `[${host}]` : host;
+  // Every interface: name the machine, the address others can reach it by.
+  const name = host === '0.0.0.0' || host === '::' ? hostname() : host;
+  const shown = name.includes(':') ? `[${name}]` : name;
   const origin = `http://${shown}:${port}`;
   return {
     origin,

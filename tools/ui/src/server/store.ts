@@ -21,6 +21,10 @@ import type { RunSummary, RunsResponse } from '../shared/api.ts';
 /** A `<config-name>` folder as @gan/runs makes them (see its `assertConfigName`). */
 const FOLDER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/** What the runs page shows of a run's last metrics row and its latest evaluation. */
+const LISTED_METRICS = ['step', 'dLoss', 'gLoss', 'dReal', 'dFake'];
+const LISTED_EVAL = ['step', 'modesCovered', 'frechetDistance'];
+
 /** Config keys not shown as parameter columns: the config column shows the name already. */
 const IDENTITY_KEYS = new Set(['name', 'description']);
 
@@ -151,11 +155,13 @@ export class RunStore {
     const params = differingKeys(flat).filter((k) => !IDENTITY_KEYS.has(k));
     // Only the columns shown: a whole config per run would make 1,000 runs a megabytes-long answer.
     const shown = [...params, 'seed'];
+    const pick = <T>(o: Record<string, T>, keys: readonly string[]) =>
+      Object.fromEntries(keys.filter((k) => Object.hasOwn(o, k)).map((k) => [k, o[k]]));
     const slim = runs.map((r) => ({
       ...r,
-      params: Object.fromEntries(
-        shown.filter((k) => Object.hasOwn(r.params, k)).map((k) => [k, r.params[k]]),
-      ),
+      params: pick(r.params, shown),
+      last: pick(r.last, LISTED_METRICS),
+      latestEval: pick(r.latestEval, LISTED_EVAL),
     }));
     const response = {
       experimentsDir: this.experimentsDir,

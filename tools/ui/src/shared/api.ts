@@ -18,9 +18,9 @@ export interface RunSummary {
   steps: number | null;
   startedAt: string | null;
   stepsPerSec: number | null;
-  /** The last metrics row's values (dLoss, gLoss, dReal, dFake, ...). */
+  /** The last metrics row's values (dLoss, gLoss, dReal, dFake, ...; a listing has only these four). */
   last: Record<string, number>;
-  /** meta.json's latest evaluation, its scalar results only. */
+  /** meta.json's latest evaluation, its scalar results only (a listing: modes covered and FD). */
   latestEval: Record<string, number | string>;
   /**
    * The resolved config, flattened to dotted keys: all of it for one run; in a listing, only the
