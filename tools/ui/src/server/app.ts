@@ -86,7 +86,8 @@ export function createApp(options: AppOptions): { app: Hono; store: RunStore } {
       if (given !== undefined) {
         if (!sameToken(given, token)) return secure(c.text('wrong token', 401));
         // Once: from now on the cookie carries it, and the URL (history, logs) does not.
-        const res = c.redirect(c.req.path, 303);
+        // One leading slash: `//host` would send the browser elsewhere.
+        const res = c.redirect(`/${c.req.path.replace(/^\/+/, '')}`, 303);
         res.headers.append(
           'Set-Cookie',
           `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=2592000`,

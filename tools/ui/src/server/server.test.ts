@@ -34,6 +34,10 @@ describe('FileTail', () => {
     ]);
     expect(tail.position).toBeGreaterThan(before);
     expect((await tail.read()).rows).toEqual([]);
+    // Reads asked for at once take their turns: each row once.
+    appendFileSync(file, '{"step":4,"dLoss":4}\n');
+    const both = await Promise.all([tail.read(), tail.read()]);
+    expect(both.flatMap((r) => r.rows)).toEqual([{ step: 4, dLoss: 4 }]);
     // A resume rewrites the file shorter: start over and say so.
     truncateSync(file, 0);
     writeFileSync(file, '{"step":1,"dLoss":5}\n');
@@ -99,6 +103,8 @@ describe('the app', async () => {
     const first = await app.request(`/?token=${token}`, { headers: host });
     expect(first.status).toBe(303);
     expect(first.headers.get('location')).toBe('/'); // the token leaves the URL
+    const elsewhere = await app.request(`//evil.example/x?token=${token}`, { headers: host });
+    expect(elsewhere.headers.get('location')).toBe('/evil.example/x');
     const cookie = first.headers.get('set-cookie') ?? '';
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');

@@ -25,8 +25,17 @@ export class FileTail {
     return this.offset;
   }
 
+  /** Reads in progress run one after another: two at once would both advance the offset. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   /** The rows appended since the last read (a missing file has none). Lines without a step are skipped. */
-  async read(): Promise<TailRead> {
+  read(): Promise<TailRead> {
+    const next = this.queue.then(() => this.readNow());
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async readNow(): Promise<TailRead> {
     let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(this.path, 'r');
