@@ -5,7 +5,15 @@ import type { SweepMember, SweepMeta } from '@gan/runs';
 import { metricsEvent, startedEvent } from '../dashboard/test-events.ts';
 import { SweepDashboard } from './dashboard.tsx';
 import type { Sweep } from './sweep.ts';
-import { applyUpdate, initialView, type SweepView, totals, viewRows } from './view.ts';
+import {
+  applyUpdate,
+  followedView,
+  initialView,
+  type SweepRow,
+  type SweepView,
+  totals,
+  viewRows,
+} from './view.ts';
 
 const ANSI = new RegExp(`${'\x1b'}\\[[0-9;?]*[A-Za-z]`, 'g');
 let unmounts: (() => void)[] = [];
@@ -95,5 +103,51 @@ describe('the sweep view', () => {
     expect(frame).toMatch(/^ +2 seed=3 +queued /m);
     expect(frame).toContain('#1: /tmp/experiments/decay/20261128-210002-bbbb');
     expect(frame).toContain("enter: the member's run dashboard  s: stop it  q: stop all");
+  });
+
+  it('follows a queued sweep from the rows its workers report: no keys to stop members there', () => {
+    const s = sweep(3);
+    const row = (index: number, status: string, step: number | null, note: string | null): SweepRow => ({
+      index,
+      label: `seed=${index + 1}`,
+      status,
+      step,
+      total: 20000,
+      stepsPerSec: status === 'running' ? 100 : null,
+      etaSec: status === 'running' ? 150 : null,
+      dLoss: null,
+      gLoss: null,
+      dReal: null,
+      dFake: null,
+      modes: null,
+      fd: null,
+      run: null,
+      note,
+    });
+    const rows = [
+      row(0, 'completed', 20000, null),
+      row(1, 'running', 5000, 'on box-2:812'),
+      row(2, 'queued', null, null),
+    ];
+    const first = followedView(s, rows, null);
+    expect(viewRows(first)).toBe(rows);
+    expect(first.jobs).toBe(1);
+    const next = followedView(
+      s,
+      rows,
+      first,
+      'the queue at redis://127.0.0.1:6379 is unreachable (x); retrying',
+    );
+    expect(next.version).toBe(first.version + 1);
+
+    const r = render(<SweepDashboard view={next} width={140} height={12} selected={1} keys />);
+    unmounts.push(r.unmount);
+    const frame = (r.lastFrame() ?? '').replace(ANSI, '');
+    expect(frame).toMatch(/sweep decay {2}20261128-210000-abcd-decay {2}3 members {2}on the queue/);
+    expect(frame).toContain('the queue at redis://127.0.0.1:6379 is unreachable (x); retrying');
+    expect(frame).toMatch(/^ +1 seed=2 +running +5000\/20000 /m);
+    expect(frame).toContain('#1: on box-2:812');
+    expect(frame).toContain('q: stop following (the workers go on)');
+    expect(frame).not.toContain('s: stop it');
   });
 });

@@ -90,7 +90,7 @@ export function SweepDashboard({ view, width, height, selected, keys, notice }: 
     <Box flexDirection="column" width={width} height={height}>
       <Text bold>
         {truncateEnd(
-          `sweep ${view.name}  ${view.id}  ${rows.length} members  jobs ${view.jobs}${stage}`,
+          `sweep ${view.name}  ${view.id}  ${rows.length} members  ${view.followed ? 'on the queue' : `jobs ${view.jobs}`}${stage}`,
           width,
         )}
       </Text>
@@ -101,7 +101,9 @@ export function SweepDashboard({ view, width, height, selected, keys, notice }: 
           Math.max(0, width - barWidth - 16),
         )}
       </Text>
-      <Text color="gray">{truncateEnd(view.stage?.reason ? `stage: ${view.stage.reason}` : ' ', width)}</Text>
+      <Text color={view.message ? 'yellow' : 'gray'}>
+        {truncateEnd(view.message ?? (view.stage?.reason ? `stage: ${view.stage.reason}` : ' '), width)}
+      </Text>
       <Text bold>{truncateEnd(header, width)}</Text>
       {shown.map((r) => {
         const cells = COLUMNS.map((c) => pad(c.cell(r), c.width, c.right));
@@ -126,11 +128,13 @@ export function SweepDashboard({ view, width, height, selected, keys, notice }: 
       </Text>
       <Text color="gray">
         {truncateEnd(
-          keys
-            ? view.stopRequested
-              ? 'stopping every member at its next step (Ctrl-C again: at once)'
-              : "↑/↓ select  enter: the member's run dashboard  s: stop it  q: stop all (checkpoints; resume with pnpm sweep --resume)"
-            : 'keys need a terminal on stdin',
+          !keys
+            ? 'keys need a terminal on stdin'
+            : view.followed
+              ? '↑/↓ select  q: stop following (the workers go on)'
+              : view.stopRequested
+                ? 'stopping every member at its next step (Ctrl-C again: at once)'
+                : "↑/↓ select  enter: the member's run dashboard  s: stop it  q: stop all (checkpoints; resume with pnpm sweep --resume)",
           width,
         )}
       </Text>
@@ -215,12 +219,16 @@ export function mountSweepDashboard(
     const n = view.members.length;
     if ((key.ctrl && input === 'c') || (input === 'q' && !open)) {
       callbacks.onStopAll();
-      notice = 'stopping every member at its next step';
+      notice = view.followed
+        ? 'no longer following; the workers go on'
+        : 'stopping every member at its next step';
     } else if (key.escape || (open && (input === 'q' || key.backspace))) open = false;
     else if (key.upArrow || input === 'k') selected = Math.max(0, selected - 1);
     else if (key.downArrow || input === 'j') selected = Math.min(n - 1, selected + 1);
     else if (key.pageUp) selected = Math.max(0, selected - 10);
     else if (key.pageDown) selected = Math.min(n - 1, selected + 10);
+    else if (view.followed && (key.return || input === 's'))
+      notice = `#${selected} trains on a worker: its machine has its run (pnpm report, pnpm ui)`;
     else if (key.return) {
       if (view.members[selected]?.state) open = true;
       else notice = `#${selected} has not started here: no run dashboard to open`;

@@ -30,7 +30,8 @@ import { TrainingThread } from '../run/thread.ts';
 import type { BackendKind } from '../train/backend.ts';
 import { openMember } from './member.ts';
 import { advanceStage, memberLabel, openSweepDir, type Sweep } from './sweep.ts';
-import type { SweepRow } from './view.ts';
+import { progressLine } from './plain.ts';
+import { followedView, type SweepRow, type SweepView } from './view.ts';
 
 /** The queue every sweep's jobs go to (one queue: workers need not know the sweeps). */
 export const QUEUE_NAME = 'gan-lab-members';
@@ -316,7 +317,11 @@ export async function enqueueSweep(
   return followSweep(sweep, url, options);
 }
 
-/** Follows a queued sweep's progress (and advances a search's stages); returns the exit status. */
+/**
+ * Follows a queued sweep's progress (and advances a search's stages) until every member has
+ * ended: on a terminal (`dashboard`), the sweep dashboard fed by the rows the workers report;
+ * otherwise a line whenever the counts change. Returns the exit status (130: stopped following).
+ */
 export async function followSweep(
   sweep: Sweep,
   url: string,
@@ -325,25 +330,38 @@ export async function followSweep(
   let detached = false;
   const detach = () => {
     detached = true;
-    process.stderr.write(
-      `\nno longer following; the workers go on. Follow again: pnpm sweep status ${sweep.meta.id} --queue ${shownUrl(url)}\n`,
-    );
+  };
+  let current = sweep;
+  let view: SweepView = followedView(current, await queueRows(current, url).catch(() => []), null);
+  const dashboard = options.dashboard
+    ? (await import('./dashboard.tsx')).mountSweepDashboard(() => view, {
+        onStopAll: detach,
+        onStopMember: () => false,
+      })
+    : null;
+  const say = (line: string) => {
+    if (dashboard === null) process.stdout.write(`${line}\n`);
   };
   process.on('SIGINT', detach);
   let lastLine = '';
-  let current = sweep;
+  let status: number;
   try {
     for (;;) {
+      if (detached) {
+        status = 130;
+        break;
+      }
       let rows: SweepRow[];
       try {
         rows = await queueRows(current, url);
       } catch (e) {
-        process.stderr.write(
-          `the queue at ${shownUrl(url)} is unreachable (${(e as Error).message}); retrying\n`,
-        );
+        const message = `the queue at ${shownUrl(url)} is unreachable (${(e as Error).message}); retrying`;
+        if (dashboard) view = followedView(current, view.followed ?? [], view, message);
+        else process.stderr.write(`${message}\n`);
         await sleep(options.pollMs ?? 2000);
         continue;
       }
+      view = followedView(current, rows, view);
       const ended = (r: SweepRow) => ['completed', 'diverged', 'failed'].includes(r.status);
       const stageRows = (s: number) => (current.meta.stages[s].members ?? []).map((i) => rows[i]);
       const counts: Record<string, number> = {};
@@ -351,22 +369,33 @@ export async function followSweep(
       const line = Object.entries(counts)
         .map(([k, n]) => `${n} ${k}`)
         .join(', ');
-      if (line !== lastLine) process.stdout.write(`sweep ${current.meta.id}: ${line}\n`);
+      if (line !== lastLine) say(`sweep ${current.meta.id}: ${line}`);
       lastLine = line;
       const next = current.meta.stages.findIndex((st) => st.members === null);
       if (next > 0 && stageRows(next - 1).every(ended)) {
         current = advanceStage(openSweepDir(current.experimentsDir, current.dir), next).sweep;
-        process.stdout.write(`stage ${next + 1}: ${current.meta.stages[next].reason}\n`);
+        say(`stage ${next + 1}: ${current.meta.stages[next].reason}`);
         await enqueueMembers(current, url);
         continue;
       }
-      if (next < 0 && rows.every(ended)) return rows.some((r) => r.status === 'failed') ? 1 : 0;
-      if (detached) return 130;
+      if (next < 0 && rows.every(ended)) {
+        status = rows.some((r) => r.status === 'failed') ? 1 : 0;
+        break;
+      }
       await sleep(options.pollMs ?? 2000);
     }
   } finally {
     process.off('SIGINT', detach);
+    dashboard?.unmount();
   }
+  if (dashboard) process.stdout.write(`${progressLine(view)}\n`);
+  if (status === 130)
+    process.stderr.write(
+      `no longer following; the workers go on. Follow again: pnpm sweep --resume ${current.meta.id} --queue ${shownUrl(url)} ` +
+        `(queues nothing twice), or list it: pnpm sweep status ${current.meta.id} --queue ${shownUrl(url)}\n`,
+    );
+  else process.stdout.write(`sweep folder: ${current.dir}\nreport: pnpm report --sweep ${current.meta.id}\n`);
+  return status;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

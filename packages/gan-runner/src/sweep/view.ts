@@ -55,6 +55,13 @@ export interface SweepView {
   /** Bumped on every change, so a view can tell whether to redraw. */
   version: number;
   stopRequested: boolean;
+  /**
+   * A queued sweep followed from any machine: the rows as the workers report them through the
+   * queue (null for a sweep run here, whose rows come from its members' events).
+   */
+  followed: SweepRow[] | null;
+  /** A line about the view itself (e.g. the queue unreachable), shown in place of the stage's reason. */
+  message: string | null;
 }
 
 export function initialView(sweep: Sweep, jobs: number): SweepView {
@@ -75,6 +82,36 @@ export function initialView(sweep: Sweep, jobs: number): SweepView {
     })),
     version: 0,
     stopRequested: false,
+    followed: null,
+    message: null,
+  };
+}
+
+/**
+ * The view of a queued sweep from its rows in the queue (`queueRows`): the current stage, and as
+ * many jobs as members are running on the workers (for the ETA).
+ */
+export function followedView(
+  sweep: Sweep,
+  rows: SweepRow[],
+  previous: SweepView | null,
+  message: string | null = null,
+): SweepView {
+  const stages = sweep.meta.stages;
+  let s = 0;
+  for (let i = 0; i < stages.length; i++) if (stages[i].members !== null) s = i;
+  const running = rows.filter((r) => ACTIVE.has(r.status)).length;
+  return {
+    ...initialView(sweep, Math.max(1, running)),
+    stage: {
+      index: s,
+      of: stages.length,
+      reason: stages[s]?.reason ?? null,
+      steps: stages[s]?.steps ?? null,
+    },
+    version: (previous?.version ?? 0) + 1,
+    followed: rows,
+    message,
   };
 }
 
@@ -141,8 +178,9 @@ export function stopRequested(view: SweepView): SweepView {
   return { ...view, stopRequested: true, version: view.version + 1 };
 }
 
-/** The rows of a local sweep's view. */
+/** The rows of a sweep's view (a local sweep's from its members' events). */
 export function viewRows(view: SweepView): SweepRow[] {
+  if (view.followed !== null) return view.followed;
   return view.members.map((m) => {
     const s = m.state;
     const ev = s?.evaluation?.result ?? null;
