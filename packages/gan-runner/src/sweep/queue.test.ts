@@ -272,6 +272,31 @@ describeWith(redisRequirement, 'the run queue (BullMQ on a real redis-server)', 
     }
   }, 600_000);
 
+  it('stops on SIGTERM while Redis is away, instead of waiting for it forever', async () => {
+    const own = await startRedis({ appendonly: false });
+    const w = startWorker(own, join(root, 'experiments-away'), 'w-away');
+    workers.push(w);
+    const said = () => `the worker said:\n${w.out.slice(-3000)}`;
+    try {
+      await until('the worker to take jobs', () => /^worker \S+: queue/m.test(w.out), 60_000, said);
+      await own.kill('SIGKILL');
+      await until(
+        'the worker to say the queue is unreachable',
+        () => /is unreachable/.test(w.out),
+        30_000,
+        said,
+      );
+      w.child.kill('SIGTERM');
+      const exited = await Promise.race([
+        w.exited,
+        new Promise<string>((r) => setTimeout(() => r('still running after 30 s'), 30_000)),
+      ]);
+      expect(exited, said()).toBe(0);
+    } finally {
+      await own.stop();
+    }
+  }, 120_000);
+
   it('ends a member that fails for its own reason, or diverges, once: no retry, the reason visible', async () => {
     writeFileSync(join(root, 'bad.yaml'), TINY.replace('train: { steps: 12000 }', 'train: { steps: 200 }'));
     const experiments = join(root, 'experiments-bad');

@@ -483,11 +483,22 @@ export class MemberWorker {
       await Promise.all(this.threads.map((t) => t.kill()));
     } else {
       this.stopping = true;
-      for (const { handle } of this.running.values()) requestStop(handle.control);
+      const runs = [...this.running.values()];
+      for (const { handle } of runs) requestStop(handle.control);
+      // The runs stop at a checkpoint whether Redis is there or not.
+      await Promise.all(runs.map(({ handle }) => handle.done.catch(() => undefined)));
     }
     clearInterval(this.healthTimer);
+    // NOTE: BullMQ's close waits for Redis, forever while it is away (it hung `pnpm worker` on
+    // Ctrl-C, twice). Not waiting loses nothing: the jobs come back as stalled once their locks
+    // expire, and their runs resume from the checkpoints just written.
+    const closed = this.worker.close(force).then(() => true);
+    const waitMs = force || this.unreachableSince !== null ? 1000 : (this.options.lockMs ?? 30_000);
+    if (!(await Promise.race([closed, sleep(waitMs).then(() => false)])))
+      this.log(
+        `the queue at ${shownUrl(this.options.url)} did not answer: this worker's jobs go back to it once their locks expire`,
+      );
     this.health.disconnect();
-    await this.worker.close(force);
     await Promise.all(this.threads.map((t) => t.close()));
   }
 
