@@ -70,6 +70,19 @@ export const EVAL_LABELS: Record<string, string> = {
   highQuality: 'high quality',
 };
 
+/** Rows drawn per run at most when a chart is (re)drawn whole; rows appended live come on top. */
+export const MAX_DRAWN_ROWS = 2000;
+
+/**
+ * Every k-th row (and the last) of a long history, so a 20,000-step run draws as fast as a short
+ * one. NOTE: a spike between kept rows is not drawn; the tables and files keep every row.
+ */
+export function decimate(rows: Row[], max = MAX_DRAWN_ROWS): Row[] {
+  if (rows.length <= max) return rows;
+  const k = Math.ceil(rows.length / max);
+  return rows.filter((_, i) => i % k === 0 || i === rows.length - 1);
+}
+
 function toPoints(rows: Row[], metrics: [string, string][]): Point[] {
   const out: Point[] = [];
   for (const r of rows)
@@ -96,13 +109,13 @@ export function RunCharts({ data, families }: { data: RunData; families: MetricF
         logY: f.logY,
         points: f.points,
       });
-      chart.replace(toPoints(data.rows[f.file], f.metrics));
+      chart.replace(toPoints(decimate(data.rows[f.file]), f.metrics));
       return { f, chart };
     });
     const stop = data.listen((file, rows, reset) => {
       for (const { f, chart } of charts) {
         if (f.file !== file) continue;
-        if (reset) chart.replace(toPoints(data.rows[file], f.metrics));
+        if (reset) chart.replace(toPoints(decimate(data.rows[file]), f.metrics));
         else chart.add(toPoints(rows, f.metrics));
       }
     });
@@ -143,7 +156,9 @@ export function bandOf(
     mean.push({ step, value: values.reduce((a, b) => a + b, 0) / values.length, series: label });
     band.push({ step, lo: Math.min(...values), hi: Math.max(...values), series: label });
   }
-  return { mean, band };
+  const k = Math.ceil(mean.length / MAX_DRAWN_ROWS);
+  const keep = (_: unknown, i: number) => k <= 1 || i % k === 0 || i === mean.length - 1;
+  return { mean: mean.filter(keep), band: band.filter(keep) };
 }
 
 /** One chart per metric, one line per series (a group's with its band), redrawn as rows arrive. */
@@ -181,7 +196,8 @@ export function CompareCharts({
         const points: Point[] = [];
         const bands: BandPoint[] = [];
         for (const s of series) {
-          if (s.runs.length === 1) points.push(...toPoints(s.runs[0].rows[m.file], [[m.key, s.label]]));
+          if (s.runs.length === 1)
+            points.push(...toPoints(decimate(s.runs[0].rows[m.file]), [[m.key, s.label]]));
           else {
             const b = bandOf(s.runs, m.file, m.key, s.label);
             points.push(...b.mean);
