@@ -28,23 +28,12 @@ import {
   queueRows,
 } from '@gan/gan-runner';
 import { median } from './runs.ts';
+import { ARTICLE_CONFIGS } from '@gan/gan-runner/config';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const SWEEP = join(ROOT, 'packages', 'gan-runner', 'src', 'cli', 'sweep.ts');
 const WORKER = join(ROOT, 'packages', 'gan-runner', 'src', 'cli', 'worker.ts');
-
-/** The article's 8 seed configs. */
-const SEED_CONFIGS = [
-  'failed-1',
-  'failed-2',
-  'failed-3',
-  'failed-4',
-  'failed-5',
-  'failed-6',
-  'decay',
-  'decay-early',
-];
 
 export interface LocalRedis {
   url: string;
@@ -116,12 +105,12 @@ export async function startRedis(): Promise<LocalRedis> {
   };
 }
 
-/** A sweep file of the 8 seed configs at `steps` steps (no evaluation: training is what is timed). */
+/** A sweep file of the 8 article configs at `steps` steps (no evaluation: training is what is timed). */
 function seedSweepFile(dir: string, steps: number): string {
-  const file = join(dir, 'seed-configs.yaml');
+  const file = join(dir, 'article-configs.yaml');
   writeFileSync(
     file,
-    `name: bench-seed-configs\nconfigs:\n${SEED_CONFIGS.map((c) => `  - ${join(ROOT, 'configs', `${c}.yaml`)}`).join('\n')}\n` +
+    `name: bench-article-configs\nconfigs:\n${ARTICLE_CONFIGS.map((c) => `  - ${join(ROOT, 'configs', `${c}.yaml`)}`).join('\n')}\n` +
       `set:\n  train.steps: ${steps}\n  eval.atEnd: false\n  log.gif: false\n  log.printEvery: ${steps}\n`,
   );
   return file;
@@ -148,7 +137,7 @@ export interface SweepBench {
   ratio: number;
 }
 
-/** The 8 seed configs with --jobs 2 and with --jobs 1 (in that order, then the other, `pairs` times). */
+/** The 8 article configs with --jobs 2 and with --jobs 1 (in that order, then the other, `pairs` times). */
 export function benchLocalSweep(steps: number, pairs: number): SweepBench {
   const dir = mkdtempSync(join(tmpdir(), 'bench-sweep-'));
   try {
