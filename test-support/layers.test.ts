@@ -34,7 +34,14 @@ const PACKAGES: Record<string, readonly string[]> = {
   '@gan/report': ['@gan/runs', '@gan/gan-runner/config', '@gan/gan-runner/images'],
   '@gan/bench': ['@gan/tensor', '@gan/runs', '@gan/gan-runner', '@gan/report'],
   '@gan/parity': ['@gan/tensor', '@gan/runs', '@gan/gan-runner'],
-  '@gan/ui': ['@gan/tensor', '@gan/nn', '@gan/runs', '@gan/report', '@gan/gan-runner/config'],
+  '@gan/ui': [
+    '@gan/tensor',
+    '@gan/nn',
+    '@gan/data/pixels',
+    '@gan/runs',
+    '@gan/report',
+    '@gan/gan-runner/config',
+  ],
   '@gan/faults': ['@gan/tensor', '@gan/runs', '@gan/data', '@gan/report'],
 };
 

@@ -23,5 +23,5 @@ export {
   MNIST_PIXELS,
   type MnistDataset,
 } from './mnist.ts';
-export { scalePixels, toPixels } from './pixels.ts';
+export { scalePixels, stretchToPixels, toPixels } from './pixels.ts';
 export { createSampler, type Sampler, type SamplerState } from './samplers.ts';

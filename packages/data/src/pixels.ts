@@ -69,6 +69,37 @@ export function toPixels(values: Float32Array, scaling: Scaling, out?: Uint8Arra
 }
 
 /**
+ * Model values of `n` images of `size` pixels each to bytes, each image stretched from its own
+ * minimum to its maximum (matplotlib's `imshow`); an image with one value stays mid-grey (128).
+ * What the article saw of its generators' 0..1 outputs on 0..255 data.
+ *
+ * ```ts
+ * stretchToPixels(Float32Array.of(0.5, 0.25, 0.75, 1, 1, 1), 2, 3); // [128, 0, 255, 128, 128, 128]
+ * ```
+ * @param out written in place when given; must have `n * size` elements
+ */
+export function stretchToPixels(values: Float32Array, n: number, size: number, out?: Uint8Array): Uint8Array {
+  if (values.length !== n * size)
+    throw new RangeError(`stretchToPixels: ${values.length} values are not ${n} images of ${size}`);
+  out ??= new Uint8Array(n * size);
+  if (out.length !== n * size)
+    throw new RangeError(`stretchToPixels: out has ${out.length} elements, expected ${n * size}`);
+  for (let i = 0; i < n; i++) {
+    const row = values.subarray(i * size, (i + 1) * size);
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const v of row) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const span = hi - lo;
+    for (let j = 0; j < size; j++)
+      out[i * size + j] = span > 0 ? Math.round(((row[j] - lo) / span) * 255) : 128;
+  }
+  return out;
+}
+
+/**
  * The value range of scaled pixels: `[0, 255]`, `[0, 1]` or `[-1, 1]`.
  *
  * ```ts

@@ -1,4 +1,4 @@
-import { type Scaling, toPixels } from '@gan/data';
+import { type Scaling, stretchToPixels, toPixels } from '@gan/data';
 import type { Tensor } from '@gan/tensor';
 import type { ExperimentConfig } from '../config/index.ts';
 import type { GrayImage } from './gray.ts';
@@ -59,18 +59,5 @@ export function samplePicture(
 export function displayPixels(config: ExperimentConfig, samples: Tensor): Uint8Array {
   if (config.log.sampleScale === 'output') return toPixels(samples.data, displayScaling(config));
   const [n, size] = samples.shape;
-  const out = new Uint8Array(samples.size);
-  for (let i = 0; i < n; i++) {
-    const row = samples.data.subarray(i * size, (i + 1) * size);
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const v of row) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    const span = hi - lo;
-    for (let j = 0; j < size; j++)
-      out[i * size + j] = span > 0 ? Math.round(((row[j] - lo) / span) * 255) : 128;
-  }
-  return out;
+  return stretchToPixels(samples.data, n, size);
 }

@@ -4,6 +4,7 @@
  * a seed exactly as `pnpm sample --seed` draws it, and the output turned into grey levels as
  * gan-runner's `displayPixels` does. Same code, same PRNG, same backend: the same image.
  */
+import { stretchToPixels } from '@gan/data/pixels';
 import { Activation, type Layer, Linear, Sequential } from '@gan/nn';
 import { type ActivationKind, Rng, Tensor } from '@gan/tensor';
 import type { GeneratorSpec } from '../shared/api.ts';
@@ -103,19 +104,7 @@ export class PageGenerator {
       return out;
     }
     const [n, size] = samples.shape;
-    for (let i = 0; i < n; i++) {
-      const row = samples.data.subarray(i * size, (i + 1) * size);
-      let lo = Number.POSITIVE_INFINITY;
-      let hi = Number.NEGATIVE_INFINITY;
-      for (const v of row) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      const span = hi - lo;
-      for (let j = 0; j < size; j++)
-        out[i * size + j] = span > 0 ? Math.round(((row[j] - lo) / span) * 255) : 128;
-    }
-    return out;
+    return stretchToPixels(samples.data, n, size, out);
   }
 }
 
