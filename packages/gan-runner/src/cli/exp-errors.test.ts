@@ -5,39 +5,15 @@
  * `model.generator.hidden=[100000000]` died with "RangeError: Invalid typed array length".)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXP, TINY, TSX, tempDirs } from './cli.test-util.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const EXP = join(here, 'exp.ts');
-const TSX = pathToFileURL(
-  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
-).href;
-
-const TINY = `
-seed: 3
-data: { dataset: gaussians8, batchSize: 16, limit: 1000 }
-model:
-  z: { size: 4 }
-  generator: { hidden: [16], output: identity }
-  discriminator: { hidden: [16] }
-train: { steps: 40 }
-log: { every: 5, printEvery: 10, samplesEvery: 20, checkpointEvery: 20 }
-eval: { atEnd: false }
-`;
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const newDir = tempDirs('exp-errors-');
 
 function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'exp-errors-'));
-  dirs.push(d);
+  const d = newDir();
   writeFileSync(join(d, 'tiny.yaml'), TINY);
   return d;
 }

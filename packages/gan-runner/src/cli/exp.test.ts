@@ -1,41 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { readMetaSync } from '@gan/runs';
+import { EXP, TINY, TSX, tempDirs } from './cli.test-util.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const EXP = join(here, 'exp.ts');
-// tsx's loader by absolute URL: `--import tsx` would resolve from the child's (temporary) cwd.
-const TSX = pathToFileURL(
-  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
-).href;
-
-const TINY = `
-seed: 3
-data: { dataset: gaussians8, batchSize: 16, limit: 1000 }
-model:
-  z: { size: 4 }
-  generator: { hidden: [16], output: identity }
-  discriminator: { hidden: [16] }
-train: { steps: 40 }
-log: { every: 5, printEvery: 10, samplesEvery: 20, checkpointEvery: 20 }
-eval: { atEnd: false }
-`;
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'exp-cli-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('exp-cli-');
 
 /** Runs `pnpm exp` as a user would (a separate process, not a TTY). */
 function exp(

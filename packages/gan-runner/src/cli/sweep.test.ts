@@ -1,29 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 import { listSweepsSync, metricsPath, readMemberRuns, readMetaSync, readSweepMembers } from '@gan/runs';
+import { EXP, SWEEP, TSX, tempDirs } from './cli.test-util.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, '..', '..', '..', '..');
-const EXP = join(here, 'exp.ts');
-const SWEEP = join(here, 'sweep.ts');
-const TSX = pathToFileURL(
-  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
-).href;
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'sweep-cli-'));
-  dirs.push(d);
-  return d;
-};
+const tempDir = tempDirs('sweep-cli-');
 
 function run(script: string, args: string[], cwd = ROOT) {
   const child: ChildProcess = spawn(process.execPath, ['--import', TSX, script, ...args], {
