@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic */
-import { type Key, render, useInput } from 'ink';
+import { type Instance, type Key, render, useInput } from 'ink';
+import type { ReactElement } from 'react';
 import { availableParallelism } from 'node:os';
 import { plainLogger } from './plain.ts';
 import { detectTerminalMode, type TerminalMode } from '../images/index.ts';
@@ -142,18 +143,7 @@ export function mountDashboard(
     />
   );
 
-  screen.open();
-  const instance = render(view(), {
-    stdout: screen.inkStdout(),
-    stdin,
-    stderr: process.stderr,
-    // Debug mode writes each render as one whole frame, which the screen paints; it also keeps
-    // Ink from rendering nothing when it believes it runs in CI (the `CI` variable), and leaves
-    // the throttling to the timer below.
-    debug: true,
-    exitOnCtrlC: false,
-    patchConsole: false,
-  });
+  const instance = renderOnScreen(screen, view(), stdin);
   drawn = state;
   drawnAt = performance.now();
 
@@ -242,4 +232,22 @@ export function mountDashboard(
       }
     }
   };
+}
+
+/**
+ * Opens `screen` and renders `node` on it with Ink, keys read from `stdin`. Debug mode writes each
+ * render as one whole frame, which the screen paints; it also keeps Ink from rendering nothing
+ * when it believes it runs in CI (the `CI` variable), and leaves the throttling to the caller's
+ * timer. Ctrl-C and console output are the caller's.
+ */
+export function renderOnScreen(screen: FrameScreen, node: ReactElement, stdin: NodeJS.ReadStream): Instance {
+  screen.open();
+  return render(node, {
+    stdout: screen.inkStdout(),
+    stdin,
+    stderr: process.stderr,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
 }

@@ -5,9 +5,10 @@
  * open one member's full run dashboard. A pure view of `SweepView`; `mountSweepDashboard` redraws
  * it on a timer when the view changed, as the run dashboard does.
  */
-import { Box, type Key, render, Text, useInput } from 'ink';
+import { Box, type Key, Text, useInput } from 'ink';
 import { Dashboard } from '../dashboard/Dashboard.tsx';
 import { formatDuration, truncateEnd } from '../dashboard/format.ts';
+import { renderOnScreen } from '../dashboard/mount.tsx';
 import { FrameScreen, type TerminalOutput } from '../dashboard/screen.ts';
 import { num } from '../format/numbers.ts';
 import { detectTerminalMode, type TerminalMode } from '../images/index.ts';
@@ -254,15 +255,7 @@ export function mountSweepDashboard(
       onKey={onKey}
     />
   );
-  screen.open();
-  const instance = render(app(), {
-    stdout: screen.inkStdout(),
-    stdin,
-    stderr: process.stderr,
-    debug: true,
-    exitOnCtrlC: false,
-    patchConsole: false,
-  });
+  const instance = renderOnScreen(screen, app(), stdin);
   function draw() {
     if (ended) return;
     drawnVersion = getView().version;
