@@ -18,6 +18,7 @@
  * ```
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, it, type TestOptions } from 'vitest';
 
 /** True when the CI environment variable is set to anything but '', '0' or 'false'. */
@@ -88,3 +89,9 @@ export function itWith(
   if (mode === 'run') it(name, typeof options === 'number' ? { timeout: options } : options, body);
   else if (mode === 'skip') it.skip(name, body);
 }
+
+/** Linux's /proc, where the tests check that a folder /proc refuses fails at once (it once hung). */
+export const procfs: Requirement = {
+  missing: existsSync('/proc/self') ? null : 'no /proc (a Linux procfs) on this machine',
+  enable: 'run the tests on Linux',
+};

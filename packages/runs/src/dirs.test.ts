@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { itWith, type Requirement } from '../../../test-support/requirements.ts';
+import { itWith, procfs, type Requirement } from '../../../test-support/requirements.ts';
 import { assertWritableDir, DirError, makeDirs } from './dirs.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -52,9 +52,9 @@ describe('makeDirs', () => {
   });
 
   // Node's own recursive mkdir loops forever here (procfs answers ENOENT to a mkdir in /proc).
-  it.runIf(existsSync('/proc/self'))(
+  itWith(
+    procfs,
     'fails at once, naming the path, for a folder /proc does not accept',
-    { timeout: 5000 },
     async () => {
       const error = await dirError(() => makeDirs('/proc/x/y', 'experiments folder'));
       expect(error.message).toBe(
@@ -62,6 +62,7 @@ describe('makeDirs', () => {
       );
       expect(error.code).toBe('ENOENT');
     },
+    { timeout: 5000 },
   );
 
   it('names the file in the way', async () => {

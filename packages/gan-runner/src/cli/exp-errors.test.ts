@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { itWith, procfs } from '../../../../test-support/requirements.ts';
 import { EXP, TINY, TSX, tempDirs } from './cli.test-util.ts';
 
 const newDir = tempDirs('exp-errors-');
@@ -39,18 +40,15 @@ function exp(args: string[], cwd: string, limitMs = 30_000) {
 }
 
 describe('pnpm exp refuses at once', { timeout: 60_000 }, () => {
-  it.runIf(existsSync('/proc/self'))(
-    'an experiments folder under /proc (it hung for good before)',
-    async () => {
-      const dir = tempDir();
-      const { code, err, ms } = await exp(['tiny.yaml', '--no-dashboard', '--experiments', '/proc/x'], dir);
-      expect(code).toBe(2);
-      expect(err).toBe(
-        'pnpm exp: cannot create the experiments folder /proc/x: /proc does not accept new folders (mkdir /proc/x: ENOENT)\n',
-      );
-      expect(ms).toBeLessThan(25_000);
-    },
-  );
+  itWith(procfs, 'an experiments folder under /proc (it hung for good before)', async () => {
+    const dir = tempDir();
+    const { code, err, ms } = await exp(['tiny.yaml', '--no-dashboard', '--experiments', '/proc/x'], dir);
+    expect(code).toBe(2);
+    expect(err).toBe(
+      'pnpm exp: cannot create the experiments folder /proc/x: /proc does not accept new folders (mkdir /proc/x: ENOENT)\n',
+    );
+    expect(ms).toBeLessThan(25_000);
+  });
 
   it('an experiments folder with a file in the way', async () => {
     const dir = tempDir();
