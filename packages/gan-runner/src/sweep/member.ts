@@ -55,7 +55,7 @@ export function memberConfig(member: SweepMember, steps: number | null): Experim
 /**
  * Finds or makes member `member`'s run folder and says how to go on, to `steps` steps (null: the
  * member's own). A run that failed or crashed before its first checkpoint starts again in a new
- * folder (the old one stays, as it ended).
+ * folder (the old one stays, as it ended), as does one whose folder was deleted.
  */
 export async function openMember(
   ctx: MemberContext,
@@ -65,7 +65,8 @@ export async function openMember(
   const config = memberConfig(member, steps);
   const target = config.train.steps;
   const rel = readMemberRun(ctx.sweepDir, member.index);
-  if (rel !== null) {
+  // A recorded run whose folder is gone (deleted by hand) starts afresh in a new folder below.
+  if (rel !== null && existsSync(join(ctx.experimentsDir, rel))) {
     const runDir = join(ctx.experimentsDir, rel);
     const meta = existsSync(metaPath(runDir)) ? readMetaSync(runDir) : null;
     if (meta === null) return fresh(ctx, member, config, { runDir, runId: rel.split('/')[1] }, rel);
