@@ -267,9 +267,15 @@ async function benchSweeps(
       tabulate(
         ['', 'wall s'],
         [
-          ['--jobs 1 (one after another)', r.jobs1],
-          ['--jobs 2', r.jobs2],
-          ['ratio', `${r.ratio.toFixed(2)}x (target at most 0.6x)`],
+          ['--jobs 1 (one after another, every core each)', r.jobs1],
+          ['--jobs 1 --threads 1 (one after another, one core each)', r.jobs1Single],
+          ['--jobs 2 (one core each)', r.jobs2],
+          ['ratio to --jobs 1', `${r.ratio.toFixed(2)}x (target at most 0.6x)`],
+          ['ratio to --jobs 1 --threads 1', `${r.ratioSingle.toFixed(2)}x`],
+          [
+            'least ratio two jobs can reach',
+            `${r.bound.toFixed(2)}x (half of one core each, over every core each)`,
+          ],
         ],
       ),
     );

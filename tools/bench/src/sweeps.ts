@@ -3,7 +3,8 @@
  * `pnpm worker` processes):
  *
  *   sweep        8 article-config runs with --jobs 2 against the same 8 with --jobs 1 (one after
- *                another, each with every core): goal at most 0.6x the wall time
+ *                another, each with every core): goal at most 0.6x the wall time; also against
+ *                --jobs 1 --threads 1 (one core each), which bounds what two jobs can gain
  *   queue        the same 8 through Redis with 2 workers on this machine: goal within 10% of --jobs 2
  *   overhead     from enqueueing a member to its first step on an idle worker (modules, kernels and
  *                MNIST already loaded by an earlier member): goal median under 1 s
@@ -132,25 +133,55 @@ function runSweep(args: string[]): number {
 
 export interface SweepBench {
   steps: number;
+  /** --jobs 2, one kernel thread each. */
   jobs2: number;
+  /** --jobs 1 with every core (what `pnpm sweep --jobs 1` does). */
   jobs1: number;
+  /** --jobs 1 --threads 1: one after another, one core each. */
+  jobs1Single: number;
+  /** jobs2 / jobs1: the target's ratio. */
   ratio: number;
+  /** jobs2 / jobs1Single. */
+  ratioSingle: number;
+  /**
+   * The least `ratio` two jobs could reach: half of one after another on one core each, over one
+   * after another with every core (0.5 when a lone run gains nothing from a second core).
+   */
+  bound: number;
 }
 
-/** The 8 article configs with --jobs 2 and with --jobs 1 (in that order, then the other, `pairs` times). */
-export function benchLocalSweep(steps: number, pairs: number): SweepBench {
+/** The 8 article configs with --jobs 2, --jobs 1 and --jobs 1 --threads 1 (order rotated over `rounds`). */
+export function benchLocalSweep(steps: number, rounds: number): SweepBench {
   const dir = mkdtempSync(join(tmpdir(), 'bench-sweep-'));
   try {
     const file = seedSweepFile(dir, steps);
-    const two: number[] = [];
-    const one: number[] = [];
-    for (let i = 0; i < pairs; i++) {
-      const a = () => two.push(runSweep([file, '--jobs', '2', '--experiments', join(dir, `j2-${i}`)]));
-      const b = () => one.push(runSweep([file, '--jobs', '1', '--experiments', join(dir, `j1-${i}`)]));
-      // Alternated, so that neither always runs first on a machine whose load drifts.
-      for (const f of i % 2 === 0 ? [a, b] : [b, a]) f();
+    const variants = [
+      ['--jobs', '2', '--threads', '1'],
+      ['--jobs', '1'],
+      ['--jobs', '1', '--threads', '1'],
+    ];
+    const times: number[][] = variants.map(() => []);
+    for (let i = 0; i < rounds; i++) {
+      // Rotated, so that none always runs first on a machine whose load drifts.
+      for (let k = 0; k < variants.length; k++) {
+        const v = (i + k) % variants.length;
+        times[v].push(runSweep([file, ...variants[v], '--experiments', join(dir, `v${v}-${i}`)]));
+      }
     }
-    return { steps, jobs2: median(two), jobs1: median(one), ratio: median(two.map((t, i) => t / one[i])) };
+    const [two, one, single] = times;
+    const per = (a: number[], b: number[]) => median(a.map((t, i) => t / b[i]));
+    return {
+      steps,
+      jobs2: median(two),
+      jobs1: median(one),
+      jobs1Single: median(single),
+      ratio: per(two, one),
+      ratioSingle: per(two, single),
+      bound: per(
+        single.map((t) => t / 2),
+        one,
+      ),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
