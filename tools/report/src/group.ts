@@ -77,8 +77,11 @@ export interface RunGroup {
   runs: RunRecord[];
 }
 
-/** The identity of a run's group; a run whose config cannot be read is a group of its own. */
-function groupId(run: RunRecord, by: GroupBy): string {
+/**
+ * The identity of a run's group (equal for runs of one group); a run whose config cannot be read
+ * is a group of its own.
+ */
+export function groupId(run: Pick<RunRecord, 'params' | 'runDir'>, by: GroupBy): string {
   if (Object.keys(run.params).length === 0) return `unreadable:${run.runDir}`;
   if (by.kind === 'keys') {
     return JSON.stringify(by.keys.map((k) => (Object.hasOwn(run.params, k) ? [run.params[k]] : [])));

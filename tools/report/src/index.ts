@@ -30,6 +30,7 @@ export {
   type GroupBy,
   type GroupList,
   type GroupListOptions,
+  groupId,
   groupRuns,
   listGroups,
   parseGroupBy,

@@ -2,10 +2,11 @@ import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { groupRuns, loadRuns } from '@gan/report';
 import { writeRun } from '../fixtures.ts';
 import { hostName, isLoopback } from './access.ts';
 import { CONTENT_SECURITY_POLICY, createApp } from './app.ts';
-import { findRun } from './store.ts';
+import { configKey, findRun } from './store.ts';
 import { FileTail } from './tail.ts';
 
 const dirs: string[] = [];
@@ -42,6 +43,29 @@ describe('FileTail', () => {
     truncateSync(file, 0);
     writeFileSync(file, '{"step":1,"dLoss":5}\n');
     expect(await tail.read()).toEqual({ rows: [{ step: 1, dLoss: 5 }], reset: true });
+  });
+});
+
+describe('configKey', () => {
+  it("groups runs as the report's default groups do: the config but the seed; an unreadable config alone", async () => {
+    const dir = temp();
+    const made = [
+      await writeRun(dir, { name: 'alpha', seed: 1 }),
+      await writeRun(dir, { name: 'alpha', seed: 2 }),
+      await writeRun(dir, { name: 'alpha', seed: 1, lr: 0.002 }),
+      await writeRun(dir, { name: 'beta', seed: 1 }),
+      await writeRun(dir, { name: 'broken', seed: 1 }),
+      await writeRun(dir, { name: 'broken', seed: 2 }),
+    ];
+    for (const r of made.slice(4)) writeFileSync(join(r.runDir, 'config.yaml'), 'seed: [unclosed\n');
+    const { runs } = await loadRuns(dir);
+    // The same partition of the runs, whatever the order of groups and runs.
+    const partition = (groups: string[][]) => groups.map((g) => [...g].sort().join(' ')).sort();
+    const byReport = groupRuns(runs, { kind: 'seed-excluded' }).map((g) => g.runs.map((r) => r.runDir));
+    expect(byReport).toHaveLength(5);
+    const byKey = new Map<string, string[]>();
+    for (const r of runs) byKey.set(configKey(r), [...(byKey.get(configKey(r)) ?? []), r.runDir]);
+    expect(partition([...byKey.values()])).toEqual(partition(byReport));
   });
 });
 

@@ -15,7 +15,7 @@ import {
   RUN_ID_PATTERN,
   type RunDirEntry,
 } from '@gan/runs';
-import { differingKeys, loadRun, type RunRecord, statusLabel } from '@gan/report';
+import { differingKeys, groupId, loadRun, type RunRecord, statusLabel } from '@gan/report';
 import type { RunSummary, RunsResponse } from '../shared/api.ts';
 
 /** A `<config-name>` folder as @gan/runs makes them (see its `assertConfigName`). */
@@ -67,17 +67,15 @@ export function toSummary(run: RunRecord): RunSummary {
     last,
     latestEval,
     params: run.params,
-    configKey: configKey(run.params),
+    configKey: configKey(run),
     notes: run.notes,
   };
 }
 
-/** A short hash of a flattened config less its seed: equal for runs that differ only by seed. */
-export function configKey(params: Record<string, unknown>): string {
-  const entries = Object.entries(params)
-    .filter(([k]) => k !== 'seed')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
+/** A short hash of the run's group in the report's default grouping (its config less the seed). */
+export function configKey(run: RunRecord): string {
+  const id = groupId(run, { kind: 'seed-excluded' });
+  return createHash('sha256').update(id).digest('hex').slice(0, 16);
 }
 
 interface Cached {
