@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic.ts';
 import { installFaults, parseFaultSpec } from './faults.ts';
@@ -12,6 +11,7 @@ import { JsonlWriter, readJsonlSync } from './jsonl.ts';
 import { newRunMeta, readMetaSync, type RunEnvironment, writeMetaSync } from './meta.ts';
 import { metaPath } from './paths.ts';
 import { removeStaleTempFiles } from './resume.ts';
+import { TSX_LOADER } from '../../../test-support/tsx.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -103,9 +103,7 @@ describe('injected faults', () => {
   });
 
   it('kill: the process dies at that very operation, and a resume clears what it left', async () => {
-    const tsx = pathToFileURL(
-      join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
-    ).href;
+    const tsx = TSX_LOADER;
     const here = dirname(fileURLToPath(import.meta.url));
     const script = [
       `import { installFaults, parseFaultSpec } from ${JSON.stringify(join(here, 'faults.ts'))};`,

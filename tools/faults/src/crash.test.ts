@@ -5,17 +5,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { listRunDirs, projectRoot } from '@gan/runs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RING_CONFIG, runExp, startExp } from './exp.ts';
+import { TSX_LOADER } from '../../../test-support/tsx.ts';
 
-const TSX = pathToFileURL(
-  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
-).href;
+const TSX = TSX_LOADER;
 const work = mkdtempSync(join(tmpdir(), 'crash-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

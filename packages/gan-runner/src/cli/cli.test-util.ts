@@ -3,19 +3,16 @@
  * temporary folders removed after each test.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import { TSX_LOADER } from '../../../../test-support/tsx.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const EXP = join(here, 'exp.ts');
 export const SWEEP = join(here, 'sweep.ts');
-// tsx's loader by absolute URL: `--import tsx` would resolve from the child's (temporary) cwd.
-export const TSX = pathToFileURL(
-  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
-).href;
+export const TSX = TSX_LOADER;
 
 /** A config that trains in a second: 40 steps on the 2-D ring, no evaluation. */
 export const TINY = `

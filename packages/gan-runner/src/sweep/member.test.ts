@@ -6,19 +6,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readMemberRun, type RunEnvironment } from '@gan/runs';
+import { readMemberRun } from '@gan/runs';
 import { openMember } from './member.ts';
 import { loadSweepFile } from './spec.ts';
 import { createSweep, planSweep } from './sweep.ts';
+import { testEnvironment } from '../run/session.test-util.ts';
 
-const environment: RunEnvironment = {
-  command: ['test'],
-  cwd: '/',
-  git: { commit: null, dirty: null },
-  node: process.version,
-  platform: process.platform,
-  host: { cpu: 'test', cores: 1, memoryGB: 1 },
-};
+const environment = testEnvironment;
 const root = mkdtempSync(join(tmpdir(), 'member-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

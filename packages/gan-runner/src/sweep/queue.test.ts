@@ -7,13 +7,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { metricsPath, readMemberRuns, readMetaSync, type RunEnvironment } from '@gan/runs';
+import { metricsPath, readMemberRuns, readMetaSync } from '@gan/runs';
 import { describeWith } from '../../../../test-support/requirements.ts';
 import { redisRequirement, startRedis, type TestRedis } from '../../../../test-support/redis.ts';
 import { TrainingThread } from '../run/thread.ts';
@@ -21,12 +20,12 @@ import { memberConfig } from './member.ts';
 import { enqueueMembers, QUEUE_NAME, queueRows } from './queue.ts';
 import { cliSweep } from './spec.ts';
 import { createSweep, planSweep, type Sweep } from './sweep.ts';
+import { testEnvironment } from '../run/session.test-util.ts';
+import { TSX_LOADER } from '../../../../test-support/tsx.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, '..', 'cli', 'worker.ts');
-const TSX = pathToFileURL(
-  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
-).href;
+const TSX = TSX_LOADER;
 
 const TINY = `
 seed: 3
@@ -40,14 +39,7 @@ log: { every: 5, printEvery: 1000, samplesEvery: 4000, checkpointEvery: 500, gif
 eval: { atEnd: false }
 `;
 
-const environment: RunEnvironment = {
-  command: ['test'],
-  cwd: '/',
-  git: { commit: null, dirty: null },
-  node: process.version,
-  platform: process.platform,
-  host: { cpu: 'test', cores: 1, memoryGB: 1 },
-};
+const environment = testEnvironment;
 
 interface WorkerProcess {
   child: ChildProcess;

@@ -6,27 +6,14 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  metricsPath,
-  readJsonlSync,
-  readMemberRuns,
-  readMetaSync,
-  readSweepMeta,
-  type RunEnvironment,
-} from '@gan/runs';
+import { metricsPath, readJsonlSync, readMemberRuns, readMetaSync, readSweepMeta } from '@gan/runs';
 import { LocalExecutor } from './local.ts';
 import { memberScore } from './search.ts';
 import { loadSweepFile } from './spec.ts';
 import { createSweep, openSweepDir, planSweep } from './sweep.ts';
+import { testEnvironment } from '../run/session.test-util.ts';
 
-const environment: RunEnvironment = {
-  command: ['test'],
-  cwd: '/',
-  git: { commit: null, dirty: null },
-  node: process.version,
-  platform: process.platform,
-  host: { cpu: 'test', cores: 1, memoryGB: 1 },
-};
+const environment = testEnvironment;
 const root = mkdtempSync(join(tmpdir(), 'search-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
