@@ -51,6 +51,7 @@ const runs: Record<string, FixtureRun> = {};
 /** The tiny MNIST run trained by `pnpm exp` for the generator test. */
 let mnistRun: string;
 let sweepId: string;
+let sweepFolder: string;
 
 interface PageLog {
   errors: string[];
@@ -158,6 +159,7 @@ beforeAll(async () => {
     })),
   );
   sweepId = sweep.id;
+  sweepFolder = sweep.dir;
   writeMemberRun(sweep.dir, 0, runs.alpha.key);
   writeMemberRun(sweep.dir, 1, runs.gamma.key);
   // A real, tiny MNIST run for the generator (a checkpoint the trainer wrote).
@@ -273,6 +275,31 @@ describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
     });
     expect(await page.textContent('#sweep-status')).toBe('2/2 completed');
     expect(await page.locator('main table tbody tr').count()).toBe(2);
+    // Pushed, not fetched again: member 1 moves to a run that is still training, then back.
+    const rerun = await writeRun(dir, {
+      name: 'gamma',
+      seed: 3,
+      lr: 0.005,
+      status: 'running',
+      date: new Date(),
+    });
+    writeMemberRun(sweepFolder, 1, rerun.key);
+    await page.waitForFunction(
+      () => document.querySelector('#sweep-status')?.textContent === '1/2 completed',
+      null,
+      {
+        timeout: 10_000,
+      },
+    );
+    writeMemberRun(sweepFolder, 1, runs.gamma.key);
+    rmSync(rerun.runDir, { recursive: true });
+    await page.waitForFunction(
+      () => document.querySelector('#sweep-status')?.textContent === '2/2 completed',
+      null,
+      {
+        timeout: 10_000,
+      },
+    );
     expect(log.errors).toEqual([]);
     await page.close();
   }, 60_000);

@@ -1,7 +1,7 @@
 /** Sweeps: the list, and one sweep's members, progress and final score against each swept key. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SweepSummary } from '../shared/api.ts';
-import { fetchSweep, fetchSweeps } from './api.ts';
+import { fetchSweep, fetchSweeps, followSweep } from './api.ts';
 import { LiveChart } from './charts.ts';
 import { fmt } from './format.ts';
 import { StatusLine } from './RunPage.tsx';
@@ -68,16 +68,15 @@ export function SweepPage({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    const load = () =>
-      fetchSweep(id).then(
-        (s) => live && setSweep(s),
-        (e: Error) => live && setError(e.message),
-      );
-    load();
-    const timer = setInterval(load, 3000);
+    // The summary at once (or why not), then each change pushed by the server.
+    fetchSweep(id).then(
+      (s) => live && setSweep(s),
+      (e: Error) => live && setError(e.message),
+    );
+    const close = followSweep(id, (s) => live && setSweep(s));
     return () => {
       live = false;
-      clearInterval(timer);
+      close();
     };
   }, [id]);
   if (error) return <p class="error">{error}</p>;

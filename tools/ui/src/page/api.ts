@@ -47,3 +47,6 @@ function follow<E>(path: string, onEvent: (e: E) => void): () => void {
 export const followRun = (key: string, onEvent: (e: RunEvent) => void) =>
   follow(`${runPath(key)}/events`, onEvent);
 export const followRuns = (onEvent: (e: ListEvent) => void) => follow('/api/events', onEvent);
+/** A sweep's summary at once, then each time it changes. */
+export const followSweep = (id: string, onSummary: (s: SweepSummary) => void) =>
+  follow(`/api/sweeps/${encodeURIComponent(id)}/events`, onSummary);

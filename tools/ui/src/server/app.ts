@@ -28,7 +28,7 @@ import type { ListEvent, RunDetail, RunSummary, SweepSummary } from '../shared/a
 import { cookieValue, hostName, isLoopback, sameToken, TOKEN_COOKIE } from './access.ts';
 import { generatorSpec } from './generator-spec.ts';
 import { findRun, RunStore } from './store.ts';
-import { ListWatch, RunWatch } from './watch.ts';
+import { ListWatch, RunWatch, safeWatch, serialized } from './watch.ts';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -216,9 +216,9 @@ export function createApp(options: AppOptions): { app: Hono; store: RunStore } {
     return c.json(out);
   });
 
-  app.get('/api/sweeps/:id', async (c) => {
-    const id = c.req.param('id');
-    if (!SWEEP_ID_PATTERN.test(id)) return notFound(c);
+  /** A sweep's members with their runs' summaries, or null if there is no such sweep. */
+  const sweepSummary = async (id: string): Promise<SweepSummary | null> => {
+    if (!SWEEP_ID_PATTERN.test(id)) return null;
     const dir = sweepDir(experimentsDir, id);
     let meta: ReturnType<typeof readSweepMeta>;
     let members: ReturnType<typeof readSweepMembers>;
@@ -226,7 +226,7 @@ export function createApp(options: AppOptions): { app: Hono; store: RunStore } {
       meta = readSweepMeta(dir);
       members = readSweepMembers(dir);
     } catch {
-      return notFound(c);
+      return null;
     }
     const runs = await readMemberRuns(dir);
     const out: SweepSummary = {
@@ -247,7 +247,43 @@ export function createApp(options: AppOptions): { app: Hono; store: RunStore } {
     };
     const done = out.members.filter((m) => m.run?.status === 'completed').length;
     out.status = `${done}/${out.members.length} completed`;
-    return c.json(out);
+    return out;
+  };
+
+  app.get('/api/sweeps/:id', async (c) => {
+    const summary = await sweepSummary(c.req.param('id'));
+    return summary ? c.json(summary) : notFound(c);
+  });
+
+  // The sweep at once, then again whenever it changes: when the runs listing does (its members'
+  // runs train, start and end) or the sweep's own folder does (a member's run recorded, a stage
+  // decided).
+  app.get('/api/sweeps/:id/events', async (c) => {
+    const id = c.req.param('id');
+    const first = await sweepSummary(id);
+    if (!first) return notFound(c);
+    return streamSSE(c, async (stream) => {
+      let last = JSON.stringify(first);
+      void stream.writeSSE({ data: last });
+      const resend = serialized(async () => {
+        const now = await sweepSummary(id);
+        const text = JSON.stringify(now);
+        if (now === null || text === last) return;
+        last = text;
+        void stream.writeSSE({ data: text });
+      });
+      const listing = await store.list({ quick: true, maxAgeMs: 60_000 });
+      const stop = listWatch.subscribe(resend, {
+        type: 'runs',
+        runs: listing.runs,
+        params: listing.params,
+      });
+      const dir = sweepDir(experimentsDir, id);
+      const watchers = [safeWatch(dir, resend), safeWatch(join(dir, 'members'), resend)];
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      stop();
+      for (const w of watchers) w?.close();
+    });
   });
 
   app.get('/', (c) => sendFile(c, join(pageDir, 'index.html'), TYPES['.html']));

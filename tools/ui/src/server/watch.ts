@@ -29,7 +29,7 @@ const SETTLE_MS = 20;
 type Listener<E> = (event: E) => void;
 
 /** fs.watch that never throws (a folder that does not exist yet is simply not watched). */
-function safeWatch(path: string, onChange: () => void): FSWatcher | null {
+export function safeWatch(path: string, onChange: () => void): FSWatcher | null {
   try {
     const w = watch(path, { persistent: false }, onChange);
     w.on('error', () => w.close());
@@ -40,7 +40,7 @@ function safeWatch(path: string, onChange: () => void): FSWatcher | null {
 }
 
 /** Runs `fn` once at a time; a call while it runs schedules one more run after it. */
-function serialized(fn: () => Promise<void>): () => void {
+export function serialized(fn: () => Promise<void>): () => void {
   let running = false;
   let again = false;
   const go = () => {
