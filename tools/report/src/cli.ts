@@ -23,6 +23,7 @@ import {
 } from './output.ts';
 import { defaultExperimentsDir, displayPath, userCwd } from './paths.ts';
 import { isGroupRef } from './refs.ts';
+import type { RunRecord } from './runs.ts';
 import { readSweepSelection, SWEEP_REF } from './sweeps.ts';
 import { SPREADS, type Spread } from './stats.ts';
 
@@ -364,6 +365,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     );
     const color = io.stdout.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
     const note = (text: string) => io.stderr.write(`${text}\n`);
+    /** Notes each run's problems, then writes the HTML report (with --html) or the text. */
+    const output = async (
+      runs: readonly RunRecord[],
+      groups: number | null,
+      html: () => Promise<{ html: string; notes: string[] }>,
+      text: () => string,
+    ): Promise<number> => {
+      for (const run of runs) for (const n of run.notes) note(`note: ${n}`);
+      if (!args.html) {
+        io.stdout.write(text());
+        return 0;
+      }
+      const report = await html();
+      const what = groups === null ? { runs: runs.length } : { runs: runs.length, groups };
+      return await writeHtml(resolve(cwd, args.html), report.html, report.notes, what, io);
+    };
     const load = {
       allParams: args.allParams,
       staleAfterMs: args.staleAfterMin === undefined ? undefined : args.staleAfterMin * 60_000,
@@ -389,15 +406,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         spread: args.spread,
       });
       for (const s of list.skipped) note(`skipped ${s.path}: ${s.reason}`);
-      const runs = list.groups.flatMap((g) => g.runs);
-      for (const run of runs) for (const n of run.notes) note(`note: ${n}`);
-      if (args.html) {
-        const report = await groupsHtml(list);
-        const what = { runs: runs.length, groups: list.groups.length };
-        return await writeHtml(resolve(cwd, args.html), report.html, report.notes, what, io);
-      }
-      io.stdout.write(formatGroups(list, args.format, { color }));
-      return 0;
+      return await output(
+        list.groups.flatMap((g) => g.runs),
+        list.groups.length,
+        () => groupsHtml(list),
+        () => formatGroups(list, args.format, { color }),
+      );
     }
 
     if (args.command === 'list') {
@@ -413,48 +427,31 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         runDirs: sweep?.runDirs,
       });
       for (const s of list.skipped) note(`skipped ${s.path}: ${s.reason}`);
-      for (const run of list.runs) for (const n of run.notes) note(`note: ${n}`);
-      if (args.html) {
-        const report = await listHtml(list);
-        return await writeHtml(
-          resolve(cwd, args.html),
-          report.html,
-          report.notes,
-          { runs: list.runs.length },
-          io,
-        );
-      }
-      io.stdout.write(formatList(list, args.format, { color }));
-      return 0;
+      return await output(
+        list.runs,
+        null,
+        () => listHtml(list),
+        () => formatList(list, args.format, { color }),
+      );
     }
 
     if (args.refs.some(isGroupRef)) {
       const diff = await diffGroups(experimentsDir, args.refs, { ...load, cwd, spread: args.spread });
-      const runs = diff.groups.flatMap((g) => g.runs);
-      for (const run of runs) for (const n of run.notes) note(`note: ${n}`);
-      if (args.html) {
-        const report = await groupDiffHtml(diff);
-        const what = { runs: runs.length, groups: diff.groups.length };
-        return await writeHtml(resolve(cwd, args.html), report.html, report.notes, what, io);
-      }
-      io.stdout.write(formatGroupDiff(diff, args.format, { color }));
-      return 0;
+      return await output(
+        diff.groups.flatMap((g) => g.runs),
+        diff.groups.length,
+        () => groupDiffHtml(diff),
+        () => formatGroupDiff(diff, args.format, { color }),
+      );
     }
 
     const diff = await diffRuns(experimentsDir, args.refs, { ...load, cwd });
-    for (const run of diff.runs) for (const n of run.notes) note(`note: ${n}`);
-    if (args.html) {
-      const report = await diffHtml(diff);
-      return await writeHtml(
-        resolve(cwd, args.html),
-        report.html,
-        report.notes,
-        { runs: diff.runs.length },
-        io,
-      );
-    }
-    io.stdout.write(formatDiff(diff, args.format, { color }));
-    return 0;
+    return await output(
+      diff.runs,
+      null,
+      () => diffHtml(diff),
+      () => formatDiff(diff, args.format, { color }),
+    );
   } catch (error) {
     if (error instanceof ReportError) {
       io.stderr.write(`${error.message}\n`);
