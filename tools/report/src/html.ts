@@ -627,6 +627,20 @@ function buildCharts(labels: string[], curves: RunCurves[], runs: readonly RunRe
   return { training, evaluation, constants };
 }
 
+/** What every curve chart has: its width fitted to the page, its height, title and data. */
+function curveFrame(title: string, subtitle: readonly string[] | undefined, values: unknown[]) {
+  return {
+    width: 'container',
+    height: 240,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    title:
+      subtitle && subtitle.length > 0
+        ? { text: title, anchor: 'start', subtitle: [...subtitle], subtitleColor: '#656d76' }
+        : { text: title, anchor: 'start' },
+    data: { values },
+  };
+}
+
 /**
  * A Vega-Lite spec: one line per run (colour), optionally dashed per `series`; clicking the legend
  * highlights runs, hovering shows the nearest point's values.
@@ -656,14 +670,7 @@ function lineSpec(
     lineEncoding.detail = { field: 'series', type: 'nominal' };
   }
   return {
-    width: 'container',
-    height: 240,
-    autosize: { type: 'fit-x', contains: 'padding' },
-    title:
-      options.subtitle && options.subtitle.length > 0
-        ? { text: title, anchor: 'start', subtitle: [...options.subtitle], subtitleColor: '#656d76' }
-        : { text: title, anchor: 'start' },
-    data: { values },
+    ...curveFrame(title, options.subtitle, values),
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },
       y: {
@@ -919,14 +926,7 @@ function bandSpec(
     },
   );
   return {
-    width: 'container',
-    height: 240,
-    autosize: { type: 'fit-x', contains: 'padding' },
-    title:
-      options.subtitle && options.subtitle.length > 0
-        ? { text: title, anchor: 'start', subtitle: [...options.subtitle], subtitleColor: '#656d76' }
-        : { text: title, anchor: 'start' },
-    data: { values },
+    ...curveFrame(title, options.subtitle, values),
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },
       color: {
