@@ -19,7 +19,7 @@ import {
   statusCounts,
   statusText,
 } from './group.ts';
-import { JSON_FORMAT_VERSION, runLetter, statusCell, windowLegend } from './render.ts';
+import { configDiffTable, JSON_FORMAT_VERSION, runLetter, statusCell, windowLegend } from './render.ts';
 import type { RunRecord } from './runs.ts';
 import { formatStats, isPartial, type Spread, spreadLegend, statsJson } from './stats.ts';
 import type { Cell, Table, Tone } from './table.ts';
@@ -220,33 +220,11 @@ export function groupDiffGroupsTable(diff: GroupDiff): Table {
 
 /** Config keys that differ between groups, each group's distinct values (`1,2,3`). */
 export function groupDiffConfigTable(diff: GroupDiff): Table {
-  const value = (values: unknown[]): Cell | string =>
+  return configDiffTable(diff.config, diff.groups.length, (values: unknown[]) =>
     values.length === 1 && values[0] === undefined
       ? { text: '-', tone: 'muted' }
-      : values.map(formatValue).join(',');
-  if (diff.groups.length === 2) {
-    return {
-      columns: [
-        { header: 'config key', maxWidth: 64 },
-        { header: 'A', align: 'right' },
-        { header: '' },
-        { header: 'B' },
-      ],
-      rows: diff.config.map((c) => [
-        c.key,
-        value(c.values[0]),
-        { text: '→', tone: 'muted' },
-        value(c.values[1]),
-      ]),
-    };
-  }
-  return {
-    columns: [
-      { header: 'config key', maxWidth: 64 },
-      ...diff.groups.map((_, i) => ({ header: runLetter(i) })),
-    ],
-    rows: diff.config.map((c) => [c.key, ...c.values.map(value)]),
-  };
+      : values.map(formatValue).join(','),
+  );
 }
 
 /** The metrics side by side: each group's mean and spread, and Δ, Δ% of the means relative to A. */

@@ -147,9 +147,21 @@ export function diffRunsTable(diff: RunDiff): Table {
 
 /** Config keys that differ: `key  old → new` for two runs, one column per run for more. */
 export function diffConfigTable(diff: RunDiff): Table {
-  const value = (v: unknown): Cell | string =>
-    v === undefined ? { text: '-', tone: 'muted' } : formatValue(v);
-  if (diff.runs.length === 2) {
+  return configDiffTable(diff.config, diff.runs.length, (v: unknown) =>
+    v === undefined ? { text: '-', tone: 'muted' } : formatValue(v),
+  );
+}
+
+/**
+ * The config keys that differ between `count` runs or groups, each one's values as `show` writes
+ * them: `key  A → B` for two, one lettered column each for more.
+ */
+export function configDiffTable<V>(
+  config: readonly { key: string; values: readonly V[] }[],
+  count: number,
+  show: (v: V) => Cell | string,
+): Table {
+  if (count === 2) {
     return {
       columns: [
         { header: 'config key', maxWidth: 64 },
@@ -157,17 +169,15 @@ export function diffConfigTable(diff: RunDiff): Table {
         { header: '' },
         { header: 'B' },
       ],
-      rows: diff.config.map((c) => [
-        c.key,
-        value(c.values[0]),
-        { text: '→', tone: 'muted' },
-        value(c.values[1]),
-      ]),
+      rows: config.map((c) => [c.key, show(c.values[0]), { text: '→', tone: 'muted' }, show(c.values[1])]),
     };
   }
   return {
-    columns: [{ header: 'config key', maxWidth: 64 }, ...diff.runs.map((_, i) => ({ header: runLetter(i) }))],
-    rows: diff.config.map((c) => [c.key, ...c.values.map(value)]),
+    columns: [
+      { header: 'config key', maxWidth: 64 },
+      ...Array.from({ length: count }, (_, i) => ({ header: runLetter(i) })),
+    ],
+    rows: config.map((c) => [c.key, ...c.values.map(show)]),
   };
 }
 
