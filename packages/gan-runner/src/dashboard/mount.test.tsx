@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunEvent } from '../run/events.ts';
-import { type DashboardCallbacks, mountDashboard } from './mount.tsx';
+import { type DashboardCallbacks, dashboardTerminal, holdTerminal, mountDashboard } from './mount.tsx';
 import { ENTER_FULL_SCREEN, LEAVE_FULL_SCREEN } from './screen.ts';
 import { runEvents } from './test-events.ts';
 
@@ -214,5 +214,35 @@ describe('mountDashboard', () => {
     expect(process.stderr.write).toHaveBeenCalledWith(expect.stringContaining('dashboard failed'));
     listener(finished);
     expect(lines.join('')).toContain('finished status=completed step=1500');
+  });
+});
+
+describe('holdTerminal', () => {
+  it('repaints on resize, restores the terminal before an uncaught error is printed, and lets go', () => {
+    const screenOut = new FakeTerminal(80, 24);
+    const keyboard = new FakeKeyboard();
+    const terminal = dashboardTerminal({
+      stdout: screenOut,
+      stdin: keyboard as unknown as NodeJS.ReadStream,
+      mode: 'ascii',
+    });
+    const before = ['exit', 'uncaughtExceptionMonitor'].map((e) => process.listenerCount(e));
+    terminal.screen.open();
+    keyboard.setRawMode(true);
+    const redraw = vi.fn();
+    const monitors = process.listeners('uncaughtExceptionMonitor');
+    const release = holdTerminal(terminal, redraw);
+    const added = process.listeners('uncaughtExceptionMonitor').filter((m) => !monitors.includes(m));
+    expect(added).toHaveLength(1);
+    screenOut.resize(100, 30);
+    expect(redraw).toHaveBeenCalledTimes(1);
+    // What Node runs before printing an uncaught error: the main screen and line mode come back.
+    added[0](new Error('boom'), 'uncaughtException');
+    expect(screenOut.output).toContain(LEAVE_FULL_SCREEN);
+    expect(keyboard.rawMode).toBe(false);
+    release();
+    expect(['exit', 'uncaughtExceptionMonitor'].map((e) => process.listenerCount(e))).toEqual(before);
+    screenOut.resize(90, 30);
+    expect(redraw).toHaveBeenCalledTimes(1);
   });
 });

@@ -19,24 +19,75 @@ export interface DashboardCallbacks {
   onSample: () => void;
 }
 
-export interface DashboardOptions {
+/** Where a dashboard draws and how (the run dashboard's and the sweep dashboard's options). */
+export interface TerminalOptions {
   /** Where to draw. Default `process.stdout`. */
   stdout?: TerminalOutput;
   /** Where keys come from; keys work only when it is a TTY. Default `process.stdin`. */
   stdin?: NodeJS.ReadStream;
   /** How to draw the sample picture. Default: what `detectTerminalMode` says for `stdout`. */
   mode?: TerminalMode;
-  /**
-   * How often to look for changes to draw, in ms. Default 250. Draws are further spaced to a
-   * multiple of their own duration (at most 2 s apart); key presses and resizes draw at once.
-   */
+  /** How often to look for changes to draw, in ms. Default 250. */
   refreshMs?: number;
   /** Draw on the alternate screen and restore the main one at the end. Default: `stdout.isTTY`. */
   fullScreen?: boolean;
-  /** Run folders are shown relative to this. Default `process.cwd()`. */
-  cwd?: string;
   /** Wall clock in ms (tests pass a fake). Default `Date.now`. */
   clock?: () => number;
+}
+
+export interface DashboardOptions extends TerminalOptions {
+  /** Run folders are shown relative to this. Default `process.cwd()`. */
+  cwd?: string;
+}
+
+/** A dashboard's terminal, its options resolved. */
+export interface DashboardTerminal {
+  out: TerminalOutput;
+  stdin: NodeJS.ReadStream;
+  /** Whether keys can be read (stdin is a TTY). */
+  keys: boolean;
+  mode: TerminalMode;
+  clock: () => number;
+  screen: FrameScreen;
+}
+
+/** Resolves `options` to the terminal to draw on (the screen is not opened yet). */
+export function dashboardTerminal(options: TerminalOptions): DashboardTerminal {
+  const out = options.stdout ?? process.stdout;
+  const stdin = options.stdin ?? process.stdin;
+  return {
+    out,
+    stdin,
+    keys: stdin.isTTY === true,
+    mode: options.mode ?? detectTerminalMode(out.isTTY === true),
+    clock: options.clock ?? Date.now,
+    screen: new FrameScreen(out, options.fullScreen ?? out.isTTY === true),
+  };
+}
+
+/**
+ * Holds the terminal while a dashboard is up: a resize repaints it with `redraw`, and whatever
+ * ends the process (its exit, an uncaught error, before Node prints it) gives the terminal its
+ * main screen, cursor and line mode back. Returns the release: the same now, handlers removed.
+ */
+export function holdTerminal(t: DashboardTerminal, redraw: () => void): () => void {
+  const onResize = () => {
+    t.screen.invalidate();
+    redraw();
+  };
+  t.out.on('resize', onResize);
+  const restore = () => {
+    t.screen.close();
+    if (t.keys && typeof t.stdin.setRawMode === 'function') t.stdin.setRawMode(false);
+  };
+  process.on('exit', restore);
+  process.on('uncaughtExceptionMonitor', restore);
+  return () => {
+    t.out.off('resize', onResize);
+    process.off('exit', restore);
+    process.off('uncaughtExceptionMonitor', restore);
+    restore();
+  };
 }
 
 /** Redraws at most this often when only the run time changed. */
@@ -89,13 +140,9 @@ export function mountDashboard(
   callbacks: DashboardCallbacks,
   options: DashboardOptions = {},
 ): (event: RunEvent) => void {
-  const out = options.stdout ?? process.stdout;
-  const stdin = options.stdin ?? process.stdin;
-  const keys = stdin.isTTY === true;
-  const mode = options.mode ?? detectTerminalMode(out.isTTY === true);
-  const clock = options.clock ?? Date.now;
+  const terminal = dashboardTerminal(options);
+  const { out, stdin, keys, mode, clock, screen } = terminal;
   const cwd = options.cwd ?? process.cwd();
-  const screen = new FrameScreen(out, options.fullScreen ?? out.isTTY === true);
 
   let state = initialState();
   let drawn: DashboardState | null = null;
@@ -170,28 +217,12 @@ export function mountDashboard(
   const timer = setInterval(tick, options.refreshMs ?? 250);
   timer.unref();
 
-  const onResize = () => {
-    screen.invalidate();
-    draw();
-  };
-  out.on('resize', onResize);
-
-  // Whatever ends the process, the terminal gets its main screen, cursor and line mode back;
-  // the monitor runs before Node prints an uncaught error, so the error lands on the main screen.
-  const restore = () => {
-    screen.close();
-    if (keys && typeof stdin.setRawMode === 'function') stdin.setRawMode(false);
-  };
-  process.on('exit', restore);
-  process.on('uncaughtExceptionMonitor', restore);
+  const release = holdTerminal(terminal, draw);
 
   const teardown = () => {
     ended = true;
     clearInterval(timer);
-    out.off('resize', onResize);
-    process.off('exit', restore);
-    process.off('uncaughtExceptionMonitor', restore);
-    screen.close();
+    release();
   };
 
   const fail = (error: unknown): ((event: RunEvent) => void) => {

@@ -8,10 +8,14 @@
 import { Box, type Key, Text, useInput } from 'ink';
 import { Dashboard } from '../dashboard/Dashboard.tsx';
 import { formatDuration, truncateEnd } from '../dashboard/format.ts';
-import { renderOnScreen } from '../dashboard/mount.tsx';
-import { FrameScreen, type TerminalOutput } from '../dashboard/screen.ts';
+import {
+  dashboardTerminal,
+  holdTerminal,
+  renderOnScreen,
+  type TerminalOptions,
+} from '../dashboard/mount.tsx';
 import { num } from '../format/numbers.ts';
-import { detectTerminalMode, type TerminalMode } from '../images/index.ts';
+import type { TerminalMode } from '../images/index.ts';
 import type { SweepUpdate } from './local.ts';
 import { type SweepRow, type SweepView, statusSummary, totals, viewRows } from './view.ts';
 
@@ -148,14 +152,7 @@ export interface SweepDashboardCallbacks {
   onStopMember: (index: number) => boolean;
 }
 
-export interface SweepDashboardOptions {
-  stdout?: TerminalOutput;
-  stdin?: NodeJS.ReadStream;
-  mode?: TerminalMode;
-  refreshMs?: number;
-  fullScreen?: boolean;
-  clock?: () => number;
-}
+export type SweepDashboardOptions = TerminalOptions;
 
 interface AppProps {
   view: SweepView;
@@ -203,12 +200,8 @@ export function mountSweepDashboard(
   callbacks: SweepDashboardCallbacks,
   options: SweepDashboardOptions = {},
 ): { update: (u: SweepUpdate) => void; unmount: () => void } {
-  const out = options.stdout ?? process.stdout;
-  const stdin = options.stdin ?? process.stdin;
-  const keys = stdin.isTTY === true;
-  const mode = options.mode ?? detectTerminalMode(out.isTTY === true);
-  const clock = options.clock ?? Date.now;
-  const screen = new FrameScreen(out, options.fullScreen ?? out.isTTY === true);
+  const terminal = dashboardTerminal(options);
+  const { stdin, keys, mode, clock, screen } = terminal;
   let selected = 0;
   let open = false;
   let notice: string | null = null;
@@ -270,16 +263,7 @@ export function mountSweepDashboard(
     }
   }, options.refreshMs ?? 250);
   timer.unref();
-  const onResize = () => {
-    screen.invalidate();
-    draw();
-  };
-  out.on('resize', onResize);
-  const restore = () => {
-    screen.close();
-    if (keys && typeof stdin.setRawMode === 'function') stdin.setRawMode(false);
-  };
-  process.on('exit', restore);
+  const release = holdTerminal(terminal, draw);
   return {
     update: () => {},
     unmount: () => {
@@ -287,10 +271,8 @@ export function mountSweepDashboard(
       draw();
       ended = true;
       clearInterval(timer);
-      out.off('resize', onResize);
-      process.off('exit', restore);
       instance.unmount();
-      restore();
+      release();
     },
   };
 }
