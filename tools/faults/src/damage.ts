@@ -41,6 +41,22 @@ async function onlyRun(dir: string): Promise<string> {
   return runs[0].runDir;
 }
 
+/**
+ * A ring run killed before step 400's checkpoint is renamed (its newest two are 300 and 350), in
+ * a folder of its own.
+ */
+async function killedBeforeCheckpoint(
+  workDir: string,
+  prefix: string,
+): Promise<{ dir: string; runDir: string }> {
+  const dir = ringDir(workDir, prefix);
+  await runExp(
+    ['ring.yaml', '--no-dashboard', '--experiments', 'runs', '--fault-inject', 'kill:checkpoints/:rename:8'],
+    dir,
+  );
+  return { dir, runDir: await onlyRun(dir) };
+}
+
 /** Resumes `runDir` (no faults) and checks it ends completed, identical to the twin. */
 async function resumeToEnd(dir: string, runDir: string, twin: Twin, problems: string[]): Promise<boolean> {
   const r = await runExp(['--resume', runDir, '--no-dashboard'], dir);
@@ -95,20 +111,7 @@ export async function damagedCheckpoints(workDir: string, twin: Twin): Promise<A
   ];
   for (const [fault, spoil] of spoilers) {
     const problems: string[] = [];
-    const dir = ringDir(workDir, 'checkpoint');
-    // Killed before step 400's checkpoint is renamed: the newest two are 300 and 350.
-    await runExp(
-      [
-        'ring.yaml',
-        '--no-dashboard',
-        '--experiments',
-        'runs',
-        '--fault-inject',
-        'kill:checkpoints/:rename:8',
-      ],
-      dir,
-    );
-    const runDir = await onlyRun(dir);
+    const { dir, runDir } = await killedBeforeCheckpoint(workDir, 'checkpoint');
     const [older, newest] = await listCheckpoints(runDir);
     spoil(newest.path);
     const r = await runExp(['--resume', runDir, '--no-dashboard'], dir);
@@ -124,19 +127,7 @@ export async function damagedCheckpoints(workDir: string, twin: Twin): Promise<A
   }
   {
     const problems: string[] = [];
-    const dir = ringDir(workDir, 'checkpoint-none');
-    await runExp(
-      [
-        'ring.yaml',
-        '--no-dashboard',
-        '--experiments',
-        'runs',
-        '--fault-inject',
-        'kill:checkpoints/:rename:8',
-      ],
-      dir,
-    );
-    const runDir = await onlyRun(dir);
+    const { dir, runDir } = await killedBeforeCheckpoint(workDir, 'checkpoint-none');
     for (const c of await listCheckpoints(runDir)) truncateSync(c.path, 100);
     const before = folderHash(runDir);
     const r = await runExp(['--resume', runDir, '--no-dashboard'], dir);
