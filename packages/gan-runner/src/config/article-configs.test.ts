@@ -239,22 +239,16 @@ describe("the article's configs reproduce its reference files", () => {
 });
 
 describe('baseline.yaml and smoke.yaml', () => {
-  it('baseline is a standard MNIST GAN', () => {
-    const { config: c, files } = loadConfig(path.join(CONFIGS_DIR, 'baseline.yaml'));
-    expect(files).toEqual([path.join(CONFIGS_DIR, 'baseline.yaml')]);
+  /** What baseline.yaml and baseline-tutorial.yaml share: a standard MNIST GAN, correctly trained. */
+  const standardGan = (file: string) => {
+    const { config: c, files } = loadConfig(path.join(CONFIGS_DIR, file));
+    expect(files).toEqual([path.join(CONFIGS_DIR, file)]);
     expect(c.seed).toBe(0);
-    expect(c.data).toMatchObject({
-      dataset: 'mnist',
-      split: 'train',
-      scaling: 'tanh',
-      batchSize: 64,
-      sampling: 'epochs',
-    });
+    expect(c.data).toMatchObject({ dataset: 'mnist', split: 'train', scaling: 'tanh', sampling: 'epochs' });
     expect(c.model.z).toEqual({ size: 100, distribution: 'normal' });
-    expect(c.model.generator).toMatchObject({ hidden: [256, 512, 1024], output: 'tanh', leakySlope: 0.2 });
-    expect(layerActivations(c.model.generator)).toEqual(['leakyRelu', 'leakyRelu', 'leakyRelu']);
-    expect(c.model.discriminator).toMatchObject({ hidden: [1024, 512, 256], leakySlope: 0.2 });
-    expect(layerActivations(c.model.discriminator)).toEqual(['leakyRelu', 'leakyRelu', 'leakyRelu']);
+    expect(c.model.generator).toMatchObject({ output: 'tanh' });
+    for (const net of [c.model.generator, c.model.discriminator])
+      expect(new Set(layerActivations(net))).toEqual(new Set(['leakyRelu']));
     expect(c.model.init.scheme).toBe('xavier-uniform');
     expect(c.loss).toEqual({
       discriminator: 'standard',
@@ -263,10 +257,29 @@ describe('baseline.yaml and smoke.yaml', () => {
       fromProbabilities: false,
     });
     for (const opt of [c.optim.generator, c.optim.discriminator]) {
-      expect(opt).toMatchObject({ type: 'adam', lr: 2e-4, betas: [0.5, 0.999], biasCorrection: 'standard' });
+      expect(opt).toMatchObject({ type: 'adam', biasCorrection: 'standard' });
       expect(opt.schedule).toEqual({ type: 'constant' });
     }
-    expect(c.train.steps).toBe(20000);
+    expect(c.train).toMatchObject({ steps: 20000, dSteps: 1 });
+    return c;
+  };
+
+  it('baseline is a standard MNIST GAN with the settings baseline-search found', () => {
+    const c = standardGan('baseline.yaml');
+    expect(c.data.batchSize).toBe(32);
+    expect(c.model.generator).toMatchObject({ hidden: [512, 512, 512], leakySlope: 0.2828 });
+    expect(c.model.discriminator).toMatchObject({ hidden: [256, 256], leakySlope: 0.1302 });
+    expect(c.optim.generator).toMatchObject({ lr: 9.786e-4, betas: [0.5, 0.9] });
+    expect(c.optim.discriminator).toMatchObject({ lr: 7.072e-4, betas: [0, 0.9] });
+  });
+
+  it("baseline-tutorial is the same GAN with the tutorials' settings (the baseline before the search)", () => {
+    const c = standardGan('baseline-tutorial.yaml');
+    expect(c.data.batchSize).toBe(64);
+    expect(c.model.generator).toMatchObject({ hidden: [256, 512, 1024], leakySlope: 0.2 });
+    expect(c.model.discriminator).toMatchObject({ hidden: [1024, 512, 256], leakySlope: 0.2 });
+    for (const opt of [c.optim.generator, c.optim.discriminator])
+      expect(opt).toMatchObject({ lr: 2e-4, betas: [0.5, 0.999] });
   });
 
   it('smoke is a short 8-Gaussians run with small networks', () => {
