@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { generateRuns } from '@gan/report';
-import { JsonlWriter, metricsPath } from '@gan/runs';
 import { chromium } from 'playwright-core';
-import { metricsRow, writeRun } from './fixtures.ts';
+import { timeLinesToPoints, writeRun } from './fixtures.ts';
 import { createApp, ensurePageBuilt, PAGE_DIR, startUiServer } from './server/index.ts';
 
 export interface UiBench {
@@ -75,17 +74,7 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${server.origin}/#/run/${live.key}`);
     await page.waitForSelector('[data-metric="losses"][data-rendered="true"]');
-    const log = new JsonlWriter(metricsPath(live.runDir), { fsyncIntervalMs: 60_000 });
-    const latencies: number[] = [];
-    for (let i = 1; i <= 20; i++) {
-      const step = i * 10;
-      const t0 = performance.now();
-      log.write(metricsRow(step));
-      await page.waitForSelector(`[data-metric="losses"][data-last-step="${step}"]`, { timeout: 10_000 });
-      latencies.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    log.close();
+    const latencies = await timeLinesToPoints(page, live.runDir, { lines: 20, gapMs: 100 });
     // The same page with one run: what this machine takes for the page itself, whatever the runs.
     const oneRun: number[] = [];
     for (let k = 0; k < 3; k++) {

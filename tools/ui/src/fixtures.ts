@@ -16,6 +16,7 @@ import {
   type RunMeta,
   samplePath,
 } from '@gan/runs';
+import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 
 export interface FixtureRun {
@@ -128,4 +129,33 @@ export async function writeRun(dir: string, o: FixtureOptions): Promise<FixtureR
   }
   for (const step of o.samples ?? []) writeGrid(runDir, step);
   return { runDir, runId, key: `${folder}/${runId}` };
+}
+
+/**
+ * Appends `lines` metrics rows (steps 10, 20, ...) to a run that `page` shows, each once the last
+ * one is drawn, and returns how long each took from the write to its point in the losses chart
+ * (ms). `gapMs` waits between lines.
+ */
+export async function timeLinesToPoints(
+  page: Page,
+  runDir: string,
+  options: { lines: number; gapMs?: number; timeoutMs?: number },
+): Promise<number[]> {
+  const log = new JsonlWriter(metricsPath(runDir), { fsyncIntervalMs: 60_000 });
+  const latencies: number[] = [];
+  try {
+    for (let i = 1; i <= options.lines; i++) {
+      const step = i * 10;
+      const t0 = performance.now();
+      log.write(metricsRow(step));
+      await page.waitForSelector(`[data-metric="losses"][data-last-step="${step}"]`, {
+        timeout: options.timeoutMs ?? 10_000,
+      });
+      latencies.push(performance.now() - t0);
+      if (options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs));
+    }
+  } finally {
+    log.close();
+  }
+  return latencies;
 }

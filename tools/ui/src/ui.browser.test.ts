@@ -20,7 +20,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createSweepDir,
-  JsonlWriter,
   metaPath,
   metricsPath,
   type RunMeta,
@@ -32,7 +31,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWith, type Requirement } from '../../../test-support/requirements.ts';
-import { type FixtureRun, metricsRow, writeGrid, writeRun } from './fixtures.ts';
+import { type FixtureRun, metricsRow, timeLinesToPoints, writeGrid, writeRun } from './fixtures.ts';
 import { startUiServer, type UiServer } from './server/index.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -230,22 +229,15 @@ describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
     expect(await page.textContent(`tr[data-run="${live.key}"]`)).toContain('running');
     await page.goto(`${server.origin}/#/run/${live.key}`);
     await page.waitForSelector('[data-metric="losses"][data-rendered="true"]');
-    const log2 = new JsonlWriter(metricsPath(live.runDir), { fsyncIntervalMs: 60_000 });
-    const latencies: number[] = [];
-    for (let i = 1; i <= 5; i++) {
-      const step = i * 10;
-      const t0 = Date.now();
-      log2.write(metricsRow(step));
-      await page.waitForSelector(`[data-metric="losses"][data-last-step="${step}"]`, { timeout: 5_000 });
-      latencies.push(Date.now() - t0);
-    }
+    const latencies = (await timeLinesToPoints(page, live.runDir, { lines: 5, timeoutMs: 5_000 })).map(
+      Math.round,
+    );
     // The progress follows meta.json, and a sample grid appears.
     writeMetaSync(live.runDir, { ...readMetaSync(live.runDir), step: 50 } as RunMeta);
     writeGrid(live.runDir, 50);
     await page.waitForFunction(() => document.querySelector('#run-step')?.textContent === '50');
     await page.waitForSelector('#sample-grid');
     await page.screenshot({ path: join(OUT, 'ui-run.png'), fullPage: true });
-    log2.close();
     process.stderr.write(`ui: metrics line -> point drawn: ${latencies.join(', ')} ms\n`);
     expect(Math.max(...latencies)).toBeLessThan(2_000);
     expect(log.errors).toEqual([]);
