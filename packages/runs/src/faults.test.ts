@@ -11,7 +11,7 @@ import { JsonlWriter, readJsonlSync } from './jsonl.ts';
 import { newRunMeta, readMetaSync, type RunEnvironment, writeMetaSync } from './meta.ts';
 import { metaPath } from './paths.ts';
 import { removeStaleTempFiles } from './resume.ts';
-import { TSX_LOADER } from '../../../test-support/tsx.ts';
+import { TSX_LOADER as tsx } from '../../../test-support/tsx.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -103,7 +103,6 @@ describe('injected faults', () => {
   });
 
   it('kill: the process dies at that very operation, and a resume clears what it left', async () => {
-    const tsx = TSX_LOADER;
     const here = dirname(fileURLToPath(import.meta.url));
     const script = [
       `import { installFaults, parseFaultSpec } from ${JSON.stringify(join(here, 'faults.ts'))};`,

@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { listRunDirs, projectRoot } from '@gan/runs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RING_CONFIG, runExp, startExp } from './exp.ts';
-import { TSX_LOADER } from '../../../test-support/tsx.ts';
+import { TSX_LOADER as TSX } from '../../../test-support/tsx.ts';
 
-const TSX = TSX_LOADER;
 const work = mkdtempSync(join(tmpdir(), 'crash-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

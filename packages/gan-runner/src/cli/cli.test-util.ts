@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import { TSX_LOADER } from '../../../../test-support/tsx.ts';
+export { TSX_LOADER as TSX } from '../../../../test-support/tsx.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const EXP = join(here, 'exp.ts');
 export const SWEEP = join(here, 'sweep.ts');
-export const TSX = TSX_LOADER;
 
 /** A config that trains in a second: 40 steps on the 2-D ring, no evaluation. */
 export const TINY = `

@@ -10,9 +10,8 @@ import { readMemberRun } from '@gan/runs';
 import { openMember } from './member.ts';
 import { loadSweepFile } from './spec.ts';
 import { createSweep, planSweep } from './sweep.ts';
-import { testEnvironment } from '../run/session.test-util.ts';
+import { testEnvironment as environment } from '../run/session.test-util.ts';
 
-const environment = testEnvironment;
 const root = mkdtempSync(join(tmpdir(), 'member-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

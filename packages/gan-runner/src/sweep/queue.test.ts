@@ -20,12 +20,11 @@ import { memberConfig } from './member.ts';
 import { enqueueMembers, QUEUE_NAME, queueRows } from './queue.ts';
 import { cliSweep } from './spec.ts';
 import { createSweep, planSweep, type Sweep } from './sweep.ts';
-import { testEnvironment } from '../run/session.test-util.ts';
-import { TSX_LOADER } from '../../../../test-support/tsx.ts';
+import { testEnvironment as environment } from '../run/session.test-util.ts';
+import { TSX_LOADER as TSX } from '../../../../test-support/tsx.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, '..', 'cli', 'worker.ts');
-const TSX = TSX_LOADER;
 
 const TINY = `
 seed: 3
@@ -38,8 +37,6 @@ train: { steps: 12000 }
 log: { every: 5, printEvery: 1000, samplesEvery: 4000, checkpointEvery: 500, gif: false }
 eval: { atEnd: false }
 `;
-
-const environment = testEnvironment;
 
 interface WorkerProcess {
   child: ChildProcess;

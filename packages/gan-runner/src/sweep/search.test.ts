@@ -11,9 +11,8 @@ import { LocalExecutor } from './local.ts';
 import { memberScore } from './search.ts';
 import { loadSweepFile } from './spec.ts';
 import { createSweep, openSweepDir, planSweep } from './sweep.ts';
-import { testEnvironment } from '../run/session.test-util.ts';
+import { testEnvironment as environment } from '../run/session.test-util.ts';
 
-const environment = testEnvironment;
 const root = mkdtempSync(join(tmpdir(), 'search-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
