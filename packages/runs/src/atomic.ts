@@ -12,6 +12,7 @@ import {
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type FileOp, injectedFault } from './faults.ts';
+import type { RunOwner } from './owner.ts';
 
 /**
  * Atomic file replacement: a reader (or a crash) sees either the old file or the whole new one,
@@ -21,13 +22,21 @@ import { type FileOp, injectedFault } from './faults.ts';
  *
  * The parent folder must exist: creating it here would hide a wrong path.
  *
+ * A file of a run folder is written by the run's owner (owner.ts): its temp file goes in the
+ * owner's capability folder instead, so that an owner superseded by a newer one writes nothing
+ * (the write throws `RunTakenOver`).
+ *
  * ```ts
  * await writeFileAtomic('experiments/mlp/20261126-153012-a3f9/config.yaml', yamlText);
  * await writeJsonAtomic(metaPath(runDir), meta);
  * ```
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = tempPathFor(path);
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  owner?: RunOwner,
+): Promise<void> {
+  const tmp = owner?.tempPath(path) ?? tempPathFor(path);
   let handle: FileHandle | undefined;
   try {
     handle = await open(tmp, 'wx', 0o644);
@@ -42,14 +51,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   } catch (error) {
     await handle?.close().catch(() => {});
     await rm(tmp, { force: true }).catch(() => {});
-    throw writeError(path, error);
+    throw failure(path, error, owner);
   }
   await fsyncDir(dirname(path));
 }
 
 /** Synchronous {@link writeFileAtomic}, for exit paths where no event loop turn is left. */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
-  const tmp = tempPathFor(path);
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, owner?: RunOwner): void {
+  const tmp = owner?.tempPath(path) ?? tempPathFor(path);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', 0o644);
@@ -70,9 +79,15 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
       } catch {}
     }
     rmSync(tmp, { force: true });
-    throw writeError(path, error);
+    throw failure(path, error, owner);
   }
   fsyncDirSync(dirname(path));
+}
+
+/** A failed write's error: the owner's `RunTakenOver` if it lost the run, else {@link writeError}. */
+function failure(path: string, error: unknown, owner: RunOwner | undefined): unknown {
+  const lost = owner?.failure(error);
+  return lost !== undefined && lost !== error ? lost : writeError(path, error);
 }
 
 /**
@@ -81,9 +96,10 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
  * crash in the middle leaves a mix. It is the last resort of a write that failed because the disk
  * is full (ENOSPC), where an atomic write, which needs room for a second copy, cannot work.
  */
-export function overwriteFileInPlaceSync(path: string, data: string | Uint8Array): boolean {
+export function overwriteFileInPlaceSync(path: string, data: string | Uint8Array, owner?: RunOwner): boolean {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  const fd = openSync(path, 'r+');
+  // An owner opens the file through its capability (a superseded one cannot open it).
+  const fd = openSync(owner?.appendPath(path) ?? path, 'r+');
   try {
     const { size, blocks, blksize } = fstatSync(fd);
     // `blocks` counts 512-byte units; a file system that reports none (0) gets its size rounded up.
@@ -114,13 +130,13 @@ export function isDiskFull(error: unknown): boolean {
 }
 
 /** `value` as pretty JSON (2-space indent, trailing newline), written atomically. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, toJsonText(value));
+export async function writeJsonAtomic(path: string, value: unknown, owner?: RunOwner): Promise<void> {
+  await writeFileAtomic(path, toJsonText(value), owner);
 }
 
 /** Synchronous {@link writeJsonAtomic}. */
-export function writeJsonAtomicSync(path: string, value: unknown): void {
-  writeFileAtomicSync(path, toJsonText(value));
+export function writeJsonAtomicSync(path: string, value: unknown, owner?: RunOwner): void {
+  writeFileAtomicSync(path, toJsonText(value), owner);
 }
 
 // Temp files start with a dot and end in `.tmp`: listings of steps and runs skip them (dot

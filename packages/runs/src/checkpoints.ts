@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import {
   CHECKPOINT_EXT,
   checkpointPath,
@@ -8,6 +7,7 @@ import {
   listStepFiles,
   type StepFile,
 } from './paths.ts';
+import type { RunOwner } from './owner.ts';
 import { type SafeTensor, type Safetensors, readSafetensors, writeSafetensors } from './safetensors.ts';
 
 /**
@@ -34,12 +34,12 @@ export async function latestCheckpoint(runDir: string): Promise<StepFile | null>
   return (await listCheckpoints(runDir)).at(-1) ?? null;
 }
 
-/** Deletes all but the `keep` newest checkpoints; returns the deleted paths. */
-export async function pruneCheckpoints(runDir: string, keep: number): Promise<string[]> {
+/** Deletes all but the `keep` newest checkpoints of the owner's run; returns the deleted paths. */
+export async function pruneCheckpoints(owner: RunOwner, keep: number): Promise<string[]> {
   if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`keep must be an integer >= 1, got ${keep}`);
-  const all = await listCheckpoints(runDir);
+  const all = await listCheckpoints(owner.runDir);
   const old = all.slice(0, Math.max(0, all.length - keep)).map((c) => c.path);
-  for (const path of old) await rm(path, { force: true });
+  for (const path of old) owner.remove(path);
   return old;
 }
 
@@ -48,7 +48,7 @@ export async function pruneCheckpoints(runDir: string, keep: number): Promise<st
  * (all of them when `keep` is undefined). Returns the path written.
  */
 export async function writeCheckpoint(
-  runDir: string,
+  owner: RunOwner,
   step: number,
   tensors: Record<string, SafeTensor>,
   metadata: Record<string, string> = {},
@@ -58,10 +58,10 @@ export async function writeCheckpoint(
   if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) {
     throw new RangeError(`keep must be an integer >= 1, got ${keep}`);
   }
-  const path = checkpointPath(runDir, step);
-  await ensureSubfolder(checkpointsDir(runDir));
-  await writeSafetensors(path, tensors, metadata);
-  if (keep !== undefined) await pruneCheckpoints(runDir, keep);
+  const path = checkpointPath(owner.runDir, step);
+  await ensureSubfolder(checkpointsDir(owner.runDir));
+  await writeSafetensors(path, tensors, metadata, owner);
+  if (keep !== undefined) await pruneCheckpoints(owner, keep);
   return path;
 }
 
@@ -176,12 +176,12 @@ export function decodeCheckpoint(st: Safetensors, source: string): CheckpointCon
  * returns the path.
  */
 export async function saveCheckpoint(
-  runDir: string,
+  owner: RunOwner,
   content: CheckpointContent,
   options: { keep?: number } = {},
 ): Promise<string> {
   const { tensors, metadata } = encodeCheckpoint(content);
-  return writeCheckpoint(runDir, content.step, tensors, metadata, options);
+  return writeCheckpoint(owner, content.step, tensors, metadata, options);
 }
 
 /** Reads the checkpoint file at `path` (a step file of `checkpoints/`, or any file in this layout). */

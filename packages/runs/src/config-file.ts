@@ -1,4 +1,5 @@
 import { writeFileAtomic, writeFileAtomicSync } from './atomic.ts';
+import type { RunOwner } from './owner.ts';
 import { configPath } from './paths.ts';
 
 /**
@@ -7,12 +8,12 @@ import { configPath } from './paths.ts';
  * a reader never sees half of it. Read it with `configPath(runDir)`.
  */
 
-/** Writes `<runDir>/config.yaml` atomically. */
-export async function writeRunConfig(runDir: string, text: string): Promise<void> {
-  await writeFileAtomic(configPath(runDir), text);
+/** Writes the owner's run's `config.yaml` atomically. */
+export async function writeRunConfig(owner: RunOwner, text: string): Promise<void> {
+  await writeFileAtomic(configPath(owner.runDir), text, owner);
 }
 
 /** Synchronous {@link writeRunConfig}. */
-export function writeRunConfigSync(runDir: string, text: string): void {
-  writeFileAtomicSync(configPath(runDir), text);
+export function writeRunConfigSync(owner: RunOwner, text: string): void {
+  writeFileAtomicSync(configPath(owner.runDir), text, owner);
 }

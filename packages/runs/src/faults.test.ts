@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunOwner } from './owner.ts';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic.ts';
 import { installFaults, parseFaultSpec } from './faults.ts';
 import { JsonlWriter, readJsonlSync } from './jsonl.ts';
@@ -12,6 +13,9 @@ import { newRunMeta, readMetaSync, type RunEnvironment, writeMetaSync } from './
 import { metaPath } from './paths.ts';
 import { removeStaleTempFiles } from './resume.ts';
 import { TSX_LOADER as tsx } from '../../../test-support/tsx.ts';
+
+/** A claim of `d` by this test: every write to a run folder comes from its owner. */
+const own = (d: string) => RunOwner.claim(d, 'test');
 
 let dir: string;
 beforeEach(async () => {
@@ -87,17 +91,18 @@ describe('injected faults', () => {
       totalSteps: 10,
       backend: 'reference',
       environment,
+      owner: { epoch: 1, label: 'test' },
     });
-    writeMetaSync(runDir, meta);
+    writeMetaSync(own(runDir), meta);
     installFaults(parseFaultSpec('ENOSPC:*:any:1:sticky'));
     expect(() => writeFileAtomicSync(join(dir, 'other.json'), '{}')).toThrow(/ENOSPC/);
     const error = `could not write ${join(dir, 'metrics.jsonl')}: ENOSPC: no space left on device`;
-    writeMetaSync(runDir, { ...meta, status: 'failed', error, endedAt: new Date().toISOString() });
+    writeMetaSync(own(runDir), { ...meta, status: 'failed', error, endedAt: new Date().toISOString() });
     expect(readMetaSync(runDir)).toMatchObject({ status: 'failed', error });
-    expect(readdirSync(dir)).toEqual(['meta.json']);
+    expect(readdirSync(dir).sort()).toEqual(['.owner', 'meta.json']);
     // An I/O error is not a full disk: nothing is overwritten in place then.
     installFaults(parseFaultSpec('EIO:meta.json:write:1'));
-    expect(() => writeMetaSync(runDir, { ...meta, status: 'completed' })).toThrow(/EIO/);
+    expect(() => writeMetaSync(own(runDir), { ...meta, status: 'completed' })).toThrow(/EIO/);
     expect(readMetaSync(runDir).status).toBe('failed');
     expect(existsSync(metaPath(runDir))).toBe(true);
   });
@@ -122,5 +127,34 @@ describe('injected faults', () => {
     expect(left.sort()).toEqual(['a', expect.stringMatching(/^\.b\.\d+\.[0-9a-f]{12}\.tmp$/)].sort());
     expect(await removeStaleTempFiles(dir)).toEqual([join(dir, 'checkpoints', left.find((n) => n !== 'a')!)]);
     expect(readdirSync(join(dir, 'checkpoints'))).toEqual(['a']);
+  });
+
+  it('pause: the process stops at that very operation and goes on with it when continued', async () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const script = [
+      `import { installFaults, parseFaultSpec } from ${JSON.stringify(join(here, 'faults.ts'))};`,
+      `import { writeFileAtomicSync } from ${JSON.stringify(join(here, 'atomic.ts'))};`,
+      `installFaults(parseFaultSpec('pause:checkpoints/:rename:2'));`,
+      `writeFileAtomicSync(${JSON.stringify(join(dir, 'checkpoints', 'a'))}, 'a');`,
+      `writeFileAtomicSync(${JSON.stringify(join(dir, 'checkpoints', 'b'))}, 'b');`,
+      `console.log('continued');`,
+    ].join('\n');
+    writeFileSync(join(dir, 'pause.mts'), script);
+    mkdirSync(join(dir, 'checkpoints'));
+    const child = spawn(process.execPath, ['--import', tsx, join(dir, 'pause.mts')], { stdio: 'pipe' });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const state = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1][0];
+    for (let i = 0; i < 200 && !(existsSync(`/proc/${child.pid}`) && state() === 'T'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(state()).toBe('T'); // stopped, with b's temp file written and not yet renamed
+    expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(
+      ['a', expect.stringMatching(/^\.b\.\d+\.[0-9a-f]{12}\.tmp$/)].sort(),
+    );
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGCONT');
+    expect(await exited).toBe(0);
+    expect(out).toBe('continued\n');
+    expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(['a', 'b']);
   });
 });

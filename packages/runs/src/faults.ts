@@ -1,8 +1,9 @@
 /**
  * Fault injection: a documented test hook in the run folder's file layer, for the fault-injection
  * suite (`pnpm faults`, tools/faults) and nothing else. It makes one exact file operation of a
- * run fail as a full or failing disk would (ENOSPC, EIO), or kills the process right there
- * (SIGKILL, as `kill -9` would), so a test can check what the run leaves behind at points that
+ * run fail as a full or failing disk would (ENOSPC, EIO), kills the process right there
+ * (SIGKILL, as `kill -9` would), or stops it there (SIGSTOP, as a long GC pause, a suspended VM or
+ * a closed laptop lid would: it goes on with that very operation when continued), so a test can check what the run leaves behind at points that
  * random timing hits too rarely (between a checkpoint's temp file and its rename, say).
  *
  * It is off unless {@link installFaults} is called, which only `pnpm exp --fault-inject <spec>`
@@ -11,7 +12,7 @@
  * A spec is one or more rules separated by commas, each `<action>:<file>:<op>:<n>[:sticky]`:
  *
  * ```
- * action   ENOSPC | EIO | kill
+ * action   ENOSPC | EIO | kill | pause
  * file     a part of the path it applies to ('metrics.jsonl', 'checkpoints/', 'samples/',
  *          'samples.gif', 'meta.json', 'eval.jsonl'), or '*' for every file
  * op       write     an atomic write's data going into its temp file (writeFileAtomic)
@@ -28,10 +29,11 @@
  * pnpm exp configs/x.yaml --fault-inject ENOSPC:metrics.jsonl:append:20        # the 20th metrics row
  * pnpm exp configs/x.yaml --fault-inject kill:checkpoints/:rename:2            # die before the 2nd checkpoint's rename
  * pnpm exp configs/x.yaml --fault-inject 'ENOSPC:*:any:40:sticky'              # the disk fills up
+ * pnpm worker ... --fault-inject pause:meta.json:rename:3                       # stopped until SIGCONT
  * ```
  */
 
-export const FAULT_ACTIONS = ['ENOSPC', 'EIO', 'kill'] as const;
+export const FAULT_ACTIONS = ['ENOSPC', 'EIO', 'kill', 'pause'] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
 export const FAULT_OPS = ['write', 'sync', 'rename', 'append', 'overwrite', 'any'] as const;
 export type FaultOp = (typeof FAULT_OPS)[number];
@@ -49,7 +51,7 @@ export interface FaultRule {
 
 const ALLOCATING: ReadonlySet<FileOp> = new Set(['write', 'append']);
 
-const MESSAGES: Record<Exclude<FaultAction, 'kill'>, { errno: number; text: string }> = {
+const MESSAGES: Record<Exclude<FaultAction, 'kill' | 'pause'>, { errno: number; text: string }> = {
   ENOSPC: { errno: -28, text: 'no space left on device' },
   EIO: { errno: -5, text: 'i/o error' },
 };
@@ -99,7 +101,8 @@ export function installFaults(rules: readonly FaultRule[]): void {
 /**
  * Called by the file layer before each operation on `path`: the error to fail it with, or null
  * (always null unless {@link installFaults} armed a matching rule). A `kill` rule ends the process
- * here and does not return.
+ * here and does not return; a `pause` rule stops it here (SIGSTOP) and returns null once it is
+ * continued (SIGCONT), for the operation to go on.
  */
 export function injectedFault(op: FileOp, path: string): NodeJS.ErrnoException | null {
   if (armed.length === 0) return null;
@@ -111,7 +114,11 @@ export function injectedFault(op: FileOp, path: string): NodeJS.ErrnoException |
     a.seen++;
     if (a.seen < rule.n || (a.seen > rule.n && !rule.sticky)) continue;
     if (rule.action === 'kill') killNow();
-    const { errno, text } = MESSAGES[rule.action as Exclude<FaultAction, 'kill'>];
+    if (rule.action === 'pause') {
+      process.kill(process.pid, 'SIGSTOP'); // every thread of the process, until SIGCONT
+      return null;
+    }
+    const { errno, text } = MESSAGES[rule.action];
     const error = new Error(`${rule.action}: ${text}, ${op} '${path}' (injected)`) as NodeJS.ErrnoException;
     error.code = rule.action;
     error.errno = errno;

@@ -2,7 +2,8 @@
  * @gan/runs: the run folder, `experiments/<config-name>/<run-id>/`, and the sweep folder that lists
  * runs belonging together (`experiments/_sweeps/<sweep-id>/`), and nothing else. Its names
  * and ids, config.yaml as text, meta.json (statuses, liveness), metrics.jsonl and eval.jsonl,
- * checkpoints (safetensors), sample paths, the trace's names, and atomic writes. Every writer (the
+ * checkpoints (safetensors), sample paths, the trace's names, atomic writes, and who may write a run
+ * (its one current owner, fenced by an epoch: owner.ts). Every writer (the
  * trainer, `pnpm eval`) and every reader (the report, the benchmark, the parity harness) goes
  * through it, so the format is defined once. What other packages use, and nothing else.
  */
@@ -73,6 +74,19 @@ export {
   readEval,
   readMetrics,
 } from './metrics.ts';
+export {
+  type ClaimOptions,
+  claimIdleRun,
+  currentClaim,
+  currentEpoch,
+  describeClaim,
+  type IdleClaim,
+  OWNER_DIR,
+  type OwnerClaim,
+  type OwnerToken,
+  RunOwner,
+  RunTakenOver,
+} from './owner.ts';
 export {
   CHECKPOINTS_DIR,
   CONFIG_FILE,

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RunOwner } from './owner.ts';
 import {
   decodeJsonlLine,
   encodeJsonlLine,
@@ -16,6 +17,9 @@ import {
   rewriteJsonlSync,
 } from './jsonl.ts';
 import { METRIC_NAMES, openMetricsLog, readMetrics } from './metrics.ts';
+
+/** A claim of `d` by this test: every write to a run folder comes from its owner. */
+const own = (d: string) => RunOwner.claim(d, 'test');
 
 let dir: string;
 beforeEach(async () => {
@@ -223,7 +227,7 @@ describe('streaming a large file', () => {
 
 describe('metrics.jsonl', () => {
   it('writes and reads the documented metrics of a run', async () => {
-    const log = openMetricsLog(dir);
+    const log = openMetricsLog(own(dir));
     const row = Object.fromEntries(METRIC_NAMES.map((name, i) => [name, i + 0.5]));
     row.step = 1;
     log.write(row);
@@ -233,7 +237,7 @@ describe('metrics.jsonl', () => {
     for await (const r of readMetrics(dir)) rows.push(r);
     expect(rows.map((r) => Object.keys(r))).toEqual([[...METRIC_NAMES], [...METRIC_NAMES]]);
     expect(rows[1].dLoss).toBeNaN();
-    expect(await readdir(dir)).toEqual(['metrics.jsonl']);
+    expect(await readdir(dir)).toEqual(['.owner', 'metrics.jsonl']);
   });
 });
 

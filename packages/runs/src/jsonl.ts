@@ -13,6 +13,7 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { writeError, writeFileAtomicSync } from './atomic.ts';
 import { injectedFault } from './faults.ts';
+import type { RunOwner } from './owner.ts';
 
 /**
  * JSON Lines, one JSON object per line, for logs that grow while a run trains (metrics.jsonl,
@@ -62,6 +63,11 @@ export interface JsonlWriterOptions {
    * nothing; the interval only bounds what a power cut can lose.
    */
   fsyncIntervalMs?: number;
+  /**
+   * For a log of a run folder: the run's owner. The file is opened through its capability, and
+   * every row first checks that it still owns the run (`RunTakenOver` otherwise; see owner.ts).
+   */
+  owner?: RunOwner;
 }
 
 /**
@@ -84,13 +90,15 @@ export class JsonlWriter {
   private timer: NodeJS.Timeout | null = null;
   /** A failed fsync of the timer, thrown by the next call (a timer has no caller to throw to). */
   private failure: Error | null = null;
+  private readonly owner: RunOwner | undefined;
 
   constructor(path: string, options: JsonlWriterOptions = {}) {
     const interval = options.fsyncIntervalMs ?? 1000;
     if (!(interval >= 0)) throw new RangeError(`fsyncIntervalMs must be >= 0, got ${interval}`);
     this.path = path;
     this.fsyncIntervalMs = interval;
-    this.fd = openSync(path, 'a+');
+    this.owner = options.owner;
+    this.fd = openSync(this.owner?.appendPath(path) ?? path, 'a+');
     const size = fstatSync(this.fd).size;
     if (size > 0) {
       const last = Buffer.alloc(1);
@@ -102,6 +110,7 @@ export class JsonlWriter {
   /** Appends one row (an object); non-finite numbers are encoded as strings (see {@link JsonlRow}). */
   write(row: JsonlRow): void {
     const line = encodeJsonlLine(row);
+    this.owner?.check();
     try {
       const injected = injectedFault('append', this.path);
       if (injected) {
@@ -342,7 +351,11 @@ export function readJsonlSync(path: string, options: JsonlReadOptions = {}): Jso
  * rewriteJsonlSync(metricsPath(runDir), (row) => typeof row.step === 'number' && row.step <= 5000);
  * ```
  */
-export function rewriteJsonlSync(path: string, keep: (row: JsonlRow) => boolean): JsonlRow | null {
+export function rewriteJsonlSync(
+  path: string,
+  keep: (row: JsonlRow) => boolean,
+  owner?: RunOwner,
+): JsonlRow | null {
   let rows: JsonlRow[];
   try {
     rows = readJsonlSync(path).rows;
@@ -350,6 +363,6 @@ export function rewriteJsonlSync(path: string, keep: (row: JsonlRow) => boolean)
     return null; // no file yet
   }
   const kept = rows.filter(keep);
-  writeFileAtomicSync(path, kept.map(encodeJsonlLine).join(''));
+  writeFileAtomicSync(path, kept.map(encodeJsonlLine).join(''), owner);
   return kept.at(-1) ?? null;
 }

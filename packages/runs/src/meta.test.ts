@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promi
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunOwner } from './owner.ts';
 import { commandRuns, itWith, type Requirement } from '../../../test-support/requirements.ts';
 import { RunFormatError } from './errors.ts';
 import {
@@ -18,6 +19,9 @@ import {
   writeMeta,
 } from './meta.ts';
 import { metaPath, metricsPath } from './paths.ts';
+
+/** A claim of `d` by this test: every write to a run folder comes from its owner. */
+const own = (d: string) => RunOwner.claim(d, 'test');
 
 const gitInstalled: Requirement = {
   missing: commandRuns('git', ['--version']) ? null : 'git not found',
@@ -50,6 +54,7 @@ function sampleMeta(): RunMeta {
     backend: 'reference',
     environment,
     startedAt: new Date('2026-11-26T15:30:12.345Z'),
+    owner: { epoch: 1, label: 'test' },
   });
 }
 
@@ -75,9 +80,9 @@ describe('newRunMeta', () => {
 describe('meta.json', () => {
   it('round-trips and updates', async () => {
     const meta = sampleMeta();
-    await writeMeta(dir, meta);
+    await writeMeta(own(dir), meta);
     expect(await readMeta(dir)).toEqual(meta);
-    const updated = await updateMeta(dir, {
+    const updated = await updateMeta(own(dir), {
       status: 'diverged',
       step: 312,
       divergedAt: 313,
@@ -86,15 +91,15 @@ describe('meta.json', () => {
     });
     expect(updated.status).toBe('diverged');
     expect(readMetaSync(dir)).toEqual(updated);
-    updateMetaSync(dir, { stepsPerSec: 12.5 });
+    updateMetaSync(own(dir), { stepsPerSec: 12.5 });
     expect((await readMeta(dir)).stepsPerSec).toBe(12.5);
-    expect(await readdir(dir)).toEqual(['meta.json']);
+    expect((await readdir(dir)).sort()).toEqual(['.owner', 'meta.json']);
   });
 
   it('refuses to write a wrong meta and keeps the old file', async () => {
-    await writeMeta(dir, sampleMeta());
+    await writeMeta(own(dir), sampleMeta());
     const before = await readFile(metaPath(dir), 'utf8');
-    await expect(updateMeta(dir, { status: 'done' as RunMeta['status'] })).rejects.toThrow(/status/);
+    await expect(updateMeta(own(dir), { status: 'done' as RunMeta['status'] })).rejects.toThrow(/status/);
     expect(await readFile(metaPath(dir), 'utf8')).toBe(before);
   });
 
@@ -159,7 +164,7 @@ describe('meta.json', () => {
 describe('lastActivity', () => {
   it('is the newest write of meta.json and metrics.jsonl, 0 for neither', async () => {
     expect(await lastActivity(dir)).toBe(0);
-    await writeMeta(dir, sampleMeta());
+    await writeMeta(own(dir), sampleMeta());
     await utimes(metaPath(dir), 1000, 1000);
     expect(await lastActivity(dir)).toBe(1_000_000);
     await writeFile(metricsPath(dir), '{"step":1}\n');

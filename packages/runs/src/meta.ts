@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { isDiskFull, overwriteFileInPlaceSync, writeJsonAtomic, writeJsonAtomicSync } from './atomic.ts';
 import { RunFormatError } from './errors.ts';
 import { currentProcess, type RunProcess } from './liveness.ts';
+import type { OwnerToken, RunOwner } from './owner.ts';
 import { metaPath, metricsPath } from './paths.ts';
 
 /** The version of the run-folder format; bumped when a reader of the old one would misread the new one. */
@@ -30,7 +31,8 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
  *   "host": { "cpu": "AMD Ryzen 7 5800X", "cores": 16, "memoryGB": 31.3 }, "backend": "reference",
  *   "resumedFrom": null, "error": null, "divergedAt": null, "latestEval": null, "stepsPerSec": 812.5,
  *   "peakMemoryMB": 212.4, "process": { "pid": 4242, "hostname": "vm", "bootId": "90ca5fc0-...",
- *   "startTicks": 876125, "pidNamespace": "pid:[4026531836]" }, "heartbeatAt": "2026-11-26T15:31:02.001Z" }
+ *   "startTicks": 876125, "pidNamespace": "pid:[4026531836]" }, "heartbeatAt": "2026-11-26T15:31:02.001Z",
+ *   "owner": { "epoch": 1, "label": "pnpm exp" } }
  * ```
  */
 export interface RunMeta {
@@ -82,6 +84,11 @@ export interface RunMeta {
    * to be alive. Null in runs recorded before it was kept.
    */
   heartbeatAt: string | null;
+  /**
+   * The owner that last wrote meta.json: its epoch, which grows with every takeover of the run,
+   * and who it is (see owner.ts). Null in runs recorded before owners were kept.
+   */
+  owner: OwnerToken | null;
 }
 
 /** The part of {@link RunMeta} that describes the machine and the invocation. */
@@ -139,6 +146,8 @@ export interface NewRunMetaFields {
   startedAt?: Date;
   /** The process running it; default this one. */
   process?: RunProcess;
+  /** Its owner (see owner.ts). */
+  owner: OwnerToken;
 }
 
 /** The meta of a run that is starting: status `running`, nothing ended, failed or evaluated yet. */
@@ -165,6 +174,7 @@ export function newRunMeta(fields: NewRunMetaFields): RunMeta {
       peakMemoryMB: null,
       process: fields.process ?? currentProcess(),
       heartbeatAt: startedAt,
+      owner: { ...fields.owner },
     } satisfies RunMeta,
     '<new run meta>',
   );
@@ -222,6 +232,17 @@ const checkProcess: Check = (v) => {
 };
 const COUNT = 'an integer >= 0';
 
+/** `owner`: null, or `{ epoch, label }` with an epoch >= 1. */
+const checkOwner: Check = (v) => {
+  if (v === null) return null;
+  if (!isObject(v)) return `expected an object or null, got ${show(v)}`;
+  const { epoch, label } = v as Record<string, unknown>;
+  if (!Number.isSafeInteger(epoch) || (epoch as number) < 1)
+    return `epoch: expected an integer >= 1, got ${show(epoch)}`;
+  if (!isString(label)) return `label: expected a string, got ${show(label)}`;
+  return null;
+};
+
 /** The checks of meta.json's fields, in the order the file lists them. */
 const META_FIELDS: { [K in keyof RunMeta]: Check | { [F in keyof RunMeta[K]]: Check } } = {
   formatVersion: is((v) => v === RUN_FORMAT_VERSION, String(RUN_FORMAT_VERSION)),
@@ -248,10 +269,11 @@ const META_FIELDS: { [K in keyof RunMeta]: Check | { [F in keyof RunMeta[K]]: Ch
   peakMemoryMB: orNull(isAmount, 'a number >= 0'),
   process: checkProcess,
   heartbeatAt: orNull(isTime, TIME),
+  owner: checkOwner,
 };
 
 /** Keys older runs may lack, and the value they read as. */
-const META_DEFAULTS: Partial<RunMeta> = { peakMemoryMB: null, process: null, heartbeatAt: null };
+const META_DEFAULTS: Partial<RunMeta> = { peakMemoryMB: null, process: null, heartbeatAt: null, owner: null };
 
 /**
  * Checks `value` as the content of meta.json; `file` names the source in the error. Returns a new
@@ -306,10 +328,13 @@ function parseMetaText(text: string, file: string): RunMeta {
   return parseRunMeta(value, file);
 }
 
-/** Validates and writes `<runDir>/meta.json` atomically. */
-export async function writeMeta(runDir: string, meta: RunMeta): Promise<void> {
-  const file = metaPath(runDir);
-  await writeJsonAtomic(file, parseRunMeta(meta, file));
+/**
+ * Validates and writes the owner's run's `meta.json` atomically, recording the owner in it; throws
+ * `RunTakenOver` (and writes nothing) once a newer owner has taken the run.
+ */
+export async function writeMeta(owner: RunOwner, meta: RunMeta): Promise<void> {
+  const file = metaPath(owner.runDir);
+  await writeJsonAtomic(file, parseRunMeta({ ...meta, owner: owner.token }, file), owner);
 }
 
 /**
@@ -318,20 +343,20 @@ export async function writeMeta(runDir: string, meta: RunMeta): Promise<void> {
  * already holds (a long `error` is cut to fit): a run that fails because the disk is full still
  * says so, and why.
  */
-export function writeMetaSync(runDir: string, meta: RunMeta): void {
-  const file = metaPath(runDir);
-  const checked = parseRunMeta(meta, file);
+export function writeMetaSync(owner: RunOwner, meta: RunMeta): void {
+  const file = metaPath(owner.runDir);
+  const checked = parseRunMeta({ ...meta, owner: owner.token }, file);
   try {
-    writeJsonAtomicSync(file, checked);
+    writeJsonAtomicSync(file, checked, owner);
   } catch (error) {
     if (!isDiskFull(error)) throw error;
     const text = (m: RunMeta) => `${JSON.stringify(m, null, 2)}\n`;
     let fitted = false;
     try {
-      fitted = overwriteFileInPlaceSync(file, text(checked));
+      fitted = overwriteFileInPlaceSync(file, text(checked), owner);
       if (!fitted && checked.error !== null && checked.error.length > 200) {
         const cut = `${checked.error.split('\n')[0].slice(0, 200)} [cut: the disk is full]`;
-        fitted = overwriteFileInPlaceSync(file, text({ ...checked, error: cut }));
+        fitted = overwriteFileInPlaceSync(file, text({ ...checked, error: cut }), owner);
       }
     } catch {
       // no meta.json yet, or the in-place write failed too: report the original error
@@ -357,23 +382,22 @@ export function readMetaSync(runDir: string): RunMeta {
 
 /**
  * Reads meta.json, applies `patch` (shallow), validates and writes it back atomically; returns
- * the new meta. The run's single writer (the process training it) is the only one to call this,
- * so read-modify-write needs no lock.
+ * the new meta. Only the run's owner writes it, so read-modify-write needs no lock.
  *
  * ```ts
- * await updateMeta(runDir, { status: 'completed', endedAt: new Date().toISOString(), step: 5000 });
+ * await updateMeta(owner, { status: 'completed', endedAt: new Date().toISOString(), step: 5000 });
  * ```
  */
-export async function updateMeta(runDir: string, patch: Partial<RunMeta>): Promise<RunMeta> {
-  const next = { ...(await readMeta(runDir)), ...patch };
-  await writeMeta(runDir, next);
+export async function updateMeta(owner: RunOwner, patch: Partial<RunMeta>): Promise<RunMeta> {
+  const next = { ...(await readMeta(owner.runDir)), ...patch, owner: owner.token };
+  await writeMeta(owner, next);
   return next;
 }
 
 /** Synchronous {@link updateMeta}. */
-export function updateMetaSync(runDir: string, patch: Partial<RunMeta>): RunMeta {
-  const next = { ...readMetaSync(runDir), ...patch };
-  writeMetaSync(runDir, next);
+export function updateMetaSync(owner: RunOwner, patch: Partial<RunMeta>): RunMeta {
+  const next = { ...readMetaSync(owner.runDir), ...patch, owner: owner.token };
+  writeMetaSync(owner, next);
   return next;
 }
 

@@ -6,6 +6,7 @@ import {
   type JsonlWriterOptions,
   readJsonl,
 } from './jsonl.ts';
+import type { RunOwner } from './owner.ts';
 import { evalPath, metricsPath } from './paths.ts';
 
 /**
@@ -74,14 +75,14 @@ export function hasStep(row: JsonlRow): row is JsonlRow & { step: number } {
   return typeof row.step === 'number' && Number.isInteger(row.step);
 }
 
-/** An appender for `<runDir>/metrics.jsonl` (created if missing). */
-export function openMetricsLog(runDir: string, options?: JsonlWriterOptions): JsonlWriter {
-  return new JsonlWriter(metricsPath(runDir), options);
+/** The owner's appender for its run's `metrics.jsonl` (created if missing). */
+export function openMetricsLog(owner: RunOwner, options?: Omit<JsonlWriterOptions, 'owner'>): JsonlWriter {
+  return new JsonlWriter(metricsPath(owner.runDir), { ...options, owner });
 }
 
-/** An appender for `<runDir>/eval.jsonl` (created if missing). */
-export function openEvalLog(runDir: string, options?: JsonlWriterOptions): JsonlWriter {
-  return new JsonlWriter(evalPath(runDir), options);
+/** The owner's appender for its run's `eval.jsonl` (created if missing). */
+export function openEvalLog(owner: RunOwner, options?: Omit<JsonlWriterOptions, 'owner'>): JsonlWriter {
+  return new JsonlWriter(evalPath(owner.runDir), { ...options, owner });
 }
 
 /** Streams `<runDir>/metrics.jsonl`; rows are whatever the file holds, check them before use. */

@@ -2,9 +2,13 @@ import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunOwner } from './owner.ts';
 import { type CheckpointContent, listCheckpoints, saveCheckpoint } from './checkpoints.ts';
 import { checkpointPath } from './paths.ts';
 import { findResumePoint, setAsideCheckpoint } from './resume.ts';
+
+/** A claim of `d` by this test: every write to a run folder comes from its owner. */
+const own = (d: string) => RunOwner.claim(d, 'test');
 
 let dir: string;
 beforeEach(async () => {
@@ -24,7 +28,7 @@ const content = (step: number): CheckpointContent => ({
 
 describe('findResumePoint', () => {
   it('is the newest checkpoint when it reads back whole', async () => {
-    for (const step of [10, 20]) await saveCheckpoint(dir, content(step));
+    for (const step of [10, 20]) await saveCheckpoint(own(dir), content(step));
     const { checkpoint, unreadable } = await findResumePoint(dir);
     expect(checkpoint?.step).toBe(20);
     expect(checkpoint?.content).toEqual(content(20));
@@ -32,7 +36,7 @@ describe('findResumePoint', () => {
   });
 
   it('falls back past a truncated and a corrupted one, and says why', async () => {
-    for (const step of [10, 20, 30]) await saveCheckpoint(dir, content(step));
+    for (const step of [10, 20, 30]) await saveCheckpoint(own(dir), content(step));
     await truncate(checkpointPath(dir, 30), 100);
     const bytes = await readFile(checkpointPath(dir, 20));
     bytes[bytes.length - 5] ^= 0x01;
@@ -49,7 +53,7 @@ describe('findResumePoint', () => {
 
   it('is null when no checkpoint reads back, or there is none', async () => {
     expect(await findResumePoint(dir)).toEqual({ checkpoint: null, unreadable: [] });
-    await saveCheckpoint(dir, content(10));
+    await saveCheckpoint(own(dir), content(10));
     await truncate(checkpointPath(dir, 10), 0);
     const { checkpoint, unreadable } = await findResumePoint(dir);
     expect(checkpoint).toBeNull();
@@ -59,9 +63,9 @@ describe('findResumePoint', () => {
 
 describe('setAsideCheckpoint', () => {
   it('moves an unreadable checkpoint out of the listing, keeping its bytes', async () => {
-    for (const step of [10, 20]) await saveCheckpoint(dir, content(step));
+    for (const step of [10, 20]) await saveCheckpoint(own(dir), content(step));
     const before = await readFile(checkpointPath(dir, 20));
-    const aside = await setAsideCheckpoint(checkpointPath(dir, 20));
+    const aside = await setAsideCheckpoint(own(dir), checkpointPath(dir, 20));
     expect(aside).toBe(`${checkpointPath(dir, 20)}.unreadable`);
     expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([10]);
     expect((await readFile(aside)).equals(before)).toBe(true);

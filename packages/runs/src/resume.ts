@@ -3,11 +3,12 @@
  * truncated or corrupted newer one is reported, not used), corrupt ones moved out of the way,
  * and the temp files of writes a killed process never finished, removed.
  */
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TEMP_FILE_PATTERN } from './atomic.ts';
 import { type CheckpointContent, listCheckpoints, loadCheckpoint } from './checkpoints.ts';
 import { probeProcess } from './liveness.ts';
+import type { RunOwner } from './owner.ts';
 import { checkpointsDir, samplesDir, type StepFile } from './paths.ts';
 
 /** A checkpoint that could not be read, and why. */
@@ -55,9 +56,9 @@ export const UNREADABLE_SUFFIX = '.unreadable';
  * checkpoint listing (so it is neither resumed from nor counted among the newest kept); returns
  * the new path.
  */
-export async function setAsideCheckpoint(path: string): Promise<string> {
+export async function setAsideCheckpoint(owner: RunOwner, path: string): Promise<string> {
   const aside = `${path}${UNREADABLE_SUFFIX}`;
-  await rename(path, aside);
+  owner.move(path, aside);
   return aside;
 }
 

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OWNER_DIR } from './owner.ts';
 import { CHECKPOINTS_DIR, META_FILE, SAMPLES_DIR } from './paths.ts';
 import {
   assertConfigName,
@@ -70,7 +71,7 @@ describe('createRunDir', () => {
     const { runDir, runId } = await createRunDir(experiments, 'seed-mlp');
     expect(runDir).toBe(join(experiments, 'seed-mlp', runId));
     expect(runId).toMatch(RUN_ID_PATTERN);
-    expect((await readdir(runDir)).sort()).toEqual([CHECKPOINTS_DIR, SAMPLES_DIR].sort());
+    expect((await readdir(runDir)).sort()).toEqual([OWNER_DIR, CHECKPOINTS_DIR, SAMPLES_DIR].sort());
   });
 
   it('never collides, even for many runs in the same second', async () => {
@@ -139,7 +140,13 @@ describe('createRunDir, all at once', () => {
       files: (id) => ({ [META_FILE]: `{"runId":"${id}"}\n`, 'config.yaml': 'name: c\n' }),
     });
     expect(JSON.parse(await readFile(join(runDir, META_FILE), 'utf8'))).toEqual({ runId });
-    expect((await readdir(runDir)).sort()).toEqual([CHECKPOINTS_DIR, 'config.yaml', META_FILE, SAMPLES_DIR]);
+    expect((await readdir(runDir)).sort()).toEqual([
+      OWNER_DIR,
+      CHECKPOINTS_DIR,
+      'config.yaml',
+      META_FILE,
+      SAMPLES_DIR,
+    ]);
     // Nothing else in the config folder: no staging folder left behind.
     expect(await readdir(join(dir, 'c'))).toEqual([runId]);
   });

@@ -4,6 +4,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from './atomic.ts';
 import { DirError, errnoReason, makeDirs } from './dirs.ts';
+import { type OwnerToken, RunOwner } from './owner.ts';
 import { CHECKPOINTS_DIR, META_FILE, SAMPLES_DIR } from './paths.ts';
 
 /** `20261126-153012-a3f9`: UTC date and time to the second, then 4 hex digits from the OS. */
@@ -66,6 +67,8 @@ export interface CreatedRunDir {
   /** `<experimentsDir>/<configName>/<runId>` */
   runDir: string;
   runId: string;
+  /** The run's first owner (epoch 1): the process that created it, the only one to write it. */
+  owner: RunOwner;
 }
 
 export interface CreateRunDirOptions {
@@ -75,12 +78,14 @@ export interface CreateRunDirOptions {
   randomSuffix?: () => string;
   /** Give up after this many taken ids (default 1000). */
   maxAttempts?: number;
+  /** Who owns the new run, in words (default `pid <pid>`); see owner.ts. */
+  owner?: string;
   /**
    * The files the folder holds from its first moment, by name (`config.yaml`, `meta.json`), made
    * from the run id they will live under; e.g. a meta.json saying `running`, so that no run folder
    * is ever seen, or left by a crash, without one.
    */
-  files?: (runId: string) => Record<string, string | Uint8Array>;
+  files?: (runId: string, owner: OwnerToken) => Record<string, string | Uint8Array>;
 }
 
 /**
@@ -89,11 +94,12 @@ export interface CreateRunDirOptions {
  * dot-name in `<config-name>/` and renamed to its id, so a reader, or a crash, sees either no run
  * folder or a complete one. An existing run folder is never reused or overwritten: if the id is
  * taken (two runs in the same second drew the same suffix) the rename fails and another suffix is
- * drawn. Parents are created as needed; a folder that cannot be created or written fails at once
- * with a {@link DirError} naming it and the reason.
+ * drawn. The folder is born owned by this process (epoch 1, see owner.ts), the only one to write
+ * it until someone takes it over. Parents are created as needed; a folder that cannot be created
+ * or written fails at once with a {@link DirError} naming it and the reason.
  *
  * ```ts
- * const { runDir, runId } = await createRunDir('experiments', 'seed-mlp', {
+ * const { runDir, runId, owner } = await createRunDir('experiments', 'seed-mlp', {
  *   files: (runId) => ({ [CONFIG_FILE]: resolvedYaml }),
  * });
  * ```
@@ -127,10 +133,11 @@ export async function createRunDir(
   try {
     await mkdir(join(staging, SAMPLES_DIR));
     await mkdir(join(staging, CHECKPOINTS_DIR));
+    const token = RunOwner.found(staging, options.owner ?? `pid ${process.pid}`);
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const runId = newRunId(date, nextSuffix());
       const runDir = join(parent, runId);
-      for (const [name, data] of Object.entries(options.files?.(runId) ?? {})) {
+      for (const [name, data] of Object.entries(options.files?.(runId, token) ?? {})) {
         await writeFileAtomic(join(staging, name), data);
       }
       try {
@@ -143,7 +150,7 @@ export async function createRunDir(
         throw error;
       }
       await fsyncDir(parent);
-      return { runDir, runId };
+      return { runDir, runId, owner: RunOwner.of(runDir, token) };
     }
   } catch (error) {
     await rm(staging, { recursive: true, force: true }).catch(() => {});

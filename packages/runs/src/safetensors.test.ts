@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunOwner } from './owner.ts';
 import { commandRuns, itWith, type Requirement } from '../../../test-support/requirements.ts';
 import {
   CHECKPOINT_FORMAT,
@@ -27,6 +28,9 @@ import {
   type Safetensors,
   writeSafetensors,
 } from './safetensors.ts';
+
+/** A claim of `d` by this test: every write to a run folder comes from its owner. */
+const own = (d: string) => RunOwner.claim(d, 'test');
 
 let dir: string;
 beforeEach(async () => {
@@ -266,6 +270,7 @@ describe('cross-check with numpy', () => {
     const script = `
 import json, struct, sys
 import numpy as np
+
 DT = {'F32': '<f4', 'F64': '<f8', 'I32': '<i4', 'U32': '<u4', 'U8': 'u1', 'I64': '<i8'}
 with open(sys.argv[1], 'rb') as f:
     raw = f.read()
@@ -316,23 +321,24 @@ describe('checkpoints', () => {
 
   it('finds the latest by step number and keeps only the newest ones', async () => {
     expect(await latestCheckpoint(dir)).toBeNull();
-    for (const step of [500, 999999, 1000]) await writeCheckpoint(dir, step, tensors, { step: String(step) });
+    for (const step of [500, 999999, 1000])
+      await writeCheckpoint(own(dir), step, tensors, { step: String(step) });
     expect(await latestCheckpoint(dir)).toEqual({ step: 999999, path: checkpointPath(dir, 999999) });
-    await writeCheckpoint(dir, 1000000, tensors, { step: '1000000' }, { keep: 2 });
+    await writeCheckpoint(own(dir), 1000000, tensors, { step: '1000000' }, { keep: 2 });
     expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([999999, 1000000]);
     expect((await readCheckpoint(dir, 1000000)).metadata.step).toBe('1000000');
     expect(await readdir(join(dir, CHECKPOINTS_DIR))).toHaveLength(2);
-    expect(await pruneCheckpoints(dir, 1)).toEqual([checkpointPath(dir, 999999)]);
+    expect(await pruneCheckpoints(own(dir), 1)).toEqual([checkpointPath(dir, 999999)]);
   });
 
   it('creates checkpoints/ in a run folder but never a missing run folder', async () => {
     const missing = join(dir, 'no-such-run');
-    await expect(writeCheckpoint(missing, 1, tensors)).rejects.toThrow(/ENOENT/);
+    expect(() => own(missing)).toThrow(/ENOENT/);
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('validates keep before writing anything', async () => {
-    await expect(writeCheckpoint(dir, 5, tensors, {}, { keep: 0 })).rejects.toThrow(
+    await expect(writeCheckpoint(own(dir), 5, tensors, {}, { keep: 0 })).rejects.toThrow(
       /keep must be an integer >= 1/,
     );
     expect(await listCheckpoints(dir)).toEqual([]);
@@ -355,7 +361,7 @@ describe('checkpoints', () => {
       config: 'name: x\n',
       checksum: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
     });
-    const path = await saveCheckpoint(dir, content, { keep: 1 });
+    const path = await saveCheckpoint(own(dir), content, { keep: 1 });
     expect(path).toBe(checkpointPath(dir, 7));
     expect(await loadCheckpoint(path)).toEqual(content);
   });
@@ -368,7 +374,7 @@ describe('checkpoints', () => {
       time: 0,
       config: '',
     };
-    const path = await saveCheckpoint(dir, content);
+    const path = await saveCheckpoint(own(dir), content);
     const bytes = await readFile(path);
     bytes[bytes.length - 1] ^= 0x40; // one bit of the last float: still a valid safetensors file
     await writeFile(path, bytes);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { writeFileAtomic } from './atomic.ts';
+import type { RunOwner } from './owner.ts';
 import { RunFormatError } from './errors.ts';
 
 /**
@@ -226,13 +227,17 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
   return { tensors, metadata: Object.fromEntries(metadataEntries) };
 }
 
-/** Writes a safetensors file atomically (a crash leaves the previous checkpoint intact). */
+/**
+ * Writes a safetensors file atomically (a crash leaves the previous checkpoint intact); a file of
+ * a run folder by the run's `owner`.
+ */
 export async function writeSafetensors(
   path: string,
   tensors: Record<string, SafeTensor>,
   metadata?: Record<string, string>,
+  owner?: RunOwner,
 ): Promise<void> {
-  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata), owner);
 }
 
 /** Reads and validates a safetensors file; errors name `path`. */
