@@ -72,13 +72,13 @@ export function syntheticRow(step: number, k = 0): MetricsRow {
  * writeMeta, JsonlWriter, writeSampleGrid, writeRunGif); returns its path.
  */
 export async function writeFixtureRun(experimentsDir: string, run: FixtureRun): Promise<string> {
-  const { runDir, runId } = await createRunDir(experimentsDir, run.name, {
+  const { runDir, runId, owner } = await createRunDir(experimentsDir, run.name, {
     date: run.date,
     randomSuffix: () => run.suffix ?? '0000',
     maxAttempts: 1,
   });
   const config = configFromObject({ name: run.name, ...run.config }, 'fixture');
-  await writeRunConfig(runDir, serializeConfig(config));
+  await writeRunConfig(owner, serializeConfig(config));
   const rows =
     typeof run.metrics === 'number'
       ? Array.from({ length: run.metrics }, (_, i) => syntheticRow(i + 1))
@@ -93,6 +93,7 @@ export async function writeFixtureRun(experimentsDir: string, run: FixtureRun): 
       backend: 'reference',
       environment: FIXTURE_ENVIRONMENT,
       startedAt: run.date,
+      owner: owner.token,
     }),
     status: 'completed' as const,
     endedAt: new Date(run.date.getTime() + 60_000).toISOString(),
@@ -100,20 +101,20 @@ export async function writeFixtureRun(experimentsDir: string, run: FixtureRun): 
     stepsPerSec: 100,
     ...run.meta,
   };
-  await writeMeta(runDir, meta);
-  const log = new JsonlWriter(metricsPath(runDir), { fsyncIntervalMs: 60_000 });
+  await writeMeta(owner, meta);
+  const log = new JsonlWriter(metricsPath(runDir), { owner, fsyncIntervalMs: 60_000 });
   for (const row of rows) log.write(row);
   log.close();
   if (run.truncateMetrics) appendFileSync(metricsPath(runDir), '{"step":999999,"dLoss":1.2');
   if (run.eval) {
-    const evalLog = openEvalLog(runDir, { fsyncIntervalMs: 60_000 });
+    const evalLog = openEvalLog(owner, { fsyncIntervalMs: 60_000 });
     for (const row of run.eval) evalLog.write(row);
     evalLog.close();
   }
   for (const step of run.samples ?? []) {
     const gray = new Uint8Array(8 * 8).map((_, i) => ((i * 37 + step) % 256) & 0xff);
-    await writeSampleGrid(runDir, step, { gray, width: 8, height: 8 });
+    await writeSampleGrid(owner, step, { gray, width: 8, height: 8 });
   }
-  if (run.samples && run.samples.length > 0) await writeRunGif(runDir);
+  if (run.samples && run.samples.length > 0) await writeRunGif(owner);
   return runDir;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeRunGif, writeSampleGrid } from '@gan/gan-runner/images';
+import { RunOwner } from '@gan/runs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWith, type Requirement } from '../../../test-support/requirements.ts';
@@ -148,6 +149,7 @@ async function showcase(): Promise<string> {
         latestEval: { step: 3000, modesCovered: Math.min(8, 5 + k), frechetDistance: 0.75 / (1 + k * 0.5) },
       },
     });
+    const owner = RunOwner.claim(runDir, 'fixture');
     // A ring of 8 blobs, more of them found as training goes on.
     for (const [f, step] of [0, 1000, 2000, 3000].entries()) {
       const size = 64;
@@ -162,9 +164,9 @@ async function showcase(): Promise<string> {
             gray[y * size + x] = Math.max(gray[y * size + x], Math.round(v));
           }
       }
-      await writeSampleGrid(runDir, step, { gray, width: size, height: size });
+      await writeSampleGrid(owner, step, { gray, width: size, height: size });
     }
-    await writeRunGif(runDir);
+    await writeRunGif(owner);
   }
   return dir;
 }

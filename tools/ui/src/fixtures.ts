@@ -14,6 +14,7 @@ import {
   newRunMeta,
   openEvalLog,
   type RunMeta,
+  type RunOwner,
   samplePath,
 } from '@gan/runs';
 import type { Page } from 'playwright-core';
@@ -23,6 +24,8 @@ export interface FixtureRun {
   runDir: string;
   runId: string;
   key: string;
+  /** Its owner (this process), for writing to it as the trainer would. */
+  owner: RunOwner;
 }
 
 export interface FixtureOptions {
@@ -89,9 +92,9 @@ export async function writeRun(dir: string, o: FixtureOptions): Promise<FixtureR
   const folder = o.folder ?? o.name;
   const steps = o.steps ?? 1000;
   const environment = await collectEnvironment();
-  const { runDir, runId } = await createRunDir(dir, folder, {
+  const { runDir, runId, owner } = await createRunDir(dir, folder, {
     date: o.date,
-    files: (id) => {
+    files: (id, token) => {
       const meta: RunMeta = {
         ...newRunMeta({
           name: o.name,
@@ -101,6 +104,7 @@ export async function writeRun(dir: string, o: FixtureOptions): Promise<FixtureR
           backend: 'reference',
           environment,
           startedAt: o.date,
+          owner: token,
         }),
       };
       const rows = o.rows ?? 0;
@@ -118,17 +122,17 @@ export async function writeRun(dir: string, o: FixtureOptions): Promise<FixtureR
       return { [CONFIG_FILE]: configYaml(o), [META_FILE]: `${JSON.stringify(meta, null, 2)}\n` };
     },
   });
-  const log = new JsonlWriter(metricsPath(runDir), { fsyncIntervalMs: 60_000 });
+  const log = new JsonlWriter(metricsPath(runDir), { owner, fsyncIntervalMs: 60_000 });
   for (let i = 1; i <= (o.rows ?? 0); i++) log.write(metricsRow(i * 10, o.seed ?? 0));
   log.close();
   if (o.evals?.length) {
-    const ev = openEvalLog(runDir, { fsyncIntervalMs: 60_000 });
+    const ev = openEvalLog(owner, { fsyncIntervalMs: 60_000 });
     for (const step of o.evals)
       ev.write({ step, frechetDistance: 3 / (1 + step / 100), modesCovered: Math.min(8, 2 + step / 100) });
     ev.close();
   }
   for (const step of o.samples ?? []) writeGrid(runDir, step);
-  return { runDir, runId, key: `${folder}/${runId}` };
+  return { runDir, runId, key: `${folder}/${runId}`, owner };
 }
 
 /**

@@ -233,7 +233,7 @@ describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
       Math.round,
     );
     // The progress follows meta.json, and a sample grid appears.
-    writeMetaSync(live.runDir, { ...readMetaSync(live.runDir), step: 50 } as RunMeta);
+    writeMetaSync(live.owner, { ...readMetaSync(live.runDir), step: 50 } as RunMeta);
     writeGrid(live.runDir, 50);
     await page.waitForFunction(() => document.querySelector('#run-step')?.textContent === '50');
     await page.waitForSelector('#sample-grid');

@@ -94,13 +94,14 @@ async function main(): Promise<void> {
 
   try {
     const meta = readMetaSync(runDir);
-    if (meta.status === 'running') {
-      process.stderr.write(
-        `note: ${meta.runId} is marked running; if it still trains, it may overwrite meta.json's latestEval\n`,
-      );
-    }
     const started = performance.now();
-    const { step: at, checkpoint, samples: n, result } = await evaluateRun(runDir, { samples, step });
+    const {
+      step: at,
+      checkpoint,
+      samples: n,
+      result,
+      notRecorded,
+    } = await evaluateRun(runDir, { samples, step });
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(
       `run: ${relative(process.cwd(), runDir) || runDir} (${meta.name}, status ${meta.status})\n` +
@@ -112,7 +113,11 @@ async function main(): Promise<void> {
       process.stdout.write(`${describeClassifier(readClassifierInfo(dir), dir)}\n`);
     }
     process.stdout.write(
-      `\n${formatSummary(result)}\n\nappended to eval.jsonl; meta.json latestEval updated\n`,
+      `\n${formatSummary(result)}\n\n${
+        notRecorded === null
+          ? 'appended to eval.jsonl; meta.json latestEval updated'
+          : `not recorded in the run: ${notRecorded}; its own writes are left alone`
+      }\n`,
     );
   } catch (e) {
     fail(`pnpm eval: ${(e as Error).message}`, 1);

@@ -6,8 +6,11 @@ import { parseArgs } from 'node:util';
 import {
   collectEnvironment,
   configPath,
+  currentEpoch,
   defaultExperimentsDir,
   parseFaultSpec,
+  RunOwner,
+  RunTakenOver,
   readMetaSync,
   userPath,
   writeRunConfigSync,
@@ -18,7 +21,7 @@ import { startTraining } from '../run/host.ts';
 import { planResume, ResumeRefused } from '../run/resume-plan.ts';
 import { memoryProblems } from '../train/memory.ts';
 import { requestStop, requestSample, setPaused, isPaused } from '../run/control.ts';
-import type { EndStatus, RunEvent } from '../run/events.ts';
+import type { RunEvent, SessionEnd } from '../run/events.ts';
 import { backendFlag, fail } from './common.ts';
 import { plainLogger } from '../dashboard/plain.ts';
 
@@ -44,15 +47,17 @@ testing:
                           at one exact operation, for the fault-injection suite (pnpm faults); the
                           rules are described in packages/runs/src/faults.ts
 
-exit status: 0 completed, 1 failed, 2 bad command line or config, 3 diverged, 130 interrupted`;
+exit status: 0 completed, 1 failed, 2 bad command line or config (or a run that another process
+resumed first), 3 diverged, 4 taken over by another process (it wrote nothing more), 130 interrupted`;
 
 /** Keys a resumed run may change: how long and what it records, not what it computes. */
 const RESUMABLE_PREFIXES = ['train.steps', 'log.', 'eval.'];
 
-const EXIT: Record<EndStatus, number> = {
+const EXIT: Record<SessionEnd, number> = {
   completed: 0,
   failed: 1,
   diverged: 3,
+  'taken-over': 4,
   interrupted: 130,
 };
 
@@ -109,6 +114,7 @@ async function main(): Promise<void> {
   let config: ExperimentConfig;
   let runDir: string;
   let runId: string;
+  let owner: RunOwner;
   const resume = values.resume !== undefined;
   if (resume && values.trace)
     fail('pnpm exp: --trace records a run from its first step: it cannot be used with --resume');
@@ -124,6 +130,9 @@ async function main(): Promise<void> {
   try {
     if (resume) {
       runDir = userPath(values.resume as string);
+      // The epoch seen before meta.json is read: the claim below succeeds only if nobody has
+      // taken the run over since (another resume started at the same moment, say).
+      const seen = currentEpoch(runDir);
       const previous = readMetaSync(runDir);
       const original = loadConfig(configPath(runDir), [], { recordedRun: true }).config;
       config = loadConfig(configPath(runDir), positionals, { recordedRun: true }).config;
@@ -143,17 +152,18 @@ async function main(): Promise<void> {
       const plan = await planResume(runDir);
       for (const note of plan.notes) process.stdout.write(`${note}\n`);
       runId = previous.runId;
-      writeRunConfigSync(runDir, serializeConfig(config));
+      owner = RunOwner.claim(runDir, 'pnpm exp --resume', { after: seen });
+      writeRunConfigSync(owner, serializeConfig(config));
     } else {
       const [file, ...overrides] = positionals;
       if (file === undefined) fail(`pnpm exp: no config file given\n\n${USAGE}`);
       config = loadConfig(userPath(file), overrides, { check: (c) => memoryProblems(c) }).config;
       const experiments =
         values.experiments !== undefined ? userPath(values.experiments) : defaultExperimentsDir();
-      ({ runDir, runId } = await createRun(experiments, config, serializeConfig(config), environment));
+      ({ runDir, runId, owner } = await createRun(experiments, config, serializeConfig(config), environment));
     }
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof ResumeRefused) fail(e.message);
+    if (e instanceof ConfigError || e instanceof ResumeRefused || e instanceof RunTakenOver) fail(e.message);
     fail(`pnpm exp: ${(e as Error).message}`);
   }
 
@@ -166,6 +176,7 @@ async function main(): Promise<void> {
       configText: serializeConfig(config),
       runDir,
       runId,
+      owner: owner.token,
       environment,
       resume,
       trace: values.trace,

@@ -2,10 +2,10 @@
  * `pnpm sample <run folder> --seed 42`: the article's interactive demo. A seed picks a z, the
  * run's generator turns it into an image, which is written as a PNG and shown in the terminal.
  */
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng, Tensor } from '@gan/tensor';
-import { seedSamplePath, userPath } from '@gan/runs';
+import { claimIdleRun, type RunOwner, seedSamplePath, userPath } from '@gan/runs';
 import { detectTerminalMode, halfBlockLines, imageGrid, writePng } from '../images/index.ts';
 import { BACKEND_KINDS, type BackendKind, useBackend } from '../train/backend.ts';
 import { restoreRun } from '../train/restore.ts';
@@ -95,8 +95,18 @@ async function main(): Promise<void> {
         pad: 0,
         scale: 4,
       });
-  const file = values.out !== undefined ? userPath(values.out) : seedSamplePath(runDir, seed);
-  await writePng(file, picture.gray, picture.width, picture.height);
+  // Into the run only as its owner; a run training now is left alone and the PNG goes here instead.
+  let file = values.out !== undefined ? userPath(values.out) : seedSamplePath(runDir, seed);
+  let owner: RunOwner | undefined;
+  if (values.out === undefined) {
+    const claim = await claimIdleRun(runDir, 'pnpm sample');
+    if (claim.owner !== null) owner = claim.owner;
+    else {
+      file = userPath(`${basename(runDir)}-seed-${seed}.png`);
+      process.stderr.write(`note: not written into the run: ${claim.busy}\n`);
+    }
+  }
+  await writePng(file, picture.gray, picture.width, picture.height, owner);
 
   const mode = detectTerminalMode(process.stdout.isTTY === true);
   const small = isPoints

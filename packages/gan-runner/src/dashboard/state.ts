@@ -31,7 +31,13 @@ export type SampleRequestedEvent = { type: 'sample-requested' };
 
 export type DashboardEvent = RunEvent | StopRequestedEvent | SampleRequestedEvent;
 
-export type DashboardStatus = 'starting' | 'running' | 'paused' | 'stopping' | Exclude<RunStatus, 'running'>;
+export type DashboardStatus =
+  | 'starting'
+  | 'running'
+  | 'paused'
+  | 'stopping'
+  | Exclude<RunStatus, 'running'>
+  | 'taken-over';
 
 export type Tone = 'info' | 'good' | 'warn' | 'bad';
 
@@ -60,7 +66,7 @@ export interface DashboardState {
   step: number;
   paused: boolean;
   stopRequested: boolean;
-  finished: { status: RunStatus; message: string | null; stepsPerSec: number | null } | null;
+  finished: { status: RunStatus | 'taken-over'; message: string | null; stepsPerSec: number | null } | null;
   /** The latest metrics row. */
   latest: MetricsRow | null;
   /** Largest learning rates seen, to show how far a decay has brought them. */

@@ -4,7 +4,7 @@
  * weights give the same numbers.
  */
 import type { Dataset } from '@gan/data';
-import { openEvalLog, updateMeta } from '@gan/runs';
+import { claimIdleRun, openEvalLog, updateMeta } from '@gan/runs';
 import type { ExperimentConfig } from '../config/index.ts';
 import type { GanTrainer } from '../train/gan.ts';
 import { restoreRun } from '../train/restore.ts';
@@ -49,7 +49,10 @@ export interface EvaluateRunOptions {
   samples?: number;
   /** Which checkpoint: `'latest'` (default) or a step that has one. */
   step?: 'latest' | number;
-  /** Append the result to eval.jsonl and set meta.latestEval (default true). */
+  /**
+   * Append the result to eval.jsonl and set meta.latestEval (default true), as the run's owner
+   * (`pnpm eval`); a run training now is not written to (see {@link RunEvaluation.notRecorded}).
+   */
   record?: boolean;
   classifier?: LoadClassifierOptions;
 }
@@ -59,6 +62,8 @@ export interface RunEvaluation {
   checkpoint: string;
   samples: number;
   result: EvalResult;
+  /** Why the result was not recorded although asked to be (the run is training); else null. */
+  notRecorded: string | null;
 }
 
 /**
@@ -73,15 +78,20 @@ export async function evaluateRun(runDir: string, options: EvaluateRunOptions = 
   const samples = options.samples ?? config.eval.samples;
   const context = await createEvalContext(config, trainer.data, options.classifier);
   const result = evaluate(generateEvalSamples(trainer, samples), context);
+  let notRecorded: string | null = null;
   if (options.record ?? true) {
-    const row = evalRow(step, result);
-    const log = openEvalLog(runDir);
-    try {
-      log.write(row);
-    } finally {
-      log.close();
+    const { owner, busy } = await claimIdleRun(runDir, 'pnpm eval');
+    if (owner === null) notRecorded = busy;
+    else {
+      const row = evalRow(step, result);
+      const log = openEvalLog(owner);
+      try {
+        log.write(row);
+      } finally {
+        log.close();
+      }
+      await updateMeta(owner, { latestEval: row });
     }
-    await updateMeta(runDir, { latestEval: row });
   }
-  return { step, checkpoint, samples, result };
+  return { step, checkpoint, samples, result, notRecorded };
 }

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GIF_FILE, SAMPLES_DIR, samplePath } from '@gan/runs';
+import { GIF_FILE, OWNER_DIR, RunOwner, SAMPLES_DIR, samplePath } from '@gan/runs';
 import { encodeGif, evenlySpaced, framesFromSamplePngs, writeGif, writeRunGif } from './gif.ts';
 import { writePng } from './png.ts';
 
@@ -180,13 +180,14 @@ describe('frames from sample PNGs', () => {
   });
 
   it('writes the run GIF, or nothing when there are no samples', async () => {
-    expect(await writeRunGif(dir)).toBe(0);
-    expect(await readdir(dir)).toEqual([]);
+    const owner = RunOwner.claim(dir, 'test');
+    expect(await writeRunGif(owner)).toBe(0);
+    expect(await readdir(dir)).toEqual([OWNER_DIR]);
     await writeSamples([0, 500, 1000], 3);
-    expect(await writeRunGif(dir, { delayMs: 50 })).toBe(3);
+    expect(await writeRunGif(owner, { delayMs: 50 })).toBe(3);
     const gif = parseGif(await readFile(join(dir, GIF_FILE)));
     expect(gif.frames.map((f) => f.pixels[0])).toEqual([0, 500 % 256, 1000 % 256]);
-    expect((await readdir(dir)).sort()).toEqual([GIF_FILE, SAMPLES_DIR].sort());
+    expect((await readdir(dir)).sort()).toEqual([GIF_FILE, OWNER_DIR, SAMPLES_DIR].sort());
   });
 
   it('writeGif writes atomically', async () => {

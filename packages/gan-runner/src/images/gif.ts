@@ -1,6 +1,6 @@
 /// <reference path="./gifenc.d.ts" />
 import gifenc from 'gifenc';
-import { gifPath, listStepFiles, SAMPLE_EXT, samplesDir, writeFileAtomic } from '@gan/runs';
+import { gifPath, listStepFiles, type RunOwner, SAMPLE_EXT, samplesDir, writeFileAtomic } from '@gan/runs';
 import { assertGray } from './gray.ts';
 import { readPng } from './png.ts';
 
@@ -49,15 +49,16 @@ export function encodeGif(
   return gif.bytes();
 }
 
-/** Writes an animated GIF atomically. */
+/** Writes an animated GIF atomically (a file of a run folder: as the run's `owner`). */
 export async function writeGif(
   path: string,
   frames: Uint8Array[],
   width: number,
   height: number,
   options?: GifOptions,
+  owner?: RunOwner,
 ): Promise<void> {
-  await writeFileAtomic(path, encodeGif(frames, width, height, options));
+  await writeFileAtomic(path, encodeGif(frames, width, height, options), owner);
 }
 
 export interface SampleFrames {
@@ -107,15 +108,15 @@ export async function framesFromSamplePngs(
 }
 
 /**
- * Writes `<runDir>/samples.gif` from the run's sample grids; returns the number of frames
+ * Writes the owner's run's `samples.gif` from its sample grids; returns the number of frames
  * (0, and no file, when the run has no samples yet).
  */
 export async function writeRunGif(
-  runDir: string,
+  owner: RunOwner,
   options: GifOptions & { maxFrames?: number } = {},
 ): Promise<number> {
-  const { frames, width, height } = await framesFromSamplePngs(samplesDir(runDir), options);
+  const { frames, width, height } = await framesFromSamplePngs(samplesDir(owner.runDir), options);
   if (frames.length === 0) return 0;
-  await writeGif(gifPath(runDir), frames, width, height, options);
+  await writeGif(gifPath(owner.runDir), frames, width, height, options, owner);
   return frames.length;
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunFormatError, samplePath } from '@gan/runs';
+import { RunFormatError, RunOwner, samplePath } from '@gan/runs';
 import { toByte } from './gray.ts';
 import { decodePng, encodePng, imageGrid, readPng, writePng, writeSampleGrid } from './png.ts';
 
@@ -92,11 +92,13 @@ describe('PNG', () => {
   });
 
   it('writes a sample grid under samples/ of a run', async () => {
-    const path = await writeSampleGrid(dir, 500, { gray: new Uint8Array([9]), width: 1, height: 1 });
+    const path = await writeSampleGrid(RunOwner.claim(dir, 'test'), 500, {
+      gray: new Uint8Array([9]),
+      width: 1,
+      height: 1,
+    });
     expect(path).toBe(samplePath(dir, 500));
     expect([...(await readPng(path)).gray]).toEqual([9]);
-    await expect(
-      writeSampleGrid(join(dir, 'no-such-run'), 1, { gray: new Uint8Array([9]), width: 1, height: 1 }),
-    ).rejects.toThrow(/ENOENT/);
+    expect(() => RunOwner.claim(join(dir, 'no-such-run'), 'test')).toThrow(/ENOENT/);
   });
 });

@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import pngjs from 'pngjs';
-import { ensureSubfolder, RunFormatError, samplePath, samplesDir, writeFileAtomic } from '@gan/runs';
+import {
+  ensureSubfolder,
+  RunFormatError,
+  type RunOwner,
+  samplePath,
+  samplesDir,
+  writeFileAtomic,
+} from '@gan/runs';
 import { assertGray, type GrayImage, toByte } from './gray.ts';
 
 const { PNG } = pngjs;
@@ -84,23 +91,29 @@ export function encodePng(gray: Uint8Array, width: number, height: number): Buff
   return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
 }
 
-/** Writes a grayscale PNG atomically. */
-export async function writePng(path: string, gray: Uint8Array, width: number, height: number): Promise<void> {
-  await writeFileAtomic(path, encodePng(gray, width, height));
+/** Writes a grayscale PNG atomically (a file of a run folder: as the run's `owner`). */
+export async function writePng(
+  path: string,
+  gray: Uint8Array,
+  width: number,
+  height: number,
+  owner?: RunOwner,
+): Promise<void> {
+  await writeFileAtomic(path, encodePng(gray, width, height), owner);
 }
 
 /**
- * Writes a run's sample grid for `step` to `samples/step-XXXXXX.png` (creating `samples/` if
- * needed); returns the path.
+ * Writes the owner's run's sample grid for `step` to `samples/step-XXXXXX.png` (creating
+ * `samples/` if needed); returns the path.
  *
  * ```ts
- * await writeSampleGrid(runDir, 500, imageGrid(pixels, { width: 28, height: 28, rows: 4, cols: 4 }));
+ * await writeSampleGrid(owner, 500, imageGrid(pixels, { width: 28, height: 28, rows: 4, cols: 4 }));
  * ```
  */
-export async function writeSampleGrid(runDir: string, step: number, image: GrayImage): Promise<string> {
-  const path = samplePath(runDir, step);
-  await ensureSubfolder(samplesDir(runDir));
-  await writePng(path, image.gray, image.width, image.height);
+export async function writeSampleGrid(owner: RunOwner, step: number, image: GrayImage): Promise<string> {
+  const path = samplePath(owner.runDir, step);
+  await ensureSubfolder(samplesDir(owner.runDir));
+  await writePng(path, image.gray, image.width, image.height, owner);
   return path;
 }
 

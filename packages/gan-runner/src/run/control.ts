@@ -12,9 +12,10 @@ export type Control = Int32Array;
 const STOP = 0;
 const PAUSE = 1;
 const SAMPLE = 2;
+const ABANDON = 3;
 
 export function createControl(): Control {
-  return new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  return new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
 }
 
 export function requestStop(c: Control): void {
@@ -38,6 +39,20 @@ export function isPaused(c: Control): boolean {
 /** Blocks while paused (until resumed or stopped), waking every `ms` at most. */
 export function waitWhilePaused(c: Control, ms = 250): void {
   while (isPaused(c) && !stopRequested(c)) Atomics.wait(c, PAUSE, 1, ms);
+}
+
+/**
+ * Stops the run at its next step without a final checkpoint, sample grid, evaluation or GIF: its
+ * owner may no longer be the only one at it (a queue worker that lost its job's lock), so it
+ * writes only its final meta.json, which fails if the run has been taken over meanwhile.
+ */
+export function requestAbandon(c: Control): void {
+  Atomics.store(c, ABANDON, 1);
+  requestStop(c);
+}
+
+export function abandonRequested(c: Control): boolean {
+  return Atomics.load(c, ABANDON) === 1;
 }
 
 export function requestSample(c: Control): void {

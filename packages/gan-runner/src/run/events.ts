@@ -6,6 +6,13 @@ import type { GrayImage } from '../images/gray.ts';
 /** How a run ends: every status but `running`. */
 export type EndStatus = Exclude<RunStatus, 'running'>;
 
+/**
+ * How a session ends: as the run ended (its final status, recorded in meta.json), or
+ * `taken-over`: another process took the run over (a newer owner, see @gan/runs owner.ts), and
+ * this session stopped at once, writing nothing more; the run goes on under its new owner.
+ */
+export type SessionEnd = EndStatus | 'taken-over';
+
 /** What a running session tells its listeners (the dashboard, the plain logger, the parent thread). */
 export type RunEvent =
   | {
@@ -32,4 +39,10 @@ export type RunEvent =
   | { type: 'message'; step: number; text: string }
   | { type: 'paused'; paused: boolean; step: number }
   | { type: 'eval'; step: number; result: EvalResult }
-  | { type: 'finished'; status: EndStatus; step: number; message: string | null; stepsPerSec: number | null };
+  | {
+      type: 'finished';
+      status: SessionEnd;
+      step: number;
+      message: string | null;
+      stepsPerSec: number | null;
+    };

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { updateMetaSync } from '@gan/runs';
+import { RunOwner, updateMetaSync } from '@gan/runs';
 import type { BackendKind } from '../train/backend.ts';
 import { type Control, createControl, requestStop } from './control.ts';
 import type { EndStatus, RunEvent } from './events.ts';
@@ -36,7 +36,7 @@ export function startTraining(
   let killed = false;
   // The session records its own end; these are ends outside it (a bad import, a killed thread).
   const end = (status: EndStatus, message: string, error: string | null): Finished => {
-    recordEnd(session.runDir, status, error);
+    recordEnd(RunOwner.of(session.runDir, session.owner), status, error);
     const event: Finished = { type: 'finished', status, step: 0, message, stepsPerSec: null };
     onEvent(event);
     return event;
@@ -70,10 +70,13 @@ export function startTraining(
   };
 }
 
-/** Marks the run ended in meta.json; meta.json may not exist yet, and the end is reported either way. */
-export function recordEnd(runDir: string, status: EndStatus, error: string | null): void {
+/**
+ * Marks the run ended in meta.json, as its owner; meta.json may not exist yet, or the run may
+ * have been taken over (then nothing is written), and the end is reported either way.
+ */
+export function recordEnd(owner: RunOwner, status: EndStatus, error: string | null): void {
   try {
-    updateMetaSync(runDir, { status, error, endedAt: new Date().toISOString() });
+    updateMetaSync(owner, { status, error, endedAt: new Date().toISOString() });
   } catch {
     // nothing to mark: the caller's event says what happened
   }

@@ -1,23 +1,25 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evalPath, metricsPath, readMetaSync } from '@gan/runs';
+import { evalPath, metricsPath, RunOwner, readMetaSync } from '@gan/runs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunRecorder } from './recorder.ts';
 import { META_INTERVAL_MS } from './schedule.ts';
 import { ringConfig, testEnvironment } from './session.test-util.ts';
 
 let runDir: string;
+let owner: RunOwner;
 beforeEach(() => {
   runDir = mkdtempSync(join(tmpdir(), 'recorder-'));
+  owner = RunOwner.claim(runDir, 'test');
 });
 afterEach(() => {
   rmSync(runDir, { recursive: true, force: true });
 });
 
 const run = () => ({
-  config: ringConfig('rec', { train: { steps: 50 } }),
-  runDir,
+  config: ringConfig('rec', { train: { steps: 50 }, eval: { every: 10, atEnd: true } }),
+  owner,
   runId: '20261126-153012-a3f9',
   environment: testEnvironment,
   backend: 'reference',
@@ -82,5 +84,14 @@ describe('RunRecorder', () => {
       latestEval: { step: 20, modes: 8 },
     });
     resumed.closeMetrics();
+
+    // The evaluation a stopped run made at its last step (off the every-10 schedule) is dropped
+    // when it resumes from that step: it goes on as if never stopped.
+    const stopped = RunRecorder.start(run());
+    stopped.evaluation({ step: 25, modes: 6 });
+    stopped.closeMetrics();
+    stopped.finish({ status: 'interrupted', step: 25, stepsPerSec: null, error: null });
+    RunRecorder.resume(run(), { path: 'checkpoints/step-000025.safetensors', step: 25 }).closeMetrics();
+    expect(readMetaSync(runDir).latestEval).toMatchObject({ step: 20 });
   });
 });

@@ -2,6 +2,9 @@
  * Writes what a run produces into its folder, through @gan/runs: meta.json (at the start, as
  * progress, with each evaluation, at the end), metrics.jsonl, eval.jsonl, sample grids,
  * checkpoints (the newest two kept) and the GIF. It decides nothing about when (see schedule.ts).
+ *
+ * Every write is made as the run's owner (@gan/runs owner.ts): once another process has taken the
+ * run over, each throws `RunTakenOver` and writes nothing.
  */
 import {
   type CheckpointContent,
@@ -16,6 +19,7 @@ import {
   openMetricsLog,
   type RunEnvironment,
   type RunMeta,
+  type RunOwner,
   readMetaSync,
   rewriteJsonlSync,
   saveCheckpoint,
@@ -26,7 +30,7 @@ import { writeRunGif } from '../images/gif.ts';
 import type { GrayImage } from '../images/gray.ts';
 import { writeSampleGrid } from '../images/png.ts';
 import type { EndStatus } from './events.ts';
-import { keptOnResume, metaDue } from './schedule.ts';
+import { evalKeptOnResume, keptOnResume, metaDue } from './schedule.ts';
 
 /** Checkpoints kept per run: the newest and the one before it (a crash mid-write leaves one). */
 const KEEP_CHECKPOINTS = 2;
@@ -34,7 +38,7 @@ const KEEP_CHECKPOINTS = 2;
 /** Who and where: what a new meta.json says besides the progress. */
 export interface RecordedRun {
   config: ExperimentConfig;
-  runDir: string;
+  owner: RunOwner;
   runId: string;
   environment: RunEnvironment;
   backend: string;
@@ -49,7 +53,7 @@ export interface RunEnd {
 }
 
 export class RunRecorder {
-  readonly runDir: string;
+  readonly owner: RunOwner;
   private readonly meta: RunMeta;
   private readonly metricsLog: JsonlWriter;
   /** Opened at the first evaluation: a run that evaluates nothing has no eval.jsonl. */
@@ -59,23 +63,27 @@ export class RunRecorder {
   readonly latestEvalStep: number | null;
 
   private constructor(
-    runDir: string,
+    owner: RunOwner,
     meta: RunMeta,
     private readonly now: () => number,
   ) {
-    this.runDir = runDir;
+    this.owner = owner;
     this.meta = meta;
     this.meta.process = currentProcess();
     this.latestEvalStep = typeof meta.latestEval?.step === 'number' ? meta.latestEval.step : null;
     this.writeMeta();
-    this.metricsLog = openMetricsLog(runDir);
+    this.metricsLog = openMetricsLog(owner);
     this.lastMetaWrite = now();
+  }
+
+  get runDir(): string {
+    return this.owner.runDir;
   }
 
   /** meta.json as it stands, with a fresh heartbeat: every write says the process is alive. */
   private writeMeta(): void {
     this.meta.heartbeatAt = new Date().toISOString();
-    writeMetaSync(this.runDir, this.meta);
+    writeMetaSync(this.owner, this.meta);
   }
 
   /**
@@ -85,7 +93,7 @@ export class RunRecorder {
   static start(run: RecordedRun, now: () => number = () => performance.now()): RunRecorder {
     let created: Date | undefined;
     try {
-      const existing = readMetaSync(run.runDir);
+      const existing = readMetaSync(run.owner.runDir);
       if (existing.runId === run.runId) created = new Date(existing.startedAt);
     } catch {
       // no meta.json yet: this is the first
@@ -98,8 +106,9 @@ export class RunRecorder {
       backend: run.backend,
       environment: run.environment,
       startedAt: created,
+      owner: run.owner.token,
     });
-    return new RunRecorder(run.runDir, meta, now);
+    return new RunRecorder(run.owner, meta, now);
   }
 
   /**
@@ -112,11 +121,16 @@ export class RunRecorder {
     checkpoint: { path: string; step: number } | null,
     now: () => number = () => performance.now(),
   ): RunRecorder {
-    const previous = readMetaSync(run.runDir);
+    const { owner } = run;
+    const previous = readMetaSync(owner.runDir);
     const step = checkpoint?.step ?? 0;
     const kept = (row: { step?: unknown }) => keptOnResume(row, step);
-    rewriteJsonlSync(metricsPath(run.runDir), kept);
-    const latestEval = rewriteJsonlSync(evalPath(run.runDir), kept);
+    rewriteJsonlSync(metricsPath(owner.runDir), kept, owner);
+    const latestEval = rewriteJsonlSync(
+      evalPath(owner.runDir),
+      (row) => evalKeptOnResume(row, step, run.config.eval.every),
+      owner,
+    );
     const meta: RunMeta = {
       ...previous,
       latestEval,
@@ -131,7 +145,7 @@ export class RunRecorder {
       git: run.environment.git,
       backend: run.backend,
     };
-    return new RunRecorder(run.runDir, meta, now);
+    return new RunRecorder(owner, meta, now);
   }
 
   metrics(row: MetricsRow): void {
@@ -140,17 +154,17 @@ export class RunRecorder {
 
   /** Writes `samples/step-XXXXXX.png`; returns its path. */
   samples(step: number, image: GrayImage): Promise<string> {
-    return writeSampleGrid(this.runDir, step, image);
+    return writeSampleGrid(this.owner, step, image);
   }
 
   /** Writes `checkpoints/step-XXXXXX.safetensors`, keeping the newest two; returns its path. */
   checkpoint(content: CheckpointContent): Promise<string> {
-    return saveCheckpoint(this.runDir, content, { keep: KEEP_CHECKPOINTS });
+    return saveCheckpoint(this.owner, content, { keep: KEEP_CHECKPOINTS });
   }
 
   /** Appends to eval.jsonl and makes it meta.json's latestEval. */
   evaluation(row: EvalRow): void {
-    this.evalLog ??= openEvalLog(this.runDir);
+    this.evalLog ??= openEvalLog(this.owner);
     this.evalLog.write(row);
     this.meta.latestEval = row;
     this.writeMeta();
@@ -178,9 +192,20 @@ export class RunRecorder {
     this.metricsLog.close();
   }
 
+  /** Closes the logs without writing anything more (the run was taken over). */
+  closeLogs(): void {
+    for (const log of [this.metricsLog, this.evalLog]) {
+      try {
+        log?.close();
+      } catch {
+        // its descriptor now points at a file no longer in the run: nothing to keep
+      }
+    }
+  }
+
   /** Writes `samples.gif` from the sample grids. */
   async gif(): Promise<void> {
-    await writeRunGif(this.runDir);
+    await writeRunGif(this.owner);
   }
 
   /** The final meta.json (status, step, end time, speed, peak memory, error); closes eval.jsonl. */

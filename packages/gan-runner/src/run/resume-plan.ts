@@ -5,6 +5,9 @@
  * is refused with the reasons, before anything is changed.
  */
 import {
+  currentClaim,
+  currentEpoch,
+  describeClaim,
   findResumePoint,
   lastActivity,
   type Liveness,
@@ -48,6 +51,20 @@ export async function planResume(
       `${runDir}: the run is still running (${liveness.detail}): resuming it now would make two ` +
         'processes write one run folder; stop it first, or wait until it stops',
     );
+  }
+  // Claimed since meta.json was last written: someone is taking the run over right now.
+  if (currentEpoch(runDir) > (meta.owner?.epoch ?? 0)) {
+    const claim = currentClaim(runDir);
+    const claimant =
+      claim === null
+        ? null
+        : runLiveness({ status: 'running', process: claim.process, heartbeatAt: claim.claimedAt }, options);
+    if (claimant === null || claimant.state === 'alive') {
+      throw new ResumeRefused(
+        `${runDir}: ${claim === null ? 'another process' : describeClaim(claim)} has just taken the run over ` +
+          'and is starting it: resuming it too would make two processes write one run folder',
+      );
+    }
   }
   if (liveness.state === 'crashed')
     notes.push(`the run crashed at step ${meta.step} or later: ${liveness.detail}`);

@@ -4,6 +4,7 @@ import {
   dueAfterStep,
   dueAtEnd,
   evalDueAtEnd,
+  evalKeptOnResume,
   keptOnResume,
   META_INTERVAL_MS,
   metaDue,
@@ -101,6 +102,14 @@ describe('the schedule', () => {
   it('keeps on resume the logged rows up to the checkpoint', () => {
     const rows = [{ step: 10 }, { step: 35 }, { step: 40 }, {}, { step: '20' }];
     expect(rows.filter((r) => keptOnResume(r, 35))).toEqual([{ step: 10 }, { step: 35 }]);
+  });
+
+  it('drops on resume the evaluation a stopped run made at its last step, off the schedule', () => {
+    const rows = [{ step: 20 }, { step: 35 }, { step: 40 }];
+    expect(rows.filter((r) => evalKeptOnResume(r, 35, 20))).toEqual([{ step: 20 }]);
+    expect(rows.filter((r) => evalKeptOnResume(r, 40, 20))).toEqual(rows);
+    expect(rows.filter((r) => evalKeptOnResume(r, 35, 0))).toEqual([{ step: 20 }]);
+    expect([{ step: 0 }].filter((r) => evalKeptOnResume(r, 0, 20))).toEqual([]); // stopped before step 1
   });
 });
 

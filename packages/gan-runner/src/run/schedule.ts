@@ -93,3 +93,14 @@ export function metaDue(nowMs: number, lastWriteMs: number): boolean {
 export function keptOnResume(row: { step?: unknown }, step: number): boolean {
   return typeof row.step === 'number' && row.step <= step;
 }
+
+/**
+ * Whether an evaluation row stays when the run resumes from a checkpoint at `step`: as
+ * {@link keptOnResume}, except the evaluation a stopped run made at its last step, off the
+ * `evalEvery` schedule (`eval.atEnd`): the resumed run goes on as if never stopped, so its
+ * eval.jsonl is the uninterrupted run's.
+ */
+export function evalKeptOnResume(row: { step?: unknown }, step: number, evalEvery: number): boolean {
+  const scheduled = evalEvery > 0 && step > 0 && step % evalEvery === 0;
+  return keptOnResume(row, step) && (row.step !== step || scheduled);
+}

@@ -23,6 +23,7 @@ import {
   loadCheckpoint,
   metaPath,
   metricsPath,
+  RunOwner,
   readMetaSync,
   samplePath,
   updateMetaSync,
@@ -47,6 +48,7 @@ async function session(runDir: string, resume: boolean, faultInject?: string) {
     configText: serializeConfig(config),
     runDir,
     runId: 'r',
+    owner: RunOwner.claim(runDir, 'test').token, // as a resume takes the run over
     environment: testEnvironment,
     backend: 'reference',
     resume,
@@ -65,8 +67,8 @@ afterEach(() => {
 async function fresh(): Promise<string> {
   const root = mkdtempSync(join(tmpdir(), 'session-faults-'));
   roots.push(root);
-  const { runDir } = await createRunDir(root, config.name);
-  writeRunConfigSync(runDir, serializeConfig(config));
+  const { runDir, owner } = await createRunDir(root, config.name);
+  writeRunConfigSync(owner, serializeConfig(config));
   return runDir;
 }
 
@@ -134,7 +136,7 @@ describe('a run on a failing disk', () => {
     expect((await session(runDir, true)).status).toBe('completed');
     expect(same(evalPath(runDir), evalPath(whole.runDir))).toBe(true);
     // A run that died after its last evaluation but before its final meta.json: not evaluated again.
-    updateMetaSync(runDir, { status: 'running', endedAt: null });
+    updateMetaSync(RunOwner.claim(runDir, 'test'), { status: 'running', endedAt: null });
     expect((await session(runDir, true)).status).toBe('completed');
     expect(same(evalPath(runDir), evalPath(whole.runDir))).toBe(true);
     expect(same(metricsPath(runDir), metricsPath(whole.runDir))).toBe(true);
@@ -188,7 +190,7 @@ describe('resuming from damaged checkpoints', () => {
     const part = await runInTemp(config, { stopAfterStep: 12 });
     // As a kill -9 leaves it: no checkpoint at all (the stop wrote one; remove it), rows up to 12.
     for (const c of await listCheckpoints(part.runDir)) rmSync(c.path);
-    updateMetaSync(part.runDir, { status: 'running' });
+    updateMetaSync(RunOwner.claim(part.runDir, 'test'), { status: 'running' });
     const run = await session(part.runDir, true);
     expect(run.notes).toEqual(['no checkpoint yet: starting again from step 0']);
     expect(same(metricsPath(part.runDir), metricsPath(whole.runDir))).toBe(true);

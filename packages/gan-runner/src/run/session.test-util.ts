@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach } from 'vitest';
-import { createRunDir, type RunEnvironment, writeRunConfigSync } from '@gan/runs';
+import { createRunDir, OWNER_DIR, type RunEnvironment, RunOwner, writeRunConfigSync } from '@gan/runs';
 import { configFromObject, type ExperimentConfig, serializeConfig } from '../config/index.ts';
 import { createControl, requestStop } from './control.ts';
 import type { RunEvent } from './events.ts';
@@ -56,12 +56,13 @@ export async function runInTemp(
 ): Promise<{ runDir: string; status: string; events: RunEvent[] }> {
   let runDir = opts.resumeDir;
   let runId = 'resumed';
+  let owner: RunOwner;
   if (runDir === undefined) {
     const root = mkdtempSync(join(tmpdir(), 'session-'));
     dirs.push(root);
-    ({ runDir, runId } = await createRunDir(root, config.name));
-    writeRunConfigSync(runDir, serializeConfig(config));
-  }
+    ({ runDir, runId, owner } = await createRunDir(root, config.name));
+  } else owner = RunOwner.claim(runDir, 'resume');
+  writeRunConfigSync(owner, serializeConfig(config));
   const control = createControl();
   const events: RunEvent[] = [];
   const { status } = await runSession({
@@ -69,6 +70,7 @@ export async function runInTemp(
     configText: serializeConfig(config),
     runDir,
     runId,
+    owner: owner.token,
     environment: testEnvironment,
     backend: opts.backend ?? 'reference',
     resume: opts.resumeDir !== undefined,
@@ -81,4 +83,26 @@ export async function runInTemp(
     },
   });
   return { runDir, status, events };
+}
+
+/**
+ * Every file of a run folder but its owners' capabilities, with its bytes (base64) and mtime: two
+ * snapshots are equal only if nothing was written in between.
+ */
+export function snapshotRun(runDir: string): Record<string, { bytes: string; mtimeMs: number }> {
+  const out: Record<string, { bytes: string; mtimeMs: number }> = {};
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== OWNER_DIR) walk(path);
+      } else
+        out[relative(runDir, path)] = {
+          bytes: readFileSync(path, 'base64'),
+          mtimeMs: statSync(path).mtimeMs,
+        };
+    }
+  };
+  walk(runDir);
+  return out;
 }

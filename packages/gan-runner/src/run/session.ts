@@ -11,6 +11,10 @@
  *
  * metrics.jsonl holds only what the seed determines (no wall-clock times), so two runs of one
  * config are byte-identical; speed goes to meta.json and to the events.
+ *
+ * The session writes as the run's owner (`opts.owner`, see @gan/runs owner.ts). When another
+ * process has taken the run over, the first write that finds out throws `RunTakenOver`, and the
+ * session stops there, writing nothing more (it ends `taken-over`; the run is the new owner's).
  */
 import { existsSync } from 'node:fs';
 import type { Dataset } from '@gan/data';
@@ -19,8 +23,11 @@ import {
   installFaults,
   type MetricsRow,
   metaPath,
+  type OwnerToken,
   parseFaultSpec,
   type RunEnvironment,
+  RunOwner,
+  RunTakenOver,
   removeStaleTempFiles,
   setAsideCheckpoint,
 } from '@gan/runs';
@@ -32,6 +39,7 @@ import { GanTrainer, type StepStats } from '../train/gan.ts';
 import { checkpointOf, snapshotOf } from '../train/restore.ts';
 import { RunClock } from './clock.ts';
 import {
+  abandonRequested,
   type Control,
   createControl,
   isPaused,
@@ -39,7 +47,7 @@ import {
   takeSampleRequest,
   waitWhilePaused,
 } from './control.ts';
-import type { EndStatus, RunEvent } from './events.ts';
+import type { EndStatus, RunEvent, SessionEnd } from './events.ts';
 import { RunRecorder } from './recorder.ts';
 import {
   dueAfterStep,
@@ -57,6 +65,8 @@ export interface SessionOptions {
   configText: string;
   runDir: string;
   runId: string;
+  /** The owner the session writes the run as (claimed by whoever started it; see @gan/runs owner.ts). */
+  owner: OwnerToken;
   environment: RunEnvironment;
   backend: string;
   /** Continue from the run folder's latest checkpoint instead of starting fresh. */
@@ -74,7 +84,7 @@ export interface SessionOptions {
 
 /** How the steps ended, and why when not `completed`. */
 interface Outcome {
-  status: EndStatus;
+  status: SessionEnd;
   message: string | null;
 }
 
@@ -96,16 +106,25 @@ interface Run {
 }
 
 /** Runs (or resumes) one experiment in this thread and records it in `opts.runDir`. */
-export async function runSession(opts: SessionOptions): Promise<{ status: EndStatus; step: number }> {
+export async function runSession(opts: SessionOptions): Promise<{ status: SessionEnd; step: number }> {
   installFaults(opts.faultInject ? parseFaultSpec(opts.faultInject) : []);
   try {
-    const run = await openRun(opts);
+    let run: Run;
+    try {
+      run = await openRun(opts);
+    } catch (e) {
+      if (!(e instanceof RunTakenOver)) throw e;
+      // Taken over while opening: nothing of this session's is in the run.
+      const step = 0;
+      opts.onEvent?.({ type: 'finished', status: 'taken-over', step, message: e.message, stepsPerSec: null });
+      return { status: 'taken-over', step };
+    }
     run.emit(startedEvent(run));
     for (const text of run.notes) run.emit({ type: 'message', step: run.trainer.step, text });
     const outcome = await trainSteps(run);
     const trainingSeconds = run.clock.trainingSeconds();
-    await finishRun(run, outcome, trainingSeconds);
-    return { status: outcome.status, step: run.trainer.step };
+    const status = await finishRun(run, outcome, trainingSeconds);
+    return { status, step: run.trainer.step };
   } finally {
     installFaults([]);
   }
@@ -123,6 +142,7 @@ export async function runSession(opts: SessionOptions): Promise<{ status: EndSta
  */
 async function openRun(opts: SessionOptions): Promise<Run> {
   const { config, runDir } = opts;
+  const owner = RunOwner.of(runDir, opts.owner);
   const data = loadTrainingData(config);
   const trainer = new GanTrainer(config, data);
   const emit = opts.onEvent ?? (() => {});
@@ -145,7 +165,7 @@ async function openRun(opts: SessionOptions): Promise<Run> {
       seconds = checkpoint.content.time;
     }
     for (const u of unreadable) {
-      const aside = await setAsideCheckpoint(u.path);
+      const aside = await setAsideCheckpoint(owner, u.path);
       notes.push(
         `checkpoint ${u.path} is unreadable (${u.reason}): moved to ${aside}; resuming from ` +
           (checkpoint ? `step ${checkpoint.step} instead` : 'step 0'),
@@ -159,11 +179,14 @@ async function openRun(opts: SessionOptions): Promise<Run> {
       notes.push('no checkpoint yet: starting again from step 0');
     }
     await removeStaleTempFiles(runDir);
-    recorder = RunRecorder.resume(opts, checkpoint && { path: checkpoint.path, step: checkpoint.step });
+    recorder = RunRecorder.resume(
+      { ...opts, owner },
+      checkpoint && { path: checkpoint.path, step: checkpoint.step },
+    );
     // An evaluation already recorded at the resumed step is not done again (nor logged twice).
     if (recorder.latestEvalStep === trainer.step) evaluator.lastStep = trainer.step;
   } else {
-    recorder = RunRecorder.start(opts);
+    recorder = RunRecorder.start({ ...opts, owner });
   }
   return {
     opts,
@@ -183,42 +206,51 @@ async function openRun(opts: SessionOptions): Promise<Run> {
 
 /** The loop: step after step until the last, a stop request, divergence or an error. */
 async function trainSteps(run: Run): Promise<Outcome> {
-  const { trainer, control, recorder } = run;
-  let outcome: Outcome = { status: 'completed', message: null };
+  const { trainer, recorder } = run;
+  let outcome: Outcome;
   let trace: RunTrace | null = null;
   try {
     if (run.opts.trace)
-      trace = await RunTrace.start(run.opts.runDir, trainer, run.data, run.config, run.opts.configText);
+      trace = await RunTrace.start(recorder.owner, trainer, run.data, run.config, run.opts.configText);
     if (samplesDueAtStart(trainer.step)) await saveSamples(run, 0);
-    while (trainer.step < run.schedule.totalSteps) {
-      if (stopRequested(control)) {
-        outcome = { status: 'interrupted', message: null };
-        break;
-      }
-      if (isPaused(control)) {
-        pause(run);
-        continue;
-      }
-      const diverged = await trainStep(run);
-      if (diverged !== null) {
-        outcome = { status: 'diverged', message: diverged };
-        break;
-      }
+    const ended = await trainUntilEnd(run);
+    if (ended.message !== ABANDONED) {
+      const end = dueAtEnd(ended.status);
+      if (end.samples) await saveSamples(run, trainer.step); // the last finite generator
+      if (end.checkpoint) await saveCheckpoint(run);
     }
-    const end = dueAtEnd(outcome.status);
-    if (end.samples) await saveSamples(run, trainer.step); // the last finite generator
-    if (end.checkpoint) await saveCheckpoint(run);
+    outcome = ended;
   } catch (e) {
-    outcome = { status: 'failed', message: (e as Error).stack ?? String(e) };
+    outcome =
+      e instanceof RunTakenOver
+        ? { status: 'taken-over', message: e.message }
+        : { status: 'failed', message: (e as Error).stack ?? String(e) };
   }
   try {
     recorder.closeMetrics(); // its last fsync may fail too (a full or failing disk)
   } catch (e) {
-    if (outcome.status !== 'failed') outcome = { status: 'failed', message: (e as Error).stack ?? String(e) };
+    if (outcome.status !== 'failed' && outcome.status !== 'taken-over')
+      outcome = { status: 'failed', message: (e as Error).stack ?? String(e) };
   } finally {
     trace?.close();
   }
   return outcome;
+}
+
+/** Steps until the last one, a stop or abandon request, or divergence. */
+async function trainUntilEnd(run: Run): Promise<{ status: EndStatus; message: string | null }> {
+  const { trainer, control } = run;
+  while (trainer.step < run.schedule.totalSteps) {
+    if (abandonRequested(control)) return { status: 'interrupted', message: ABANDONED };
+    if (stopRequested(control)) return { status: 'interrupted', message: null };
+    if (isPaused(control)) {
+      pause(run);
+      continue;
+    }
+    const diverged = await trainStep(run);
+    if (diverged !== null) return { status: 'diverged', message: diverged };
+  }
+  return { status: 'completed', message: null };
 }
 
 /**
@@ -248,39 +280,60 @@ async function trainStep(run: Run): Promise<string | null> {
   return null;
 }
 
-/** After the steps: the evaluation at the end, the GIF, the final meta.json, the last event. */
-async function finishRun(run: Run, outcome: Outcome, trainingSeconds: number): Promise<void> {
+/**
+ * After the steps: the evaluation at the end, the GIF, the final meta.json, the last event; only
+ * the event when the run was taken over, and no evaluation or GIF when it was abandoned. Returns
+ * how the session ended.
+ */
+async function finishRun(run: Run, outcome: Outcome, trainingSeconds: number): Promise<SessionEnd> {
   const { trainer, config } = run;
-  const { status } = outcome;
+  const trained = trainer.step - run.startStep;
+  const stepsPerSec = trained > 0 && trainingSeconds > 0 ? trained / trainingSeconds : null;
+  const finished = (status: SessionEnd, message: string | null) => {
+    run.emit({ type: 'finished', status, step: trainer.step, message, stepsPerSec });
+    return status;
+  };
+  if (outcome.status === 'taken-over') return finished('taken-over', outcome.message);
+  const status = outcome.status;
   let message = outcome.message;
   const note = (text: string) => {
     message = `${message ?? ''}${message ? '\n' : ''}${text}`;
   };
-  if (evalDueAtEnd(run.schedule, status, trainer.step, run.evaluator.lastStep)) {
-    try {
-      await evaluateNow(run);
-    } catch (e) {
-      // The run itself is fine and its checkpoint is on disk: `pnpm eval` can redo this later.
-      note(`evaluation failed: ${(e as Error).message}`);
+  try {
+    const abandoned = message === ABANDONED;
+    if (!abandoned && evalDueAtEnd(run.schedule, status, trainer.step, run.evaluator.lastStep)) {
+      try {
+        await evaluateNow(run);
+      } catch (e) {
+        if (e instanceof RunTakenOver) throw e;
+        // The run itself is fine and its checkpoint is on disk: `pnpm eval` can redo this later.
+        note(`evaluation failed: ${(e as Error).message}`);
+      }
     }
-  }
-  if (config.log.gif) {
-    try {
-      await run.recorder.gif();
-    } catch (e) {
-      note(`GIF not written: ${(e as Error).message}`);
+    if (!abandoned && config.log.gif) {
+      try {
+        await run.recorder.gif();
+      } catch (e) {
+        if (e instanceof RunTakenOver) throw e;
+        note(`GIF not written: ${(e as Error).message}`);
+      }
     }
+    run.recorder.finish({
+      status,
+      step: trainer.step,
+      stepsPerSec,
+      error: status === 'failed' ? message : null,
+    });
+  } catch (e) {
+    if (!(e instanceof RunTakenOver)) throw e;
+    run.recorder.closeLogs();
+    return finished('taken-over', e.message);
   }
-  const trained = trainer.step - run.startStep;
-  const stepsPerSec = trained > 0 && trainingSeconds > 0 ? trained / trainingSeconds : null;
-  run.recorder.finish({
-    status,
-    step: trainer.step,
-    stepsPerSec,
-    error: status === 'failed' ? message : null,
-  });
-  run.emit({ type: 'finished', status, step: trainer.step, message, stepsPerSec });
+  return finished(status, message);
 }
+
+/** Why an abandoned run stopped (see `requestAbandon`). */
+const ABANDONED = 'stopped at once without a final checkpoint: another process may own the run now';
 
 function finite(s: StepStats): boolean {
   return (

@@ -13,9 +13,10 @@ const root = mkdtempSync(join(tmpdir(), 'thread-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function session(config: ExperimentConfig) {
-  const { runDir, runId } = await createRunDir(root, config.name);
-  writeRunConfigSync(runDir, serializeConfig(config));
-  return { config, configText: serializeConfig(config), runDir, runId, environment: testEnvironment };
+  const { runDir, runId, owner } = await createRunDir(root, config.name);
+  writeRunConfigSync(owner, serializeConfig(config));
+  const configText = serializeConfig(config);
+  return { config, configText, runDir, runId, owner: owner.token, environment: testEnvironment };
 }
 
 describe('a training thread', { timeout: 120_000 }, () => {

@@ -16,6 +16,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendKind } from '../train/backend.ts';
 import { createControl, requestStop } from './control.ts';
+import { RunOwner } from '@gan/runs';
 import type { EndStatus, RunEvent } from './events.ts';
 import { recordEnd, type TrainingHandle } from './host.ts';
 import type { SessionOptions } from './session.ts';
@@ -36,7 +37,7 @@ export class TrainingThread {
   private worker: Worker;
   private current: {
     id: number;
-    runDir: string;
+    owner: RunOwner;
     onEvent: (e: RunEvent) => void;
     finish: (e: Finished) => void;
     finished: Finished | null;
@@ -80,7 +81,7 @@ export class TrainingThread {
     const done = new Promise<Finished>((resolve) => {
       finish = resolve;
     });
-    this.current = { id, runDir: session.runDir, onEvent, finish, finished: null };
+    this.current = { id, owner: RunOwner.of(session.runDir, session.owner), onEvent, finish, finished: null };
     const request: ThreadRequest = { type: 'run', id, session: { ...session, control } };
     this.worker.postMessage(request);
     return {
@@ -131,7 +132,7 @@ export class TrainingThread {
     const run = this.current;
     if (run === null || run.finished !== null) return;
     this.current = null;
-    recordEnd(run.runDir, status, status === 'failed' ? message : null);
+    recordEnd(run.owner, status, status === 'failed' ? message : null);
     const event: Finished = { type: 'finished', status, step: 0, message, stepsPerSec: null };
     run.finished = event;
     run.onEvent(event);

@@ -3,16 +3,18 @@
  * goes, in the layout @gan/runs names (`TRACE_FILES`, its doc), so another implementation can
  * replay exactly the same steps.
  */
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { type Dataset, loadMnistBytes, rowCount, sourceRowsOf } from '@gan/data';
 import {
   encodeCheckpoint,
   ensureSubfolder,
+  type RunOwner,
   TRACE_FILES,
   TRACE_FORMAT,
   TRACE_LAYOUT,
   traceDir,
   tracePath,
+  writeFileAtomic,
   writeSafetensors,
 } from '@gan/runs';
 import type { Tensor } from '@gan/tensor';
@@ -29,17 +31,19 @@ export class RunTrace implements StepInputsObserver {
   private constructor(private readonly fds: { draws: number; indices: number; z: number }) {}
 
   /**
-   * Starts the trace of a fresh run in `<runDir>/trace/`: the manifest, the data order and the
-   * initial weights now, the inputs as `trainer` draws them (it sets itself as the observer).
+   * Starts the trace of a fresh run in `<runDir>/trace/`, as its owner: the manifest, the data
+   * order and the initial weights now, the inputs as `trainer` draws them (it sets itself as the
+   * observer).
    */
   static async start(
-    runDir: string,
+    owner: RunOwner,
     trainer: GanTrainer,
     data: Dataset,
     config: ExperimentConfig,
     configText: string,
   ): Promise<RunTrace> {
     if (trainer.step !== 0) throw new Error('a trace starts with the run: it cannot be added on --resume');
+    const { runDir } = owner;
     await ensureSubfolder(traceDir(runDir));
     const manifest = {
       format: TRACE_FORMAT,
@@ -61,13 +65,14 @@ export class RunTrace implements StepInputsObserver {
       files: TRACE_FILES,
       layout: TRACE_LAYOUT,
     };
-    writeFileSync(tracePath(runDir, 'manifest'), `${JSON.stringify(manifest, null, 2)}\n`);
-    writeFileSync(tracePath(runDir, 'sourceRows'), bytesOf(sourceRowsOf(data)));
+    await writeFileAtomic(tracePath(runDir, 'manifest'), `${JSON.stringify(manifest, null, 2)}\n`, owner);
+    await writeFileAtomic(tracePath(runDir, 'sourceRows'), bytesOf(sourceRowsOf(data)), owner);
     const { tensors, metadata } = encodeCheckpoint(
       checkpointOf(trainer.snapshot(), { time: 0, config: configText }),
     );
-    await writeSafetensors(tracePath(runDir, 'initial'), tensors, metadata);
-    const open = (file: 'draws' | 'indices' | 'z') => openSync(tracePath(runDir, file), 'a');
+    await writeSafetensors(tracePath(runDir, 'initial'), tensors, metadata, owner);
+    const open = (file: 'draws' | 'indices' | 'z') =>
+      openSync(owner.appendPath(tracePath(runDir, file)), 'a');
     const trace = new RunTrace({ draws: open('draws'), indices: open('indices'), z: open('z') });
     trainer.observer = trace;
     return trace;

@@ -13,6 +13,7 @@ export const STATUS_COLOR: Record<DashboardStatus, string> = {
   interrupted: 'yellow',
   diverged: 'red',
   failed: 'red',
+  'taken-over': 'red',
 };
 
 export const STATUS_TEXT: Record<DashboardStatus, string> = {
@@ -24,6 +25,7 @@ export const STATUS_TEXT: Record<DashboardStatus, string> = {
   interrupted: 'interrupted',
   diverged: 'diverged',
   failed: 'failed',
+  'taken-over': 'taken over',
 };
 
 /** A run folder as the user would type it: relative to `cwd` when inside it. */
