@@ -10,7 +10,12 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { evalPath, gifPath, metricsPath, projectRoot, samplesDir } from '@gan/runs';
 
-const EXP = join(projectRoot(), 'packages/gan-runner/src/cli/exp.ts');
+/** gan-runner's command-line programs, run as processes: `pnpm exp`, `pnpm worker`, `pnpm sweep`. */
+export const CLI = {
+  exp: join(projectRoot(), 'packages/gan-runner/src/cli/exp.ts'),
+  worker: join(projectRoot(), 'packages/gan-runner/src/cli/worker.ts'),
+  sweep: join(projectRoot(), 'packages/gan-runner/src/cli/sweep.ts'),
+} as const;
 // tsx's loader by absolute URL: `--import tsx` would resolve from the child's (temporary) cwd.
 const TSX = pathToFileURL(
   join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
@@ -55,6 +60,8 @@ export interface ExpProcess {
   done: Promise<ExpResult>;
   /** SIGKILL now (a no-op once it has exited); true if the signal was sent. */
   kill(): boolean;
+  /** Everything it wrote so far, stdout then stderr. */
+  output(): string;
 }
 
 const live = new Set<ChildProcess>();
@@ -69,16 +76,36 @@ export interface StartOptions {
   /** Modules preloaded with `--require` (the MNIST scenario's resolver). */
   preload?: string[];
   env?: Record<string, string>;
+  /**
+   * A command the process runs under, e.g. `['unshare', '--pid', '--fork', '--mount-proc']` (its
+   * own pid namespace, as if on another machine).
+   */
+  wrap?: string[];
+  /** Its own process group (so `signalGroup` reaches it and everything it started). */
+  detached?: boolean;
 }
 
 /** Starts `pnpm exp <args>` in `cwd` (not a TTY: plain progress lines). */
 export function startExp(args: string[], cwd: string, options: StartOptions = {}): ExpProcess {
+  return startCli(CLI.exp, args, cwd, options);
+}
+
+/** Starts one of gan-runner's programs ({@link CLI}) with `args` in `cwd`. */
+export function startCli(
+  script: string,
+  args: string[],
+  cwd: string,
+  options: StartOptions = {},
+): ExpProcess {
   const t0 = performance.now();
   const preload = (options.preload ?? []).flatMap((p) => ['--require', p]);
-  const child = spawn(process.execPath, [...preload, '--import', TSX, EXP, ...args], {
+  const node = [process.execPath, ...preload, '--import', TSX, script, ...args];
+  const [command, ...rest] = [...(options.wrap ?? []), ...node];
+  const child = spawn(command, rest, {
     cwd,
     env: { ...process.env, INIT_CWD: cwd, FORCE_COLOR: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   live.add(child);
   spawned++;
@@ -111,6 +138,7 @@ export function startExp(args: string[], cwd: string, options: StartOptions = {}
     started,
     done,
     kill: () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'),
+    output: () => out + err,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { defaultExperimentsDir, userPath } from '@gan/runs';
+import { defaultExperimentsDir, parseFaultSpec, userPath } from '@gan/runs';
 import { assertReachable, MemberWorker, QUEUE_NAME, shownUrl } from '../sweep/queue.ts';
 import { backendFlag, fail } from './common.ts';
 
@@ -25,9 +25,19 @@ options:
   --backend <kind>       auto | native | reference
   --lock-seconds <s>     a job's lock; a dead worker's job is taken back after about this (default 30)
   --name <name>          how this worker is named in the sweep's progress (default host:pid)
+  --outage-seconds <s>   how long members go on training while Redis cannot be reached before
+                         they stop at a checkpoint (default 0.8 x the lock)
   -h, --help             this text
 
-Ctrl-C or SIGTERM: running members stop at a checkpoint and go back to the queue; again: at once.`;
+testing:
+  --fault-inject <rules> make the members' file operations fail, kill the worker or pause it at one
+                         exact operation (pnpm faults; the rules: packages/runs/src/faults.ts)
+
+Ctrl-C or SIGTERM: running members stop at a checkpoint and go back to the queue; again: at once.
+A worker whose lock on a member expired (it was paused, or cut off from Redis, for longer than a
+lock) stops that member at once and writes nothing more to its run folder: each run folder has
+one owner at a time, and a worker that took the member over since is the one
+(packages/runs/src/owner.ts).`;
 
 async function main(): Promise<void> {
   let values: Record<string, string | boolean | undefined>;
@@ -42,6 +52,8 @@ async function main(): Promise<void> {
         backend: { type: 'string', default: 'auto' },
         'lock-seconds': { type: 'string', default: '30' },
         name: { type: 'string' },
+        'outage-seconds': { type: 'string' },
+        'fault-inject': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -66,6 +78,15 @@ async function main(): Promise<void> {
       ? Math.max(1, Math.floor(availableParallelism() / jobs))
       : whole('threads', 1);
   const lockMs = whole('lock-seconds', 1) * 1000;
+  const outageMs = values['outage-seconds'] === undefined ? undefined : whole('outage-seconds', 0) * 1000;
+  const faultInject = values['fault-inject'] as string | undefined;
+  if (faultInject !== undefined) {
+    try {
+      parseFaultSpec(faultInject);
+    } catch (e) {
+      fail(`pnpm worker: --fault-inject: ${(e as Error).message}`);
+    }
+  }
   const experimentsDir =
     values.experiments !== undefined ? userPath(values.experiments as string) : defaultExperimentsDir();
   const backend = backendFlag('pnpm worker', values.backend as string);
@@ -81,6 +102,8 @@ async function main(): Promise<void> {
     threads,
     backend,
     lockMs,
+    unreachableStopMs: outageMs,
+    faultInject,
     name: values.name as string | undefined,
     log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   });

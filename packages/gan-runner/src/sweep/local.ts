@@ -7,9 +7,9 @@
  * ends `interrupted`; resuming the sweep resumes it from there. Asked twice, every run ends at
  * once (still resumable from its last periodic checkpoint).
  */
-import { type RunEnvironment, type RunMeta, runLiveness } from '@gan/runs';
+import { lastActivity, type RunEnvironment, type RunMeta, runLiveness } from '@gan/runs';
 import { requestStop } from '../run/control.ts';
-import type { EndStatus, RunEvent } from '../run/events.ts';
+import type { EndStatus, RunEvent, SessionEnd } from '../run/events.ts';
 import type { TrainingHandle } from '../run/host.ts';
 import { TrainingThread } from '../run/thread.ts';
 import type { BackendKind } from '../train/backend.ts';
@@ -42,7 +42,7 @@ export interface LocalSweepOptions {
 export interface SweepOutcome {
   sweep: Sweep;
   /** Every member's end in this run of the sweep (members skipped as done included). */
-  ends: Map<number, EndStatus | 'error'>;
+  ends: Map<number, SessionEnd | 'error'>;
   /** Stopped before every member ended. */
   stopped: boolean;
 }
@@ -59,7 +59,7 @@ export class LocalExecutor {
   async run(): Promise<SweepOutcome> {
     const { onUpdate } = this.options;
     let sweep = this.options.sweep;
-    const ends = new Map<number, EndStatus | 'error'>();
+    const ends = new Map<number, SessionEnd | 'error'>();
     try {
       for (let s = 0; s < sweep.meta.stages.length && !this.stopping; s++) {
         if (sweep.meta.stages[s].members === null) sweep = advanceStage(sweep, s).sweep;
@@ -106,7 +106,7 @@ export class LocalExecutor {
     sweep: Sweep,
     indices: readonly number[],
     steps: number | null,
-    ends: Map<number, EndStatus | 'error'>,
+    ends: Map<number, SessionEnd | 'error'>,
   ): Promise<void> {
     const { onUpdate, jobs } = this.options;
     const queue = [...indices];
@@ -115,8 +115,10 @@ export class LocalExecutor {
       experimentsDir: sweep.experimentsDir,
       sweepDir: sweep.dir,
       environment: this.options.environment,
+      owner: 'pnpm sweep',
       // Another process still at a member (a second `pnpm sweep --resume`, a worker): leave it.
-      isRunning: (_runDir: string, meta: RunMeta) => runLiveness(meta).state === 'alive',
+      isRunning: async (runDir: string, meta: RunMeta) =>
+        runLiveness(meta, { lastActivityMs: await lastActivity(runDir) }).state === 'alive',
     };
     const slot = async (i: number) => {
       for (;;) {

@@ -25,7 +25,7 @@ describe('openMember', () => {
     const experiments = join(root, 'experiments');
     const spec = loadSweepFile(join(root, 's.yaml'));
     const sweep = createSweep(experiments, spec, planSweep(spec), ['test']);
-    const ctx = { experimentsDir: experiments, sweepDir: sweep.dir, environment };
+    const ctx = { experimentsDir: experiments, sweepDir: sweep.dir, environment, owner: 'test' };
 
     const first = await openMember(ctx, sweep.members[0], null);
     expect(first).toMatchObject({ kind: 'run', resumed: false });

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { metricsPath, readMemberRuns, readMetaSync } from '@gan/runs';
+import { metricsPath, RunOwner, readMemberRuns, readMetaSync } from '@gan/runs';
 import { describeWith } from '../../../../test-support/requirements.ts';
 import { redisRequirement, startRedis, type TestRedis } from '../../../../test-support/redis.ts';
 import { TrainingThread } from '../run/thread.ts';
@@ -173,7 +173,14 @@ describeWith(redisRequirement, 'the run queue (BullMQ on a real redis-server)', 
     const { serializeConfig } = await import('../config/index.ts');
     const thread = new TrainingThread({ backend: 'auto', threads: 1 });
     const twin = await thread.run(
-      { config, configText: serializeConfig(config), runDir: twinDir, runId: 'twin', environment },
+      {
+        config,
+        configText: serializeConfig(config),
+        runDir: twinDir,
+        runId: 'twin',
+        owner: RunOwner.claim(twinDir, 'twin').token,
+        environment,
+      },
       () => {},
     ).done;
     await thread.close();
@@ -196,9 +203,9 @@ describeWith(redisRequirement, 'the run queue (BullMQ on a real redis-server)', 
 
   it('survives Redis going away: the worker stops its run at a checkpoint, says so, and resumes it when Redis is back', async () => {
     const experiments = join(root, 'experiments-outage');
-    // Long enough (about a minute) that the member is still training when the worker gives up
-    // on Redis (a few seconds after it goes).
-    const steps = 60_000;
+    // Long enough (15 s at 20,000 steps/s, the native kernels here) that the member is still
+    // training when the worker gives up on Redis (a few seconds after it goes).
+    const steps = 300_000;
     const spec = cliSweep(join(root, 'tiny.yaml'), ['seed=11', `train.steps=${steps}`]);
     const sweep = createSweep(experiments, spec, planSweep(spec), ['test']);
     await enqueueMembers(sweep, redis.url);

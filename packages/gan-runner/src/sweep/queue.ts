@@ -22,8 +22,15 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { DelayedError, type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { collectEnvironment, type RunEnvironment, type RunMeta, runLiveness, sweepDir } from '@gan/runs';
-import { requestStop } from '../run/control.ts';
+import {
+  collectEnvironment,
+  lastActivity,
+  type RunEnvironment,
+  type RunMeta,
+  runLiveness,
+  sweepDir,
+} from '@gan/runs';
+import { requestAbandon, requestStop } from '../run/control.ts';
 import type { RunEvent } from '../run/events.ts';
 import type { TrainingHandle } from '../run/host.ts';
 import { TrainingThread } from '../run/thread.ts';
@@ -32,6 +39,9 @@ import { openMember } from './member.ts';
 import { advanceStage, memberLabel, openSweepDir, type Sweep } from './sweep.ts';
 import { progressLine } from './plain.ts';
 import { followedView, type SweepRow, type SweepView } from './view.ts';
+
+/** BullMQ's errors about a job's lock (expired, or taken by another worker), as opposed to outages. */
+const LOCK_ERROR = /could not renew lock|missing lock|lock mismatch/i;
 
 /** The queue every sweep's jobs go to (one queue: workers need not know the sweeps). */
 export const QUEUE_NAME = 'gan-lab-members';
@@ -64,7 +74,7 @@ export interface MemberProgress {
 
 /** What a finished job returns. */
 export interface MemberResult {
-  status: RunMeta['status'];
+  status: RunMeta['status'] | 'taken-over';
   step: number;
   run: string;
   message: string | null;
@@ -423,6 +433,8 @@ export interface WorkerOptions {
   unreachableStopMs?: number;
   log?: (line: string) => void;
   name?: string;
+  /** Fault rules for every member this worker trains (tests and `pnpm faults` only). */
+  faultInject?: string;
 }
 
 /**
@@ -432,7 +444,10 @@ export interface WorkerOptions {
 export class MemberWorker {
   private readonly worker: Worker<MemberJob, MemberResult>;
   private readonly threads: TrainingThread[] = [];
-  private readonly running = new Map<string, { handle: TrainingHandle; slot: number }>();
+  private readonly running = new Map<
+    string,
+    { handle: TrainingHandle; slot: number; what: string; lost: boolean }
+  >();
   private readonly freeSlots: number[];
   private environment: Promise<RunEnvironment>;
   private stopping = false;
@@ -458,7 +473,11 @@ export class MemberWorker {
       maxStalledCount: options.maxStalls ?? 3,
       name: this.name,
     });
-    this.worker.on('error', (e) => this.onQueueError(e));
+    this.worker.on('error', (e) => {
+      // A lock that could not be renewed is not an outage: 'lockRenewalFailed' deals with it.
+      if (!LOCK_ERROR.test(e.message)) this.onQueueError(e);
+    });
+    this.worker.on('lockRenewalFailed', (jobIds) => this.onLostLocks(jobIds));
     this.worker.on('failed', (job, e) => {
       if (job && !(e instanceof WaitingError) && !(e instanceof DelayedError))
         this.log(`job ${job.id} failed: ${e.message.split('\n')[0]}`);
@@ -500,6 +519,24 @@ export class MemberWorker {
       );
     this.health.disconnect();
     await Promise.all(this.threads.map((t) => t.close()));
+  }
+
+  /**
+   * Jobs whose locks expired (this process was paused, or cut off from Redis, for longer than a
+   * lock lasts) may be another worker's by now, and so may their run folders: their runs stop at
+   * once, with no final checkpoint, and the run folders' owners decide what is kept.
+   */
+  private onLostLocks(jobIds: string[]): void {
+    for (const id of jobIds) {
+      const running = this.running.get(id);
+      if (running === undefined || running.lost) continue;
+      running.lost = true;
+      this.log(
+        `lost the lock of job ${id} (${running.what}): another worker may own it now; ` +
+          'stopping it at once, without a checkpoint',
+      );
+      requestAbandon(running.handle.control);
+    }
   }
 
   private onQueueError(e: Error): void {
@@ -544,6 +581,14 @@ export class MemberWorker {
     }
   }
 
+  /**
+   * When to look again at a member another process runs: as long as a silent run takes to be
+   * found stale (two locks), at most 15 s.
+   */
+  private lookAgainMs(): number {
+    return Math.min(15_000, 2 * (this.options.lockMs ?? 30_000));
+  }
+
   private slotThread(slot: number): TrainingThread {
     const t = this.threads[slot];
     if (t?.alive) return t;
@@ -576,8 +621,12 @@ export class MemberWorker {
           environment: await this.environment,
           // A run of a dead process on this host is crashed at once; on another host, its
           // heartbeat must be older than two locks (its job's lock expired long before).
-          isRunning: (_runDir, meta) =>
-            runLiveness(meta, { staleAfterMs: 2 * (this.options.lockMs ?? 30_000) }).state === 'alive',
+          owner: `worker ${this.name}`,
+          isRunning: async (runDir, meta) =>
+            runLiveness(meta, {
+              staleAfterMs: 2 * (this.options.lockMs ?? 30_000),
+              lastActivityMs: await lastActivity(runDir),
+            }).state === 'alive',
         },
         member,
         steps,
@@ -588,8 +637,11 @@ export class MemberWorker {
     if (start.kind === 'done')
       return { status: start.status, step: start.step, run: start.run, message: 'done before' };
     if (start.kind === 'busy') {
-      this.log(`member ${index} of ${sweepId} is running elsewhere (${start.run}): looking again in 15 s`);
-      await job.moveToDelayed(Date.now() + 15_000, token);
+      const again = this.lookAgainMs();
+      this.log(
+        `member ${index} of ${sweepId} is running elsewhere (${start.run}): looking again in ${again / 1000} s`,
+      );
+      await job.moveToDelayed(Date.now() + again, token);
       throw new DelayedError();
     }
     const slot = this.freeSlots.shift() ?? 0;
@@ -621,7 +673,8 @@ export class MemberWorker {
         progressAt = now;
         job.updateProgress({ ...progress }).catch(() => {}); // the queue may be away: the run goes on
       };
-      const handle = this.slotThread(slot).run(start.session, (event) => {
+      const session = { ...start.session, faultInject: this.options.faultInject };
+      const handle = this.slotThread(slot).run(session, (event) => {
         latest = event;
         if (event.type === 'started') progress.step = event.startStep;
         if (event.type === 'metrics') {
@@ -644,7 +697,8 @@ export class MemberWorker {
           report(true);
         }
       });
-      this.running.set(job.id as string, { handle, slot });
+      const what = `member ${index} of ${sweepId} (${job.data.label})`;
+      this.running.set(job.id as string, { handle, slot, what, lost: false });
       if (this.stopping || this.stoppedForOutage) requestStop(handle.control);
       report(true);
       const finished = await handle.done;
@@ -656,6 +710,16 @@ export class MemberWorker {
         run: start.run,
         message: finished.message,
       };
+      if (finished.status === 'taken-over') {
+        // Someone else trains it now; its job is theirs (or will be, once the stalled check runs).
+        this.log(`${what}: ${finished.message ?? 'taken over by another process'}`);
+        try {
+          await job.moveToDelayed(Date.now() + this.lookAgainMs(), token);
+        } catch {
+          // the lock is another worker's: nothing of the job is this worker's to change
+        }
+        throw new DelayedError();
+      }
       this.log(`member ${index} of ${sweepId}: ${finished.status} at step ${finished.step}`);
       if (finished.status === 'completed' || finished.status === 'diverged') return result;
       if (finished.status === 'failed')
