@@ -16,6 +16,7 @@ import { join } from 'node:path';
  *   checkpoints/step-005000.safetensors
  *   trace/                            with `pnpm exp --trace`: every step's random inputs (trace.ts)
  *   seed-42.png                       `pnpm sample --seed 42`: one generated sample
+ *   .owner/epoch-000003/claim.json    who owns the run now, and since when (owner.ts)
  * ```
  *
  * Step numbers are zero padded to at least {@link STEP_DIGITS} digits; larger steps simply get
