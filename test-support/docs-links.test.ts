@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 export function anchorsOf(markdown: string): Set<string> {
@@ -40,7 +45,9 @@ function linksOf(markdown: string): string[] {
 describe('the README and docs/', () => {
   it('finds the pages and their links', () => {
     expect(pages.length).toBeGreaterThan(5);
-    expect(linksOf(readFileSync(join(root, 'README.md'), 'utf8')).some((l) => l.startsWith('docs/'))).toBe(true);
+    expect(linksOf(readFileSync(join(root, 'README.md'), 'utf8')).some((l) => l.startsWith('docs/'))).toBe(
+      true,
+    );
     expect(anchorsOf("## Faithful to the article's code\n## A `b` ± c\n## A `b` ± c")).toEqual(
       new Set(['faithful-to-the-articles-code', 'a-b--c', 'a-b--c-1']),
     );
@@ -56,7 +63,11 @@ describe('the README and docs/', () => {
         broken.push(`${link}: no file ${relative(root, target)}`);
         continue;
       }
-      if (anchor !== undefined && target.endsWith('.md') && !anchorsOf(readFileSync(target, 'utf8')).has(anchor))
+      if (
+        anchor !== undefined &&
+        target.endsWith('.md') &&
+        !anchorsOf(readFileSync(target, 'utf8')).has(anchor)
+      )
         broken.push(`${link}: no heading #${anchor} in ${relative(root, target)}`);
     }
     expect(broken).toEqual([]);

@@ -33,7 +33,7 @@ export interface ImportEdge {
   specifier: string;
   /** The workspace file it resolves to, or null for a module outside the workspace. */
   to: SourceFile | null;
-  /** The workspace package it names (`@gan/gan-runner/config` names `@gan/gan-runner`), or null. */
+  /** The workspace package it names (`@gan/training/config` names `@gan/training`), or null. */
   toPackage: string | null;
 }
 
@@ -41,7 +41,10 @@ export interface ImportGraph {
   files: Map<string, SourceFile>;
   edges: ImportEdge[];
   /** The package.json of each workspace folder. */
-  manifests: Map<string, { name: string; dependencies: Record<string, string> }>;
+  manifests: Map<
+    string,
+    { name: string; dependencies: Record<string, string>; devDependencies: Record<string, string> }
+  >;
 }
 
 const SOURCE = /\.(ts|tsx|mts|mjs)$/;
@@ -81,7 +84,11 @@ export function importGraph(root: string): ImportGraph {
       if (!existsSync(manifestPath)) continue;
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       const workspace = `${group}/${name}`;
-      manifests.set(workspace, { name: manifest.name, dependencies: manifest.dependencies ?? {} });
+      manifests.set(workspace, {
+        name: manifest.name,
+        dependencies: manifest.dependencies ?? {},
+        devDependencies: manifest.devDependencies ?? {},
+      });
       const exportsField: Record<string, string> = {};
       for (const [sub, target] of Object.entries<unknown>(manifest.exports ?? {})) {
         const file = typeof target === 'string' ? target : (target as { default?: string }).default;

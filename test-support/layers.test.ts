@@ -1,19 +1,23 @@
 /**
- * Arrows only point down: between the workspace's packages, and between the folders of
- * gan-runner. A new import that points up (a back-edge) fails this test with the file, the import
- * and the rule it breaks. Tests are held to the same rules as the code they test.
+ * Arrows only point down: between the workspace's packages, and between the folders of the
+ * library (training) and of the application (lab). A new import that points up (a back-edge)
+ * fails this test with the file, the import and the rule it breaks. Tests are held to the same
+ * rules as the code they test.
  *
  * ```
  * tensor      <- nothing of ours
  * nn, optim, data <- tensor
  * runs        <- nothing of ours         the run folder's format, and nothing else
- * gan-runner  <- tensor, nn, optim, data, runs
- *   cli > sweep > dashboard > run > eval > train > images > config > format   (inside gan-runner)
- * tools/report <- runs, gan-runner/config, gan-runner/images   (never the trainer, Ink or React)
- * tools/bench, tools/parity <- gan-runner, runs, tensor (bench also report)
- * tools/ui    <- runs, report, gan-runner/config (server); tensor, nn (the page's generator)
- * tools/faults <- runs, report, data, tensor   (it runs gan-runner's CLI as processes, to kill them)
+ * training    <- tensor, nn, optim, data, runs     the library: no Ink, React, BullMQ or ioredis
+ *   eval > train > images > config > format        (inside training)
+ * lab         <- training, tensor, data, runs      the application; no package imports it
+ *   cli > sweep > dashboard > run                  (inside lab)
+ * tools/report <- runs, training/config, training/images   (never the trainer, Ink or React)
+ * tools/bench, tools/parity <- training, runs, tensor (bench also report)
+ * tools/ui    <- runs, report, training/config (server); tensor, nn (the page's generator)
+ * tools/faults <- runs, report, data, tensor
  * ```
+ * Tools that need the application run it as a process (`pnpm exp`, `pnpm worker`, ...).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -30,17 +34,18 @@ const PACKAGES: Record<string, readonly string[]> = {
   '@gan/optim': ['@gan/tensor'],
   '@gan/data': ['@gan/tensor'],
   '@gan/runs': [],
-  '@gan/gan-runner': ['@gan/tensor', '@gan/nn', '@gan/optim', '@gan/data', '@gan/runs'],
-  '@gan/report': ['@gan/runs', '@gan/gan-runner/config', '@gan/gan-runner/images'],
-  '@gan/bench': ['@gan/tensor', '@gan/runs', '@gan/gan-runner', '@gan/report'],
-  '@gan/parity': ['@gan/tensor', '@gan/runs', '@gan/gan-runner'],
+  '@gan/training': ['@gan/tensor', '@gan/nn', '@gan/optim', '@gan/data', '@gan/runs'],
+  '@gan/lab': ['@gan/training', '@gan/tensor', '@gan/data', '@gan/runs'],
+  '@gan/report': ['@gan/runs', '@gan/training/config', '@gan/training/images'],
+  '@gan/bench': ['@gan/tensor', '@gan/runs', '@gan/training', '@gan/report'],
+  '@gan/parity': ['@gan/tensor', '@gan/runs', '@gan/training'],
   '@gan/ui': [
     '@gan/tensor',
     '@gan/nn',
     '@gan/data/pixels',
     '@gan/runs',
     '@gan/report',
-    '@gan/gan-runner/config',
+    '@gan/training/config',
   ],
   '@gan/faults': ['@gan/tensor', '@gan/runs', '@gan/data', '@gan/report'],
 };
@@ -51,34 +56,30 @@ const TESTS_ALSO: Record<string, readonly string[]> = {
   '@gan/optim': ['@gan/nn'],
 };
 
-/** gan-runner's folders, top first: a folder may import only the folders after it. */
-const GAN_RUNNER_FOLDERS = [
-  'cli',
-  'sweep',
-  'dashboard',
-  'run',
-  'eval',
-  'train',
-  'images',
-  'config',
-  'format',
-];
-const GAN_RUNNER_SRC = 'packages/gan-runner/src/';
+/** The folders of the library and of the application, top first: a folder imports only the ones after it. */
+const FOLDERS: Record<string, readonly string[]> = {
+  'packages/lab/src/': ['cli', 'sweep', 'dashboard', 'run'],
+  'packages/training/src/': ['eval', 'train', 'images', 'config', 'format'],
+};
+const TRAINING_SRC = 'packages/training/src/';
+/** Modules the library must never load: the application's terminal UI and queue. */
+const APPLICATION_MODULES = ['ink', 'react', 'asciichart', 'bullmq', 'ioredis'];
 
 /** Modules outside the workspace a package (or a folder) may use besides Node's own. */
 const EXTERNAL: Record<string, readonly string[]> = {
   '@gan/runs': [],
-  'gan-runner/config': ['yaml', 'zod'],
+  'training/config': ['yaml', 'zod'],
 };
 
 const graph = importGraph(ROOT);
 const show = (e: ImportEdge) => `${e.from.path} imports '${e.specifier}'`;
 
-/** The gan-runner folder of a path (`eval`), '' for a file directly in src/, null outside gan-runner. */
-function folderOf(path: string): string | null {
-  if (!path.startsWith(GAN_RUNNER_SRC)) return null;
-  const rest = path.slice(GAN_RUNNER_SRC.length);
-  return rest.includes('/') ? rest.slice(0, rest.indexOf('/')) : '';
+/** The layered package of a path and its folder (`eval`; '' for a file directly in src/), or null. */
+function folderOf(path: string): { src: string; folder: string } | null {
+  const src = Object.keys(FOLDERS).find((s) => path.startsWith(s));
+  if (src === undefined) return null;
+  const rest = path.slice(src.length);
+  return { src, folder: rest.includes('/') ? rest.slice(0, rest.indexOf('/')) : '' };
 }
 
 /** Why `edge` breaks a rule between packages, or null. */
@@ -107,14 +108,16 @@ function packageViolation(edge: ImportEdge): string | null {
   return `${show(edge)}: ${from.packageName} may import only ${allowed.join(', ') || 'nothing of ours'}`;
 }
 
-/** Why `edge` breaks gan-runner's folder order, or null. */
+/** Why `edge` breaks a package's folder order, or null. */
 function folderViolation(edge: ImportEdge): string | null {
-  const a = folderOf(edge.from.path);
-  const b = edge.to === null ? null : folderOf(edge.to.path);
-  if (a === null || b === null || a === b) return null;
-  const order = GAN_RUNNER_FOLDERS.join(' > ');
-  const ia = GAN_RUNNER_FOLDERS.indexOf(a);
-  const ib = GAN_RUNNER_FOLDERS.indexOf(b);
+  const from = folderOf(edge.from.path);
+  const to = edge.to === null ? null : folderOf(edge.to.path);
+  if (from === null || to === null || from.src !== to.src || from.folder === to.folder) return null;
+  const [a, b] = [from.folder, to.folder];
+  const folders = FOLDERS[from.src];
+  const order = folders.join(' > ');
+  const ia = folders.indexOf(a);
+  const ib = folders.indexOf(b);
   if (b === '' || ib < 0) return `${show(edge)}: only the package entry (src/index.ts) imports src/ files`;
   if (a === '') return b === 'cli' ? `${show(edge)}: cli is imported by nothing` : null;
   if (ia < 0) return `${edge.from.path}: folder '${a}' has no place in the order ${order}`;
@@ -124,7 +127,8 @@ function folderViolation(edge: ImportEdge): string | null {
 describe('the import graph', () => {
   it('finds the sources and their imports', () => {
     expect(graph.files.size).toBeGreaterThan(150);
-    expect(graph.files.has('packages/gan-runner/src/run/session.ts')).toBe(true);
+    expect(graph.files.has('packages/lab/src/run/session.ts')).toBe(true);
+    expect(graph.files.has('packages/training/src/train/gan.ts')).toBe(true);
     expect(graph.edges.some((e) => e.specifier === '@gan/runs' && e.to !== null)).toBe(true);
   });
 
@@ -133,7 +137,7 @@ describe('the import graph', () => {
     expect(problems).toEqual([]);
   });
 
-  it('has no arrow from a lower folder of gan-runner to a higher one', () => {
+  it('has no arrow from a lower folder of the library or the application to a higher one', () => {
     const problems = graph.edges.map(folderViolation).filter((p) => p !== null);
     expect(problems).toEqual([]);
   });
@@ -146,8 +150,8 @@ describe('the import graph', () => {
       const scope =
         edge.from.packageName === '@gan/runs'
           ? '@gan/runs'
-          : edge.from.path.startsWith(`${GAN_RUNNER_SRC}config/`)
-            ? 'gan-runner/config'
+          : edge.from.path.startsWith(`${TRAINING_SRC}config/`)
+            ? 'training/config'
             : null;
       if (scope === null || (edge.from.test && edge.specifier === 'vitest')) continue;
       if (!EXTERNAL[scope].includes(edge.specifier))
@@ -158,15 +162,41 @@ describe('the import graph', () => {
     expect(problems).toEqual([]);
   });
 
-  it("keeps the report away from gan-runner's trainer, dashboard, Ink and React", () => {
+  it('keeps the library free of the application: no Ink, React, BullMQ or ioredis, however deep', () => {
+    const library = [...graph.files.values()].filter((f) => f.workspace === 'packages/training' && !f.test);
+    expect(library.length).toBeGreaterThan(20);
+    const reached = reachable(
+      graph,
+      library.map((f) => f.path),
+    );
+    const loaded = graph.edges
+      .filter((e) => reached.has(e.from.path) && APPLICATION_MODULES.includes(e.specifier))
+      .map(show);
+    expect(loaded).toEqual([]);
+    expect([...reached].filter((p) => p.startsWith('packages/lab/'))).toEqual([]);
+    const dependencies = Object.keys(graph.manifests.get('packages/training')?.dependencies ?? {});
+    expect(dependencies.filter((d) => APPLICATION_MODULES.includes(d))).toEqual([]);
+  });
+
+  it('keeps every tool off the application package (tools run it as a process)', () => {
+    const dependents = [...graph.manifests.entries()]
+      .filter(([, m]) => Object.keys({ ...m.dependencies, ...m.devDependencies }).includes('@gan/lab'))
+      .map(([workspace]) => workspace);
+    expect(dependents).toEqual([]);
+    expect(
+      graph.edges.filter((e) => e.toPackage === '@gan/lab' && e.from.packageName !== '@gan/lab').map(show),
+    ).toEqual([]);
+  });
+
+  it('keeps the report away from the trainer, the dashboard, Ink and React', () => {
     const report = [...graph.files.values()].filter((f) => f.workspace === 'tools/report');
     const reached = reachable(
       graph,
       report.map((f) => f.path),
     );
     const heavy = [...reached].filter((p) => {
-      const folder = folderOf(p);
-      return folder !== null && !['config', 'images', 'format'].includes(folder);
+      const at = folderOf(p);
+      return at !== null && !(at.src === TRAINING_SRC && ['config', 'images', 'format'].includes(at.folder));
     });
     expect(heavy).toEqual([]);
     const modules = graph.edges

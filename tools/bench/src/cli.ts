@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Backend, selectBackend, setBackend } from '@gan/tensor';
-import { ARTICLE_CONFIGS } from '@gan/gan-runner/config';
+import { ARTICLE_CONFIGS } from '@gan/training/config';
 import { benchMatmul } from './matmul.ts';
 import { benchReportListing } from './report.ts';
 import { benchUi, uiLines } from './ui.ts';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type RunMeta, readMetaSync } from '@gan/runs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const EXP = join(ROOT, 'packages', 'gan-runner', 'src', 'cli', 'exp.ts');
+const EXP = join(ROOT, 'packages', 'lab', 'src', 'cli', 'exp.ts');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 function quote(s: string): string {

@@ -19,22 +19,22 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  cliSweep,
-  createSweep,
-  enqueueMembers,
-  folderRows,
-  openJobReader,
-  planSweep,
-  queueRows,
-} from '@gan/gan-runner';
 import { median } from './runs.ts';
-import { ARTICLE_CONFIGS } from '@gan/gan-runner/config';
+import { ARTICLE_CONFIGS } from '@gan/training/config';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const SWEEP = join(ROOT, 'packages', 'gan-runner', 'src', 'cli', 'sweep.ts');
-const WORKER = join(ROOT, 'packages', 'gan-runner', 'src', 'cli', 'worker.ts');
+const SWEEP = join(ROOT, 'packages', 'lab', 'src', 'cli', 'sweep.ts');
+const WORKER = join(ROOT, 'packages', 'lab', 'src', 'cli', 'worker.ts');
+/** The lab's in-process queue timings (run as a process: the bench depends on no application code). */
+const QUEUE_TIMINGS = join(ROOT, 'packages', 'lab', 'src', 'cli', 'queue-timings.ts');
+
+/** Runs queue-timings.ts with `args` and returns the JSON it prints. */
+function queueTimings<T>(args: string[]): T {
+  const r = spawnSync(TSX, [QUEUE_TIMINGS, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`queue-timings ${args[0]} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as T;
+}
 
 export interface LocalRedis {
   url: string;
@@ -264,36 +264,19 @@ export async function benchQueueOverhead(redis: LocalRedis, count: number): Prom
   const dir = mkdtempSync(join(tmpdir(), 'bench-overhead-'));
   const experiments = join(dir, 'shared');
   const worker = startWorker(redis.url, experiments);
-  const reader = await openJobReader(redis.url);
   try {
     await worker.ready;
-    const latencies: number[] = [];
-    for (let i = 0; i <= count; i++) {
-      const spec = cliSweep(join(ROOT, 'configs', 'decay.yaml'), [
-        `seed=${100 + i}`,
-        'train.steps=20',
-        'log.every=1', // the first step is reported as step 1, not after log.every steps
-        'eval.atEnd=false',
-        'log.gif=false',
-      ]);
-      const sweep = createSweep(experiments, spec, planSweep(spec), ['bench']);
-      const t0 = performance.now();
-      await enqueueMembers(sweep, redis.url);
-      let first: number | null = null;
-      for (const deadline = t0 + 120_000; performance.now() < deadline; ) {
-        const { step, finished } = await reader.progress(sweep.meta.id, 0, 0);
-        if ((step !== null && step >= 1) || finished) {
-          first ??= (performance.now() - t0) / 1000;
-          if (finished) break;
-        }
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      if (first === null) throw new Error('the worker did not start the member within 2 minutes');
-      if (i > 0) latencies.push(first);
-    }
+    const { latencies } = queueTimings<{ latencies: number[] }>([
+      'overhead',
+      '--queue',
+      redis.url,
+      '--experiments',
+      experiments,
+      '--count',
+      String(count),
+    ]);
     return { latencies, median: median(latencies) };
   } finally {
-    reader.close();
     await stopWorkers([worker]);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -311,33 +294,28 @@ export interface ViewBench {
 
 /** A sweep of `members` queued (no worker), listed by the sweep view. */
 export async function benchSweepView(redis: LocalRedis, members: number): Promise<ViewBench> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-view-'));
+  const listed = queueTimings<{
+    queueSeconds: number;
+    folderSeconds: number;
+    sweepId: string;
+    experiments: string;
+  }>(['listing', '--queue', redis.url, '--members', String(members)]);
   try {
-    const spec = cliSweep(join(ROOT, 'configs', 'smoke.yaml'), [`seed=range(0,${members})`]);
-    const sweep = createSweep(dir, spec, planSweep(spec), ['bench']);
-    await enqueueMembers(sweep, redis.url);
-    const time = async (f: () => Promise<unknown>) => {
-      const t: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const t0 = performance.now();
-        const rows = (await f()) as unknown[];
-        if (rows.length !== members) throw new Error(`listed ${rows.length} of ${members}`);
-        t.push((performance.now() - t0) / 1000);
-      }
-      return median(t);
-    };
-    const queueSeconds = await time(() => queueRows(sweep, redis.url));
-    const folderSeconds = await time(() => folderRows(sweep));
     const t0 = performance.now();
-    const r = spawnSync(TSX, [SWEEP, 'status', sweep.meta.id, '--queue', redis.url, '--experiments', dir], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    });
+    const r = spawnSync(
+      TSX,
+      [SWEEP, 'status', listed.sweepId, '--queue', redis.url, '--experiments', listed.experiments],
+      { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 },
+    );
     if (r.status !== 0) throw new Error(`pnpm sweep status failed: ${r.stderr}`);
     const commandSeconds = (performance.now() - t0) / 1000;
-    return { members, queueSeconds, folderSeconds, commandSeconds };
+    return {
+      members,
+      queueSeconds: listed.queueSeconds,
+      folderSeconds: listed.folderSeconds,
+      commandSeconds,
+    };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(listed.experiments, { recursive: true, force: true });
   }
 }

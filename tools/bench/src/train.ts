@@ -1,4 +1,4 @@
-import { GanTrainer, layerActivations, loadConfig, loadTrainingData } from '@gan/gan-runner';
+import { GanTrainer, layerActivations, loadConfig, loadTrainingData } from '@gan/training';
 import { runPeer } from './peer.ts';
 
 export interface TrainRow {

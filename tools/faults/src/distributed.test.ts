@@ -48,7 +48,9 @@ describeWith(cluster, 'the distributed fault scenarios', () => {
     timeout: 400_000,
   }, async () => {
     const r = await trial({ kind: 'partition', at: 2 });
-    expect(r.log).toMatch(/lost the lock of job \S+ \(member 0 of \S+ \(dist\)\): another worker may own it now/);
+    expect(r.log).toMatch(
+      /lost the lock of job \S+ \(member 0 of \S+ \(dist\)\): another worker may own it now/,
+    );
   });
 
   it('Redis killed -9 mid-sweep and restarted on its append-only file: every member once, as its twin', {

@@ -10,11 +10,11 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { evalPath, gifPath, metricsPath, projectRoot, samplesDir } from '@gan/runs';
 
-/** gan-runner's command-line programs, run as processes: `pnpm exp`, `pnpm worker`, `pnpm sweep`. */
+/** the lab's command-line programs, run as processes: `pnpm exp`, `pnpm worker`, `pnpm sweep`. */
 export const CLI = {
-  exp: join(projectRoot(), 'packages/gan-runner/src/cli/exp.ts'),
-  worker: join(projectRoot(), 'packages/gan-runner/src/cli/worker.ts'),
-  sweep: join(projectRoot(), 'packages/gan-runner/src/cli/sweep.ts'),
+  exp: join(projectRoot(), 'packages/lab/src/cli/exp.ts'),
+  worker: join(projectRoot(), 'packages/lab/src/cli/worker.ts'),
+  sweep: join(projectRoot(), 'packages/lab/src/cli/sweep.ts'),
 } as const;
 // tsx's loader by absolute URL: `--import tsx` would resolve from the child's (temporary) cwd.
 const TSX = pathToFileURL(
@@ -90,7 +90,7 @@ export function startExp(args: string[], cwd: string, options: StartOptions = {}
   return startCli(CLI.exp, args, cwd, options);
 }
 
-/** Starts one of gan-runner's programs ({@link CLI}) with `args` in `cwd`. */
+/** Starts one of the lab's programs ({@link CLI}) with `args` in `cwd`. */
 export function startCli(
   script: string,
   args: string[],

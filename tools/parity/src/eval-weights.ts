@@ -13,7 +13,7 @@ import {
   generateEvalSamples,
   loadConfig,
   loadTrainingData,
-} from '@gan/gan-runner';
+} from '@gan/training';
 import { CONFIG_FILE, readSafetensors } from '@gan/runs';
 import { selectBackend, setBackend } from '@gan/tensor';
 

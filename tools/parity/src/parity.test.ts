@@ -12,7 +12,7 @@
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ARTICLE_CONFIGS } from '@gan/gan-runner/config';
+import { ARTICLE_CONFIGS } from '@gan/training/config';
 import { projectRoot } from '@gan/runs';
 import { harnessUnavailable, runHarness, tracedRun } from './parity.ts';
 

@@ -13,7 +13,7 @@ import { projectRoot } from '@gan/runs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const HARNESS = join(here, '..', 'py', 'parity.py');
-const EXP = join(projectRoot(), 'packages', 'gan-runner', 'src', 'cli', 'exp.ts');
+const EXP = join(projectRoot(), 'packages', 'lab', 'src', 'cli', 'exp.ts');
 // tsx's loader by absolute URL, so the child resolves it whatever its cwd.
 const TSX = pathToFileURL(
   join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),

@@ -1,6 +1,6 @@
 /**
  * The listing benchmark's pieces, shared by `tools/report/src/bench.ts` and `pnpm bench --only
- * report`: many long synthetic runs written with gan-runner's own writers, and one listing of them
+ * report`: many long synthetic runs written with @gan/training's own writers, and one listing of them
  * measured in a fresh process (so its peak RSS is the listing's alone).
  */
 import { spawnSync } from 'node:child_process';

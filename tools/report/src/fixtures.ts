@@ -1,11 +1,11 @@
 /**
- * Run folders written with the writers the trainer uses (@gan/runs, gan-runner's config and
+ * Run folders written with the writers the trainer uses (@gan/runs, @gan/training's config and
  * image modules), for the tests and the benchmark: the report must read exactly what the trainer
  * writes.
  */
 import { appendFileSync } from 'node:fs';
-import { configFromObject, type ExperimentConfigInput, serializeConfig } from '@gan/gan-runner/config';
-import { writeRunGif, writeSampleGrid } from '@gan/gan-runner/images';
+import { configFromObject, type ExperimentConfigInput, serializeConfig } from '@gan/training/config';
+import { writeRunGif, writeSampleGrid } from '@gan/training/images';
 import {
   createRunDir,
   type EvalRow,

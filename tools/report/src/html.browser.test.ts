@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { writeRunGif, writeSampleGrid } from '@gan/gan-runner/images';
+import { writeRunGif, writeSampleGrid } from '@gan/training/images';
 import { RunOwner } from '@gan/runs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';

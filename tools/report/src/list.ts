@@ -91,7 +91,7 @@ export function evalValue(run: RunRecord, key: string): number | string | null {
   return value === null || value === undefined ? null : formatValue(value);
 }
 
-/** Short headers of the known evaluation results (see gan-runner's `MnistEval` and `RingEval`). */
+/** Short headers of the known evaluation results (see @gan/training's `MnistEval` and `RingEval`). */
 const EVAL_LABELS: Record<string, string> = {
   modesCovered: 'modes',
   frechetDistance: 'FD',

@@ -1,11 +1,11 @@
 /**
  * Reading run folders for the report: each run's meta, resolved config and last metrics row,
  * through @gan/runs, tolerating the folders real runs leave behind. config.yaml is read with
- * gan-runner's config module (its schema's defaults and the names renamed since a run was
+ * @gan/training's config module (its schema's defaults and the names renamed since a run was
  * recorded), which depends on nothing but yaml and zod.
  */
 import { basename, dirname } from 'node:path';
-import { loadConfig } from '@gan/gan-runner/config';
+import { loadConfig } from '@gan/training/config';
 import {
   configPath,
   DEFAULT_STALE_AFTER_MS,

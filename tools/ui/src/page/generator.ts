@@ -2,7 +2,7 @@
  * A run's generator in the page: a checkpoint's weights (safetensors, as the server sends the
  * file) loaded into @gan/nn's layers on @gan/tensor's TypeScript reference backend, z drawn from
  * a seed exactly as `pnpm sample --seed` draws it, and the output turned into grey levels as
- * gan-runner's `displayPixels` does. Same code, same PRNG, same backend: the same image.
+ * @gan/training's `displayPixels` does. Same code, same PRNG, same backend: the same image.
  */
 import { stretchToPixels } from '@gan/data/pixels';
 import { Activation, type Layer, Linear, Sequential } from '@gan/nn';
@@ -90,7 +90,7 @@ export class PageGenerator {
     return { gray: this.pixels(out), width: this.spec.width, height: this.spec.height * out.shape[0] };
   }
 
-  /** Grey levels 0..255 of `[n, pixels]` outputs, as gan-runner's displayPixels. */
+  /** Grey levels 0..255 of `[n, pixels]` outputs, as @gan/training's displayPixels. */
   pixels(samples: Tensor): Uint8Array {
     const p = this.spec.pixels;
     const out = new Uint8Array(samples.size);
@@ -117,7 +117,7 @@ export interface GrayImage {
 const SCATTER_SIZE = 112;
 const SCATTER_EXTENT = 3;
 
-/** 2-D points as white dots on black over [-3, 3]², y up (gan-runner's scatterImage). */
+/** 2-D points as white dots on black over [-3, 3]², y up (@gan/training's scatterImage). */
 export function scatterImage(data: Float32Array, n: number): GrayImage {
   const size = SCATTER_SIZE;
   const gray = new Uint8Array(size * size);

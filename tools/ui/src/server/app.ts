@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { loadConfig } from '@gan/gan-runner/config';
+import { loadConfig } from '@gan/training/config';
 import {
   checkpointPath,
   configPath,

@@ -1,10 +1,10 @@
 /**
- * How the page runs a run's generator: the layers a config builds (as gan-runner's `buildModels`
+ * How the page runs a run's generator: the layers a config builds (as @gan/training's `buildModels`
  * names them in checkpoints), how z is drawn and how the output becomes grey levels (as
- * gan-runner's `displayPixels`). The browser test checks the page's image against `pnpm sample`'s
+ * @gan/training's `displayPixels`). The browser test checks the page's image against `pnpm sample`'s
  * PNG pixel for pixel, so a change to either side that this misses fails there.
  */
-import { type ExperimentConfig, layerActivations } from '@gan/gan-runner/config';
+import { type ExperimentConfig, layerActivations } from '@gan/training/config';
 import type { GeneratorSpec } from '../shared/api.ts';
 
 const MNIST_SIDE = 28;
@@ -30,7 +30,7 @@ export function generatorSpec(config: ExperimentConfig): GeneratorSpec {
     activation,
     slope: activation === 'leakyRelu' ? g.leakySlope : 0,
   }));
-  // The generator's output range, not the data's (see gan-runner's displayScaling).
+  // The generator's output range, not the data's (see @gan/training's displayScaling).
   const scaling = g.output === 'sigmoid' ? 'unit' : g.output === 'tanh' ? 'tanh' : config.data.scaling;
   return {
     zSize: config.model.z.size,

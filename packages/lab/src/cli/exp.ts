@@ -1,0 +1,225 @@
+/**
+ * `pnpm exp <config.yaml> [key=value ...] [options]`: train a GAN from a config and record the run
+ * in experiments/<config-name>/<run-id>/. `pnpm exp --resume <run folder>` continues a run.
+ */
+import { parseArgs } from 'node:util';
+import {
+  collectEnvironment,
+  configPath,
+  currentEpoch,
+  defaultExperimentsDir,
+  parseFaultSpec,
+  RunOwner,
+  RunTakenOver,
+  readMetaSync,
+  userPath,
+  writeRunConfigSync,
+} from '@gan/runs';
+import { ConfigError, type ExperimentConfig, loadConfig, serializeConfig } from '@gan/training';
+import { createRun } from '../run/create.ts';
+import { startTraining } from '../run/host.ts';
+import { planResume, ResumeRefused } from '../run/resume-plan.ts';
+import { memoryProblems } from '@gan/training';
+import { requestStop, requestSample, setPaused, isPaused } from '../run/control.ts';
+import type { RunEvent, SessionEnd } from '../run/events.ts';
+import { backendFlag, fail } from './common.ts';
+import { plainLogger } from '../dashboard/plain.ts';
+
+const USAGE = `usage: pnpm exp <config.yaml> [key=value ...] [options]
+       pnpm exp --resume <experiments/<config>/<run-id>> [train.steps=N ...] [options]
+
+Trains a GAN from a YAML config and records the run in experiments/<config-name>/<run-id>/.
+Overrides use the config's dotted key paths, e.g. train.steps=500 seed=7 data.batchSize=64.
+
+options:
+  --resume <run-folder>   continue a run from its last checkpoint (only train.*, log.* and eval.* may change)
+  --no-dashboard          plain progress lines instead of the live dashboard (also when not on a terminal)
+  --backend <kind>        auto (default: native when built, else reference) | native | reference
+  --experiments <dir>     where run folders go (default: <project>/experiments)
+  --trace                 record every step's random inputs and the initial weights in <run>/trace/,
+                          for replaying the run elsewhere (tools/parity); not with --resume
+  -m, --multirun          a sweep: key=a,b,c and key=range(a,b) give the product of their values
+                          (with --jobs N, --queue <redis-url>: see pnpm sweep --help)
+  -h, --help              this text
+
+testing:
+  --fault-inject <rules>  make this run's file operations fail (ENOSPC, EIO) or kill the process
+                          at one exact operation, for the fault-injection suite (pnpm faults); the
+                          rules are described in packages/runs/src/faults.ts
+
+exit status: 0 completed, 1 failed, 2 bad command line or config (or a run that another process
+resumed first), 3 diverged, 4 taken over by another process (it wrote nothing more), 130 interrupted`;
+
+/** Keys a resumed run may change: how long and what it records, not what it computes. */
+const RESUMABLE_PREFIXES = ['train.steps', 'log.', 'eval.'];
+
+const EXIT: Record<SessionEnd, number> = {
+  completed: 0,
+  failed: 1,
+  diverged: 3,
+  'taken-over': 4,
+  interrupted: 130,
+};
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        resume: { type: 'string' },
+        'no-dashboard': { type: 'boolean', default: false },
+        backend: { type: 'string', default: 'auto' },
+        experiments: { type: 'string' },
+        trace: { type: 'boolean', default: false },
+        'fault-inject': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    fail(`pnpm exp: ${(e as Error).message}\n\n${USAGE}`);
+  }
+}
+
+function flatten(obj: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
+    for (const [k, v] of Object.entries(obj)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out[prefix] = JSON.stringify(obj);
+  return out;
+}
+
+/** Names the keys that differ between two configs, other than the ones a resume may change. */
+function forbiddenResumeChanges(before: ExperimentConfig, after: ExperimentConfig): string[] {
+  const a = flatten(before);
+  const b = flatten(after);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter(
+    (k) => a[k] !== b[k] && !RESUMABLE_PREFIXES.some((p) => k === p || k.startsWith(p)),
+  );
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--multirun') || argv.includes('-m')) {
+    process.exitCode = await (await import('./sweep.ts')).multirun(argv);
+    return;
+  }
+  const { values, positionals } = parse(argv);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const backend = backendFlag('pnpm exp', values.backend);
+
+  let config: ExperimentConfig;
+  let runDir: string;
+  let runId: string;
+  let owner: RunOwner;
+  const resume = values.resume !== undefined;
+  if (resume && values.trace)
+    fail('pnpm exp: --trace records a run from its first step: it cannot be used with --resume');
+  const faultInject = values['fault-inject'];
+  if (faultInject !== undefined) {
+    try {
+      parseFaultSpec(faultInject);
+    } catch (e) {
+      fail(`pnpm exp: --fault-inject: ${(e as Error).message}`);
+    }
+  }
+  const environment = await collectEnvironment(process.cwd());
+  try {
+    if (resume) {
+      runDir = userPath(values.resume as string);
+      // The epoch seen before meta.json is read: the claim below succeeds only if nobody has
+      // taken the run over since (another resume started at the same moment, say).
+      const seen = currentEpoch(runDir);
+      const previous = readMetaSync(runDir);
+      const original = loadConfig(configPath(runDir), [], { recordedRun: true }).config;
+      config = loadConfig(configPath(runDir), positionals, { recordedRun: true }).config;
+      const changed = forbiddenResumeChanges(original, config);
+      if (changed.length > 0) {
+        fail(
+          `pnpm exp --resume: a resumed run may only change train.steps, log.* and eval.*; not ${changed.join(', ')}`,
+        );
+      }
+      if (previous.status === 'completed' && previous.step >= config.train.steps) {
+        process.stdout.write(
+          `${runDir}: already completed ${previous.step} steps; raise train.steps to continue\n`,
+        );
+        return;
+      }
+      // Before anything is written: refused when still running or no checkpoint reads back.
+      const plan = await planResume(runDir);
+      for (const note of plan.notes) process.stdout.write(`${note}\n`);
+      runId = previous.runId;
+      owner = RunOwner.claim(runDir, 'pnpm exp --resume', { after: seen });
+      writeRunConfigSync(owner, serializeConfig(config));
+    } else {
+      const [file, ...overrides] = positionals;
+      if (file === undefined) fail(`pnpm exp: no config file given\n\n${USAGE}`);
+      config = loadConfig(userPath(file), overrides, { check: (c) => memoryProblems(c) }).config;
+      const experiments =
+        values.experiments !== undefined ? userPath(values.experiments) : defaultExperimentsDir();
+      ({ runDir, runId, owner } = await createRun(experiments, config, serializeConfig(config), environment));
+    }
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ResumeRefused || e instanceof RunTakenOver) fail(e.message);
+    fail(`pnpm exp: ${(e as Error).message}`);
+  }
+
+  const useDashboard = process.stdout.isTTY === true && !values['no-dashboard'];
+  const dashboard = useDashboard ? await import('../dashboard/mount.tsx') : null; // before any event
+  const listeners: ((e: RunEvent) => void)[] = [];
+  const handle = startTraining(
+    {
+      config,
+      configText: serializeConfig(config),
+      runDir,
+      runId,
+      owner: owner.token,
+      environment,
+      resume,
+      trace: values.trace,
+      faultInject,
+    },
+    backend,
+    (event) => {
+      for (const l of listeners) l(event);
+    },
+  );
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) {
+      process.stderr.write('\nstopping now (no final checkpoint)\n');
+      void handle.kill();
+      return;
+    }
+    stopping = true;
+    process.stderr.write(
+      '\nstopping after this step: final checkpoint, samples.gif, status interrupted (again to force)\n',
+    );
+    requestStop(handle.control);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  if (useDashboard) {
+    const { mountDashboard } = dashboard!;
+    listeners.push(
+      mountDashboard({
+        onQuit: stop,
+        onTogglePause: () => setPaused(handle.control, !isPaused(handle.control)),
+        onSample: () => requestSample(handle.control),
+      }),
+    );
+  } else {
+    listeners.push(plainLogger(config.log.printEvery));
+  }
+
+  const finished = await handle.done;
+  process.stdout.write(`run folder: ${runDir}\n`);
+  process.exitCode = EXIT[finished.status];
+}
+
+await main();

@@ -1,0 +1,247 @@
+/** @jsxRuntime automatic */
+import { renderToString } from 'ink';
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ASCII_RAMP } from '@gan/training';
+import { Dashboard, type DashboardProps } from './Dashboard.tsx';
+import { applyEvent, type DashboardEvent, type DashboardState, initialState } from './state.ts';
+import { ARTICLE_PRINTED_LOSS, metricsEvent, ringEvalEvent, runEvents } from './test-events.ts';
+
+const ANSI = new RegExp(`${'\x1b'}\\[[0-9;?]*[A-Za-z]`, 'g');
+const stripAnsi = (s: string) => s.replace(ANSI, '');
+
+const fold = (events: DashboardEvent[]) =>
+  events.reduce<DashboardState>((s, e) => applyEvent(s, e, 0), initialState());
+
+let unmounts: (() => void)[] = [];
+afterEach(() => {
+  for (const u of unmounts) u();
+  unmounts = [];
+});
+
+/** Renders one frame (ink-testing-library's terminal is 100 columns wide). */
+function frame(state: DashboardState, width: number, height: number, extra: Partial<DashboardProps> = {}) {
+  const r = render(
+    <Dashboard state={state} width={width} height={height} mode="ascii" now={0} cwd="/tmp" keys {...extra} />,
+  );
+  unmounts.push(r.unmount);
+  return stripAnsi(r.lastFrame() ?? '');
+}
+
+describe('Dashboard', () => {
+  const state = fold(runEvents(1500));
+
+  it('shows progress, both charts with legends, the picture, the rates and the keys', () => {
+    const f = frame(state, 100, 32);
+    const lines = f.split('\n');
+    expect(lines).toHaveLength(32);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+    expect(f).toContain('1500/20000');
+    expect(f).toContain('7.5%');
+    expect(f).toContain('250 steps/s');
+    expect(f).toMatch(/Losses\s+── D loss [\d.]+\s+━━ G loss [\d.]+/);
+    expect(f).toMatch(/Discriminator\s+── D\(x\) [\d.]+\s+━━ D\(G\(z\)\) [\d.]+/);
+    expect(f).toContain('step 10');
+    expect(f).toMatch(/[╭╰]─+/); // the first series of a chart, light
+    expect(f).toMatch(/[┏┗]━+/); // the second, heavy
+    expect(f).toContain('Samples · step 1000');
+    const ramp = [...ASCII_RAMP.slice(1)].filter((c) => f.includes(`${c}${c}${c}`));
+    expect(ramp.length).toBeGreaterThanOrEqual(6);
+    expect(f).toMatch(/lr D\s+9\.00e-9\s+÷100 from 9\.00e-7/);
+    expect(f).toMatch(/grad D\s+1\.23e-2/);
+    expect(f).toContain('no evaluation yet');
+    expect(f).toContain('q stop');
+    expect(f).toContain('p pause');
+    expect(f).toContain('s save samples now');
+    expect(f).toContain('decay');
+    expect(f).toContain('seed 127');
+    expect(f).toContain('● running');
+  });
+
+  it('shows an evaluation as named numbers and a bar row', () => {
+    const f = frame(fold([...runEvents(1500), ringEvalEvent(1500)]), 100, 32);
+    expect(f).toContain('Evaluation · step 1500');
+    expect(f).toMatch(/modes covered\s+6\/8/);
+    expect(f).toMatch(/class histogram\s+██▅▁▅▅▅▁/);
+    expect(f).toMatch(/high quality\s+81\.3%/);
+    expect(f).not.toContain('no evaluation yet');
+  });
+
+  it('prefers the display scale of an MNIST evaluation, as the grids show it', () => {
+    const f = frame(state, 100, 32, {
+      evaluation: {
+        step: 2000,
+        result: {
+          modes: 10,
+          modesCovered: 1,
+          frechetDistance: 812.5,
+          'display.modesCovered': 3,
+          'display.frechetDistance': 40.25,
+        },
+      },
+    });
+    expect(f).toContain('Evaluation · step 2000 · as shown');
+    expect(f).toMatch(/modes covered\s+3\/10/);
+    expect(f).toMatch(/Fréchet distance\s+40\.25/);
+  });
+
+  it('adds the log panel on a wide terminal', () => {
+    expect(frame(state, 100, 32)).not.toContain('checkpoint saved'); // no room at 100 columns
+    // ink-testing-library draws 100 columns: render the 120-column screen to a string instead.
+    const wide = stripAnsi(
+      renderToString(
+        <Dashboard state={state} width={120} height={40} mode="ascii" now={0} cwd="/tmp" keys />,
+        {
+          columns: 120,
+        },
+      ),
+    );
+    expect(wide.split('\n')).toHaveLength(40);
+    expect(wide).toMatch(/Log ─+╮/);
+    expect(wide).toMatch(/1000 {2}checkpoint saved/);
+    expect(wide).toMatch(/50 {2}lr 9\.0e-7 → 9\.0e-9/);
+  });
+
+  it('falls back to a compact view on a tiny terminal', () => {
+    const f = frame(state, 40, 10);
+    const lines = f.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(10);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(40);
+    expect(f).toContain('1500/20000');
+    expect(f).toContain('running');
+    expect(f).toMatch(/D [\d.]+ {2}G [\d.]+/);
+    expect(f).toContain('q stop');
+  });
+
+  it('renders every size from 1x1 up without throwing, before and after the first event', () => {
+    for (const s of [initialState(), state]) {
+      for (const [w, h] of [
+        [1, 1],
+        [10, 3],
+        [71, 19],
+        [72, 20],
+        [89, 25],
+        [90, 20],
+        [100, 60],
+      ]) {
+        const f = frame(s, w, h);
+        expect(f.split('\n').length).toBeLessThanOrEqual(h);
+      }
+    }
+  });
+
+  it('shows the statuses the keys lead to', () => {
+    const stopping = applyEvent(state, { type: 'stop-requested' });
+    expect(frame(stopping, 100, 32)).toContain('● stopping…');
+    expect(frame(stopping, 100, 32)).toContain('Ctrl-C again');
+    const paused = applyEvent(state, { type: 'paused', paused: true, step: 1500 });
+    expect(frame(paused, 100, 32)).toContain('● paused');
+    expect(frame(paused, 100, 32)).toContain('p resume');
+    const done = applyEvent(state, {
+      type: 'finished',
+      status: 'completed',
+      step: 1500,
+      message: null,
+      stepsPerSec: 1,
+    });
+    expect(frame(done, 100, 32)).toContain('● completed');
+  });
+
+  it('survives a diverged run: non-finite metrics in the charts, the stats and the header', () => {
+    const last = metricsEvent(1510);
+    const diverged = fold([
+      ...runEvents(1500),
+      { ...last, row: { ...last.row, dLoss: Number.NaN, gLoss: Infinity } },
+      {
+        type: 'finished',
+        status: 'diverged',
+        step: 1510,
+        message: 'losses became non-finite',
+        stepsPerSec: 250,
+      },
+    ]);
+    const f = frame(diverged, 100, 32);
+    expect(f).toContain('● diverged');
+    expect(f).toMatch(/D loss\s+NaN\s+G loss\s+Infinity/);
+    expect(f).toContain('step 1510');
+    expect(frame(diverged, 40, 10)).toContain('diverged');
+  });
+
+  it('waits politely before the first metrics and sample', () => {
+    const f = frame(fold([runEvents(0)[0]]), 100, 32);
+    expect(f).toContain('waiting for metrics');
+    expect(f).toContain('waiting for the first sample');
+    expect(f).toContain('0/20000');
+  });
+});
+
+describe("Dashboard: the article's printed D cost", () => {
+  const printed = fold(runEvents(1500, 20000, ARTICLE_PRINTED_LOSS));
+  const NOTE =
+    "* D cost as the article's code prints it, -log D(x) + log(1 - D(G(z))): not the loss D descends";
+
+  it('is D cost* in the legend and the stats, and the loss chart says what it is', () => {
+    const f = frame(printed, 100, 32);
+    expect(f).toMatch(/Losses\s+── D cost\* -0\.6835\s+━━ G loss 0\.7347/);
+    expect(f).toMatch(/D cost\* -0\.6835\s+G loss\s+0\.7347/); // the Training panel
+    expect(f).not.toContain('D loss');
+    // The note closes the Losses panel (left of the samples), the formula on one line.
+    const lines = f.split('\n');
+    const bottom = lines.findIndex((l) => l.startsWith('╰'));
+    const note = lines.slice(bottom - 2, bottom).map((l) => l.slice(2, l.indexOf('│', 1)).trimEnd());
+    expect(note).toEqual([
+      "* D cost as the article's code prints it,",
+      '-log D(x) + log(1 - D(G(z))): not the loss D descends',
+    ]);
+    expect(note.join(' ')).toBe(NOTE);
+    // The plot above it still spans the values and names its steps.
+    expect(lines[bottom - 3]).toMatch(/└step 10\s+step 1500/);
+  });
+
+  it('is D cost* in the compact view, explained right under the numbers', () => {
+    const f = frame(printed, 40, 10);
+    expect(f.split('\n')).toEqual([
+      'decay ● running 0:06',
+      '1500/20000  7.5%  250 steps/s  ETA 1m 1…',
+      '━━────────────────────────────',
+      'D cost* -0.6835  G 0.7347  D(x) 0.63  D…',
+      "* D cost as the article's code prints",
+      'it, -log D(x) + log(1 - D(G(z))): not',
+      'the loss D descends',
+      'lr D 9.00e-9  lr G 9.00e-9',
+      'D cost* █▇▆▆▅▅▄▄▄▃▃▃▃▂▂▂▂▂▂▂▂▁▁▁▁▁▁▁▁▁▁▁',
+      'q stop · p pause · s sample',
+    ]);
+    // On fewer lines the explanation outlasts the keys, the bar and the rest.
+    expect(frame(printed, 40, 6).split('\n')).toEqual([
+      'decay ● running 0:06',
+      '1500/20000  7.5%  250 steps/s  ETA 1m 1…',
+      'D cost* -0.6835  G 0.7347  D(x) 0.63  D…',
+      "* D cost as the article's code prints",
+      'it, -log D(x) + log(1 - D(G(z))): not',
+      'the loss D descends',
+    ]);
+  });
+
+  it('says "here also the loss D descends" when D descends the printed cost (flipped)', () => {
+    const flipped = fold(
+      runEvents(1500, 20000, { discriminator: 'flipped', reportedDiscriminatorCost: 'article-printed' }),
+    );
+    const f = frame(flipped, 100, 32);
+    expect(f).toContain('D cost*');
+    expect(f).toContain('here also the loss D descends');
+    expect(f).not.toContain('not the loss D descends');
+  });
+
+  it('leaves a run that logs the loss D descends plainly labelled', () => {
+    const plain = fold(runEvents(1500));
+    for (const [w, h] of [
+      [100, 32],
+      [40, 10],
+    ]) {
+      const f = frame(plain, w, h);
+      expect(f).toContain('D loss');
+      expect(f).not.toMatch(/D cost|article/);
+    }
+  });
+});

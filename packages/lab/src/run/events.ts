@@ -1,0 +1,48 @@
+import type { MetricsRow, RunStatus } from '@gan/runs';
+import type { LossConfig } from '@gan/training';
+import type { EvalResult } from '@gan/training';
+import type { GrayImage } from '@gan/training';
+
+/** How a run ends: every status but `running`. */
+export type EndStatus = Exclude<RunStatus, 'running'>;
+
+/**
+ * How a session ends: as the run ended (its final status, recorded in meta.json), or
+ * `taken-over`: another process took the run over (a newer owner, see @gan/runs owner.ts), and
+ * this session stopped at once, writing nothing more; the run goes on under its new owner.
+ */
+export type SessionEnd = EndStatus | 'taken-over';
+
+/** What a running session tells its listeners (the dashboard, the plain logger, the parent thread). */
+export type RunEvent =
+  | {
+      type: 'started';
+      name: string;
+      runDir: string;
+      runId: string;
+      seed: number;
+      startStep: number;
+      totalSteps: number;
+      backend: string;
+      params: { generator: number; discriminator: number };
+      /**
+       * What the metrics' `dLoss` is: with `reportedDiscriminatorCost: article-printed` it is the
+       * cost the article's code prints, -log D(x) + log(1 - D(G(z))), which is the loss D descends
+       * only when `discriminator` is `flipped`. Views label it from this.
+       */
+      loss: Pick<LossConfig, 'discriminator' | 'reportedDiscriminatorCost'>;
+    }
+  | { type: 'metrics'; row: MetricsRow; stepsPerSec: number; elapsed: number }
+  | { type: 'samples'; step: number; path: string; image: GrayImage }
+  | { type: 'checkpoint'; step: number; path: string }
+  /** A line of progress from slow work outside the steps (e.g. training the evaluation's classifier). */
+  | { type: 'message'; step: number; text: string }
+  | { type: 'paused'; paused: boolean; step: number }
+  | { type: 'eval'; step: number; result: EvalResult }
+  | {
+      type: 'finished';
+      status: SessionEnd;
+      step: number;
+      message: string | null;
+      stepsPerSec: number | null;
+    };
