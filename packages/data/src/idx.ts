@@ -12,10 +12,8 @@
  * Files may be gzip-compressed; that is detected from the content (magic bytes 1f 8b), never from
  * the name, so a `.gz` that was decompressed by a browser still reads.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { threadId } from 'node:worker_threads';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 
 /** Element type of an IDX array, named after the typed array it decodes to. */
 export type IdxDtype = 'u8' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
@@ -210,26 +208,6 @@ export function encodeIdx(arr: IdxArray, name = '<array>'): Uint8Array {
   return out;
 }
 
-/** Options of {@link writeIdx}. */
-export interface WriteIdxOptions {
-  /** Gzip the file. Default: whether `path` ends in `.gz`. */
-  gzip?: boolean;
-}
-
-/**
- * Writes an IDX file atomically (a temporary file in the same folder, flushed, then renamed), so
- * a reader never sees half a file.
- *
- * ```ts
- * writeIdx('/tmp/labels-idx1-ubyte.gz', { dtype: 'u8', dims: [2], data: Uint8Array.of(3, 5) });
- * ```
- */
-export function writeIdx(path: string, arr: IdxArray, options: WriteIdxOptions = {}): void {
-  const raw = encodeIdx(arr, path);
-  const gzip = options.gzip ?? path.endsWith('.gz');
-  writeFileAtomic(path, gzip ? gzipSync(raw) : raw);
-}
-
 /** Whether `bytes` start with the gzip magic number 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -305,42 +283,6 @@ function encodeValues(dtype: IdxDtype, data: IdxData, view: DataView, offset: nu
     case 'f64':
       for (let i = 0; i < n; i++) view.setFloat64(offset + 8 * i, data[i]);
       return;
-  }
-}
-
-let tmpCounter = 0;
-
-/** Writes `bytes` to a temporary sibling of `path`, flushes it, and renames it over `path`. */
-function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  // pid + thread + counter is unique within a machine without drawing random numbers.
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${threadId}-${++tmpCounter}.tmp`);
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new IdxError(path, `cannot write the file (${(err as Error).message})`, { cause: err });
-  }
-  syncDirectory(dirname(path));
-}
-
-/** Makes the rename itself durable; not every platform can fsync a directory, so failures are ignored. */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Best effort: the data itself is already flushed.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { max, min } from '@gan/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classCounts, type Scaling } from './dataset.ts';
-import { writeIdx } from './idx.ts';
+import { writeIdx } from './idx.test-util.ts';
 import { loadMnist, loadMnistBytes, MNIST_FILES, MnistError } from './mnist.ts';
 import { pixelRange, scalePixels, toPixels } from './pixels.ts';
 
