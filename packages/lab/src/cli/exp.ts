@@ -17,7 +17,7 @@ import {
 } from '@gan/runs';
 import { ConfigError, type ExperimentConfig, loadConfig, serializeConfig } from '@gan/training';
 import { createRun } from '../run/create.ts';
-import { startTraining } from '../run/host.ts';
+import { startTraining } from '../run/thread.ts';
 import { planResume, ResumeRefused } from '../run/resume-plan.ts';
 import { memoryProblems } from '@gan/training';
 import { requestStop, requestSample, setPaused, isPaused } from '../run/control.ts';

@@ -127,7 +127,7 @@ export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<
     `sweep ${sweep.meta.id}: ${sweep.members.length} members (${sweep.meta.swept.join(', ') || 'no swept keys'}) in ${sweep.dir}\n`,
   );
   if (options.queue !== undefined) {
-    const { enqueueSweep } = await import('../sweep/queue.ts');
+    const { enqueueSweep } = await import('../sweep/queue-follower.ts');
     return enqueueSweep(sweep, options.queue, { follow: true, dashboard: options.dashboard });
   }
   const cores = availableParallelism();

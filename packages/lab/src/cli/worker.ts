@@ -6,7 +6,8 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { defaultExperimentsDir, parseFaultSpec, userPath } from '@gan/runs';
-import { assertReachable, MemberWorker, QUEUE_NAME, shownUrl } from '../sweep/queue.ts';
+import { assertReachable, QUEUE_NAME, shownUrl } from '../sweep/queue.ts';
+import { MemberWorker } from '../sweep/queue-worker.ts';
 import { backendFlag, fail } from './common.ts';
 
 const USAGE = `usage: pnpm worker --queue <redis-url> [--experiments <dir>] [options]

@@ -2,7 +2,9 @@
  * A training thread that outlives its runs: it trains one run after another, so what a thread
  * loads once (the TypeScript loader and modules, the native kernels, MNIST's bytes, the
  * evaluation's classifier) is loaded once per thread, not once per run. Sweeps and queue workers
- * keep one per member they run at a time.
+ * keep one per member they run at a time; `pnpm exp` starts one for its one run
+ * ({@link startTraining}). The session itself is in session.ts; the thread's side of the messages
+ * in thread-entry.ts.
  *
  * ```ts
  * const thread = new TrainingThread({ backend: 'auto', threads: 1 });
@@ -14,15 +16,23 @@
  * ```
  */
 import { Worker } from 'node:worker_threads';
+import { RunOwner, updateMetaSync } from '@gan/runs';
 import type { BackendKind } from '@gan/training';
-import { createControl, requestStop } from './control.ts';
-import { RunOwner } from '@gan/runs';
+import { type Control, createControl, requestStop } from './control.ts';
 import type { EndStatus, RunEvent } from './events.ts';
-import { recordEnd, type TrainingHandle } from './host.ts';
 import type { SessionOptions } from './session.ts';
-import type { ThreadInput, ThreadMessage, ThreadRequest } from './thread-worker.ts';
+import type { ThreadInput, ThreadMessage, ThreadRequest } from './thread-entry.ts';
 
 type Finished = Extract<RunEvent, { type: 'finished' }>;
+
+/** A run going on in a training thread. */
+export interface TrainingHandle {
+  control: Control;
+  /** Resolves with the run's final event. */
+  done: Promise<Finished>;
+  /** Ends the thread at once (a second Ctrl-C); the run is marked interrupted without a checkpoint. */
+  kill(): Promise<void>;
+}
 
 export interface TrainingThreadOptions {
   backend: BackendKind;
@@ -47,7 +57,7 @@ export class TrainingThread {
   private exited: Promise<void>;
 
   constructor(options: TrainingThreadOptions) {
-    const entry = new URL('./thread-worker.ts', import.meta.url).href;
+    const entry = new URL('./thread-entry.ts', import.meta.url).href;
     const input: ThreadInput = { entry, backend: options.backend, threads: options.threads };
     this.worker = new Worker(new URL('./boot.mjs', import.meta.url), { workerData: input });
     this.worker.on('message', (m: ThreadMessage) => this.onMessage(m));
@@ -137,5 +147,38 @@ export class TrainingThread {
     run.finished = event;
     run.onEvent(event);
     run.finish(event);
+  }
+}
+
+/**
+ * Trains one run in a thread of its own, which ends with it (`pnpm exp`): the dashboard and the
+ * signal handlers of this thread stay responsive however long a training step takes.
+ */
+export function startTraining(
+  session: ThreadSession,
+  backend: BackendKind,
+  onEvent: (event: RunEvent) => void,
+): TrainingHandle {
+  const thread = new TrainingThread({ backend });
+  const handle = thread.run(session, onEvent);
+  return {
+    control: handle.control,
+    done: handle.done.then(async (finished) => {
+      await thread.close();
+      return finished;
+    }),
+    kill: handle.kill,
+  };
+}
+
+/**
+ * Marks the run ended in meta.json, as its owner; meta.json may not exist yet, or the run may
+ * have been taken over (then nothing is written), and the end is reported either way.
+ */
+export function recordEnd(owner: RunOwner, status: EndStatus, error: string | null): void {
+  try {
+    updateMetaSync(owner, { status, error, endedAt: new Date().toISOString() });
+  } catch {
+    // nothing to mark: the caller's event says what happened
   }
 }

@@ -10,7 +10,7 @@
 import { lastActivity, type RunEnvironment, type RunMeta, runLiveness } from '@gan/runs';
 import { requestStop } from '../run/control.ts';
 import type { EndStatus, RunEvent, SessionEnd } from '../run/events.ts';
-import type { TrainingHandle } from '../run/host.ts';
+import type { TrainingHandle } from '../run/thread.ts';
 import { TrainingThread } from '../run/thread.ts';
 import type { BackendKind } from '@gan/training';
 import { openMember } from './member.ts';

@@ -77,7 +77,7 @@ export async function sweepStatus(
   const sweep = openSweep(experimentsDir, ref);
   let rows: SweepRow[];
   if (options.queue !== undefined) {
-    const { queueRows } = await import('./queue.ts');
+    const { queueRows } = await import('./queue-follower.ts');
     rows = await queueRows(sweep, options.queue);
   } else rows = await folderRows(sweep);
   const t = totals(rows, 1);

@@ -1,3 +1,7 @@
+/**
+ * The training thread's side (see thread.ts): it trains the runs its host sends, one after
+ * another, and posts their events back.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BackendKind, useBackend } from '@gan/training';
 import type { RunEvent } from './events.ts';
@@ -22,7 +26,7 @@ export type ThreadMessage =
 
 const input = workerData as ThreadInput;
 const port = parentPort;
-if (port === null) throw new Error('thread-worker.ts must run in a worker thread');
+if (port === null) throw new Error('thread-entry.ts must run in a worker thread');
 
 const { name } = useBackend(input.backend, input.threads);
 
