@@ -19,7 +19,7 @@ import ts from 'typescript';
 /** A source file of the workspace, by its path from the root (always with `/`). */
 export interface SourceFile {
   path: string;
-  /** The workspace folder it belongs to: `packages/runs`, `tools/report`. */
+  /** The workspace folder it belongs to: `packages/runs`, `packages/report`. */
   workspace: string;
   /** Its package's name, from that folder's package.json: `@gan/runs`. */
   packageName: string;

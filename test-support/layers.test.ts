@@ -12,7 +12,7 @@
  *   eval > train > images > config > format        (inside training)
  * lab         <- training, tensor, data, runs      the application; no package imports it
  *   cli > sweep > dashboard > run                  (inside lab)
- * tools/report <- runs, training/config, training/images   (never the trainer, Ink or React)
+ * report      <- runs, training/config, training/images   (never the trainer, Ink or React)
  * tools/bench, tools/parity <- training, runs, tensor (bench also report)
  * tools/ui    <- runs, report, training/config (server); tensor, nn (the page's generator)
  * tools/faults <- runs, report, data, tensor
@@ -189,7 +189,7 @@ describe('the import graph', () => {
   });
 
   it('keeps the report away from the trainer, the dashboard, Ink and React', () => {
-    const report = [...graph.files.values()].filter((f) => f.workspace === 'tools/report');
+    const report = [...graph.files.values()].filter((f) => f.workspace === 'packages/report');
     const reached = reachable(
       graph,
       report.map((f) => f.path),
@@ -203,7 +203,7 @@ describe('the import graph', () => {
       .filter((e) => reached.has(e.from.path) && ['ink', 'react', 'asciichart'].includes(e.specifier))
       .map(show);
     expect(modules).toEqual([]);
-    const dependencies = Object.keys(graph.manifests.get('tools/report')?.dependencies ?? {});
+    const dependencies = Object.keys(graph.manifests.get('packages/report')?.dependencies ?? {});
     expect(dependencies).not.toContain('ink');
     expect(dependencies).not.toContain('react');
   });

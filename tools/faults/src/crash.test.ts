@@ -17,7 +17,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** `pnpm report --json` over `experiments`: each run's status. */
 function reportStatuses(experiments: string): string[] {
-  const report = join(projectRoot(), 'tools/report/src/cli.ts');
+  const report = join(projectRoot(), 'packages/report/src/cli.ts');
   const r = spawnSync(process.execPath, ['--import', TSX, report, '--json', '--experiments', experiments], {
     encoding: 'utf8',
   });

@@ -1,5 +1,5 @@
 /**
- * The listing benchmark's pieces, shared by `tools/report/src/bench.ts` and `pnpm bench --only
+ * The listing benchmark's pieces, shared by `packages/report/src/bench.ts` and `pnpm bench --only
  * report`: many long synthetic runs written with @gan/training's own writers, and one listing of them
  * measured in a fresh process (so its peak RSS is the listing's alone).
  */

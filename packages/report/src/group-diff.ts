@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { listRunDirs } from '@gan/runs';
 import { ReportError } from './errors.ts';
-import { groupLabels } from './html.ts';
+import { groupLabels } from './html/chart-spec.ts';
 import { readSweepSelection, SWEEP_REF } from './sweeps.ts';
 import { type Delta, delta, evalMetrics, DIFF_METRICS, WINDOWED_KEYS } from './diff.ts';
 import { dLossName, mixedKindsNote, printedLegend } from './dloss.ts';

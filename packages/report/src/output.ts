@@ -5,7 +5,7 @@ import type { RunDiff } from './diff.ts';
 import { printedLegend } from './dloss.ts';
 import type { GroupList } from './group.ts';
 import type { GroupDiff } from './group-diff.ts';
-import { buildHtmlReport, type HtmlReport } from './html.ts';
+import { buildHtmlReport, type HtmlReport } from './html/report.ts';
 import { evalLabel, type RunList } from './list.ts';
 import {
   diffConfigTable,

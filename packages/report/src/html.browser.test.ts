@@ -1,7 +1,7 @@
 /**
  * Opens generated reports in a real browser (Debian's chromium, driven by playwright-core): the
  * charts must draw, nothing may error, nothing may go to the network, and a hostile run name
- * must stay text. Saves tools/report/out/report-screenshot.png (git-ignored; docs/ keeps a copy for the README).
+ * must stay text. Saves packages/report/out/report-screenshot.png (git-ignored; docs/ keeps a copy for the README).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWith, type Requirement } from '../../../test-support/requirements.ts';
 import { writeFixtureRun } from './fixtures.ts';
 import { listGroups } from './group.ts';
-import { RUN_COLORS } from './html.ts';
+import { RUN_COLORS } from './html/chart-spec.ts';
 import { listRuns } from './list.ts';
 import { groupsHtml, listHtml } from './output.ts';
 import { readSweepSelection } from './sweeps.ts';

@@ -1,7 +1,7 @@
 /**
  * How fast `pnpm report` lists many long runs.
  *
- *   npx tsx tools/report/src/bench.ts [--runs 1000] [--lines 10000] [--keep]
+ *   npx tsx packages/report/src/bench.ts [--runs 1000] [--lines 10000] [--keep]
  *
  * Writes `runs` synthetic run folders of `lines` metrics rows each into a temp folder, then lists
  * them twice in a fresh process with the same function `pnpm report` uses, and prints runs/s,
