@@ -344,6 +344,32 @@ async function queueStatuses(scene: Scene, url: string, sweepDir: string): Promi
   }
 }
 
+/** Waits until every member's run is completed at its last step; returns their folders. */
+function everyMemberCompleted(scene: Scene, sweepDir: string, ms: number): Promise<string[]> {
+  return until(
+    'every member to be completed',
+    () => {
+      const runs = memberRuns(scene, sweepDir);
+      return runs.every((d) => completed(d, scene.steps)) ? (runs as string[]) : null;
+    },
+    ms,
+  );
+}
+
+/** The checks after a sweep: every run as its twin, each member completed once, the queue's account. */
+async function checkSweep(
+  scene: Scene,
+  runs: string[],
+  url: string,
+  sweepDir: string,
+  twins: TwinCache,
+): Promise<number> {
+  const lost = await checkRuns(scene, runs, twins);
+  checkCompletedOnce(scene);
+  await queueStatuses(scene, url, sweepDir);
+  return lost;
+}
+
 /** Pause: see the module comment. `rule` is A's `pause:` fault rule. */
 async function pauseTrial(scene: Scene, rule: string, twins: TwinCache): Promise<number> {
   const redis = await startRedis();
@@ -365,18 +391,11 @@ async function pauseTrial(scene: Scene, rule: string, twins: TwinCache): Promise
       60_000,
     );
     signalGroup(a, 'SIGSTOP'); // unshare too, as a whole machine would be
-    const runs = await until(
-      "worker B to complete every member, A's one taken over",
-      () => {
-        const r = memberRuns(scene, sweepDir);
-        return r.every((d) => completed(d, scene.steps)) ? r : null;
-      },
-      180_000,
-    );
+    const runs = await everyMemberCompleted(scene, sweepDir, 180_000);
     const member = Number(started[1]);
     if (!b.output().includes(`resuming member ${member} `))
       scene.problems.push(`worker B never resumed member ${member}, the one A held`);
-    const before = runs.map((d) => runFolderState(d as string));
+    const before = runs.map((d) => runFolderState(d));
     signalGroup(a, 'SIGCONT');
     try {
       await until(
@@ -389,14 +408,11 @@ async function pauseTrial(scene: Scene, rule: string, twins: TwinCache): Promise
     }
     await sleep(1000); // anything A would still write, it has written by now
     runs.forEach((d, i) => {
-      const changed = stateChanges(before[i], runFolderState(d as string));
+      const changed = stateChanges(before[i], runFolderState(d));
       if (changed.length > 0)
         scene.problems.push(`member ${i}: written after A continued: ${changed.join(', ')}`);
     });
-    const lost = await checkRuns(scene, runs, twins);
-    checkCompletedOnce(scene);
-    await queueStatuses(scene, redis.url, sweepDir);
-    return lost;
+    return await checkSweep(scene, runs, redis.url, sweepDir, twins); // before the finally stops Redis
   } finally {
     await stopAll(scene, redis);
   }
@@ -435,18 +451,8 @@ async function partitionTrial(scene: Scene, after: number, twins: TwinCache): Pr
     await until('worker A to say it lost the lock', () => /lost the lock of job/.test(a.output()), 30_000);
     if (/unreachable \((could not renew lock|missing lock)/i.test(a.output()))
       scene.problems.push('worker A took its lost lock for an unreachable queue');
-    const runs = await until(
-      'the member to be completed',
-      () => {
-        const r = memberRuns(scene, sweepDir);
-        return r.every((d) => completed(d, scene.steps)) ? r : null;
-      },
-      300_000,
-    );
-    const lost = await checkRuns(scene, runs, twins);
-    checkCompletedOnce(scene);
-    await queueStatuses(scene, redis.url, sweepDir);
-    return lost;
+    const runs = await everyMemberCompleted(scene, sweepDir, 300_000);
+    return await checkSweep(scene, runs, redis.url, sweepDir, twins); // before the finally stops Redis
   } finally {
     await link.close();
     await stopAll(scene, redis);
@@ -473,18 +479,8 @@ async function redisRestartTrial(scene: Scene, after: number, twins: TwinCache):
     await redis.kill('SIGKILL');
     await sleep(3000);
     await redis.restart();
-    const runs = await until(
-      'every member to be completed',
-      () => {
-        const r = memberRuns(scene, sweepDir);
-        return r.every((d) => completed(d, scene.steps)) ? r : null;
-      },
-      300_000,
-    );
-    const lost = await checkRuns(scene, runs, twins);
-    checkCompletedOnce(scene);
-    await queueStatuses(scene, redis.url, sweepDir);
-    return lost;
+    const runs = await everyMemberCompleted(scene, sweepDir, 300_000);
+    return await checkSweep(scene, runs, redis.url, sweepDir, twins); // before the finally stops Redis
   } finally {
     await stopAll(scene, redis);
   }

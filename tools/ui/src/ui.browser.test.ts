@@ -238,8 +238,9 @@ describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
     await page.waitForFunction(() => document.querySelector('#run-step')?.textContent === '50');
     await page.waitForSelector('#sample-grid');
     await page.screenshot({ path: join(OUT, 'ui-run.png'), fullPage: true });
+    // Each line was drawn (timeLinesToPoints fails otherwise); how fast is pnpm bench's (--only ui).
     process.stderr.write(`ui: metrics line -> point drawn: ${latencies.join(', ')} ms\n`);
-    expect(Math.max(...latencies)).toBeLessThan(2_000);
+    expect(latencies).toHaveLength(5);
     expect(log.errors).toEqual([]);
     expect(log.foreign).toEqual([]);
     await page.close();
