@@ -86,6 +86,7 @@ export {
   type OwnerToken,
   RunOwner,
   RunTakenOver,
+  startingClaimant,
 } from './owner.ts';
 export {
   CHECKPOINTS_DIR,

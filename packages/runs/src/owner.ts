@@ -57,8 +57,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { currentProcess, type RunProcess, runLiveness } from './liveness.ts';
-import { lastActivity, readMeta } from './meta.ts';
+import { currentProcess, type LivenessOptions, type RunProcess, runLiveness } from './liveness.ts';
+import { lastActivity, type RunMeta, readMeta } from './meta.ts';
 
 /** The folder of a run that holds its owners' capabilities. */
 export const OWNER_DIR = '.owner';
@@ -414,6 +414,28 @@ export class RunOwner {
   }
 }
 
+/**
+ * Who is taking the run over right now, if anyone: a claim newer than the epoch that last wrote
+ * `meta` (its claimant has not written meta.json yet) whose process is alive here, or was claimed
+ * recently elsewhere; 'another process' while its claim.json is still being written; else null.
+ * Whoever decides from `meta` that a run is free (a resume, a tool, a sweep) must leave such a run
+ * alone, or it takes the run from a claimant that is just starting it.
+ */
+export function startingClaimant(
+  runDir: string,
+  meta: Pick<RunMeta, 'owner'>,
+  options: LivenessOptions = {},
+): string | null {
+  if (currentEpoch(runDir) <= (meta.owner?.epoch ?? 0)) return null;
+  const claim = currentClaim(runDir);
+  if (claim === null) return 'another process';
+  const claimant = runLiveness(
+    { status: 'running', process: claim.process, heartbeatAt: claim.claimedAt },
+    options,
+  );
+  return claimant.state === 'alive' ? describeClaim(claim) : null;
+}
+
 /** What {@link claimIdleRun} found: the run's new owner, or why it was left alone. */
 export type IdleClaim = { owner: RunOwner; busy: null } | { owner: null; busy: string };
 
@@ -427,6 +449,8 @@ export async function claimIdleRun(runDir: string, label: string): Promise<IdleC
   const meta = await readMeta(runDir);
   const liveness = runLiveness(meta, { lastActivityMs: await lastActivity(runDir) });
   if (liveness.state === 'alive') return { owner: null, busy: `the run is training (${liveness.detail})` };
+  const starting = startingClaimant(runDir, meta);
+  if (starting !== null) return { owner: null, busy: `${starting} is taking the run over` };
   try {
     return { owner: RunOwner.claim(runDir, label, { after: seen }), busy: null };
   } catch (error) {

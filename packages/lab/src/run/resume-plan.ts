@@ -5,9 +5,6 @@
  * is refused with the reasons, before anything is changed.
  */
 import {
-  currentClaim,
-  currentEpoch,
-  describeClaim,
   findResumePoint,
   lastActivity,
   type Liveness,
@@ -15,6 +12,7 @@ import {
   type RunMeta,
   readMeta,
   runLiveness,
+  startingClaimant,
 } from '@gan/runs';
 
 export interface ResumePlan {
@@ -52,19 +50,12 @@ export async function planResume(
         'processes write one run folder; stop it first, or wait until it stops',
     );
   }
-  // Claimed since meta.json was last written: someone is taking the run over right now.
-  if (currentEpoch(runDir) > (meta.owner?.epoch ?? 0)) {
-    const claim = currentClaim(runDir);
-    const claimant =
-      claim === null
-        ? null
-        : runLiveness({ status: 'running', process: claim.process, heartbeatAt: claim.claimedAt }, options);
-    if (claimant === null || claimant.state === 'alive') {
-      throw new ResumeRefused(
-        `${runDir}: ${claim === null ? 'another process' : describeClaim(claim)} has just taken the run over ` +
-          'and is starting it: resuming it too would make two processes write one run folder',
-      );
-    }
+  const starting = startingClaimant(runDir, meta, options);
+  if (starting !== null) {
+    throw new ResumeRefused(
+      `${runDir}: ${starting} has just taken the run over and is starting it: resuming it too ` +
+        'would make two processes write one run folder',
+    );
   }
   if (liveness.state === 'crashed')
     notes.push(`the run crashed at step ${meta.step} or later: ${liveness.detail}`);

@@ -14,8 +14,7 @@ import {
   renderOnScreen,
   type TerminalOptions,
 } from '../dashboard/mount.tsx';
-import { num } from '@gan/training';
-import type { TerminalMode } from '@gan/training';
+import { num, type TerminalMode } from '@gan/training';
 import type { SweepUpdate } from './local.ts';
 import { type SweepRow, type SweepView, statusSummary, totals, viewRows } from './view.ts';
 

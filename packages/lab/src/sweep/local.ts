@@ -7,7 +7,7 @@
  * ends `interrupted`; resuming the sweep resumes it from there. Asked twice, every run ends at
  * once (still resumable from its last periodic checkpoint).
  */
-import { lastActivity, type RunEnvironment, type RunMeta, runLiveness } from '@gan/runs';
+import type { RunEnvironment, RunMeta } from '@gan/runs';
 import { requestStop } from '../run/control.ts';
 import type { EndStatus, RunEvent, SessionEnd } from '../run/events.ts';
 import type { TrainingHandle } from '../run/thread.ts';
@@ -116,9 +116,7 @@ export class LocalExecutor {
       sweepDir: sweep.dir,
       environment: this.options.environment,
       owner: 'pnpm sweep',
-      // Another process still at a member (a second `pnpm sweep --resume`, a worker): leave it.
-      isRunning: async (runDir: string, meta: RunMeta) =>
-        runLiveness(meta, { lastActivityMs: await lastActivity(runDir) }).state === 'alive',
+      // A member another process is still at (a second `pnpm sweep --resume`, a worker) is left to it.
     };
     const slot = async (i: number) => {
       for (;;) {

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   currentEpoch,
+  lastActivity,
   latestCheckpoint,
   metaPath,
   type RunEnvironment,
@@ -16,7 +17,9 @@ import {
   RunOwner,
   RunTakenOver,
   readMemberRun,
+  startingClaimant,
   readMetaSync,
+  runLiveness,
   runRelative,
   type SweepMember,
   writeMemberRun,
@@ -43,11 +46,11 @@ export interface MemberContext {
   /** Who trains the members, in words, as run folders record their owners: `worker w2`, `pnpm sweep`. */
   owner: string;
   /**
-   * Whether a run whose meta.json says `running` is being run by a live process right now (then
-   * it is `busy`); default: never (a `running` run found by the only process running the sweep
-   * was left by a crash).
+   * How long a run of another host (or pid namespace) may be silent before it is taken to be dead
+   * (@gan/runs liveness; default its own). A run whose process is alive, or that another process
+   * is taking over right now, is `busy`.
    */
-  isRunning?: (runDir: string, meta: RunMeta) => boolean | Promise<boolean>;
+  staleAfterMs?: number;
 }
 
 /** The member's config at `steps` training steps (null: as resolved). */
@@ -55,6 +58,12 @@ export function memberConfig(member: SweepMember, steps: number | null): Experim
   const config = configFromObject(parse(member.config), `${member.name}.yaml`);
   if (steps === null || config.train.steps === steps) return config;
   return configFromObject({ ...config, train: { ...config.train, steps } }, `${member.name}.yaml`);
+}
+
+/** Whether another process trains the run now, or is taking it over right now. */
+async function busyRun(runDir: string, meta: RunMeta, staleAfterMs: number | undefined): Promise<boolean> {
+  const options = { staleAfterMs, lastActivityMs: await lastActivity(runDir) };
+  return runLiveness(meta, options).state === 'alive' || startingClaimant(runDir, meta, options) !== null;
 }
 
 const finished = (meta: RunMeta, target: number) =>
@@ -84,7 +93,7 @@ export async function openMember(
     const meta = existsSync(metaPath(runDir)) ? readMetaSync(runDir) : null;
     if (meta !== null && finished(meta, target))
       return { kind: 'done', status: meta.status, step: meta.step, run: rel, runDir };
-    if (meta !== null && meta.status === 'running' && (await ctx.isRunning?.(runDir, meta))) return busy;
+    if (meta !== null && (await busyRun(runDir, meta, ctx.staleAfterMs))) return busy;
     if (meta === null || (await latestCheckpoint(runDir)) !== null) {
       let owner: RunOwner;
       try {

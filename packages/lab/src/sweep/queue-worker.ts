@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { collectEnvironment, lastActivity, type RunEnvironment, runLiveness, sweepDir } from '@gan/runs';
+import { collectEnvironment, type RunEnvironment, sweepDir } from '@gan/runs';
 import type { BackendKind } from '@gan/training';
 import { requestAbandon, requestStop } from '../run/control.ts';
 import type { RunEvent } from '../run/events.ts';
@@ -252,11 +252,7 @@ export class MemberWorker {
           // A run of a dead process on this host is crashed at once; on another host, its
           // heartbeat must be older than two locks (its job's lock expired long before).
           owner: `worker ${this.name}`,
-          isRunning: async (runDir, meta) =>
-            runLiveness(meta, {
-              staleAfterMs: 2 * (this.options.lockMs ?? 30_000),
-              lastActivityMs: await lastActivity(runDir),
-            }).state === 'alive',
+          staleAfterMs: 2 * (this.options.lockMs ?? 30_000),
         },
         member,
         steps,

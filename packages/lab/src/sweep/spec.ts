@@ -35,6 +35,7 @@ import path from 'node:path';
 import {
   ConfigError,
   type ConfigIssue,
+  didYouMean,
   displayPath,
   formatPath,
   type Loc,
@@ -42,10 +43,9 @@ import {
   NAME_PATTERN,
   parseOverride,
   parseYamlSource,
-  type Source,
   showValue,
+  type Source,
 } from '@gan/training';
-import { didYouMean } from '@gan/training';
 
 /** A value and where it was said. */
 export interface Located<T> {
