@@ -7,12 +7,18 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readMetaSync, userPath } from '@gan/runs';
-import { type ClassifierInfo, DEFAULT_CLASSIFIER } from '@gan/training';
-import { classifierHash, defaultClassifierCacheDir, loadClassifier, readClassifierInfo } from '@gan/training';
-import { isMnistEval } from '@gan/training';
-import { evaluateRun } from '@gan/training';
-import { formatSummary } from '@gan/training';
-import { useBackend } from '@gan/training';
+import {
+  classifierHash,
+  type ClassifierInfo,
+  DEFAULT_CLASSIFIER,
+  defaultClassifierCacheDir,
+  evaluateRun,
+  formatSummary,
+  isMnistEval,
+  loadClassifier,
+  readClassifierInfo,
+  useBackend,
+} from '@gan/training';
 import { backendFlag, fail } from './common.ts';
 
 const USAGE = `usage: pnpm eval <run folder> [--samples N] [--step latest|N] [--backend kind]

@@ -15,11 +15,16 @@ import {
   userPath,
   writeRunConfigSync,
 } from '@gan/runs';
-import { ConfigError, type ExperimentConfig, loadConfig, serializeConfig } from '@gan/training';
+import {
+  ConfigError,
+  type ExperimentConfig,
+  loadConfig,
+  memoryProblems,
+  serializeConfig,
+} from '@gan/training';
 import { createRun } from '../run/create.ts';
 import { startTraining } from '../run/thread.ts';
 import { planResume, ResumeRefused } from '../run/resume-plan.ts';
-import { memoryProblems } from '@gan/training';
 import { requestStop, requestSample, setPaused, isPaused } from '../run/control.ts';
 import type { RunEvent, SessionEnd } from '../run/events.ts';
 import { backendFlag, fail } from './common.ts';

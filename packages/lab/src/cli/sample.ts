@@ -6,10 +6,18 @@ import { basename, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng, Tensor } from '@gan/tensor';
 import { claimIdleRun, type RunOwner, seedSamplePath, userPath } from '@gan/runs';
-import { detectTerminalMode, halfBlockLines, imageGrid, writePng } from '@gan/training';
-import { BACKEND_KINDS, type BackendKind, useBackend } from '@gan/training';
-import { restoreRun } from '@gan/training';
-import { displayPixels, scatterImage } from '@gan/training';
+import {
+  BACKEND_KINDS,
+  type BackendKind,
+  detectTerminalMode,
+  displayPixels,
+  halfBlockLines,
+  imageGrid,
+  restoreRun,
+  scatterImage,
+  useBackend,
+  writePng,
+} from '@gan/training';
 
 const USAGE = `usage: pnpm sample <experiments/<config>/<run-id>> --seed <n> [--step <n>] [--out <file.png>]
                    [--backend reference|native|auto]

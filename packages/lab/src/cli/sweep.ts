@@ -8,14 +8,13 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { collectEnvironment, defaultExperimentsDir, userPath } from '@gan/runs';
-import { ConfigError } from '@gan/training';
+import { type BackendKind, ConfigError } from '@gan/training';
 import { LocalExecutor, type SweepUpdate } from '../sweep/local.ts';
 import { memberConfig } from '../sweep/member.ts';
 import { plainSweepLogger, progressLine } from '../sweep/plain.ts';
 import { cliSweep, loadSweepFile, type SweepSpec } from '../sweep/spec.ts';
 import { createSweep, openSweep, planSweep, type Sweep } from '../sweep/sweep.ts';
 import { applyUpdate, initialView, stopRequested, type SweepView, totals, viewRows } from '../sweep/view.ts';
-import type { BackendKind } from '@gan/training';
 import { backendFlag, fail } from './common.ts';
 
 export const SWEEP_USAGE = `usage: pnpm sweep <sweep.yaml> [key=value ...] [options]

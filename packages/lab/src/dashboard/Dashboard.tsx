@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 import { Box } from 'ink';
-import type { TerminalMode } from '@gan/training';
+import { num, type TerminalMode } from '@gan/training';
 import { Chart } from './components/Chart.tsx';
 import { Compact } from './components/Compact.tsx';
 import { Evaluation } from './components/Evaluation.tsx';
@@ -11,7 +11,6 @@ import { Progress } from './components/Progress.tsx';
 import { Samples } from './components/Samples.tsx';
 import { Stats } from './components/Stats.tsx';
 import { dLossLabel, dLossNoteLines } from './dloss.ts';
-import { num } from '@gan/training';
 import { computeLayout } from './layout.ts';
 import { type DashboardState, type EvalSummary, statusOf } from './state.ts';
 

@@ -1,6 +1,5 @@
 import { relative } from 'node:path';
-import { formatEvalLine } from '@gan/training';
-import { fixed, sci } from '@gan/training';
+import { fixed, formatEvalLine, sci } from '@gan/training';
 import type { RunEvent } from '../run/events.ts';
 
 /**

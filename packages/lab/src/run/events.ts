@@ -1,7 +1,5 @@
 import type { MetricsRow, RunStatus } from '@gan/runs';
-import type { LossConfig } from '@gan/training';
-import type { EvalResult } from '@gan/training';
-import type { GrayImage } from '@gan/training';
+import type { EvalResult, GrayImage, LossConfig } from '@gan/training';
 
 /** How a run ends: every status but `running`. */
 export type EndStatus = Exclude<RunStatus, 'running'>;

@@ -25,10 +25,7 @@ import {
   saveCheckpoint,
   writeMetaSync,
 } from '@gan/runs';
-import type { ExperimentConfig } from '@gan/training';
-import { writeRunGif } from '@gan/training';
-import type { GrayImage } from '@gan/training';
-import { writeSampleGrid } from '@gan/training';
+import { type ExperimentConfig, type GrayImage, writeRunGif, writeSampleGrid } from '@gan/training';
 import type { EndStatus } from './events.ts';
 import { evalKeptOnResume, keptOnResume, metaDue } from './schedule.ts';
 

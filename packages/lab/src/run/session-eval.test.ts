@@ -1,12 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evalPath, metricsPath, readJsonlSync, readMetaSync } from '@gan/runs';
-import { configFromObject } from '@gan/training';
-import { evaluateRun } from '@gan/training';
-import { generateEvalSamples } from '@gan/training';
-import { loadTrainingData } from '@gan/training';
-import { useBackend } from '@gan/training';
-import { GanTrainer } from '@gan/training';
+import {
+  configFromObject,
+  evaluateRun,
+  GanTrainer,
+  generateEvalSamples,
+  loadTrainingData,
+  useBackend,
+} from '@gan/training';
 import { ringConfig, runInTemp } from './session.test-util.ts';
 
 /** The 2-D ring with tiny MLPs (no classifier needed), evaluated every 20 steps and at the end. */

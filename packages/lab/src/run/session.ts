@@ -31,12 +31,16 @@ import {
   removeStaleTempFiles,
   setAsideCheckpoint,
 } from '@gan/runs';
-import type { ExperimentConfig } from '@gan/training';
-import { TrainingEvaluator } from '@gan/training';
-import { samplePicture } from '@gan/training';
-import { loadTrainingData } from '@gan/training';
-import { GanTrainer, type StepStats } from '@gan/training';
-import { checkpointOf, snapshotOf } from '@gan/training';
+import {
+  checkpointOf,
+  type ExperimentConfig,
+  GanTrainer,
+  loadTrainingData,
+  samplePicture,
+  snapshotOf,
+  type StepStats,
+  TrainingEvaluator,
+} from '@gan/training';
 import { RunClock } from './clock.ts';
 import {
   abandonRequested,

@@ -18,9 +18,7 @@ import {
   writeSafetensors,
 } from '@gan/runs';
 import type { Tensor } from '@gan/tensor';
-import type { ExperimentConfig } from '@gan/training';
-import type { GanTrainer, StepInputsObserver } from '@gan/training';
-import { checkpointOf } from '@gan/training';
+import { checkpointOf, type ExperimentConfig, type GanTrainer, type StepInputsObserver } from '@gan/training';
 
 function bytesOf(a: Int32Array | Uint32Array | Float32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
