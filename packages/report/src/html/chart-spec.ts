@@ -191,3 +191,21 @@ export function chartGrid(charts: ChartDef[]): string {
     )
     .join('')}</div>`;
 }
+
+/**
+ * The evaluation keys worth a chart, and the rest: settings logged with each evaluation (sample
+ * count, thresholds) take one value everywhere, so they are listed once instead of drawn flat.
+ */
+export function splitConstants(
+  keys: readonly string[],
+  valuesOf: (key: string) => number[],
+): { evalKeys: string[]; constants: { key: string; value: number }[] } {
+  const constants: { key: string; value: number }[] = [];
+  const evalKeys = keys.filter((key) => {
+    const values = new Set(valuesOf(key));
+    if (values.size !== 1) return true;
+    constants.push({ key, value: [...values][0] });
+    return false;
+  });
+  return { evalKeys, constants };
+}

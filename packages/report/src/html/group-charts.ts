@@ -9,6 +9,7 @@ import {
   type HtmlGroup,
   LR_SERIES,
   RUN_COLORS,
+  splitConstants,
 } from './chart-spec.ts';
 import { dLossChart } from './run-charts.ts';
 
@@ -99,14 +100,9 @@ export function buildGroupCharts(
     ),
   });
   const allEvalKeys = [...new Set(curves.flatMap((c) => c.eval.map((e) => e.key)))];
-  const constants: { key: string; value: number }[] = [];
-  const evalKeys = allEvalKeys.filter((key) => {
-    const points = curves.flatMap((c) => find(c.eval, key)?.points ?? []);
-    const values = new Set(points.flatMap((p) => [p.min, p.max]));
-    if (values.size !== 1) return true;
-    constants.push({ key, value: [...values][0] });
-    return false;
-  });
+  const { evalKeys, constants } = splitConstants(allEvalKeys, (key) =>
+    curves.flatMap((c) => find(c.eval, key)?.points ?? []).flatMap((p) => [p.min, p.max]),
+  );
   const evaluation = evalKeys.map((key, i) => ({
     id: `chart-${training.length + i}`,
     metric: `eval.${key}`,

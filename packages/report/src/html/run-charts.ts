@@ -2,7 +2,15 @@
 import type { Curve, Point, RunCurves } from '../curves.ts';
 import { dLossKind, dLossName, mixedKinds, PRINTED_MARK, printedLegend } from '../dloss.ts';
 import type { RunRecord } from '../runs.ts';
-import { type ChartDef, type Charts, CURVE_CHARTS, lineSpec, LR_SERIES, type Row } from './chart-spec.ts';
+import {
+  type ChartDef,
+  type Charts,
+  CURVE_CHARTS,
+  LR_SERIES,
+  lineSpec,
+  type Row,
+  splitConstants,
+} from './chart-spec.ts';
 
 function curveRows(label: string, curve: Curve | undefined, series?: string, positiveOnly = false): Row[] {
   if (!curve) return [];
@@ -89,15 +97,9 @@ export function buildCharts(labels: string[], curves: RunCurves[], runs: readonl
     ),
   });
   const allEvalKeys = [...new Set(curves.flatMap((c) => c.eval.map((e) => e.key)))];
-  // Settings logged with each evaluation (sample count, thresholds) are the same everywhere:
-  // list them once instead of drawing flat lines.
-  const constants: { key: string; value: number }[] = [];
-  const evalKeys = allEvalKeys.filter((key) => {
-    const values = new Set(curves.flatMap((c) => find(c.eval, key)?.points.map((p) => p[1]) ?? []));
-    if (values.size !== 1) return true;
-    constants.push({ key, value: [...values][0] });
-    return false;
-  });
+  const { evalKeys, constants } = splitConstants(allEvalKeys, (key) =>
+    curves.flatMap((c) => find(c.eval, key)?.points.map((p) => p[1]) ?? []),
+  );
   const evaluation = evalKeys.map((key, i) => ({
     id: `chart-${training.length + i}`,
     metric: `eval.${key}`,
