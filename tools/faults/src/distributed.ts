@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, relative } from 'node:path';
 import { listRunDirs, listSweepsSync, OWNER_DIR, readMemberRun, readMetaSync } from '@gan/runs';
 import { CLI, differences, type ExpProcess, runFiles, startCli, startExp } from './exp.ts';
+import { runTwin } from './kills.ts';
 import { startPartition } from './partition.ts';
 import { type RedisServer, startRedis } from './redis.ts';
 
@@ -273,15 +274,7 @@ function twinOf(scene: Scene, runDir: string, twins: TwinCache): Promise<ReturnT
   const key = createHash('sha256').update(text).digest('hex');
   let twin = twins.get(key);
   if (twin === undefined) {
-    twin = (async () => {
-      const dir = join(scene.work, `twin-${key.slice(0, 8)}`);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'config.yaml'), text);
-      const r = await startExp(['config.yaml', '--no-dashboard', '--experiments', 'runs'], dir).done;
-      if (r.code !== 0) throw new Error(`the uninterrupted twin failed (exit ${r.code}):\n${r.err}${r.out}`);
-      const [run] = (await listRunDirs(join(dir, 'runs'))).runs;
-      return runFiles(run.runDir);
-    })();
+    twin = runTwin(scene.work, text).then((t) => t.files);
     twins.set(key, twin);
   }
   return twin;

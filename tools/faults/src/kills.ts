@@ -74,10 +74,10 @@ export interface Twin {
   runMs: number;
 }
 
-/** Runs the suite's config once, to its end, in `workDir`. */
-export async function runTwin(workDir: string): Promise<Twin> {
+/** Runs `config` (the suite's, by default) once, to its end, in a new folder of `workDir`. */
+export async function runTwin(workDir: string, config: string = RING_CONFIG): Promise<Twin> {
   const dir = mkdtempSync(join(workDir, 'twin-'));
-  writeFileSync(join(dir, 'ring.yaml'), RING_CONFIG);
+  writeFileSync(join(dir, 'ring.yaml'), config);
   const r = await startExp(['ring.yaml', '--no-dashboard', '--experiments', 'runs'], dir).done;
   if (r.code !== 0 || r.startedMs === null)
     throw new Error(`the uninterrupted twin failed (exit ${r.code}):\n${r.err}${r.out}`);
