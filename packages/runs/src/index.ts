@@ -19,6 +19,15 @@ export {
 } from './checkpoints.ts';
 export { writeRunConfig, writeRunConfigSync } from './config-file.ts';
 export { assertWritableDir, DirError, errnoReason, makeDirs } from './dirs.ts';
+export {
+  ARTICLE_PRINTED_FORMULA,
+  currentMetricsRow,
+  type LabelledMetric,
+  logsPrintedCost,
+  METRIC_LABELS,
+  type MetricLabel,
+  type PrintedCostConfig,
+} from './columns.ts';
 export { RunFormatError } from './errors.ts';
 export {
   FAULT_ACTIONS,

@@ -27,10 +27,16 @@ export interface MetricsRow {
   /** The step just completed (one discriminator update and one generator update), from 1. */
   step: number;
   /**
-   * Discriminator loss of this step: the loss D descends, or the cost the article prints when the
-   * config says `loss.reportedDiscriminatorCost: article-printed`.
+   * The loss D descended at this step. (Runs logged before `dCostPrinted` existed held the
+   * article's printed cost here when their config asked for it: read rows through
+   * `currentMetricsRow`, see columns.ts.)
    */
   dLoss: number;
+  /**
+   * The D cost the article's code prints, -log D(x) + log(1 - D(G(z))), right after `dLoss`; only
+   * in runs whose config says `loss.reportedDiscriminatorCost: article-printed`.
+   */
+  dCostPrinted?: number;
   /** Generator loss of this step. */
   gLoss: number;
   /** Mean D(x) over the real batch, in 0..1. */
@@ -46,7 +52,7 @@ export interface MetricsRow {
   /** L2 norm of all generator gradients of this step. */
   gradNormG: number;
   /** Further numeric metrics a config may add. */
-  [metric: string]: number;
+  [metric: string]: number | undefined;
 }
 
 /** The metrics the trainer always writes, in the order it writes them. */

@@ -270,7 +270,8 @@ async function trainStep(run: Run): Promise<string | null> {
   if (due.metrics) logMetrics(run, step, stats);
   if (diverged) {
     run.recorder.diverged(step);
-    return `losses became non-finite at step ${step} (D loss ${stats.dLoss}, G loss ${stats.gLoss})`;
+    const printed = stats.dCostPrinted === undefined ? '' : `, printed D cost ${stats.dCostPrinted}`;
+    return `losses became non-finite at step ${step} (D loss ${stats.dLoss}${printed}, G loss ${stats.gLoss})`;
   }
   if (due.samples || takeSampleRequest(run.control)) await saveSamples(run, step);
   // The evaluation before the checkpoint: a run killed between the two resumes from the previous
@@ -342,6 +343,7 @@ const ABANDONED = 'stopped at once without a final checkpoint: another process m
 function finite(s: StepStats): boolean {
   return (
     Number.isFinite(s.dLoss) &&
+    Number.isFinite(s.dCostPrinted ?? 0) &&
     Number.isFinite(s.gLoss) &&
     Number.isFinite(s.dReal) &&
     Number.isFinite(s.dFake)
@@ -361,10 +363,6 @@ function startedEvent(run: Run): RunEvent {
     totalSteps: run.schedule.totalSteps,
     backend: opts.backend,
     params: { generator: count(trainer.gParams), discriminator: count(trainer.dParams) },
-    loss: {
-      discriminator: config.loss.discriminator,
-      reportedDiscriminatorCost: config.loss.reportedDiscriminatorCost,
-    },
   };
 }
 

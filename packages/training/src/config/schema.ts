@@ -261,9 +261,9 @@ export const lossSchema = obj({
   reportedDiscriminatorCost: oneOf(REPORTED_D_COSTS)
     .default('objective')
     .describe(
-      'The D loss written to metrics.jsonl, shown and reported. objective: the loss D descends; ' +
-        "article-printed: -log D(x) + log(1 - D(G(z))), the cost the article's code prints whatever " +
-        'D is trained on (labelled as such on the dashboard and in reports).',
+      'Whether metrics.jsonl also logs the D cost the article prints. objective: only dLoss, the ' +
+        "loss D descends; article-printed: also dCostPrinted, -log D(x) + log(1 - D(G(z))), the cost " +
+        "the article's code prints whatever D is trained on (its own column, named D cost (printed)).",
     ),
   generator: oneOf(G_LOSSES)
     .default('non-saturating')

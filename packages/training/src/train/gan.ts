@@ -31,16 +31,22 @@ import type { ExperimentConfig, OptimizerConfig } from '../config/index.ts';
 import { assertFitsInMemory } from './memory.ts';
 import { buildModels, type GanModels, initModels } from './model.ts';
 
-/** What one training step measured: the losses, mean D outputs and learning rates of a metrics row. */
-export type StepStats = Pick<MetricsRow, 'dLoss' | 'gLoss' | 'dReal' | 'dFake' | 'lrD' | 'lrG'>;
+/**
+ * What one training step measured: the losses, mean D outputs and learning rates of a metrics
+ * row; `dLoss` is the loss D descends, and `dCostPrinted` the article's printed cost, present only
+ * when the config asks for it (see @gan/runs columns.ts).
+ */
+export type StepStats = Pick<MetricsRow, 'dLoss' | 'gLoss' | 'dReal' | 'dFake' | 'lrD' | 'lrG'> & {
+  dCostPrinted?: number;
+};
 
 /**
- * One discriminator pass: the loss D descends (`objective`), the D loss a metrics row reports
- * (the objective, or the article's printed cost), and the mean D(x) and D(G(z)).
+ * One discriminator pass: the loss D descends (`objective`), the article's printed cost when the
+ * config reports it (else null), and the mean D(x) and D(G(z)).
  */
 export interface DiscriminatorPass {
   objective: number;
-  dLoss: number;
+  printed: number | null;
   dReal: number;
   dFake: number;
 }
@@ -211,7 +217,7 @@ export class GanTrainer {
    * sampled and evaluated (the caller sees the non-finite loss in the returned stats).
    */
   trainStep(): StepStats {
-    let d: DiscriminatorPass = { objective: 0, dLoss: 0, dReal: 0, dFake: 0 };
+    let d: DiscriminatorPass = { objective: 0, printed: null, dReal: 0, dFake: 0 };
     let lrD = 0;
     for (let k = 0; k < this.config.train.dSteps; k++) {
       gatherBatch(this.data, this.sampler.next(this.idx, this.draws), this.dInputReal);
@@ -220,19 +226,17 @@ export class GanTrainer {
       d = this.discriminatorPass();
       if (!Number.isFinite(d.objective)) {
         const lrs = { lrD: this.optD.lr(this.stateD.step), lrG: this.optG.lr(this.stateG.step) };
-        return { dLoss: d.dLoss, gLoss: Number.NaN, dReal: d.dReal, dFake: d.dFake, ...lrs };
+        return stepStats(d, Number.NaN, lrs.lrD, lrs.lrG);
       }
       lrD = this.optD.update(this.dParams, this.stateD);
     }
-    const { dLoss, dReal, dFake } = d;
     this.fillZ(this.zRng, this.z);
     this.observer?.generatorInputs(this.z);
     const gLoss = this.generatorPass();
-    if (!Number.isFinite(gLoss))
-      return { dLoss, gLoss, dReal, dFake, lrD, lrG: this.optG.lr(this.stateG.step) };
+    if (!Number.isFinite(gLoss)) return stepStats(d, gLoss, lrD, this.optG.lr(this.stateG.step));
     const lrG = this.optG.update(this.gParams, this.stateG);
     this.stepCount++;
-    return { dLoss, gLoss, dReal, dFake, lrD, lrG };
+    return stepStats(d, gLoss, lrD, lrG);
   }
 
   /**
@@ -281,16 +285,16 @@ export class GanTrainer {
       this.dGradReal,
       this.dGradFake,
     );
-    const dLoss = this.reportArticleDCost
+    const printed = this.reportArticleDCost
       ? articlePrintedDiscriminatorCost(outReal, outFake, lossOptions)
-      : objective;
+      : null;
     const dReal = meanProbability(outReal, this.fromProbabilities);
     const dFake = meanProbability(outFake, this.fromProbabilities);
     if (Number.isFinite(objective)) {
       zeroGrad(this.dParams);
       models.discriminator.backward(this.dGrad, { inputGrad: false });
     }
-    return { objective, dLoss, dReal, dFake };
+    return { objective, printed, dReal, dFake };
   }
 
   /**
@@ -390,4 +394,12 @@ export class GanTrainer {
     this.sampler.restore(snap.state.sampler);
     this.stepCount = snap.step;
   }
+}
+
+/** A step's stats in the metrics row's column order: dLoss, then dCostPrinted when reported. */
+function stepStats(d: DiscriminatorPass, gLoss: number, lrD: number, lrG: number): StepStats {
+  const { dReal, dFake } = d;
+  return d.printed === null
+    ? { dLoss: d.objective, gLoss, dReal, dFake, lrD, lrG }
+    : { dLoss: d.objective, dCostPrinted: d.printed, gLoss, dReal, dFake, lrD, lrG };
 }
