@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ASCII_RAMP } from '@gan/training';
 import { Dashboard, type DashboardProps } from './Dashboard.tsx';
 import { applyEvent, type DashboardEvent, type DashboardState, initialState } from './state.ts';
-import { ARTICLE_PRINTED_LOSS, metricsEvent, ringEvalEvent, runEvents } from './test-events.ts';
+import { metricsEvent, ringEvalEvent, runEvents } from './test-events.ts';
 
 const ANSI = new RegExp(`${'\x1b'}\\[[0-9;?]*[A-Za-z]`, 'g');
 const stripAnsi = (s: string) => s.replace(ANSI, '');
@@ -176,72 +176,55 @@ describe('Dashboard', () => {
 });
 
 describe("Dashboard: the article's printed D cost", () => {
-  const printed = fold(runEvents(1500, 20000, ARTICLE_PRINTED_LOSS));
-  const NOTE =
-    "* D cost as the article's code prints it, -log D(x) + log(1 - D(G(z))): not the loss D descends";
+  const printed = fold(runEvents(1500, 20000, true));
 
-  it('is D cost* in the legend and the stats, and the loss chart says what it is', () => {
+  it('is a third line of the losses chart and a line of the training panel, beside the D loss', () => {
     const f = frame(printed, 100, 32);
-    expect(f).toMatch(/Losses\s+── D cost\* -0\.6835\s+━━ G loss 0\.7347/);
-    expect(f).toMatch(/D cost\* -0\.6835\s+G loss\s+0\.7347/); // the Training panel
-    expect(f).not.toContain('D loss');
-    // The note closes the Losses panel (left of the samples), the formula on one line.
-    const lines = f.split('\n');
-    const bottom = lines.findIndex((l) => l.startsWith('╰'));
-    const note = lines.slice(bottom - 2, bottom).map((l) => l.slice(2, l.indexOf('│', 1)).trimEnd());
-    expect(note).toEqual([
-      "* D cost as the article's code prints it,",
-      '-log D(x) + log(1 - D(G(z))): not the loss D descends',
-    ]);
-    expect(note.join(' ')).toBe(NOTE);
-    // The plot above it still spans the values and names its steps.
-    expect(lines[bottom - 3]).toMatch(/└step 10\s+step 1500/);
+    // 100 columns leave the losses chart too narrow for the full names: the legend goes short...
+    expect(f).toMatch(/Losses\s+── D 1\.1082\s+━━ G 0\.7347\s+══ Dprt -0\.6835 ─/);
+    expect(f).toMatch(/[╔╚]═+/); // the third series, double
+    // ...and the training panel names both D numbers, before the gradient norms.
+    expect(f).toMatch(/│ D loss {2}1\.1082 {4}G loss {2}0\.7347 +│/);
+    expect(f).toMatch(/│ D cost \(printed\) {2}-0\.6835 +│/);
+    expect(f).not.toContain('grad D');
+    // Where there is room, the legend names them in full.
+    const wide = frame(printed, 80, 24);
+    expect(wide).toMatch(/Losses\s+── D loss 1\.1082\s+━━ G loss 0\.7347\s+══ D cost \(printed\) -0\.6835/);
+    expect(frame(printed, 100, 40)).toMatch(/│ grad D {2}1\.23e-2 {3}grad G {2}4\.56e-3 +│/);
   });
 
-  it('is D cost* in the compact view, explained right under the numbers', () => {
-    const f = frame(printed, 40, 10);
-    expect(f.split('\n')).toEqual([
+  it('is Dprt in the compact view, right after the D loss', () => {
+    expect(frame(printed, 40, 10).split('\n')).toEqual([
       'decay ● running 0:06',
       '1500/20000  7.5%  250 steps/s  ETA 1m 1…',
       '━━────────────────────────────',
-      'D cost* -0.6835  G 0.7347  D(x) 0.63  D…',
-      "* D cost as the article's code prints",
-      'it, -log D(x) + log(1 - D(G(z))): not',
-      'the loss D descends',
+      'D 1.1082  Dprt -0.6835  G 0.7347  D(x) …',
       'lr D 9.00e-9  lr G 9.00e-9',
-      'D cost* █▇▆▆▅▅▄▄▄▃▃▃▃▂▂▂▂▂▂▂▂▁▁▁▁▁▁▁▁▁▁▁',
+      'D loss  ▅▅▆▆▇▇▇███████▇▇▆▆▅▅▄▄▃▃▂▂▂▁▁▁▁▁',
+      'Dprt    █▇▆▆▅▅▄▄▄▃▃▃▃▂▂▂▂▂▂▂▂▁▁▁▁▁▁▁▁▁▁▁',
+      'G loss  ██▇▇▆▅▅▄▃▂▂▁▁▁▁▁▂▂▃▄▅▆▆▇█████▇▇▆',
+      'D(x)    ▁▂▂▃▄▄▅▅▆▆▇▇▇████████▇▇▇▆▆▅▅▄▃▃▂',
       'q stop · p pause · s sample',
     ]);
-    // On fewer lines the explanation outlasts the keys, the bar and the rest.
-    expect(frame(printed, 40, 6).split('\n')).toEqual([
-      'decay ● running 0:06',
-      '1500/20000  7.5%  250 steps/s  ETA 1m 1…',
-      'D cost* -0.6835  G 0.7347  D(x) 0.63  D…',
-      "* D cost as the article's code prints",
-      'it, -log D(x) + log(1 - D(G(z))): not',
-      'the loss D descends',
-    ]);
   });
 
-  it('says "here also the loss D descends" when D descends the printed cost (flipped)', () => {
-    const flipped = fold(
-      runEvents(1500, 20000, { discriminator: 'flipped', reportedDiscriminatorCost: 'article-printed' }),
-    );
-    const f = frame(flipped, 100, 32);
-    expect(f).toContain('D cost*');
-    expect(f).toContain('here also the loss D descends');
-    expect(f).not.toContain('not the loss D descends');
-  });
-
-  it('leaves a run that logs the loss D descends plainly labelled', () => {
+  it('leaves a run that logs only the loss D descends as it was', () => {
     const plain = fold(runEvents(1500));
+    const f = frame(plain, 100, 32);
+    expect(f).toMatch(/Losses\s+── D loss 1\.1082\s+━━ G loss 0\.7347 ─/);
+    expect(f).toMatch(
+      /│ grad D {2}1\.23e-2 {3}grad G {2}4\.56e-3 +│.*\n│ D loss {2}1\.1082 {4}G loss {2}0\.7347 +│/,
+    );
+    expect(frame(plain, 40, 10).split('\n').slice(3, 4)).toEqual([
+      'D 1.1082  G 0.7347  D(x) 0.63  D(G(z)) …',
+    ]);
     for (const [w, h] of [
       [100, 32],
+      [80, 24],
       [40, 10],
     ]) {
       const f = frame(plain, w, h);
-      expect(f).toContain('D loss');
-      expect(f).not.toMatch(/D cost|article/);
+      expect(f).not.toMatch(/printed|Dprt|═/);
     }
   });
 });

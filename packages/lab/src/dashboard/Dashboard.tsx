@@ -1,7 +1,8 @@
 /** @jsxRuntime automatic */
 import { Box } from 'ink';
+import { METRIC_LABELS, type MetricLabel } from '@gan/runs';
 import { num, type TerminalMode } from '@gan/training';
-import { Chart } from './components/Chart.tsx';
+import { Chart, type ChartLine } from './components/Chart.tsx';
 import { Compact } from './components/Compact.tsx';
 import { Evaluation } from './components/Evaluation.tsx';
 import { EventLog } from './components/EventLog.tsx';
@@ -10,7 +11,6 @@ import { Help } from './components/Help.tsx';
 import { Progress } from './components/Progress.tsx';
 import { Samples } from './components/Samples.tsx';
 import { Stats } from './components/Stats.tsx';
-import { dLossLabel, dLossNoteLines } from './dloss.ts';
 import { computeLayout } from './layout.ts';
 import { type DashboardState, type EvalSummary, statusOf } from './state.ts';
 
@@ -33,7 +33,9 @@ export interface DashboardProps {
 
 /**
  * The whole screen for one state: a pure view (it only lays out what it is given). Below
- * `MIN_FULL_WIDTH` x `MIN_FULL_HEIGHT` it falls back to a few lines of text.
+ * `MIN_FULL_WIDTH` x `MIN_FULL_HEIGHT` it falls back to a few lines of text. A run that logs the
+ * article's printed D cost gets it as a third line of the losses chart, named as every view names
+ * it (@gan/runs METRIC_LABELS), and a line of the training panel.
  *
  * ```tsx
  * <Dashboard state={state} width={120} height={40} mode="ascii" now={Date.now()} cwd="." keys />
@@ -47,7 +49,18 @@ export function Dashboard({ state, width, height, mode, now, cwd, keys, evaluati
   const colour = mode !== 'ascii';
   const r = state.latest;
   const L = layout;
-  const dLoss = dLossLabel(state.run?.loss ?? null);
+  const { dLoss, dCostPrinted, gLoss, dReal, dFake } = METRIC_LABELS;
+  const losses: ChartLine[] = [
+    { ...labels(dLoss), color: 'cyan', series: state.dLoss, value: r?.dLoss ?? null },
+    { ...labels(gLoss), color: 'magenta', series: state.gLoss, value: r?.gLoss ?? null },
+  ];
+  if (state.dCostPrinted.count > 0)
+    losses.push({
+      ...labels(dCostPrinted),
+      color: 'blue',
+      series: state.dCostPrinted,
+      value: r?.dCostPrinted ?? null,
+    });
   return (
     <Box flexDirection="column" width={L.width} height={L.height}>
       <Header state={state} width={L.width} now={now} cwd={cwd} />
@@ -60,11 +73,7 @@ export function Dashboard({ state, width, height, mode, now, cwd, keys, evaluati
             height={L.lossHeight}
             colour={colour}
             formatValue={num}
-            note={dLossNoteLines(dLoss, L.chartsWidth - 4)}
-            lines={[
-              { label: dLoss.name, color: 'cyan', series: state.dLoss, value: r?.dLoss ?? null },
-              { label: 'G loss', color: 'magenta', series: state.gLoss, value: r?.gLoss ?? null },
-            ]}
+            lines={losses}
           />
           {L.probsHeight > 0 && (
             <Chart
@@ -75,8 +84,8 @@ export function Dashboard({ state, width, height, mode, now, cwd, keys, evaluati
               range={[0, 1]}
               formatValue={(v) => v.toFixed(3)}
               lines={[
-                { label: 'D(x)', color: 'green', series: state.dReal, value: r?.dReal ?? null },
-                { label: 'D(G(z))', color: 'yellow', series: state.dFake, value: r?.dFake ?? null },
+                { label: dReal.name, color: 'green', series: state.dReal, value: r?.dReal ?? null },
+                { label: dFake.name, color: 'yellow', series: state.dFake, value: r?.dFake ?? null },
               ]}
             />
           )}
@@ -86,13 +95,7 @@ export function Dashboard({ state, width, height, mode, now, cwd, keys, evaluati
         )}
       </Box>
       <Box flexDirection="row" height={L.bottomHeight}>
-        <Stats
-          latest={r}
-          lrPeak={state.lrPeak}
-          dLossName={dLoss.name}
-          width={L.statsWidth}
-          height={L.bottomHeight}
-        />
+        <Stats latest={r} lrPeak={state.lrPeak} width={L.statsWidth} height={L.bottomHeight} />
         <Evaluation
           evaluation={evaluation !== undefined ? evaluation : state.evaluation}
           width={L.evalWidth}
@@ -104,3 +107,6 @@ export function Dashboard({ state, width, height, mode, now, cwd, keys, evaluati
     </Box>
   );
 }
+
+/** A metric's chart labels: its name, and its short form for a narrow legend. */
+const labels = (m: MetricLabel) => ({ label: m.name, short: m.short });

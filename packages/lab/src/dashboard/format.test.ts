@@ -7,7 +7,6 @@ import {
   sparkLine,
   truncateEnd,
   truncateStart,
-  wrapWords,
 } from './format.ts';
 
 describe('format', () => {
@@ -31,19 +30,5 @@ describe('format', () => {
     [sparkLine([2, 2]), '▄▄'],
   ])('%s is %s', (got, want) => {
     expect(got).toBe(want);
-  });
-
-  it.each<[string, number, string[], string[]]>([
-    ['a b c', 3, [], ['a b', 'c']],
-    ['  a   b  ', 10, [], ['a b']],
-    ['', 10, [], []],
-    ['abcdefgh ij', 3, [], ['abc', 'def', 'gh', 'ij']],
-    ['x = a + b here', 6, ['a + b'], ['x =', 'a + b', 'here']],
-    ['x = a + b here', 6, [], ['x = a', '+ b', 'here']],
-    // A kept phrase that does not fit (here with its colon) breaks like any text.
-    ['x = a + b: y', 5, ['a + b'], ['x = a', '+ b:', 'y']],
-  ])('wrapWords(%j, %i, %j)', (text, width, keep, lines) => {
-    expect(wrapWords(text, width, keep)).toEqual(lines);
-    for (const line of lines) expect(line.length).toBeLessThanOrEqual(width);
   });
 });

@@ -4,38 +4,37 @@ import type { RunEvent } from '../run/events.ts';
 
 /**
  * Plain, greppable progress lines for pipes, CI and `--no-dashboard`: one `step` line every
- * `printEvery` steps and one line per notable event, all `key=value`.
+ * `printEvery` steps and one line per notable event, all `key=value`, one key per metrics column:
+ * `d_loss=` is always the loss D descends, and a run that logs the cost the article's code prints
+ * (`dCostPrinted`, see @gan/runs columns.ts) has it as `d_cost_printed=`, right after.
  *
- * A run with `loss.reportedDiscriminatorCost: article-printed` logs the cost the article's code
- * prints, -log D(x) + log(1 - D(G(z))), not (unless D descends that very cost) the loss D
- * descends: its step lines say `d_cost_printed=` instead of `d_loss=`, and its `started` line
- * says `d_loss=article-printed`, so neither a reader nor a grep takes one for the other.
+ * ```
+ * step=300/300 d_loss=1.3785 d_cost_printed=-0.0129 g_loss=0.6932 d_real=0.504 d_fake=0.500 ...
+ * ```
  */
 export function plainLogger(
   printEvery: number,
   write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
 ) {
   let total = 0;
-  let dLossKey = 'd_loss';
   return (event: RunEvent): void => {
     switch (event.type) {
       case 'started': {
         total = event.totalSteps;
-        const printed = event.loss.reportedDiscriminatorCost === 'article-printed';
-        dLossKey = printed ? 'd_cost_printed' : 'd_loss';
         write(
           `started name=${event.name} run=${relative(process.cwd(), event.runDir) || '.'} seed=${event.seed} ` +
             `steps=${event.startStep}/${event.totalSteps} backend=${event.backend} ` +
-            `params_g=${event.params.generator} params_d=${event.params.discriminator}` +
-            (printed ? ` d_loss=article-printed` : ''),
+            `params_g=${event.params.generator} params_d=${event.params.discriminator}`,
         );
         return;
       }
       case 'metrics': {
         const r = event.row;
-        if (r.step % printEvery !== 0 && r.step !== total && Number.isFinite(r.dLoss + r.gLoss)) return;
+        const losses = r.dLoss + (r.dCostPrinted ?? 0) + r.gLoss;
+        if (r.step % printEvery !== 0 && r.step !== total && Number.isFinite(losses)) return;
+        const printed = r.dCostPrinted === undefined ? '' : ` d_cost_printed=${fixed(r.dCostPrinted, 4)}`;
         write(
-          `step=${r.step}/${total} ${dLossKey}=${fixed(r.dLoss, 4)} g_loss=${fixed(r.gLoss, 4)} d_real=${fixed(r.dReal, 3)} ` +
+          `step=${r.step}/${total} d_loss=${fixed(r.dLoss, 4)}${printed} g_loss=${fixed(r.gLoss, 4)} d_real=${fixed(r.dReal, 3)} ` +
             `d_fake=${fixed(r.dFake, 3)} lr_d=${sci(r.lrD, 1)} lr_g=${sci(r.lrG, 1)} ` +
             `steps_per_s=${event.stepsPerSec.toFixed(1)} elapsed_s=${event.elapsed.toFixed(1)}`,
         );

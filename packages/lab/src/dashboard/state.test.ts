@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seriesBuckets } from './series.ts';
+import { type Series, seriesBuckets } from './series.ts';
 import {
   applyEvent,
   type DashboardEvent,
@@ -11,10 +11,9 @@ import {
   statusOf,
 } from './state.ts';
 import {
-  ARTICLE_PRINTED_LOSS,
   gradientImage,
   metricsEvent,
-  OBJECTIVE_LOSS,
+  metricsRow,
   ringEvalEvent,
   runEvents,
   startedEvent,
@@ -85,14 +84,6 @@ describe('applyEvent', () => {
     ]);
   });
 
-  it("keeps what the run's dLoss is, from the started event", () => {
-    expect(fold([startedEvent()]).run?.loss).toEqual(OBJECTIVE_LOSS);
-    expect(fold([startedEvent(100, ARTICLE_PRINTED_LOSS)]).run?.loss).toEqual({
-      discriminator: 'standard',
-      reportedDiscriminatorCost: 'article-printed',
-    });
-  });
-
   it('records every metric into the four series and keeps the latest row', () => {
     const s = fold(runEvents(1500));
     expect(s.step).toBe(1500);
@@ -100,6 +91,16 @@ describe('applyEvent', () => {
     for (const series of [s.dLoss, s.gLoss, s.dReal, s.dFake]) expect(series.count).toBe(150);
     expect(seriesBuckets(s.dReal)[0].x0).toBe(10);
     expect(s.sample?.step).toBe(1000);
+    expect(s.dCostPrinted.count).toBe(0); // the run logs no printed cost
+  });
+
+  it("records the article's printed D cost into a series of its own, beside the D loss", () => {
+    const s = fold(runEvents(1500, 20000, true));
+    expect(s.dCostPrinted.count).toBe(150);
+    expect(s.dLoss.count).toBe(150);
+    const first = (series: Series) => seriesBuckets(series)[0].sum / seriesBuckets(series)[0].finite;
+    expect(first(s.dCostPrinted)).toBeCloseTo(metricsRow(10, true).dCostPrinted as number, 10);
+    expect(first(s.dLoss)).toBeCloseTo(metricsRow(10, true).dLoss, 10);
   });
 
   it('shows how far the learning rates fell, and logs the drop', () => {

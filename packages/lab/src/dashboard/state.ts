@@ -14,7 +14,6 @@
 import type { MetricsRow, RunStatus } from '@gan/runs';
 import type { GrayImage } from '@gan/training';
 import type { RunEvent } from '../run/events.ts';
-import type { DLossInfo } from './dloss.ts';
 import { emptySeries, pushPoint, type Series } from './series.ts';
 
 /** An evaluation's named results as the dashboard shows them (numbers, a histogram array...). */
@@ -56,8 +55,6 @@ export interface RunInfo {
   startStep: number;
   totalSteps: number;
   params: { generator: number; discriminator: number };
-  /** What the metrics' `dLoss` is (the loss D descends, or the article's printed cost): see dloss.ts. */
-  loss: DLossInfo;
 }
 
 export interface DashboardState {
@@ -78,6 +75,8 @@ export interface DashboardState {
   /** Run time (seconds, resumed runs included) at wall-clock time `at` (ms). */
   clock: { elapsed: number; at: number } | null;
   dLoss: Series;
+  /** The article's printed D cost; empty unless the run's rows have `dCostPrinted`. */
+  dCostPrinted: Series;
   gLoss: Series;
   dReal: Series;
   dFake: Series;
@@ -104,6 +103,7 @@ export function initialState(): DashboardState {
     rate: null,
     clock: null,
     dLoss: emptySeries(),
+    dCostPrinted: emptySeries(),
     gLoss: emptySeries(),
     dReal: emptySeries(),
     dFake: emptySeries(),
@@ -185,6 +185,8 @@ function applyMetrics(
         ? { d: r.lrD, g: r.lrG }
         : { d: Math.max(peak.d, r.lrD || 0), g: Math.max(peak.g, r.lrG || 0) },
     dLoss: pushPoint(s.dLoss, r.step, r.dLoss),
+    dCostPrinted:
+      r.dCostPrinted === undefined ? s.dCostPrinted : pushPoint(s.dCostPrinted, r.step, r.dCostPrinted),
     gLoss: pushPoint(s.gLoss, r.step, r.gLoss),
     dReal: pushPoint(s.dReal, r.step, r.dReal),
     dFake: pushPoint(s.dFake, r.step, r.dFake),

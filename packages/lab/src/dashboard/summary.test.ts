@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent, type DashboardEvent, type DashboardState, initialState } from './state.ts';
 import { summaryLines } from './summary.ts';
-import { ARTICLE_PRINTED_LOSS, ringEvalEvent, runEvents } from './test-events.ts';
+import { ringEvalEvent, runEvents } from './test-events.ts';
 
 const fold = (events: DashboardEvent[]) =>
   events.reduce<DashboardState>((s, e) => applyEvent(s, e, 0), initialState());
@@ -43,22 +43,20 @@ describe('summaryLines', () => {
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
   });
 
-  it("names the article's printed D cost and says once what it is", () => {
-    const s = fold(runEvents(300, 20000, ARTICLE_PRINTED_LOSS));
-    expect(summaryLines(s, 0, 100).slice(1)).toEqual([
-      '  D cost* -0.3693  G loss 0.7071  D(x) 0.713  D(G(z)) 0.391  lr D 9.00e-9  lr G 9.00e-9',
-      "  * D cost as the article's code prints it, -log D(x) + log(1 - D(G(z))): not the loss D descends",
+  it("adds the article's printed D cost, by name, right after the D loss", () => {
+    const s = fold(runEvents(300, 20000, true));
+    expect(summaryLines(s, 0, 120).slice(1)).toEqual([
+      '  D loss 1.4683  D cost (printed) -0.3693  G loss 0.7071  D(x) 0.713  D(G(z)) 0.391  lr D 9.00e-9  lr G 9.00e-9',
     ]);
     const narrow = summaryLines(s, 0, 60);
-    expect(narrow.slice(-2)).toEqual([
-      "  * D cost as the article's code prints it,",
-      '  -log D(x) + log(1 - D(G(z))): not the loss D descends',
+    expect(narrow.slice(1)).toEqual([
+      '  D loss 1.4683  D cost (printed) -0.3693  G loss 0.7071',
+      '   D(x) 0.713  D(G(z)) 0.391  lr D 9.00e-9  lr G 9.00e-9',
     ]);
-    for (const l of narrow) expect(l.length).toBeLessThanOrEqual(60);
-    // A run that logs the loss D descends says D loss, and nothing about the article.
-    const plain = summaryLines(fold(runEvents(300)), 0, 100).join('\n');
-    expect(plain).toContain('D loss');
-    expect(plain).not.toMatch(/D cost|article/);
+    // A run that logs only the loss D descends says nothing of a printed cost.
+    const plain = summaryLines(fold(runEvents(300)), 0, 120).join('\n');
+    expect(plain).toMatch(/ {2}D loss 1\.4683 {2}G loss 0\.7071 /);
+    expect(plain).not.toMatch(/printed|cost/);
   });
 
   it('says little before any event', () => {

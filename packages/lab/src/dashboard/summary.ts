@@ -1,14 +1,14 @@
-import { evaluationLines } from './components/Evaluation.tsx';
-import { dLossLabel, dLossNoteLines } from './dloss.ts';
+import { METRIC_LABELS } from '@gan/runs';
 import { num, sci } from '@gan/training';
+import { evaluationLines } from './components/Evaluation.tsx';
 import { formatClock } from './format.ts';
 import { type DashboardState, elapsedAt, statusOf } from './state.ts';
 
 /**
  * What stays on the terminal once the full-screen dashboard has gone: the final status, steps,
- * time, the last losses (and what `D cost*` means, for a run that logs the article's printed
- * cost), the last evaluation (wrapped at `width`), and the run's closing message (why it diverged
- * or failed), a few lines.
+ * time, the last numbers (the article's printed D cost right after the D loss, for a run that
+ * logs it), the last evaluation (both wrapped at `width`), and the run's closing message (why it
+ * diverged or failed), a few lines.
  *
  * ```
  * smoke: completed at step 3000/3000 in 0:12 (250 steps/s)
@@ -26,17 +26,17 @@ export function summaryLines(state: DashboardState, now: number, width = 100): s
   ];
   const r = state.latest;
   if (r !== null) {
-    const dLoss = dLossLabel(state.run?.loss ?? null);
+    const { dLoss, dCostPrinted, gLoss, dReal, dFake } = METRIC_LABELS;
     const items = [
       `${dLoss.name} ${num(r.dLoss)}`,
-      `G loss ${num(r.gLoss)}`,
-      `D(x) ${r.dReal.toFixed(3)}`,
-      `D(G(z)) ${r.dFake.toFixed(3)}`,
+      ...(r.dCostPrinted === undefined ? [] : [`${dCostPrinted.name} ${num(r.dCostPrinted)}`]),
+      `${gLoss.name} ${num(r.gLoss)}`,
+      `${dReal.name} ${r.dReal.toFixed(3)}`,
+      `${dFake.name} ${r.dFake.toFixed(3)}`,
       `lr D ${sci(r.lrD)}`,
       `lr G ${sci(r.lrG)}`,
     ];
     lines.push(...wrapItems('  ', items, '  ', width));
-    lines.push(...dLossNoteLines(dLoss, width - 2).map((l) => `  ${l}`));
   }
   const ev = state.evaluation;
   if (ev !== null) {

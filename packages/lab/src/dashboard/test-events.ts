@@ -2,25 +2,10 @@
 import type { MetricsRow } from '@gan/runs';
 import type { GrayImage } from '@gan/training';
 import type { RunEvent } from '../run/events.ts';
-import type { DLossInfo } from './dloss.ts';
 
 export const RUN_DIR = '/tmp/experiments/decay/20260101-120000-abcd';
 
-/** A run whose `dLoss` is the loss D descends (the default, and baseline.yaml). */
-export const OBJECTIVE_LOSS: DLossInfo = {
-  discriminator: 'standard',
-  reportedDiscriminatorCost: 'objective',
-};
-/** A run of the article's configs: D descends the standard loss, `dLoss` is the printed cost. */
-export const ARTICLE_PRINTED_LOSS: DLossInfo = {
-  discriminator: 'standard',
-  reportedDiscriminatorCost: 'article-printed',
-};
-
-export function startedEvent(
-  totalSteps = 20000,
-  loss: DLossInfo = OBJECTIVE_LOSS,
-): Extract<RunEvent, { type: 'started' }> {
+export function startedEvent(totalSteps = 20000): Extract<RunEvent, { type: 'started' }> {
   return {
     type: 'started',
     name: 'decay',
@@ -31,19 +16,20 @@ export function startedEvent(
     totalSteps,
     backend: 'reference',
     params: { generator: 1234567, discriminator: 100609 },
-    loss,
   };
 }
 
 /**
  * A metrics row at `step`, with a learning rate that drops 10,000x (as the decay trick does). With
- * `printed`, `dLoss` is what the article's printed cost does: from near 0 down to about -0.7.
+ * `printed` (a run of the article's configs), the row also has `dCostPrinted`, right after `dLoss`,
+ * doing what the article's printed cost does: from near 0 down to about -0.7.
  */
 export function metricsRow(step: number, printed = false): MetricsRow {
   const lr = step < 41 ? 9e-7 : 9e-9;
   return {
     step,
-    dLoss: printed ? -0.7 * (1 - Math.exp(-step / 400)) : 1.3 + 0.2 * Math.sin(step / 300),
+    dLoss: 1.3 + 0.2 * Math.sin(step / 300),
+    ...(printed ? { dCostPrinted: -0.7 * (1 - Math.exp(-step / 400)) } : {}),
     gLoss: 0.7 + 0.1 * Math.cos(step / 200),
     dReal: 0.6 + 0.2 * Math.sin(step / 500),
     dFake: 0.3 + 0.1 * Math.cos(step / 700),
@@ -68,12 +54,11 @@ export function gradientImage(width = 64, height = 32): GrayImage {
 }
 
 /**
- * started, metrics every 10 steps up to `upTo`, samples at 1000, a checkpoint at 1000; `loss`
- * says what `dLoss` is (the article's printed cost gives it values to match).
+ * started, metrics every 10 steps up to `upTo`, samples at 1000, a checkpoint at 1000; with
+ * `printed`, rows with the article's printed cost (see {@link metricsRow}).
  */
-export function runEvents(upTo = 1500, total = 20000, loss: DLossInfo = OBJECTIVE_LOSS): RunEvent[] {
-  const printed = loss.reportedDiscriminatorCost === 'article-printed';
-  const events: RunEvent[] = [startedEvent(total, loss)];
+export function runEvents(upTo = 1500, total = 20000, printed = false): RunEvent[] {
+  const events: RunEvent[] = [startedEvent(total)];
   for (let step = 10; step <= upTo; step += 10) {
     events.push(metricsEvent(step, printed));
     if (step === 1000) {

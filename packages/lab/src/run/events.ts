@@ -1,5 +1,5 @@
 import type { MetricsRow, RunStatus } from '@gan/runs';
-import type { EvalResult, GrayImage, LossConfig } from '@gan/training';
+import type { EvalResult, GrayImage } from '@gan/training';
 
 /** How a run ends: every status but `running`. */
 export type EndStatus = Exclude<RunStatus, 'running'>;
@@ -23,12 +23,6 @@ export type RunEvent =
       totalSteps: number;
       backend: string;
       params: { generator: number; discriminator: number };
-      /**
-       * What the metrics' `dLoss` is: with `reportedDiscriminatorCost: article-printed` it is the
-       * cost the article's code prints, -log D(x) + log(1 - D(G(z))), which is the loss D descends
-       * only when `discriminator` is `flipped`. Views label it from this.
-       */
-      loss: Pick<LossConfig, 'discriminator' | 'reportedDiscriminatorCost'>;
     }
   | { type: 'metrics'; row: MetricsRow; stepsPerSec: number; elapsed: number }
   | { type: 'samples'; step: number; path: string; image: GrayImage }

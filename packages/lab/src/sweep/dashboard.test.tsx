@@ -46,8 +46,11 @@ function sweep(n: number): Sweep {
   return { experimentsDir: '/tmp/experiments', dir: '/tmp/experiments/_sweeps/x', meta, members };
 }
 
-/** Member 0 completed, member 1 running at step 500 of 20000, member 2 queued. */
-function scene(): SweepView {
+/**
+ * Member 0 completed, member 1 running at step 500 of 20000, member 2 queued; with `printed`,
+ * member 1's rows have the article's printed D cost.
+ */
+function scene(printed = false): SweepView {
   const s = sweep(3);
   let v = initialView(s, 2);
   const now = 1000;
@@ -66,8 +69,8 @@ function scene(): SweepView {
   );
   v = applyUpdate(v, { type: 'opened', index: 1, run: 'decay/20261128-210002-bbbb', resumed: false }, now, s);
   v = applyUpdate(v, { type: 'event', index: 1, event: startedEvent(20000) }, now, s);
-  v = applyUpdate(v, { type: 'event', index: 1, event: metricsEvent(250) }, now + 1000, s);
-  v = applyUpdate(v, { type: 'event', index: 1, event: metricsEvent(500) }, now + 2000, s);
+  v = applyUpdate(v, { type: 'event', index: 1, event: metricsEvent(250, printed) }, now + 1000, s);
+  v = applyUpdate(v, { type: 'event', index: 1, event: metricsEvent(500, printed) }, now + 2000, s);
   return v;
 }
 
@@ -82,6 +85,7 @@ describe('the sweep view', () => {
     expect(rows[1].total).toBe(20000);
     expect(rows[1].stepsPerSec).toBeGreaterThan(0);
     expect(rows[1].dLoss).not.toBeNull();
+    expect(rows[1].dCostPrinted).toBeNull();
     const t = totals(rows, 2);
     expect(t.byStatus).toEqual({ completed: 1, running: 1, queued: 1 });
     expect(t.left).toBe(2);
@@ -103,6 +107,19 @@ describe('the sweep view', () => {
     expect(frame).toMatch(/^ +2 seed=3 +queued /m);
     expect(frame).toContain('#1: /tmp/experiments/decay/20261128-210002-bbbb');
     expect(frame).toContain("enter: the member's run dashboard  s: stop it  q: stop all");
+    expect(frame).toMatch(/ D loss +G loss +D\(x\) /);
+    expect(frame).not.toContain('Dprt');
+  });
+
+  it("shows the article's printed D cost beside the D loss when a member logs it", () => {
+    const v = scene(true);
+    expect(viewRows(v)[1].dCostPrinted).toBeCloseTo(-0.4994, 4);
+    const r = render(<SweepDashboard view={v} width={140} height={14} selected={1} keys />);
+    unmounts.push(r.unmount);
+    const frame = (r.lastFrame() ?? '').replace(ANSI, '');
+    expect(frame).toMatch(/ {4}D loss {6}Dprt {4}G loss /);
+    expect(frame).toMatch(/^ +1 seed=2 +running +500\/20000 .* 1\.4991 +-0\.4994 +0\.6199 /m);
+    expect(frame).toMatch(/^ +0 seed=1 +completed +20000 .* - +- +- /m);
   });
 
   it('follows a queued sweep from the rows its workers report: no keys to stop members there', () => {
@@ -116,6 +133,7 @@ describe('the sweep view', () => {
       stepsPerSec: status === 'running' ? 100 : null,
       etaSec: status === 'running' ? 150 : null,
       dLoss: null,
+      dCostPrinted: null,
       gLoss: null,
       dReal: null,
       dFake: null,

@@ -1,9 +1,10 @@
 /** @jsxRuntime automatic */
 /**
  * The sweep dashboard (Ink): one row per member (status, progress, steps/s, ETA, latest losses
- * and evaluation), the sweep's totals and ETA, and keys to stop one member or all of them and to
- * open one member's full run dashboard. A pure view of `SweepView`; `mountSweepDashboard` redraws
- * it on a timer when the view changed, as the run dashboard does.
+ * and evaluation; the article's printed D cost beside the D loss when a member logs it), the
+ * sweep's totals and ETA, and keys to stop one member or all of them and to open one member's full
+ * run dashboard. A pure view of `SweepView`; `mountSweepDashboard` redraws it on a timer when the
+ * view changed, as the run dashboard does.
  */
 import { Box, type Key, Text, useInput } from 'ink';
 import { Dashboard } from '../dashboard/Dashboard.tsx';
@@ -14,6 +15,7 @@ import {
   renderOnScreen,
   type TerminalOptions,
 } from '../dashboard/mount.tsx';
+import { METRIC_LABELS } from '@gan/runs';
 import { num, type TerminalMode } from '@gan/training';
 import type { SweepUpdate } from './local.ts';
 import { type SweepRow, type SweepView, statusSummary, totals, viewRows } from './view.ts';
@@ -31,8 +33,20 @@ const STATUS_COLOR: Record<string, string> = {
   waiting: 'gray',
 };
 
-/** The columns of a member row: header, width, and the cell. */
-const COLUMNS: { header: string; width: number; cell: (r: SweepRow) => string; right?: boolean }[] = [
+/** A column of the member rows: header, width, and the cell. */
+interface Column {
+  header: string;
+  width: number;
+  cell: (r: SweepRow) => string;
+  right?: boolean;
+}
+
+const value = (v: number | null, format: (v: number) => string = num) => (v === null ? '-' : format(v));
+
+const { dLoss, dCostPrinted, gLoss, dReal, dFake } = METRIC_LABELS;
+
+/** The columns of a member row (the member's label goes after the first). */
+const COLUMNS: Column[] = [
   { header: '#', width: 4, cell: (r) => String(r.index), right: true },
   { header: 'status', width: 11, cell: (r) => r.status },
   {
@@ -48,13 +62,28 @@ const COLUMNS: { header: string; width: number; cell: (r: SweepRow) => string; r
     right: true,
   },
   { header: 'ETA', width: 8, cell: (r) => (r.etaSec === null ? '-' : formatDuration(r.etaSec)), right: true },
-  { header: 'D loss', width: 9, cell: (r) => (r.dLoss === null ? '-' : num(r.dLoss)), right: true },
-  { header: 'G loss', width: 9, cell: (r) => (r.gLoss === null ? '-' : num(r.gLoss)), right: true },
-  { header: 'D(x)', width: 6, cell: (r) => (r.dReal === null ? '-' : r.dReal.toFixed(3)), right: true },
-  { header: 'D(G(z))', width: 8, cell: (r) => (r.dFake === null ? '-' : r.dFake.toFixed(3)), right: true },
-  { header: 'modes', width: 6, cell: (r) => (r.modes === null ? '-' : String(r.modes)), right: true },
-  { header: 'FD', width: 7, cell: (r) => (r.fd === null ? '-' : num(r.fd)), right: true },
+  { header: dLoss.name, width: 9, cell: (r) => value(r.dLoss), right: true },
+  { header: gLoss.name, width: 9, cell: (r) => value(r.gLoss), right: true },
+  { header: dReal.name, width: 6, cell: (r) => value(r.dReal, (v) => v.toFixed(3)), right: true },
+  { header: dFake.name, width: 8, cell: (r) => value(r.dFake, (v) => v.toFixed(3)), right: true },
+  { header: 'modes', width: 6, cell: (r) => value(r.modes, String), right: true },
+  { header: 'FD', width: 7, cell: (r) => value(r.fd), right: true },
 ];
+
+/** The article's printed D cost, by its short name (the table is wide already). */
+const PRINTED: Column = {
+  header: dCostPrinted.short,
+  width: 9,
+  cell: (r) => value(r.dCostPrinted),
+  right: true,
+};
+
+/** The columns for `rows`: the printed D cost right after the D loss when a member logs it. */
+function columnsOf(rows: readonly SweepRow[]): Column[] {
+  if (rows.every((r) => r.dCostPrinted === null)) return COLUMNS;
+  const at = COLUMNS.findIndex((c) => c.header === dLoss.name) + 1;
+  return [...COLUMNS.slice(0, at), PRINTED, ...COLUMNS.slice(at)];
+}
 
 function pad(text: string, width: number, right = false): string {
   const t = truncateEnd(text, width);
@@ -75,19 +104,21 @@ export interface SweepDashboardProps {
 /** The member list. Rows scroll to keep the selected one visible. */
 export function SweepDashboard({ view, width, height, selected, keys, notice }: SweepDashboardProps) {
   const rows = viewRows(view);
+  const columns = columnsOf(rows);
   const t = totals(rows, view.jobs);
   const done = (t.byStatus.completed ?? 0) + (t.byStatus.diverged ?? 0) + (t.byStatus.failed ?? 0);
-  const fixedWidth = COLUMNS.reduce((a, c) => a + c.width + 1, 0);
+  const fixedWidth = columns.reduce((a, c) => a + c.width + 1, 0);
   const labelWidth = Math.max(12, width - fixedWidth - 1);
   const listHeight = Math.max(1, height - 7);
   const first = Math.max(0, Math.min(selected - Math.floor(listHeight / 2), rows.length - listHeight));
   const shown = rows.slice(first, first + listHeight);
   const barWidth = Math.max(10, Math.min(40, width - 60));
   const filled = rows.length === 0 ? 0 : Math.round((done / rows.length) * barWidth);
-  const header = COLUMNS.slice(0, 1)
+  const header = columns
+    .slice(0, 1)
     .map((c) => pad(c.header, c.width, c.right))
     .concat(pad('member', labelWidth))
-    .concat(COLUMNS.slice(1).map((c) => pad(c.header, c.width, c.right)))
+    .concat(columns.slice(1).map((c) => pad(c.header, c.width, c.right)))
     .join(' ');
   const stage = view.stage && view.stage.of > 1 ? `  stage ${view.stage.index + 1}/${view.stage.of}` : '';
   return (
@@ -110,7 +141,7 @@ export function SweepDashboard({ view, width, height, selected, keys, notice }: 
       </Text>
       <Text bold>{truncateEnd(header, width)}</Text>
       {shown.map((r) => {
-        const cells = COLUMNS.map((c) => pad(c.cell(r), c.width, c.right));
+        const cells = columns.map((c) => pad(c.cell(r), c.width, c.right));
         const line = [cells[0], pad(r.label || r.run || '', labelWidth), ...cells.slice(1)].join(' ');
         return (
           <Text key={r.index} inverse={r.index === selected} color={STATUS_COLOR[r.status]}>

@@ -75,6 +75,7 @@ export async function queueRows(sweep: Sweep, url: string): Promise<SweepRow[]> 
             ? (p.total - p.step) / p.stepsPerSec
             : null,
         dLoss: p.dLoss ?? null,
+        dCostPrinted: p.dCostPrinted ?? null,
         gLoss: p.gLoss ?? null,
         dReal: p.dReal ?? null,
         dFake: p.dFake ?? null,
@@ -95,6 +96,7 @@ export async function queueRows(sweep: Sweep, url: string): Promise<SweepRow[]> 
           stepsPerSec: null,
           etaSec: null,
           dLoss: null,
+          dCostPrinted: null,
           gLoss: null,
           dReal: null,
           dFake: null,

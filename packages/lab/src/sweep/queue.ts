@@ -28,6 +28,7 @@ export interface MemberProgress {
   total: number | null;
   stepsPerSec: number | null;
   dLoss: number | null;
+  dCostPrinted: number | null;
   gLoss: number | null;
   dReal: number | null;
   dFake: number | null;

@@ -4,14 +4,22 @@
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { metricsPath, readJsonlSync, readMemberRuns, readMetaSync, readSweepMeta } from '@gan/runs';
+import {
+  encodeJsonlLine,
+  metricsPath,
+  readJsonlSync,
+  readMemberRuns,
+  readMetaSync,
+  readSweepMeta,
+  writeMemberRun,
+} from '@gan/runs';
 import { LocalExecutor } from './local.ts';
 import { memberScore } from './search.ts';
 import { loadSweepFile } from './spec.ts';
 import { createSweep, openSweepDir, planSweep } from './sweep.ts';
-import { testEnvironment as environment } from '../run/session.test-util.ts';
+import { testEnvironment as environment, ringConfig, runInTemp } from '../run/session.test-util.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'search-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -112,5 +120,46 @@ search:
       onUpdate: (u) => expect(u.type).not.toBe('opened'),
     }).run();
     expect([...again.ends.values()].every((s) => s === 'completed')).toBe(true);
+  });
+});
+
+describe("a search's score from a run's last metrics row", () => {
+  /** Member 0 of a sweep folder of its own is `runDir`; its score by `metric`. */
+  const score = (runDir: string, metric: string) => {
+    const experiments = join(runDir, '..', '..');
+    const sweepDir = mkdtempSync(join(root, 'sweep-'));
+    writeMemberRun(sweepDir, 0, relative(experiments, runDir));
+    return memberScore(experiments, sweepDir, 0, metric);
+  };
+  const lastRow = (runDir: string) =>
+    readJsonlSync(metricsPath(runDir)).rows.at(-1) as Record<string, number>;
+
+  it("reads the article's printed D cost, of a run logged today and of one logged before its column", async () => {
+    const config = ringConfig('printed', { loss: { reportedDiscriminatorCost: 'article-printed' } });
+    const { runDir, status } = await runInTemp(config);
+    expect(status).toBe('completed');
+    const last = lastRow(runDir);
+    expect(score(runDir, 'dLoss')).toBe(last.dLoss);
+    expect(score(runDir, 'dCostPrinted')).toBe(last.dCostPrinted);
+    expect(last.dCostPrinted).not.toBe(last.dLoss);
+
+    // The same run as an older version logged it: the printed cost in `dLoss`, and nothing else.
+    const old = readJsonlSync(metricsPath(runDir)).rows.map(({ dLoss: _, dCostPrinted, ...rest }) => ({
+      step: rest.step,
+      dLoss: dCostPrinted,
+      ...rest,
+    }));
+    writeFileSync(metricsPath(runDir), old.map((r) => `${encodeJsonlLine(r)}\n`).join(''));
+    expect(lastRow(runDir)).not.toHaveProperty('dCostPrinted');
+    expect(score(runDir, 'dCostPrinted')).toBe(last.dCostPrinted);
+    expect(score(runDir, 'dLoss')).toBeNull(); // such runs did not log the loss D descends
+    expect(score(runDir, 'gLoss')).toBe(last.gLoss);
+  });
+
+  it('has no printed cost for a run that logs only the loss D descends', async () => {
+    const { runDir } = await runInTemp(ringConfig('objective'));
+    expect(lastRow(runDir)).not.toHaveProperty('dCostPrinted');
+    expect(score(runDir, 'dCostPrinted')).toBeNull();
+    expect(score(runDir, 'dLoss')).toBe(lastRow(runDir).dLoss);
   });
 });

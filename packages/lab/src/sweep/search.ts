@@ -5,8 +5,12 @@
  * with several seeds. A stage is decided from what the previous one's runs recorded, so deciding
  * it again (a resumed sweep) gives the same members.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  configPath,
+  currentMetricsRow,
+  logsPrintedCost,
   readMemberRun,
   readMetaSync,
   readJsonlSync,
@@ -42,7 +46,12 @@ export function planOf(meta: SweepMeta): SearchPlan['search'] | null {
   return search === undefined ? null : search;
 }
 
-/** A member's score for the search: its run's metric, or null (no run, diverged, failed, not evaluated). */
+/**
+ * A member's score for the search: its run's metric, or null (no run, diverged, failed, not
+ * evaluated, or a metric the run did not log). A final metric is read from the last metrics row
+ * as today's columns mean it (`currentMetricsRow`): in a run logged before `dCostPrinted` existed
+ * whose config printed the article's D cost, that cost is `dCostPrinted` and there is no `dLoss`.
+ */
 export function memberScore(
   experimentsDir: string,
   sweepDir: string,
@@ -64,8 +73,10 @@ export function memberScore(
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
   }
   try {
-    const { rows } = readJsonlSync(metricsPath(runDir));
-    const v = (rows.at(-1) as Record<string, unknown> | undefined)?.[metric];
+    const last = readJsonlSync(metricsPath(runDir)).rows.at(-1);
+    if (last === undefined) return null;
+    const printedCost = logsPrintedCost(parse(readFileSync(configPath(runDir), 'utf8')));
+    const v = currentMetricsRow(last, printedCost)[metric];
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
   } catch {
     return null;

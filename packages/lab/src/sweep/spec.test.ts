@@ -136,7 +136,7 @@ search:
       's.yaml:7:10: random.count: expected an integer >= 1 (how many draws), got 0',
       's.yaml:9:23: random.params.data.batchSize.normal: unknown distribution: expected one of { choice: [values] }, { uniform: [lo, hi] }, { logUniform: [lo, hi] } (lo > 0), { intUniform: [lo, hi] } (both included)',
       's.yaml:10:43: random.params.optim.discriminator.lr.logUniform: expected lo > 0 (a log scale), got 0',
-      's.yaml:11:1: search.metric: missing: expected eval.<evaluation key> (eval.frechetDistance) or a final metric (dLoss, gLoss, dReal, dFake)',
+      's.yaml:11:1: search.metric: missing: expected eval.<evaluation key> (eval.frechetDistance) or a final metric (dLoss, dCostPrinted, gLoss, dReal, dFake)',
       's.yaml:12:9: search.goal: expected one of "minimize", "maximize", got "minimise" (did you mean "minimize"?)',
       's.yaml:14:27: search.stages[0].keep: the first stage trains every member: keep applies to later stages',
       "s.yaml:15:16: search.stages[1].steps: expected more than 100 steps: a stage without seeds continues the previous stage's runs",

@@ -86,7 +86,7 @@ export interface SearchStage {
 }
 
 export interface SearchSpec {
-  /** `eval.<key>` or a final metric (`dLoss`, `gLoss`, `dReal`, `dFake`). */
+  /** `eval.<key>` or a final metric (`dLoss`, `dCostPrinted`, `gLoss`, `dReal`, `dFake`). */
   metric: string;
   goal: 'minimize' | 'maximize';
   stages: SearchStage[];
@@ -376,7 +376,7 @@ function searchSpec(value: unknown, issues: Issues): SearchSpec | null {
   if (typeof metric !== 'string' || metric.trim() === '')
     issues.at(
       [...p, 'metric'],
-      `${metric === undefined ? 'missing: ' : ''}expected eval.<evaluation key> (eval.frechetDistance) or a final metric (dLoss, gLoss, dReal, dFake)`,
+      `${metric === undefined ? 'missing: ' : ''}expected eval.<evaluation key> (eval.frechetDistance) or a final metric (dLoss, dCostPrinted, gLoss, dReal, dFake)`,
     );
   const goal = value.goal ?? 'minimize';
   if (goal !== 'minimize' && goal !== 'maximize')

@@ -33,6 +33,7 @@ export async function folderRows(sweep: Sweep): Promise<SweepRow[]> {
             ? (meta.totalSteps - meta.step) / meta.stepsPerSec
             : null,
         dLoss: null,
+        dCostPrinted: null,
         gLoss: null,
         dReal: null,
         dFake: null,

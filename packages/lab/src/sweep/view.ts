@@ -20,6 +20,8 @@ export interface SweepRow {
   stepsPerSec: number | null;
   etaSec: number | null;
   dLoss: number | null;
+  /** The article's printed D cost, for a member whose run logs it (see @gan/runs columns.ts). */
+  dCostPrinted: number | null;
   gLoss: number | null;
   dReal: number | null;
   dFake: number | null;
@@ -195,6 +197,7 @@ export function viewRows(view: SweepView): SweepRow[] {
       stepsPerSec: s?.finished ? (s.finished.stepsPerSec ?? null) : (s?.rate ?? null),
       etaSec: s ? etaSeconds(s) : null,
       dLoss: s?.latest?.dLoss ?? null,
+      dCostPrinted: s?.latest?.dCostPrinted ?? null,
       gLoss: s?.latest?.gLoss ?? null,
       dReal: s?.latest?.dReal ?? null,
       dFake: s?.latest?.dFake ?? null,

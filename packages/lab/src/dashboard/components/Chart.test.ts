@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptySeries, pushPoint, type Series } from '../series.ts';
-import { type ChartLine, noteRows, plotRows } from './Chart.tsx';
+import { type ChartLine, legend, plotRows } from './Chart.tsx';
 
 const series = (ys: number[], x0 = 100): Series =>
   ys.reduce((s, y, i) => pushPoint(s, x0 + 10 * i, y), emptySeries(16));
@@ -58,17 +58,24 @@ describe('plotRows', () => {
   });
 });
 
-describe('noteRows', () => {
-  const note = ['* first line', 'second line', 'third'];
+describe('legend', () => {
+  const text = (width: number, lines: ChartLine[]) =>
+    legend('Losses', lines, width, false, (v) => v.toFixed(2))
+      .map((s) => s.text)
+      .join('');
+  const losses: ChartLine[] = [
+    { ...line('D loss', series([1])), short: 'D', value: 1.25 },
+    { ...line('G loss', series([1])), short: 'G', value: 0.5 },
+    { ...line('D cost (printed)', series([0])), short: 'Dprt', value: -0.01 },
+  ];
 
-  it('keeps the whole note when the plot keeps 2 rows', () => {
-    expect(noteRows(note, 30, 8)).toEqual(note);
-    expect(noteRows([], 30, 8)).toEqual([]);
+  it('names each line in its own style, by its full label where they all fit', () => {
+    expect(text(70, losses)).toBe('Losses  ── D loss 1.25  ━━ G loss 0.50  ══ D cost (printed) -0.01');
   });
 
-  it('cuts the note, marking the cut, rather than the plot', () => {
-    expect(noteRows(note, 30, 7)).toEqual(['* first line', 'second line third']);
-    expect(noteRows(note, 20, 6)).toEqual(['* first line se…']);
-    expect(noteRows(note, 30, 5)).toEqual([]);
+  it('names every line by its short label when the full labels would be cut', () => {
+    expect(text(69, losses)).toBe('Losses  ── D 1.25  ━━ G 0.50  ══ Dprt -0.01');
+    // A line without a short label keeps its label.
+    expect(text(19, [{ ...line('D(x)', series([1])), value: 0.5 }])).toBe('Losses  ── D(x) 0.50');
   });
 });

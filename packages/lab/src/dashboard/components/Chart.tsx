@@ -1,9 +1,8 @@
 /** @jsxRuntime automatic */
 import * as asciichart from 'asciichart';
 import { Box, Text } from 'ink';
-import { truncateEnd } from '../format.ts';
 import { resample, type Series } from '../series.ts';
-import { Lines, Panel, type Segment } from './Panel.tsx';
+import { Lines, Panel, type Segment, segmentsWidth, titleRoom } from './Panel.tsx';
 
 export type ChartColor = 'cyan' | 'magenta' | 'yellow' | 'green' | 'blue' | 'red';
 
@@ -18,6 +17,8 @@ const CODES: Record<ChartColor, string> = {
 
 export interface ChartLine {
   label: string;
+  /** A shorter label, for a legend the full labels would not fit in (`D` for `D loss`). */
+  short?: string;
   color: ChartColor;
   series: Series;
   /** The latest value, shown in the legend. */
@@ -25,10 +26,14 @@ export interface ChartLine {
 }
 
 type Symbols = [string, string, string, string, string, string, string, string, string, string];
-/** asciichart's symbols (axis, axis, ends, horizontal, corners, vertical): light, then heavy lines. */
+/**
+ * asciichart's symbols (axis, axis, ends, horizontal, corners, vertical): light, heavy, then
+ * double lines (a third series, such as the article's printed D cost beside the two losses).
+ */
 const STYLES: Symbols[] = [
   ['┼', '┤', '╶', '╴', '─', '╰', '╭', '╮', '╯', '│'],
   ['┼', '┤', '╺', '╸', '━', '┗', '┏', '┓', '┛', '┃'],
+  ['┼', '┤', '╶', '╴', '═', '╚', '╔', '╗', '╝', '║'],
 ];
 /** The legend marker of the i-th series: a piece of its line. */
 export const legendMarker = (i: number) => STYLES[i % STYLES.length][4].repeat(2);
@@ -84,22 +89,35 @@ export interface ChartProps {
   /** Colour the lines (off for plain-text terminals and tests). */
   colour: boolean;
   formatValue: (v: number) => string;
-  /**
-   * A footnote under the plot (what a `*` in the legend means), dim: lines already wrapped to
-   * `width - 4` columns.
-   */
-  note?: readonly string[];
 }
 
 /**
- * The footnote's rows in a panel of `width` x `height`: cut (the last kept line ending in `…`)
- * so that the plot keeps at least 2 rows.
+ * The panel title of a chart `width` cells wide: the title, then each line's marker, label and
+ * latest value. When the labels do not fit, every line that has a short label is named by it.
+ *
+ * ```ts
+ * legend('Losses', lines, 62, false, num); // Losses  ── D 1.3736  ━━ G 0.6932  ══ Dprt -0.0129
+ * ```
  */
-export function noteRows(note: readonly string[], width: number, height: number): string[] {
-  const room = Math.max(0, height - 5); // borders (2), x axis (1), 2 plot rows
-  if (note.length <= room) return [...note];
-  if (room === 0) return [];
-  return [...note.slice(0, room - 1), truncateEnd(`${note[room - 1]} ${note[room]}`, width - 4)];
+export function legend(
+  title: string,
+  lines: readonly ChartLine[],
+  width: number,
+  colour: boolean,
+  formatValue: (v: number) => string,
+): Segment[] {
+  const segments = (short: boolean) => {
+    const out: Segment[] = [{ text: title, bold: true }];
+    for (const [i, line] of lines.entries()) {
+      out.push({ text: '  ' });
+      out.push({ text: legendMarker(i), color: colour ? line.color : undefined });
+      out.push({ text: ` ${short ? (line.short ?? line.label) : line.label}` });
+      if (line.value !== null) out.push({ text: ` ${formatValue(line.value)}`, dim: true });
+    }
+    return out;
+  };
+  const full = segments(false);
+  return segmentsWidth(full) <= titleRoom(width) ? full : segments(true);
 }
 
 /**
@@ -181,27 +199,14 @@ export function plotRows(
   return rows;
 }
 
-/** A titled line chart with a legend (colour marker, name, latest value) in its top border. */
-export function Chart({ title, lines, width, height, range, colour, formatValue, note = [] }: ChartProps) {
-  const title_: Segment[] = [{ text: title, bold: true }];
-  for (const [i, line] of lines.entries()) {
-    title_.push({ text: '  ' });
-    title_.push({ text: legendMarker(i), color: colour ? line.color : undefined });
-    title_.push({ text: ` ${line.label}` });
-    if (line.value !== null) title_.push({ text: ` ${formatValue(line.value)}`, dim: true });
-  }
-  const notes = noteRows(note, width, height);
-  const rows = plotRows(lines, width - 4, height - 3 - notes.length, range, colour);
+/** A titled line chart with a legend (line marker, name, latest value) in its top border. */
+export function Chart({ title, lines, width, height, range, colour, formatValue }: ChartProps) {
+  const rows = plotRows(lines, width - 4, height - 3, range, colour);
   return (
-    <Panel title={title_} width={width} height={height}>
+    <Panel title={legend(title, lines, width, colour, formatValue)} width={width} height={height}>
       <Box flexDirection="column" flexGrow={1}>
         {rows === null ? <Text dimColor>waiting for metrics…</Text> : <Lines lines={rows} />}
       </Box>
-      {notes.map((line, i) => (
-        <Text key={i} dimColor wrap="truncate">
-          {line}
-        </Text>
-      ))}
     </Panel>
   );
 }

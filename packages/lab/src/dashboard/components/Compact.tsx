@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
-import { dLossLabel, dLossNoteLines } from '../dloss.ts';
+import { METRIC_LABELS } from '@gan/runs';
 import { num, sci } from '@gan/training';
 import { formatClock, sparkLine } from '../format.ts';
 import { resample, type Series } from '../series.ts';
@@ -26,8 +26,14 @@ function spark(label: string, series: Series, color: string, width: number): Seg
 
 /**
  * The small-terminal view: status, progress, losses and keys on as many lines as there are
- * (the least important lines go first), each cut to the width. The article's printed D cost is
- * shown as `D cost*`, with the line saying what the `*` means right after the numbers.
+ * (the least important lines go first), each cut to the width. The numbers go by their short
+ * names; a run that logs the article's printed D cost shows it right after the D loss.
+ *
+ * ```
+ * decay ● running 0:06
+ * 1500/20000  7.5%  250 steps/s  ETA 1m 1…
+ * D 1.1082  Dprt -0.6835  G 0.7347  D(x) …
+ * ```
  */
 export function compactLines(
   state: DashboardState,
@@ -38,7 +44,7 @@ export function compactLines(
 ) {
   const status = statusOf(state);
   const r = state.latest;
-  const dLoss = dLossLabel(state.run?.loss ?? null);
+  const { dLoss, dCostPrinted, gLoss, dReal, dFake } = METRIC_LABELS;
   const total = state.run?.totalSteps ?? 0;
   const b = bar(total > 0 ? state.step / total : 0, Math.max(0, Math.min(30, width - 2)));
   const [steps, ...more] = progressText(state).split('  ');
@@ -66,21 +72,21 @@ export function compactLines(
       r === null
         ? [{ text: 'waiting for metrics…', dim: true }]
         : [
-            { text: `${dLoss.short} ${num(r.dLoss)}  G ${num(r.gLoss)}  ` },
-            { text: `D(x) ${r.dReal.toFixed(2)}  D(G(z)) ${r.dFake.toFixed(2)}`, dim: true },
+            {
+              text:
+                `${dLoss.short} ${num(r.dLoss)}  ` +
+                (r.dCostPrinted === undefined ? '' : `${dCostPrinted.short} ${num(r.dCostPrinted)}  `) +
+                `${gLoss.short} ${num(r.gLoss)}  `,
+            },
+            { text: `${dReal.short} ${r.dReal.toFixed(2)}  ${dFake.short} ${r.dFake.toFixed(2)}`, dim: true },
           ],
     ],
-    // What `D cost*` is, right under it and before the keys (a number users must not take for
-    // the loss D descends), wrapped rather than cut: the formula is the point.
-    ...dLossNoteLines(dLoss, width).map((text, i): [number, Segment[]] => [
-      3 + i / 100,
-      [{ text, dim: true }],
-    ]),
     [6, r === null ? [] : [{ text: `lr D ${sci(r.lrD)}  lr G ${sci(r.lrG)}` }]],
     [7, spark(dLoss.name.padEnd(7), state.dLoss, 'cyan', width)],
-    [8, spark('G loss ', state.gLoss, 'magenta', width)],
-    [9, spark('D(x)   ', state.dReal, 'green', width)],
-    [10, spark('D(G(z))', state.dFake, 'yellow', width)],
+    [7.5, spark(dCostPrinted.short.padEnd(7), state.dCostPrinted, 'blue', width)],
+    [8, spark(gLoss.name.padEnd(7), state.gLoss, 'magenta', width)],
+    [9, spark(dReal.name.padEnd(7), state.dReal, 'green', width)],
+    [10, spark(dFake.name.padEnd(7), state.dFake, 'yellow', width)],
     [4, [{ text: keys ? 'q stop · p pause · s sample' : 'Ctrl-C stops', dim: true }]],
   ];
   const keep = new Set(

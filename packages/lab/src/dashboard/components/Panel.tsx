@@ -38,6 +38,9 @@ export function Segments({ segments }: { segments: readonly Segment[] }) {
   );
 }
 
+/** The cells a panel `width` wide has for its title: `'╭─ ' + title + ' ' + ... + '╮'`. */
+export const titleRoom = (width: number) => width - 5;
+
 export interface PanelProps {
   /** The title, drawn into the top border (legends go here too). */
   title: readonly Segment[];
@@ -54,9 +57,8 @@ export interface PanelProps {
  */
 export function Panel({ title, width, height, borderColor = 'gray', children }: PanelProps) {
   if (width < 4 || height < 2) return null;
-  const room = width - 5; // '╭─ ' + title + ' ' + ... + '╮'
-  const fitted = fitSegments(title, room);
-  const fill = Math.max(0, width - 5 - segmentsWidth(fitted));
+  const fitted = fitSegments(title, titleRoom(width));
+  const fill = Math.max(0, titleRoom(width) - segmentsWidth(fitted));
   return (
     <Box flexDirection="column" width={width} height={height} flexShrink={0}>
       <Text wrap="truncate">
