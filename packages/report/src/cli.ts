@@ -79,9 +79,10 @@ options:
   --spread <sd|minmax>  grouped reports: after each mean, ± the sample standard deviation (sd,
                         the default) or [min..max] over the group's runs; in HTML, the band
                         drawn around each group's mean curve
-  --window <steps>      final D loss, G loss, D(x) and D(G(z)) as the mean over the metrics rows
-                        of each run's last <steps> steps, not the last row alone (only that tail
-                        of metrics.jsonl is read); headers say "(mean of last <steps> steps)".
+  --window <steps>      final D loss, D cost (printed), G loss, D(x) and D(G(z)) as the mean over
+                        the metrics rows of each run's last <steps> steps, not the last row alone
+                        (only that tail of metrics.jsonl is read); headers say "(mean of last
+                        <steps> steps)".
                         Default 0: the last row, as logged. Batch-size-1 runs (the article's,
                         logged every 10 steps) are noisy row to row: --window 1000 averages their
                         last 100 rows

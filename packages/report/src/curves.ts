@@ -2,7 +2,8 @@
  * Per-step curves of a run for the HTML report, streamed from metrics.jsonl and eval.jsonl with
  * the store's reader and downsampled on the fly, so a million-row log never sits in memory.
  */
-import { hasStep, type JsonlReader, readEval, readMetrics } from '@gan/runs';
+import { hasStep, type JsonlReader, type JsonlRow, readEval, readMetrics } from '@gan/runs';
+import { currentRow, type RunRecord } from './runs.ts';
 
 /** A point of a curve: `[step, value]`. */
 export type Point = [number, number];
@@ -106,7 +107,10 @@ export interface Curve {
 
 /** The curves of a run. */
 export interface RunCurves {
-  /** From metrics.jsonl: the trainer's metrics (see the store's `METRIC_NAMES`) and any extra. */
+  /**
+   * From metrics.jsonl, its rows read as today's columns mean them (`currentRow`): the trainer's
+   * metrics (see the store's `METRIC_NAMES`), `dCostPrinted` where logged, and any extra.
+   */
   metrics: Curve[];
   /** From eval.jsonl: every numeric result. */
   eval: Curve[];
@@ -124,15 +128,25 @@ export interface CurveOptions {
 }
 
 /**
- * Streams metrics.jsonl and eval.jsonl once each and returns every numeric field as a
+ * Streams a run's metrics.jsonl and eval.jsonl once each and returns every numeric field as a
  * downsampled curve over `step`. Non-finite values (a diverged run) are left out of the curves;
  * missing files give no curves.
+ *
+ * ```ts
+ * const { metrics } = await readRunCurves(run);
+ * metrics.find((c) => c.key === 'dCostPrinted'); // undefined unless the run logs the article's printed cost
+ * ```
  */
-export async function readRunCurves(runDir: string, options: CurveOptions = {}): Promise<RunCurves> {
+export async function readRunCurves(
+  run: Pick<RunRecord, 'runDir' | 'params'>,
+  options: CurveOptions = {},
+): Promise<RunCurves> {
   const maxPoints = options.maxPoints ?? 2000;
   const notes: string[] = [];
-  const metrics = await streamCurves(readMetrics(runDir), maxPoints, notes);
-  const evals = await streamCurves(readEval(runDir), maxPoints, notes);
+  const metrics = await streamCurves(readMetrics(run.runDir), maxPoints, notes, (row) =>
+    currentRow(run, row),
+  );
+  const evals = await streamCurves(readEval(run.runDir), maxPoints, notes);
   return {
     metrics: metrics.curves,
     eval: evals.curves,
@@ -142,14 +156,20 @@ export async function readRunCurves(runDir: string, options: CurveOptions = {}):
   };
 }
 
-async function streamCurves(reader: JsonlReader, maxPoints: number, notes: string[]) {
+/** Every numeric field of `reader`'s rows, each row first read through `map`, as downsampled curves. */
+async function streamCurves(
+  reader: JsonlReader,
+  maxPoints: number,
+  notes: string[],
+  map: (row: JsonlRow) => JsonlRow = (row) => row,
+) {
   const series = new Map<string, Downsampler>();
   let rows = 0;
   try {
     for await (const row of reader) {
       if (!hasStep(row)) continue;
       rows++;
-      for (const [key, value] of Object.entries(row)) {
+      for (const [key, value] of Object.entries(map(row))) {
         if (key === 'step' || typeof value !== 'number' || !Number.isFinite(value)) continue;
         let d = series.get(key);
         if (!d) series.set(key, (d = new Downsampler(maxPoints)));

@@ -2,11 +2,17 @@
  * `pnpm report diff A B [...]`: the config keys that differ, and the final metrics side by side
  * with their change relative to the first run.
  */
-import { listRunDirs } from '@gan/runs';
-import { dLossKind, dLossName, mixedKindsNote, printedLegend } from './dloss.ts';
+import { listRunDirs, METRIC_LABELS } from '@gan/runs';
 import { resolveRunRefs } from './refs.ts';
-import { runLetter } from './render.ts';
-import { finalValue, type LoadRunOptions, loadRun, type RunRecord, windowSuffix } from './runs.ts';
+import {
+  FINAL_METRICS,
+  finalValue,
+  type LoadRunOptions,
+  loadRun,
+  type RunRecord,
+  showsPrintedCost,
+  windowSuffix,
+} from './runs.ts';
 import { allKeys, differingKeys, numberOrNull } from './values.ts';
 
 /** One config key and its value in each run (`undefined` where a run lacks the key). */
@@ -29,11 +35,6 @@ export interface MetricComparison {
   label: string;
   values: (number | null)[];
   deltas: (Delta | null)[];
-  /**
-   * What the values are, when the label alone would mislead: only on the D loss of runs that log
-   * the article's printed cost (`D cost†`), and whether the runs mix it with the loss D descends.
-   */
-  notes?: string[];
 }
 
 /** The result of {@link diffRuns} / {@link compareRuns}. */
@@ -54,21 +55,36 @@ export interface MetricDef {
 }
 
 /**
- * The metrics `diff` always compares, in order; evaluation results follow. D loss, G loss, D(x)
- * and D(G(z)) are the last row's, or the means over the last steps when the runs were read with
- * a window (see `finalValue`).
+ * The metrics `diff` compares, in order, named as every view names them (`METRIC_LABELS`);
+ * evaluation results follow. D loss, D cost (printed), G loss, D(x) and D(G(z)) are the last
+ * row's, or the means over the last steps when the runs were read with a window (see
+ * `finalValue`). D cost (printed) is compared only when some run has it (see {@link diffMetrics}).
  */
 export const DIFF_METRICS: readonly MetricDef[] = [
   { key: 'step', label: 'steps', value: (r) => r.meta?.step ?? r.last?.step ?? null },
-  { key: 'dLoss', label: 'D loss', value: (r) => finalValue(r, 'dLoss') },
-  { key: 'gLoss', label: 'G loss', value: (r) => finalValue(r, 'gLoss') },
-  { key: 'dReal', label: 'D(x)', value: (r) => finalValue(r, 'dReal') },
-  { key: 'dFake', label: 'D(G(z))', value: (r) => finalValue(r, 'dFake') },
+  ...FINAL_METRICS.map((key) => ({
+    key,
+    label: METRIC_LABELS[key].name,
+    value: (r: RunRecord) => finalValue(r, key),
+  })),
   { key: 'stepsPerSec', label: 'steps/s', value: (r) => r.meta?.stepsPerSec ?? null },
 ];
 
 /** The metrics whose label says `(mean of last N steps)` when there is a window. */
-export const WINDOWED_KEYS: ReadonlySet<string> = new Set(['dLoss', 'gLoss', 'dReal', 'dFake']);
+export const WINDOWED_KEYS: ReadonlySet<string> = new Set(FINAL_METRICS);
+
+/**
+ * The metrics compared for `runs`: {@link DIFF_METRICS}, less D cost (printed) when none of them
+ * logs the article's printed cost, then the results of their latest evaluations.
+ *
+ * ```ts
+ * diffMetrics(runs).map((m) => m.key); // ['step', 'dLoss', 'gLoss', 'dReal', 'dFake', 'stepsPerSec', 'eval.modesCovered']
+ * ```
+ */
+export function diffMetrics(runs: readonly RunRecord[]): MetricDef[] {
+  const printed = showsPrintedCost(runs);
+  return [...DIFF_METRICS.filter((m) => m.key !== 'dCostPrinted' || printed), ...evalMetrics(runs)];
+}
 
 /** The numeric results of each run's latest evaluation, as metrics `eval.<key>`. */
 export function evalMetrics(runs: readonly RunRecord[]): MetricDef[] {
@@ -110,39 +126,16 @@ export function compareRuns(runs: RunRecord[], options: CompareOptions = {}): Ru
     values: flat.map((p) => (Object.hasOwn(p, key) ? p[key] : undefined)),
   }));
   const suffix = windowSuffix(options.window);
-  const metrics = [...DIFF_METRICS, ...evalMetrics(runs)].map((m): MetricComparison => {
+  const metrics = diffMetrics(runs).map((m): MetricComparison => {
     const values = runs.map(m.value);
-    const comparison: MetricComparison = {
+    return {
       key: m.key,
-      label: m.label,
+      label: WINDOWED_KEYS.has(m.key) ? `${m.label}${suffix}` : m.label,
       values,
       deltas: values.map((v, i) => (i === 0 ? null : delta(values[0], v))),
     };
-    const labelled = m.key === 'dLoss' ? labelDLoss(comparison, runs) : comparison;
-    return WINDOWED_KEYS.has(m.key) ? { ...labelled, label: `${labelled.label}${suffix}` } : labelled;
   });
   return { runs, config, metrics, window: options.window ?? 0 };
-}
-
-/**
- * The D loss row of runs some of which log the article's printed cost: named `D cost†` (or
- * `D loss / D cost†`), with notes saying what that is, and no delta between a printed cost and a
- * loss D descends (a run whose config could not be read keeps its delta: its kind is unknown).
- */
-function labelDLoss(m: MetricComparison, runs: readonly RunRecord[]): MetricComparison {
-  const legend = printedLegend(runs);
-  if (legend === null) return m;
-  const base = dLossKind(runs[0]);
-  const mixed = mixedKindsNote(runs, runLetter);
-  return {
-    ...m,
-    label: dLossName(runs),
-    deltas: m.deltas.map((d, i) => {
-      const kind = dLossKind(runs[i]);
-      return base !== null && kind !== null && kind !== base ? null : d;
-    }),
-    notes: mixed === null ? [legend] : [legend, mixed],
-  };
 }
 
 export interface DiffOptions extends CompareOptions, LoadRunOptions {

@@ -4,8 +4,8 @@
  * and eval.jsonl with the store's reader; memory is bounded by the number of bins, not the length
  * of the logs.
  */
-import { hasStep, type JsonlReader, readEval, readMetrics } from '@gan/runs';
-import type { RunRecord } from './runs.ts';
+import { hasStep, type JsonlReader, type JsonlRow, readEval, readMetrics } from '@gan/runs';
+import { currentRow, type RunRecord } from './runs.ts';
 
 /** A group's value at one step: over the `n` runs that logged it. */
 export interface BandPoint {
@@ -61,14 +61,18 @@ class BandBuilder {
 
   constructor(readonly binSteps: number) {}
 
-  /** Folds in one run's rows; `read` streams them. */
-  async addRun(reader: JsonlReader, notes: string[]): Promise<void> {
+  /** Folds in one run's rows: `reader` streams them, each read through `map`. */
+  async addRun(
+    reader: JsonlReader,
+    notes: string[],
+    map: (row: JsonlRow) => JsonlRow = (row) => row,
+  ): Promise<void> {
     const bins = new Map<string, Map<number, RunBin>>();
     try {
       for await (const row of reader) {
         if (!hasStep(row)) continue;
         const bin = Math.floor((row.step - 1) / this.binSteps);
-        for (const [key, value] of Object.entries(row)) {
+        for (const [key, value] of Object.entries(map(row))) {
           if (key === 'step' || typeof value !== 'number' || !Number.isFinite(value)) continue;
           let runBins = bins.get(key);
           if (!runBins) bins.set(key, (runBins = new Map()));
@@ -129,10 +133,11 @@ export interface GroupCurveOptions {
 }
 
 /**
- * Reads every run of a group once (metrics.jsonl and eval.jsonl) and returns each numeric field
- * as a band curve. Steps are aligned exactly when the runs are no longer than `maxPoints` steps;
- * longer runs are cut into `binSteps`-step bins, fixed from the longest run so every run's bins
- * line up. Non-finite values (a diverged run) are left out.
+ * Reads every run of a group once (metrics.jsonl, its rows as today's columns mean them, see
+ * `currentRow`; and eval.jsonl) and returns each numeric field as a band curve. Steps are
+ * aligned exactly when the runs are no longer than `maxPoints` steps; longer runs are cut into
+ * `binSteps`-step bins, fixed from the longest run so every run's bins line up. Non-finite values
+ * (a diverged run) are left out.
  *
  * ```ts
  * const { metrics } = await readGroupCurves(group.runs);
@@ -154,7 +159,7 @@ export async function readGroupCurves(
   const evals = new BandBuilder(binSteps);
   const notes: string[] = [];
   for (const run of runs) {
-    await metrics.addRun(readMetrics(run.runDir), notes);
+    await metrics.addRun(readMetrics(run.runDir), notes, (row) => currentRow(run, row));
     await evals.addRun(readEval(run.runDir), notes);
   }
   return { metrics: metrics.curves(), eval: evals.curves(), binSteps, notes };

@@ -5,7 +5,7 @@ import { writeFixtureRun } from './fixtures.ts';
 import { diffGroups } from './group-diff.ts';
 import { formatGroupDiff } from './output.ts';
 import { isGroupRef, resolveRefGroups } from './refs.ts';
-import { at, tempExperiments } from './test-helpers.ts';
+import { ARTICLE_PRINTED, at, tempExperiments } from './test-helpers.ts';
 
 /**
  * `decay`: seeds 1, 2, 3 with D(G(z)) 0.4, 0.5, 0.6 (mean 0.5, sd 0.1);
@@ -145,7 +145,7 @@ describe('diffGroups', () => {
       'metrics',
       'notes',
     ]);
-    expect(doc).toMatchObject({ format: 'gan-report/group-diff', version: 1, window: 10, spread: 'sd' });
+    expect(doc).toMatchObject({ format: 'gan-report/group-diff', version: 2, window: 10, spread: 'sd' });
     expect(doc.groups[1]).toMatchObject({
       label: 'fixed@all',
       configs: ['fixed'],
@@ -173,26 +173,33 @@ describe('diffGroups', () => {
     });
   });
 
-  it('gives no delta between the article printed D cost and the loss D descends', async () => {
+  it('compares D loss across groups, and the article printed D cost in its own row', async () => {
     const dir = await twoConfigs();
     for (const seed of [1, 2]) {
+      // Recorded before dCostPrinted existed: dLoss holds the printed cost.
       await writeFixtureRun(dir, {
         name: 'art',
         date: at(`12:0${seed}:00`),
         suffix: `a00${seed}`,
-        config: { seed, loss: { reportedDiscriminatorCost: 'article-printed' } },
+        config: { seed, ...ARTICLE_PRINTED },
         metrics: [{ step: 100, dLoss: -0.1 * seed, gLoss: 1, dReal: 0.5, dFake: 0.5 }],
       });
     }
-    const diff = await diffGroups(dir, ['decay@all', 'art@all']);
+    const diff = await diffGroups(dir, ['decay@all', 'art@all', 'fixed@all']);
     const dLoss = diff.metrics.find((m) => m.key === 'dLoss')!;
-    expect(dLoss.label).toBe('D loss / D cost†');
-    expect(dLoss.deltas).toEqual([null, null]);
-    expect(dLoss.notes?.[1]).toMatch(
-      /^D loss and D cost† are not comparable: A logs the loss D descends, B the article's printed cost/,
-    );
-    expect(lineOf(formatGroupDiff(diff, 'table'), 'D loss')).toMatch(
-      /^D loss \/ D cost†\s+2\.0 ± 1\.0\s+-0\.150 ± 0\.071†\s+-\s+-$/,
-    );
+    expect(dLoss.label).toBe('D loss');
+    expect(dLoss.stats.map((s) => s.n)).toEqual([3, 0, 2]);
+    expect(dLoss.deltas).toEqual([null, null, { abs: 0, pct: 0 }]);
+    const printed = diff.metrics.find((m) => m.key === 'dCostPrinted')!;
+    expect(printed.label).toBe('D cost (printed)');
+    expect(printed.stats.map((s) => s.mean)).toEqual([null, expect.closeTo(-0.15, 12), null]);
+    const text = formatGroupDiff(diff, 'table');
+    expect(lineOf(text, 'D loss')).toMatch(/^D loss\s+2\.0 ± 1\.0\s+-\s+-\s+-\s+2 ± 0\s+0\s+0\.00%$/);
+    expect(lineOf(text, 'D cost')).toMatch(/^D cost \(printed\)\s+-\s+-0\.150 ± 0\.071\s+-\s+-\s+-\s+-\s+-$/);
+    expect(text).toMatch(/^D cost \(printed\): -log D\(x\) \+ log\(1 - D\(G\(z\)\)\), the D cost/m);
+    // Without such a run, the rows are those of before.
+    const plain = await diffGroups(dir, ['decay@all', 'fixed@all']);
+    expect(plain.metrics.map((m) => m.key)).not.toContain('dCostPrinted');
+    expect(formatGroupDiff(plain, 'table')).not.toMatch(/printed/);
   });
 });

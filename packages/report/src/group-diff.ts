@@ -8,12 +8,10 @@ import { listRunDirs } from '@gan/runs';
 import { ReportError } from './errors.ts';
 import { groupLabels } from './html/chart-spec.ts';
 import { readSweepSelection, SWEEP_REF } from './sweeps.ts';
-import { type Delta, delta, evalMetrics, DIFF_METRICS, WINDOWED_KEYS } from './diff.ts';
-import { dLossName, mixedKindsNote, printedLegend } from './dloss.ts';
+import { type Delta, delta, diffMetrics, WINDOWED_KEYS } from './diff.ts';
 import {
   distinctValues,
   type GroupMetric,
-  groupDLossKind,
   groupRuns,
   groupStats,
   makeGroup,
@@ -37,10 +35,8 @@ export interface GroupMetricComparison {
   key: string;
   label: string;
   stats: Stats[];
-  /** Of the means; null for the first group, a missing mean, or D losses of different kinds. */
+  /** Of the means; null for the first group and for a missing mean. */
   deltas: (Delta | null)[];
-  /** What the values are, when the label alone would mislead (the article's printed D cost). */
-  notes?: string[];
 }
 
 /** The result of {@link diffGroups} / {@link compareGroups}. */
@@ -74,7 +70,7 @@ export function compareGroups(groups: RunGroup[], options: GroupCompareOptions =
     .map((key) => ({ key, values: groups.map((g) => distinctValues(g, key)) }))
     .filter((c) => options.allParams || c.values.some((v) => !sameSet(v, c.values[0])));
   const suffix = windowSuffix(options.window);
-  const defs: GroupMetric[] = [...DIFF_METRICS, ...evalMetrics(runs)].map((m) => ({
+  const defs: GroupMetric[] = diffMetrics(runs).map((m) => ({
     key: m.key,
     label: WINDOWED_KEYS.has(m.key) ? `${m.label}${suffix}` : m.label,
     value: m.value,
@@ -82,13 +78,12 @@ export function compareGroups(groups: RunGroup[], options: GroupCompareOptions =
   const metrics = defs.map((m): GroupMetricComparison => {
     const stats = groups.map((g) => groupStats(g, m));
     const means = stats.map((s) => s.mean);
-    const comparison = {
+    return {
       key: m.key,
       label: m.label,
       stats,
       deltas: means.map((v, i) => (i === 0 ? null : delta(means[0], v))),
     };
-    return m.key === 'dLoss' ? labelGroupDLoss(comparison, groups, suffix) : comparison;
   });
   const notes: string[] = [];
   groups.forEach((g, i) => {
@@ -103,44 +98,6 @@ export function compareGroups(groups: RunGroup[], options: GroupCompareOptions =
       notes.push(`${runLetter(i)} (${g.label}): ${unreadable} run(s) with an unreadable config.yaml`);
   });
   return { groups, config, metrics, window: options.window ?? 0, spread: options.spread ?? 'sd', notes };
-}
-
-/**
- * The D loss row when some groups log the article's printed cost: named as the run diff names it,
- * no delta between groups of different kinds, and no mean in a group that mixes them.
- */
-function labelGroupDLoss(
-  m: GroupMetricComparison,
-  groups: readonly RunGroup[],
-  suffix: string,
-): GroupMetricComparison {
-  const runs = groups.flatMap((g) => g.runs);
-  const legend = printedLegend(runs);
-  if (legend === null) return m;
-  const kinds = groups.map(groupDLossKind);
-  const notes = [legend];
-  const mixedInside = kinds.flatMap((kind, i) => (kind === 'mixed' ? [runLetter(i)] : []));
-  if (mixedInside.length > 0) {
-    notes.push(`${mixedInside.join(', ')} mix runs of both kinds: no mean (they are not comparable)`);
-  } else {
-    // One run standing for each group, so the run diff's note names the groups' letters.
-    const representatives = groups.map(
-      (g, i) => g.runs.find((r) => kinds[i] !== null && Object.keys(r.params).length > 0) ?? g.runs[0],
-    );
-    const mixed = mixedKindsNote(representatives, runLetter);
-    if (mixed !== null) notes.push(mixed);
-  }
-  return {
-    ...m,
-    label: `${dLossName(runs)}${suffix}`,
-    deltas: m.deltas.map((d, i) => {
-      const base = kinds[0];
-      const kind = kinds[i];
-      if (base === 'mixed' || kind === 'mixed') return null;
-      return base !== null && kind !== null && kind !== base ? null : d;
-    }),
-    notes,
-  };
 }
 
 export interface GroupDiffOptions extends GroupCompareOptions, LoadRunOptions {

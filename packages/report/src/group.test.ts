@@ -5,13 +5,13 @@ import { ReportError } from './errors.ts';
 import { type FixtureRun, writeFixtureRun } from './fixtures.ts';
 import { listGroups, parseGroupBy } from './group.ts';
 import { formatGroups } from './output.ts';
-import { at, tempExperiments } from './test-helpers.ts';
+import { ARTICLE_PRINTED, at, tempExperiments } from './test-helpers.ts';
 
 /** The header cells and rows of a text table, split on runs of 2+ spaces. */
 function textTable(text: string) {
   const lines = text.trimEnd().split('\n');
   const [header, , ...rest] = lines;
-  const rows = rest.filter((l) => !/^(groups|±|\[|\(mean|†|mixed)/.test(l));
+  const rows = rest.filter((l) => !/^(groups|±|\[|\(mean|D cost)/.test(l));
   const notes = rest.filter((l) => !rows.includes(l));
   return { header: header.split(/\s{2,}/), rows: rows.map((r) => r.split(/\s{2,}/)), notes };
 }
@@ -21,7 +21,7 @@ function run(
   name: string,
   seed: number,
   time: string,
-  row: { dLoss: number; gLoss: number; dReal: number; dFake: number },
+  row: { dLoss: number; dCostPrinted?: number; gLoss: number; dReal: number; dFake: number },
   extra: Pick<FixtureRun, 'config' | 'meta'> = {},
 ): FixtureRun {
   return {
@@ -201,7 +201,7 @@ describe('listGroups', () => {
       'groups',
       'skipped',
     ]);
-    expect(doc).toMatchObject({ format: 'gan-report/groups', version: 1, by: 'seed-excluded', window: 0 });
+    expect(doc).toMatchObject({ format: 'gan-report/groups', version: 2, by: 'seed-excluded', window: 0 });
     expect(doc.columns.map((c: { key: string }) => c.key)).toEqual([
       'step',
       'dLoss',
@@ -218,7 +218,6 @@ describe('listGroups', () => {
       'configs',
       'n',
       'statuses',
-      'dLossKind',
       'params',
       'varying',
       'stats',
@@ -229,7 +228,6 @@ describe('listGroups', () => {
       configs: ['decay'],
       n: 3,
       statuses: { completed: 3 },
-      dLossKind: 'objective',
       params: { 'optim.generator.lr': 0.0002 },
       varying: {},
     });
@@ -282,28 +280,44 @@ describe('listGroups', () => {
     expect(list.groups.map((g) => g.runs.length)).toEqual([2]);
   });
 
-  it('marks the article printed D cost, and refuses a mean over both kinds', async () => {
+  it('summarises D loss over every run that has it, the article printed D cost in its own column', async () => {
     const dir = tempExperiments();
-    const printed = { loss: { reportedDiscriminatorCost: 'article-printed' as const } };
+    // A run recorded before dCostPrinted existed: its dLoss is the printed cost.
     await writeFixtureRun(
       dir,
-      run('art', 1, '10:00:00', { dLoss: -0.1, gLoss: 1, dReal: 0.5, dFake: 0.5 }, { config: printed }),
+      run(
+        'art',
+        1,
+        '10:00:00',
+        { dLoss: -0.1, gLoss: 1, dReal: 0.5, dFake: 0.5 },
+        { config: ARTICLE_PRINTED },
+      ),
     );
     await writeFixtureRun(
       dir,
-      run('art', 2, '10:01:00', { dLoss: -0.3, gLoss: 1, dReal: 0.5, dFake: 0.5 }, { config: printed }),
+      run(
+        'art',
+        2,
+        '10:01:00',
+        { dLoss: 1.1, dCostPrinted: -0.3, gLoss: 1, dReal: 0.5, dFake: 0.5 },
+        { config: ARTICLE_PRINTED },
+      ),
     );
     await writeFixtureRun(dir, run('std', 1, '10:02:00', { dLoss: 1.3, gLoss: 1, dReal: 0.5, dFake: 0.5 }));
-    const { rows, notes } = textTable(formatGroups(await listGroups(dir), 'table'));
-    expect(rows.map((r) => r[4])).toEqual(['-0.20 ± 0.14†', '1.300']);
-    expect(notes.at(-1)).toMatch(/^† D cost as the article's code prints it/);
-    const mixed = await listGroups(dir, { by: ['train.steps'] });
-    const table = textTable(formatGroups(mixed, 'table'));
-    expect(table.rows[0][4]).toBe('mixed kinds');
-    expect(table.notes.at(-1)).toMatch(/^mixed kinds: .*no mean is taken$/);
-    expect(JSON.parse(formatGroups(mixed, 'json')).groups[0]).toMatchObject({
-      dLossKind: 'mixed',
-      stats: { dLoss: { n: 0, mean: null } },
+    const { header, rows, notes } = textTable(formatGroups(await listGroups(dir), 'table'));
+    expect(header.slice(4, 7)).toEqual(['D loss', 'D cost (printed)', 'G loss']);
+    expect(rows.map((r) => r.slice(4, 6))).toEqual([
+      ['1.100 (n=1)', '-0.20 ± 0.14'],
+      ['1.300', '-'],
+    ]);
+    expect(notes.at(-1)).toMatch(/^D cost \(printed\): -log D\(x\) \+ log\(1 - D\(G\(z\)\)\), the D cost/);
+    // Grouped together, D loss is summarised over the runs that logged it.
+    const together = await listGroups(dir, { by: ['train.steps'] });
+    const table = textTable(formatGroups(together, 'table'));
+    expect(table.rows[0].slice(4, 6)).toEqual(['1.20 ± 0.14 (n=2)', '-0.20 ± 0.14 (n=2)']);
+    expect(JSON.parse(formatGroups(together, 'json')).groups[0].stats).toMatchObject({
+      dLoss: { n: 2, mean: expect.closeTo(1.2, 12) },
+      dCostPrinted: { n: 2, mean: expect.closeTo(-0.2, 12) },
     });
   });
 

@@ -11,8 +11,7 @@
  * for (const g of list.groups) console.log(g.label, g.runs.length, groupStats(g, 'dFake', list.window).mean);
  * ```
  */
-import type { SkippedDir } from '@gan/runs';
-import { type DLossKind, dLossKind } from './dloss.ts';
+import { METRIC_LABELS, type SkippedDir } from '@gan/runs';
 import { ReportError } from './errors.ts';
 import {
   checkConfigKeys,
@@ -31,7 +30,7 @@ import {
   statusLabel,
   unique,
 } from './list.ts';
-import { finalValue, type RunRecord, windowSuffix } from './runs.ts';
+import { FINAL_METRICS, finalValue, type RunRecord, showsPrintedCost, windowSuffix } from './runs.ts';
 import { SPREADS, type Spread, type Stats, summarize } from './stats.ts';
 import type { SweepSelection } from './sweeps.ts';
 import { differingKeys, sameValue } from './values.ts';
@@ -134,25 +133,27 @@ const evalStat = (key: string) => (run: RunRecord) => {
   return typeof v === 'number' ? v : null;
 };
 
-/** The metrics.jsonl metrics a group row shows, in order. */
-const FINAL_METRICS = [
-  ['dLoss', 'D loss'],
-  ['gLoss', 'G loss'],
-  ['dReal', 'D(x)'],
-  ['dFake', 'D(G(z))'],
-] as const;
-
 /**
- * The columns of a grouped table, in order: D loss, G loss, D(x), D(G(z)) (window means when
- * `window` > 0), modes, FD, the evaluation results asked for, steps/s.
+ * The columns of a grouped table of `runs`, in order: D loss, D cost (printed) when some of `runs`
+ * has it, G loss, D(x), D(G(z)) (window means when `window` > 0), modes, FD, the evaluation results
+ * asked for, steps/s.
+ *
+ * ```ts
+ * groupColumns(0, [], runs).map((c) => c.label); // ['D loss', 'G loss', 'D(x)', 'D(G(z))', 'modes', 'FD', 'steps/s']
+ * ```
  */
-export function groupColumns(window: number, evalColumns: readonly string[]): GroupMetric[] {
+export function groupColumns(
+  window: number,
+  evalColumns: readonly string[],
+  runs: readonly RunRecord[],
+): GroupMetric[] {
   const suffix = windowSuffix(window);
   const extra = evalColumns.filter((k) => k !== MODES_KEY && k !== FRECHET_KEY);
+  const printed = showsPrintedCost(runs);
   return [
-    ...FINAL_METRICS.map(([key, label]) => ({
+    ...FINAL_METRICS.filter((key) => key !== 'dCostPrinted' || printed).map((key) => ({
       key,
-      label: `${label}${suffix}`,
+      label: `${METRIC_LABELS[key].name}${suffix}`,
       value: (r: RunRecord) => finalValue(r, key),
     })),
     { key: `eval.${MODES_KEY}`, label: 'modes', value: evalStat(MODES_KEY) },
@@ -170,6 +171,7 @@ export function jsonMetrics(window: number, runs: readonly RunRecord[]): GroupMe
   const columns = groupColumns(
     window,
     scalarEvalKeys(runs).filter((k) => k !== 'step'),
+    runs,
   );
   const step: GroupMetric = {
     key: 'step',
@@ -177,24 +179,14 @@ export function jsonMetrics(window: number, runs: readonly RunRecord[]): GroupMe
     value: (r) => r.meta?.step ?? r.last?.step ?? null,
   };
   // The fixed columns always (stable keys for scripts), further evaluation results when some run has one.
-  const fixed = new Set(groupColumns(window, []).map((c) => c.key));
+  const fixed = new Set(groupColumns(window, [], runs).map((c) => c.key));
   return [step, ...columns.filter((c) => fixed.has(c.key) || hasNumber(c, runs))];
 }
 
 const hasNumber = (m: GroupMetric, runs: readonly RunRecord[]) => runs.some((r) => m.value(r) !== null);
 
-/** What a group's D loss is: one kind, `mixed` (no mean is taken), or null when no config was read. */
-export function groupDLossKind(group: RunGroup): DLossKind | 'mixed' | null {
-  const kinds = [...new Set(group.runs.map(dLossKind).filter((k) => k !== null))];
-  return kinds.length === 0 ? null : kinds.length === 1 ? kinds[0] : 'mixed';
-}
-
-/**
- * A metric over a group's runs. A D loss over runs that mix the loss D descends and the
- * article's printed cost has no summary (n = 0): the two are not comparable.
- */
+/** A metric summarised over a group's runs (those without a value of it are left out). */
 export function groupStats(group: RunGroup, metric: GroupMetric): Stats {
-  if (metric.key === 'dLoss' && groupDLossKind(group) === 'mixed') return summarize([]);
   return summarize(group.runs.map(metric.value));
 }
 
@@ -353,7 +345,7 @@ function groupSortValue(key: string, groups: readonly RunGroup[], window: number
   const target = resolveSortKey(key, runs);
   if (target === null) return () => null;
   const mean = (metric: GroupMetric) => (g: RunGroup) => groupStats(g, metric).mean;
-  const byKey = new Map(groupColumns(window, []).map((m) => [m.key, m]));
+  const byKey = new Map(groupColumns(window, [], runs).map((m) => [m.key, m]));
   if (target.kind === 'param') {
     return (g) => {
       const values = distinctValues(g, target.key);

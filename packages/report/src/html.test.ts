@@ -252,7 +252,7 @@ describe('Downsampler', () => {
         { step: 2, dLoss: Number.NaN, gLoss: 2.5, extra: 4 },
       ],
     });
-    const curves = await readRunCurves(runDir);
+    const curves = await readRunCurves({ runDir, params: {} });
     expect(curves.metricRows).toBe(2);
     expect(curves.metrics).toEqual([
       { key: 'dLoss', points: [[1, 1]] },

@@ -1,7 +1,14 @@
 /**
  * `pnpm report`: every run, one row each, with the config keys that vary across the rows.
  */
-import { RUN_ID_PATTERN, RUN_STATUSES, type RunDirEntry, type SkippedDir, runIdTime } from '@gan/runs';
+import {
+  METRIC_LABELS,
+  RUN_ID_PATTERN,
+  RUN_STATUSES,
+  type RunDirEntry,
+  runIdTime,
+  type SkippedDir,
+} from '@gan/runs';
 import { resolve } from 'node:path';
 import { ReportError } from './errors.ts';
 import { finalValue, type LoadRunOptions, loadRuns, type RunRecord } from './runs.ts';
@@ -125,14 +132,33 @@ export function evalLabel(key: string): string {
   return Object.hasOwn(EVAL_LABELS, key) ? EVAL_LABELS[key] : key;
 }
 
-/** The list's columns before the parameter columns, in order. */
+/**
+ * The list's columns before the parameter columns, in order; `dCostPrinted` (the article's printed
+ * D cost) is shown only when some listed run has it, but always sorts.
+ */
 export const LIST_COLUMNS: readonly ListColumn[] = [
   { key: 'config', header: 'config', aliases: ['name'], value: (r) => r.name },
   { key: 'run', header: 'run', aliases: ['runid', 'id', 'started'], value: (r) => r.runId },
   { key: 'status', header: 'status', aliases: [], value: (r) => statusLabel(r) },
   { key: 'step', header: 'step', aliases: ['steps'], value: (r) => r.meta?.step ?? r.last?.step ?? null },
-  { key: 'dLoss', header: 'D loss', aliases: ['d', 'dloss'], value: (r) => finalValue(r, 'dLoss') },
-  { key: 'gLoss', header: 'G loss', aliases: ['g', 'gloss'], value: (r) => finalValue(r, 'gLoss') },
+  {
+    key: 'dLoss',
+    header: METRIC_LABELS.dLoss.name,
+    aliases: ['d', 'dloss'],
+    value: (r) => finalValue(r, 'dLoss'),
+  },
+  {
+    key: 'dCostPrinted',
+    header: METRIC_LABELS.dCostPrinted.name,
+    aliases: ['dprinted', 'dcostprinted', 'printed'],
+    value: (r) => finalValue(r, 'dCostPrinted'),
+  },
+  {
+    key: 'gLoss',
+    header: METRIC_LABELS.gLoss.name,
+    aliases: ['g', 'gloss'],
+    value: (r) => finalValue(r, 'gLoss'),
+  },
   {
     key: 'modes',
     header: 'modes',
@@ -155,8 +181,18 @@ export const LIST_COLUMNS: readonly ListColumn[] = [
 
 /** Sort keys that are not shown as columns but are handy. */
 const EXTRA_SORT_COLUMNS: readonly ListColumn[] = [
-  { key: 'dReal', header: 'D(x)', aliases: ['dreal'], value: (r) => finalValue(r, 'dReal') },
-  { key: 'dFake', header: 'D(G(z))', aliases: ['dfake'], value: (r) => finalValue(r, 'dFake') },
+  {
+    key: 'dReal',
+    header: METRIC_LABELS.dReal.name,
+    aliases: ['dreal'],
+    value: (r) => finalValue(r, 'dReal'),
+  },
+  {
+    key: 'dFake',
+    header: METRIC_LABELS.dFake.name,
+    aliases: ['dfake'],
+    value: (r) => finalValue(r, 'dFake'),
+  },
 ];
 
 /** `running?` for a stale run, else the status. */

@@ -42,7 +42,7 @@ describe('--json', () => {
       'skipped',
     ]);
     expect(doc.evalColumns).toEqual([]);
-    expect(doc).toMatchObject({ format: 'gan-report/list', version: 1, experimentsDir: resolve(dir) });
+    expect(doc).toMatchObject({ format: 'gan-report/list', version: 2, experimentsDir: resolve(dir) });
     expect(doc.params).toEqual(['seed', 'optim.generator.lr']);
     expect(Object.keys(doc.runs[0])).toEqual([
       'name',
@@ -60,7 +60,6 @@ describe('--json', () => {
       'divergedAt',
       'error',
       'final',
-      'dLossKind',
       'eval',
       'params',
       'notes',
@@ -74,7 +73,6 @@ describe('--json', () => {
       step: 5,
       divergedAt: 5,
       final: { step: 5, dLoss: 'NaN', gLoss: 'Infinity' },
-      dLossKind: 'objective',
       eval: { modesCovered: 3 },
       params: { seed: 1, 'optim.generator.lr': 0.0002 },
       notes: [],

@@ -2,11 +2,11 @@
  * The list and the diff in each output format: an aligned table, JSON, Markdown, HTML.
  */
 import type { RunDiff } from './diff.ts';
-import { printedLegend } from './dloss.ts';
 import type { GroupList } from './group.ts';
 import type { GroupDiff } from './group-diff.ts';
 import { buildHtmlReport, type HtmlReport } from './html/report.ts';
 import { evalLabel, type RunList } from './list.ts';
+import { showsPrintedCost } from './runs.ts';
 import {
   diffConfigTable,
   diffJson,
@@ -15,6 +15,7 @@ import {
   extraEvalColumns,
   listJson,
   listTable,
+  printedCostLegend,
   runLetter,
   toJsonText,
   windowLegend,
@@ -46,8 +47,16 @@ export function formatList(list: RunList, format: TextFormat, options: FormatOpt
     return format === 'md' ? '_No runs._\n' : `no runs under ${list.experimentsDir}\n`;
   }
   const table = listTable(list);
-  const notes = [windowLegend(list.window, false), printedLegend(list.runs)];
-  return (format === 'md' ? renderMarkdown(table) : renderText(table, options)) + notesText(notes, format);
+  return (
+    (format === 'md' ? renderMarkdown(table) : renderText(table, options)) +
+    notesText(listNotes(list), format)
+  );
+}
+
+/** The lines under the list: what a window mean is, what D cost (printed) is. */
+function listNotes(list: RunList): string[] {
+  const notes = [windowLegend(list.window, false), printedCostLegend(showsPrintedCost(list.runs))];
+  return notes.filter((n) => n !== null);
 }
 
 /** The grouped list as text in `format`: one row per group, lines under it saying what the cells are. */
@@ -64,24 +73,23 @@ export function formatGroups(list: GroupList, format: TextFormat, options: Forma
 }
 
 /**
- * Lines under a table (what a mark means): right under it in text; in Markdown after a blank
+ * Lines under a table (what a column means): right under it in text; in Markdown after a blank
  * line, or they would be read as one more row of the table.
  */
-function notesText(notes: readonly (string | null | undefined)[], format: TextFormat): string {
-  const lines = notes.filter((n): n is string => typeof n === 'string' && n !== '');
-  if (lines.length === 0) return '';
+function notesText(notes: readonly string[], format: TextFormat): string {
+  if (notes.length === 0) return '';
   return format === 'md'
-    ? `\n${lines.map((l) => `${escapeMarkdown(l)}\n`).join('\n')}`
-    : lines.map((l) => `${printable(l)}\n`).join('');
+    ? `\n${notes.map((l) => `${escapeMarkdown(l)}\n`).join('\n')}`
+    : notes.map((l) => `${printable(l)}\n`).join('');
 }
 
-/**
- * The notes of the diff's metrics (what `D cost†` is, whether the runs mix kinds), once each, and
- * what a window mean is.
- */
+/** The lines under the diff's metrics: what a window mean is, what D cost (printed) is. */
 function metricNotes(diff: RunDiff): string[] {
-  const window = windowLegend(diff.window, false);
-  return [...(window ? [window] : []), ...new Set(diff.metrics.flatMap((m) => m.notes ?? []))];
+  const notes = [
+    windowLegend(diff.window, false),
+    printedCostLegend(diff.metrics.some((m) => m.key === 'dCostPrinted')),
+  ];
+  return notes.filter((n) => n !== null);
 }
 
 /** The diff as text in `format`: the runs (A, B, ...), the config keys that differ, the metrics. */
@@ -141,7 +149,7 @@ export function listHtml(list: RunList, generatedAt?: Date): Promise<HtmlReport>
         table: listTable(list),
         empty: 'No runs.',
         note: listNote(list),
-        footnotes: [windowLegend(list.window, false), printedLegend(list.runs)].filter((n) => n !== null),
+        footnotes: listNotes(list),
       },
     ],
   });

@@ -3,7 +3,6 @@
  * spread of each column, and groups compared side by side.
  */
 import { resolve } from 'node:path';
-import { PRINTED_MARK, printedLegend } from './dloss.ts';
 import type { GroupDiff } from './group-diff.ts';
 import {
   distinctValues,
@@ -11,7 +10,6 @@ import {
   type GroupMetric,
   groupByText,
   groupColumns,
-  groupDLossKind,
   groupStats,
   jsonMetrics,
   type RunGroup,
@@ -19,9 +17,16 @@ import {
   statusCounts,
   statusText,
 } from './group.ts';
-import { configDiffTable, JSON_FORMAT_VERSION, runLetter, statusCell, windowLegend } from './render.ts';
+import {
+  configDiffTable,
+  JSON_FORMAT_VERSION,
+  printedCostLegend,
+  runLetter,
+  statusCell,
+  windowLegend,
+} from './render.ts';
 import type { RunRecord } from './runs.ts';
-import { formatStats, isPartial, type Spread, spreadLegend, statsJson } from './stats.ts';
+import { formatStats, isPartial, spreadLegend, statsJson } from './stats.ts';
 import type { Cell, Table, Tone } from './table.ts';
 import { formatPercent, formatSigned, formatValue } from './values.ts';
 
@@ -55,24 +60,17 @@ function groupParamCell(group: RunGroup, key: string): Cell | string {
   return values.map(formatValue).join(',');
 }
 
-/** A group's cell of `metric`: its summary, the D loss marked `†` or refused when kinds mix. */
-function groupMetricCell(group: RunGroup, metric: GroupMetric, spread: Spread, marked: boolean): Cell {
-  const cell = formatStats(groupStats(group, metric), spread, group.runs.length);
-  if (metric.key !== 'dLoss') return cell;
-  const kind = groupDLossKind(group);
-  if (kind === 'mixed') return { text: 'mixed kinds', tone: 'bad' };
-  if (kind === 'article-printed') return { ...cell, text: `${cell.text}${PRINTED_MARK}` };
-  return marked ? { ...cell, text: `${cell.text} ` } : cell;
-}
+/** The runs of every group of `list`. */
+const listedRuns = (list: GroupList) => list.groups.flatMap((g) => g.runs);
 
 /**
  * The grouped list as a table: config, n, status counts, step, then the mean and spread of D loss,
- * G loss, D(x), D(G(z)), modes, FD, the evaluation results asked for and steps/s, then the config
- * keys shown (those that tell the groups apart, or those of `--by` / `--params`).
+ * D cost (printed) when some run logs it, G loss, D(x), D(G(z)), modes, FD, the evaluation results
+ * asked for and steps/s, then the config keys shown (those that tell the groups apart, or those of
+ * `--by` / `--params`).
  */
 export function groupTable(list: GroupList): Table {
-  const columns = groupColumns(list.window, list.evalColumns);
-  const marked = list.groups.some((g) => groupDLossKind(g) === 'article-printed');
+  const columns = groupColumns(list.window, list.evalColumns, listedRuns(list));
   return {
     columns: [
       { header: 'config', maxWidth: 32 },
@@ -87,27 +85,21 @@ export function groupTable(list: GroupList): Table {
       String(g.runs.length),
       groupStatusCell(g),
       groupStepText(g),
-      ...columns.map((c) => groupMetricCell(g, c, list.spread, marked)),
+      ...columns.map((c) => formatStats(groupStats(g, c), list.spread, g.runs.length)),
       ...list.params.map((key) => groupParamCell(g, key)),
     ]),
   };
 }
 
-/** The lines under a grouped table: how runs were grouped, what the cells are, the marks. */
+/** The lines under a grouped table: how runs were grouped, what the cells are, D cost (printed). */
 export function groupNotes(list: GroupList): string[] {
-  const runs = list.groups.flatMap((g) => g.runs);
-  const columns = groupColumns(list.window, list.evalColumns);
+  const columns = groupColumns(list.window, list.evalColumns, listedRuns(list));
   const partial = list.groups.some((g) => columns.some((c) => isPartial(groupStats(g, c), g.runs.length)));
   const notes = [`${groupByText(list.by)}; n = its runs`, spreadLegend(list.spread, partial)];
   const window = windowLegend(list.window, true);
   if (window) notes.push(window);
-  const printed = printedLegend(runs);
+  const printed = printedCostLegend(columns.some((c) => c.key === 'dCostPrinted'));
   if (printed) notes.push(printed);
-  if (list.groups.some((g) => groupDLossKind(g) === 'mixed')) {
-    notes.push(
-      `mixed kinds: the group's runs log both the loss D descends and the article's printed D cost${PRINTED_MARK}; no mean is taken`,
-    );
-  }
   return notes;
 }
 
@@ -143,7 +135,6 @@ function groupJson(group: RunGroup, metrics: readonly GroupMetric[], keys: reado
     configs: group.configs,
     n: group.runs.length,
     statuses: statusCounts(group),
-    dLossKind: groupDLossKind(group),
     params,
     varying,
     stats: Object.fromEntries(metrics.map((m) => [m.key, statsJson(groupStats(group, m))])),
@@ -159,23 +150,23 @@ function groupJson(group: RunGroup, metrics: readonly GroupMetric[], keys: reado
  * differ in; each run carries the values that were summarised.
  *
  * ```json
- * { "format": "gan-report/groups", "version": 1, "experimentsDir": "/home/me/gan/experiments",
+ * { "format": "gan-report/groups", "version": 2, "experimentsDir": "/home/me/gan/experiments",
  *   "by": "seed-excluded", "window": 0, "spread": "sd", "params": [], "evalColumns": [],
  *   "columns": [{ "key": "step", "label": "step" }, { "key": "dLoss", "label": "D loss" }, ...],
  *   "groups": [{ "label": "smoke", "configs": ["smoke"], "n": 3, "statuses": { "completed": 3 },
- *     "dLossKind": "objective", "params": {}, "varying": {},
+ *     "params": {}, "varying": {},
  *     "stats": { "dLoss": { "mean": 1.37, "sd": 0.031, "min": 1.34, "max": 1.40, "n": 3, "nonFinite": 0 }, ... },
  *     "runs": [{ "name": "smoke", "runId": "...", "path": "...", "status": "completed", "stale": false,
  *                "seed": 1, "values": { "dLoss": 1.40, ... }, "notes": [] }, ...] }],
  *   "skipped": [] }
  * ```
  *
- * `by` is `"seed-excluded"` or the list of `--by` keys. A D loss over runs that mix the article's
- * printed cost with the loss D descends has `dLossKind: "mixed"` and no summary (n = 0).
+ * `by` is `"seed-excluded"` or the list of `--by` keys. When some run logs the article's printed
+ * D cost, `dCostPrinted` (label `D cost (printed)`) follows `dLoss` in `columns`, `stats` and each
+ * run's `values` (null for a run without it).
  */
 export function groupListJson(list: GroupList) {
-  const runs = list.groups.flatMap((g) => g.runs);
-  const metrics = jsonMetrics(list.window, runs);
+  const metrics = jsonMetrics(list.window, listedRuns(list));
   return {
     format: 'gan-report/groups',
     version: JSON_FORMAT_VERSION,
@@ -239,14 +230,8 @@ export function groupDiffMetricsTable(diff: GroupDiff): Table {
       { header: `Δ%${suffix}`, align: 'right' },
     );
   }
-  const cell = (m: GroupDiff['metrics'][number], i: number): Cell => {
-    const group = diff.groups[i];
-    if (m.key === 'dLoss' && groupDLossKind(group) === 'mixed') return { text: 'mixed kinds', tone: 'bad' };
-    const c = formatStats(m.stats[i], diff.spread, group.runs.length);
-    return m.key === 'dLoss' && groupDLossKind(group) === 'article-printed'
-      ? { ...c, text: `${c.text}${PRINTED_MARK}` }
-      : c;
-  };
+  const cell = (m: GroupDiff['metrics'][number], i: number): Cell =>
+    formatStats(m.stats[i], diff.spread, diff.groups[i].runs.length);
   const rows = diff.metrics.map((m) => {
     const row: (Cell | string)[] = [m.label, cell(m, 0)];
     for (let i = 1; i < n; i++) {
@@ -264,7 +249,7 @@ export function groupDiffMetricsTable(diff: GroupDiff): Table {
   return { columns, rows };
 }
 
-/** The lines under the compared metrics: what the cells are, the window, the D cost, the groups. */
+/** The lines under the compared metrics: what the cells are, the window, D cost (printed), the groups. */
 export function groupDiffNotes(diff: GroupDiff): string[] {
   const partial = diff.metrics.some((m) =>
     m.stats.some((st, i) => isPartial(st, diff.groups[i].runs.length)),
@@ -272,7 +257,8 @@ export function groupDiffNotes(diff: GroupDiff): string[] {
   const notes = [spreadLegend(diff.spread, partial)];
   const window = windowLegend(diff.window, true);
   if (window) notes.push(window);
-  notes.push(...new Set(diff.metrics.flatMap((m) => m.notes ?? [])));
+  const printed = printedCostLegend(diff.metrics.some((m) => m.key === 'dCostPrinted'));
+  if (printed) notes.push(printed);
   notes.push(...diff.notes);
   return notes;
 }
@@ -280,12 +266,13 @@ export function groupDiffNotes(diff: GroupDiff): string[] {
 /**
  * `pnpm report diff decay@all baseline@all --json`: each group (its reference, configs, runs),
  * the config keys that differ (each group's distinct values), and per metric each group's
- * summary and the delta of its mean relative to the first group.
+ * summary and the delta of its mean relative to the first group. When some run logs the article's
+ * printed D cost, a `dCostPrinted` metric (label `D cost (printed)`) follows `dLoss`.
  *
  * ```json
- * { "format": "gan-report/group-diff", "version": 1, "window": 0, "spread": "sd",
+ * { "format": "gan-report/group-diff", "version": 2, "window": 0, "spread": "sd",
  *   "groups": [{ "label": "decay@all", "configs": ["decay"], "n": 3, "statuses": { "completed": 3 },
- *                "dLossKind": "article-printed", "runs": [...] }, ...],
+ *                "runs": [...] }, ...],
  *   "config": [{ "key": "optim.generator.lr", "values": [[0.001], [0.002]] }],
  *   "metrics": [{ "key": "dFake", "label": "D(G(z))",
  *                 "stats": [{ "mean": 0.48, "sd": 0.02, "min": 0.46, "max": 0.5, "n": 3, "nonFinite": 0 }, ...],
@@ -308,7 +295,6 @@ export function groupDiffJson(diff: GroupDiff) {
       configs: g.configs,
       n: g.runs.length,
       statuses: statusCounts(g),
-      dLossKind: groupDLossKind(g),
       runs: g.runs.map((r) => groupRunJson(r, defs)),
     })),
     config: diff.config.map((c) => ({
@@ -320,7 +306,6 @@ export function groupDiffJson(diff: GroupDiff) {
       label: m.label,
       stats: m.stats.map(statsJson),
       deltas: m.deltas,
-      ...(m.notes ? { notes: m.notes } : {}),
     })),
     notes: diff.notes,
   };

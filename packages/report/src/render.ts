@@ -2,8 +2,8 @@
  * The list and the diff as tables (for text, Markdown and HTML) and as JSON.
  */
 import { resolve } from 'node:path';
+import { type LabelledMetric, METRIC_LABELS } from '@gan/runs';
 import type { RunDiff } from './diff.ts';
-import { type DLossKind, dLossKind, markDLoss } from './dloss.ts';
 import {
   evalLabel,
   evalNumber,
@@ -13,7 +13,7 @@ import {
   type RunList,
   statusLabel,
 } from './list.ts';
-import { finalValue, type RunRecord, type RunWindow, windowSuffix } from './runs.ts';
+import { finalValue, type RunRecord, type RunWindow, showsPrintedCost, windowSuffix } from './runs.ts';
 import type { Cell, Table, Tone } from './table.ts';
 import { formatNumber, formatPercent, formatSigned, formatValue } from './values.ts';
 
@@ -58,33 +58,29 @@ export function extraEvalColumns(list: RunList): string[] {
   return list.evalColumns.filter((key) => !FIXED_EVAL_KEYS.has(key));
 }
 
-/** A run's D loss cell: marked `†` when it is the article's printed cost (see dloss.ts). */
-function dLossCell(run: RunRecord, align: boolean): Cell {
-  const cell = num(finalValue(run, 'dLoss'));
-  return { ...cell, text: markDLoss(cell.text, run, align) };
-}
-
 /**
- * The list as a table: config, run, status, step/total, final D and G loss, modes covered,
- * Fréchet distance, the chosen evaluation results, steps/s, then one column per shown config key.
- * A D loss that is the article's printed cost is marked `†` (`printedLegend` says what it is).
- * With a window, the losses are means over each run's last `window` steps, the headers say so,
- * and D(x) and D(G(z)) (what the window is for) are shown after them.
+ * The list as a table: config, run, status, step/total, final D loss, D cost (printed) when some
+ * run logs the article's printed cost ({@link printedCostLegend} says what it is), G loss, modes
+ * covered, Fréchet distance, the chosen evaluation results, steps/s, then one column per shown
+ * config key. With a window, the losses are means over each run's last `window` steps, the
+ * headers say so, and D(x) and D(G(z)) (what the window is for) are shown after them.
  */
 export function listTable(list: RunList): Table {
   const evalKeys = extraEvalColumns(list);
-  const marked = list.runs.some((r) => dLossKind(r) === 'article-printed');
   const suffix = windowSuffix(list.window);
-  const dOutputs = list.window > 0 ? (['dReal', 'dFake'] as const) : [];
+  const metrics: LabelledMetric[] = [
+    'dLoss',
+    ...(showsPrintedCost(list.runs) ? (['dCostPrinted'] as const) : []),
+    'gLoss',
+    ...(list.window > 0 ? (['dReal', 'dFake'] as const) : []),
+  ];
   return {
     columns: [
       { header: 'config', maxWidth: 24 },
       { header: 'run', maxWidth: 24 },
       { header: 'status' },
       { header: 'step', align: 'right' },
-      { header: `D loss${suffix}`, align: 'right' },
-      { header: `G loss${suffix}`, align: 'right' },
-      ...dOutputs.map((key) => ({ header: `${METRIC_LABELS[key]}${suffix}`, align: 'right' as const })),
+      ...metrics.map((key) => ({ header: `${METRIC_LABELS[key].name}${suffix}`, align: 'right' as const })),
       { header: 'modes', align: 'right' },
       { header: 'FD', align: 'right' },
       ...evalKeys.map((key) => ({ header: evalLabel(key), align: 'right' as const })),
@@ -96,9 +92,7 @@ export function listTable(list: RunList): Table {
       run.runId,
       statusCell(run),
       stepText(run),
-      dLossCell(run, marked),
-      num(finalValue(run, 'gLoss')),
-      ...dOutputs.map((key) => num(finalValue(run, key))),
+      ...metrics.map((key) => num(finalValue(run, key))),
       num(evalNumber(run, MODES_KEY)),
       num(evalNumber(run, FRECHET_KEY)),
       ...evalKeys.map((key) => evalCell(run, key)),
@@ -111,8 +105,18 @@ export function listTable(list: RunList): Table {
   };
 }
 
-/** How tables name the metrics of metrics.jsonl. */
-export const METRIC_LABELS = { dLoss: 'D loss', gLoss: 'G loss', dReal: 'D(x)', dFake: 'D(G(z))' } as const;
+/**
+ * The line under a table with a D cost (printed) column or row, saying what that is (its name
+ * alone could be read as the loss D descends); null when `shown` is false.
+ *
+ * ```
+ * D cost (printed): -log D(x) + log(1 - D(G(z))), the D cost the article's code prints (D loss is what D descends)
+ * ```
+ */
+export function printedCostLegend(shown: boolean): string | null {
+  const { name, description } = METRIC_LABELS.dCostPrinted;
+  return shown ? `${name}: ${description}` : null;
+}
 
 /**
  * What a window mean is, for the line under a table (`grouped`: then summarised over each group);
@@ -183,14 +187,9 @@ export function configDiffTable<V>(
 
 /**
  * The metrics side by side: `metric  A  B  Δ  Δ%`, and a value, Δ and Δ% column for each further
- * run. D loss values that are the article's printed cost are marked `†`.
+ * run.
  */
 export function diffMetricsTable(diff: RunDiff): Table {
-  const marked = diff.runs.some((r) => dLossKind(r) === 'article-printed');
-  const value = (key: string, i: number, v: number | null): Cell => {
-    const cell = num(v);
-    return key === 'dLoss' ? { ...cell, text: markDLoss(cell.text, diff.runs[i], marked) } : cell;
-  };
   const columns: Table['columns'] = [{ header: 'metric' }, { header: 'A', align: 'right' }];
   for (let i = 1; i < diff.runs.length; i++) {
     const suffix = diff.runs.length > 2 ? ` ${runLetter(i)}` : '';
@@ -201,11 +200,11 @@ export function diffMetricsTable(diff: RunDiff): Table {
     );
   }
   const rows = diff.metrics.map((m) => {
-    const row: (Cell | string)[] = [m.label, value(m.key, 0, m.values[0])];
+    const row: (Cell | string)[] = [m.label, num(m.values[0])];
     for (let i = 1; i < m.values.length; i++) {
       const d = m.deltas[i];
       row.push(
-        value(m.key, i, m.values[i]),
+        num(m.values[i]),
         d
           ? { text: formatSigned(d.abs), tone: Number.isNaN(d.abs) ? 'bad' : undefined }
           : { text: '-', tone: 'muted' },
@@ -220,8 +219,11 @@ export function diffMetricsTable(diff: RunDiff): Table {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-/** The version of the JSON documents `--json` prints; bumped when a field changes meaning. */
-export const JSON_FORMAT_VERSION = 1;
+/**
+ * The version of the JSON documents `--json` prints; bumped when a field changes meaning. 2: `dLoss`
+ * is always the loss D descends, the article's printed cost is `dCostPrinted` (no `dLossKind`).
+ */
+export const JSON_FORMAT_VERSION = 2;
 
 /**
  * One run in `--json` output.
@@ -232,7 +234,6 @@ export const JSON_FORMAT_VERSION = 1;
  *   "step": 300, "totalSteps": 300, "startedAt": "2026-11-26T15:30:19.104Z", "endedAt": "2026-11-26T15:30:20.3Z",
  *   "seed": 0, "stepsPerSec": 280.1, "divergedAt": null, "error": null,
  *   "final": { "step": 300, "dLoss": 1.4224, "gLoss": 0.6423, "dReal": 0.549, "dFake": 0.547, ... },
- *   "dLossKind": "objective",
  *   "eval": { "step": 300, "modesCovered": 7, "frechetDistance": 0.31 },
  *   "params": { "optim.generator.lr": 0.001 }, "notes": [] }
  * ```
@@ -258,16 +259,13 @@ export interface RunJson {
   stepsPerSec: number | null;
   divergedAt: number | null;
   error: string | null;
-  /** The last metrics.jsonl row as written (all its fields), or null. */
-  final: Record<string, unknown> | null;
   /**
-   * What `final.dLoss` (and the run's dLoss curve) is: `objective`, the loss D descends, or
-   * `article-printed`, the cost the article's code prints, -log D(x) + log(1 - D(G(z))), which
-   * is not the loss D descends unless the config's loss.discriminator is `flipped`. From the
-   * config's `loss.reportedDiscriminatorCost` (`objective` for configs older than the key); null
-   * when config.yaml could not be read.
+   * The last metrics.jsonl row (all its fields), or null. Its columns mean what they mean today:
+   * `dLoss` is the loss D descends, `dCostPrinted` the cost the article's code prints, only in
+   * runs that log it (a run of the article's configs recorded before that column existed has its
+   * printed cost as `dCostPrinted` here, and no `dLoss`).
    */
-  dLossKind: DLossKind | null;
+  final: Record<string, unknown> | null;
   /** meta.latestEval as written, or null (all of it, whatever `evalColumns` the list shows). */
   eval: Record<string, unknown> | null;
   /**
@@ -281,7 +279,7 @@ export interface RunJson {
    * steps `fromStep`..`toStep`), for every numeric field. Absent without a window.
    *
    * ```json
-   * { "steps": 1000, "fromStep": 19010, "toStep": 20000, "rows": 100, "mean": { "dLoss": -0.21, "dFake": 0.48, ... } }
+   * { "steps": 1000, "fromStep": 19010, "toStep": 20000, "rows": 100, "mean": { "dLoss": 1.37, "dFake": 0.48, ... } }
    * ```
    */
   window?: RunWindow;
@@ -305,7 +303,6 @@ export function runJson(run: RunRecord, keys: readonly string[]): RunJson {
     divergedAt: meta?.divergedAt ?? null,
     error: meta?.error ?? null,
     final: run.last,
-    dLossKind: dLossKind(run),
     eval: meta?.latestEval ?? null,
     params: Object.fromEntries(
       keys.filter((k) => Object.hasOwn(run.params, k)).map((k) => [k, run.params[k]]),
@@ -321,7 +318,7 @@ export function runJson(run: RunRecord, keys: readonly string[]): RunJson {
  * `eval`). With `--window`, `"window": 1000` follows `evalColumns` and each run has its `window`:
  *
  * ```json
- * { "format": "gan-report/list", "version": 1, "experimentsDir": "/home/me/gan/experiments",
+ * { "format": "gan-report/list", "version": 2, "experimentsDir": "/home/me/gan/experiments",
  *   "params": ["optim.generator.lr", "seed"], "evalColumns": ["inceptionScore", "display.modesCovered"],
  *   "runs": [RunJson, ...], "skipped": [{ "path": "experiments/x/y", "reason": "not a run (no meta.json)" }] }
  * ```
@@ -344,16 +341,14 @@ export function listJson(list: RunList) {
  * and deltas are relative to the first run (its own delta is null):
  *
  * ```json
- * { "format": "gan-report/diff", "version": 1, "runs": [RunJson, RunJson],
+ * { "format": "gan-report/diff", "version": 2, "runs": [RunJson, RunJson],
  *   "config": [{ "key": "optim.generator.lr", "values": [0.001, 0.002] }],
  *   "metrics": [{ "key": "dLoss", "label": "D loss", "values": [1.42, 1.62],
  *                 "deltas": [null, { "abs": 0.2, "pct": 14.1 }] }] }
  * ```
  *
- * When a run logs the article's printed D cost (its `dLossKind` is `article-printed`), the dLoss
- * metric's label says so (`D cost†`, or `D loss / D cost†` when the runs mix both kinds), it
- * carries `notes` saying what the cost is, and a run of the other kind than the first has no
- * delta (null): the two are not comparable.
+ * When some run logs the article's printed D cost, a `dCostPrinted` metric (label
+ * `D cost (printed)`) follows `dLoss`; a run without a value has null there, and no delta.
  */
 export function diffJson(diff: RunDiff) {
   const keys = diff.config.map((c) => c.key);

@@ -8,9 +8,11 @@ import { basename, dirname } from 'node:path';
 import { loadConfig } from '@gan/training/config';
 import {
   configPath,
+  currentMetricsRow,
   DEFAULT_STALE_AFTER_MS,
   lastActivity,
   listRunDirs,
+  logsPrintedCost,
   metaPath,
   metricsPath,
   readMeta,
@@ -20,7 +22,7 @@ import {
   runLiveness,
   type SkippedDir,
 } from '@gan/runs';
-import { type LastRow, readLastRow, readTailWindow, type TailWindow } from './tail.ts';
+import { type LastRow, readLastRow, readTailWindow, type StepRow, type TailWindow } from './tail.ts';
 import { type FlatParams, flattenParams, numberOrNull } from './values.ts';
 
 /**
@@ -49,7 +51,10 @@ export interface RunRecord {
   meta: RunMeta | null;
   /** The resolved config (config.yaml) flattened to dotted keys; empty when unreadable. */
   params: FlatParams;
-  /** The last row of metrics.jsonl, or null (none yet, or no file). */
+  /**
+   * The last row of metrics.jsonl as today's columns mean it (see {@link currentRow}), or null
+   * (none yet, or no file).
+   */
   last: LastRow['row'];
   /**
    * The means over the rows of the last `window` steps of metrics.jsonl, when a window was asked
@@ -75,8 +80,41 @@ export interface LoadRunOptions {
 /** A run's metrics averaged over the rows of its last steps (see `readTailWindow`). */
 export type RunWindow = Pick<TailWindow, 'steps' | 'fromStep' | 'toStep' | 'rows' | 'mean'>;
 
-/** The metrics whose final value `--window` averages. */
-export const WINDOWED_METRICS = ['dLoss', 'gLoss', 'dReal', 'dFake'] as const;
+/**
+ * The metrics of metrics.jsonl the report shows, in this order: as final values (the last row's,
+ * or the means `--window` takes) in tables and diffs, and as curves. `dCostPrinted`, the article's
+ * printed D cost, is shown only when some run has it (see {@link showsPrintedCost}).
+ */
+export const FINAL_METRICS = ['dLoss', 'dCostPrinted', 'gLoss', 'dReal', 'dFake'] as const;
+
+/** The config key deciding whether a run logs `dCostPrinted` (see @gan/runs `logsPrintedCost`). */
+const REPORTED_KEY = 'loss.reportedDiscriminatorCost';
+
+/**
+ * A metrics row of `run` as today's columns mean it: a run of the article's configs logged before
+ * `dCostPrinted` existed held that cost in `dLoss` (see @gan/runs `currentMetricsRow`), so every
+ * metrics row the report reads goes through this. A run whose config.yaml is unreadable keeps its
+ * rows as written.
+ *
+ * ```ts
+ * const old = { params: { 'loss.reportedDiscriminatorCost': 'article-printed' } };
+ * currentRow(old, { step: 10, dLoss: -0.05 }); // { step: 10, dCostPrinted: -0.05 }
+ * ```
+ */
+export function currentRow<R extends Record<string, unknown>>(run: Pick<RunRecord, 'params'>, row: R): R {
+  const reportedDiscriminatorCost = run.params[REPORTED_KEY];
+  const printed =
+    typeof reportedDiscriminatorCost === 'string' && logsPrintedCost({ loss: { reportedDiscriminatorCost } });
+  return currentMetricsRow(row, printed);
+}
+
+/**
+ * Whether some of `runs` has a final value of `dCostPrinted`: views show its column, row or
+ * chart only then, so the reports of other runs look as they always did.
+ */
+export function showsPrintedCost(runs: readonly Pick<RunRecord, 'last' | 'window'>[]): boolean {
+  return runs.some((r) => finalValue(r, 'dCostPrinted') !== null);
+}
 
 /**
  * A run's final value of a metrics.jsonl field: the mean over its window when the run was read
@@ -103,8 +141,9 @@ export { DEFAULT_STALE_AFTER_MS };
 
 /**
  * Reads one run folder: meta.json, config.yaml and the last metrics row (read from the end of
- * metrics.jsonl, never the whole file). Never throws for a damaged run: what cannot be read is
- * left empty and described in `notes`.
+ * metrics.jsonl, never the whole file), each row read as today's columns mean it
+ * ({@link currentRow}). Never throws for a damaged run: what cannot be read is left empty and
+ * described in `notes`.
  */
 export async function loadRun(entry: RunDirEntry, options: LoadRunOptions = {}): Promise<RunRecord> {
   const notes: string[] = [];
@@ -125,13 +164,15 @@ export async function loadRun(entry: RunDirEntry, options: LoadRunOptions = {}):
   let window: RunWindow | undefined;
   try {
     const file = metricsPath(entry.runDir);
+    // Row by row: a run resumed since the column was added has rows of both forms.
+    const read = { map: (row: StepRow) => currentRow({ params }, row) };
     let tail: LastRow;
     if (options.window) {
-      const w = await readTailWindow(file, options.window);
+      const w = await readTailWindow(file, options.window, read);
       window = { steps: w.steps, fromStep: w.fromStep, toStep: w.toStep, rows: w.rows, mean: w.mean };
       tail = w;
     } else {
-      tail = await readLastRow(file);
+      tail = await readLastRow(file, read);
     }
     last = tail.row;
     if (tail.truncated && meta?.status !== 'running') {

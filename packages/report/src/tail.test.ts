@@ -163,6 +163,22 @@ describe('readTailWindow', () => {
     }
   });
 
+  it('reads each row through map before keeping or averaging it', async () => {
+    // Rows 1 and 2 hold their value as `old`, rows 3 and 4 as `dLoss`: map renames the old ones.
+    const text = [1, 2].map((s) => encodeJsonlLine({ step: s, old: s })).join('') + line(3) + line(4);
+    const map = (row: { step: number; [key: string]: unknown }) => {
+      const { old, ...rest } = row;
+      return old === undefined ? row : { ...rest, dLoss: old };
+    };
+    const w = await readTailWindow(file(text), 4, { map, chunkBytes: 7 });
+    expect(w.mean).toEqual({ dLoss: expect.closeTo(0.925, 12) });
+    expect((await readLastRow(file(text), { map })).row).toEqual({ step: 4, dLoss: 0.4 });
+    expect((await readLastRow(file(encodeJsonlLine({ step: 1, old: 5 })), { map })).row).toEqual({
+      step: 1,
+      dLoss: 5,
+    });
+  });
+
   it('rejects a window that is not a whole number of steps >= 1', async () => {
     await expect(readTailWindow(file(line(1)), 0)).rejects.toThrow(RangeError);
     await expect(readTailWindow(file(line(1)), 2.5)).rejects.toThrow(/steps must be a whole number >= 1/);

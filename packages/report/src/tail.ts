@@ -19,6 +19,11 @@ export interface LastRow {
 export interface ReadLastRowOptions {
   /** Bytes read per step backwards from the end (default 64 KiB). */
   chunkBytes?: number;
+  /**
+   * Each row as the caller reads it, applied before the row is kept or averaged (the report reads
+   * old rows as today's columns: `currentRow` in runs.ts). Default: the row as written.
+   */
+  map?: (row: StepRow) => StepRow;
 }
 
 const NEWLINE = 0x0a;
@@ -111,7 +116,7 @@ export async function readLastRow(path: string, options: ReadLastRowOptions = {}
         if (isLast && !state.endsWithNewline) result.truncated = true;
         continue;
       }
-      result.row = row;
+      result.row = options.map ? options.map(row) : row;
       break;
     }
     result.bytesRead = state.bytesRead;
@@ -178,13 +183,14 @@ export async function readTailWindow(
   const seen = new Set<number>();
   try {
     for await (const { text, isLast } of linesFromEnd(handle, chunkBytes, state)) {
-      const row = decodeLine(text);
-      if (row === 'blank') continue;
-      if (row === null) {
+      const decoded = decodeLine(text);
+      if (decoded === 'blank') continue;
+      if (decoded === null) {
         result.badLines++;
         if (isLast && !state.endsWithNewline) result.truncated = true;
         continue;
       }
+      const row = options.map ? options.map(decoded) : decoded;
       if (result.row === null) {
         result.row = row;
         result.toStep = row.step;

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSweepDir, type SweepMember, writeMemberRun } from '@gan/runs';
+import { configPath, createSweepDir, type SweepMember, writeMemberRun } from '@gan/runs';
 import { onTestFinished } from 'vitest';
 import type { CliIo } from './cli.ts';
-import { syntheticRow, writeFixtureRun } from './fixtures.ts';
+import { type FixtureRun, syntheticRow, writeFixtureRun } from './fixtures.ts';
 
 /** A fresh experiments folder, removed when the calling test finishes. */
 export function tempExperiments(): string {
@@ -154,4 +154,66 @@ export async function sweepFixture() {
   );
   runs.forEach((r, i) => writeMemberRun(sweep.dir, i, r));
   return { dir, sweep, runs };
+}
+
+/** The config of the article's runs: metrics.jsonl also logs the D cost its code prints. */
+export const ARTICLE_PRINTED = { loss: { reportedDiscriminatorCost: 'article-printed' as const } };
+
+/**
+ * One run folder of each way the D columns have been logged, each with rows at steps 10 and 20
+ * (final values in brackets):
+ *
+ * - `baseline`, logging the loss D descends (`dLoss` 1.25), its config.yaml written before
+ *   `loss.reportedDiscriminatorCost` existed;
+ * - `decay-old`, of the article's configs, recorded before `dCostPrinted` existed: its `dLoss`
+ *   column holds the printed cost (-0.75), and the loss D descends was not logged;
+ * - `decay-new`, of the article's configs, recorded since: `dLoss` (1.3) and `dCostPrinted` (-0.5).
+ *
+ * Listed in that order by config name: baseline, decay-new, decay-old.
+ */
+export async function dColumnRuns() {
+  const dir = tempExperiments();
+  const run = (name: string, time: string, rows: FixtureRun['metrics'], config = {}): FixtureRun => ({
+    name,
+    date: at(time),
+    config: { ...config, train: { steps: 20 } },
+    metrics: rows,
+  });
+  const d = { dReal: 0.6, dFake: 0.4 };
+  const baseline = await writeFixtureRun(
+    dir,
+    run('baseline', '10:00:00', [
+      { step: 10, dLoss: 1.38, gLoss: 0.69, ...d },
+      { step: 20, dLoss: 1.25, gLoss: 0.7, ...d },
+    ]),
+  );
+  const yaml = readFileSync(configPath(baseline), 'utf8');
+  const older = yaml.replace(/^ {2}reportedDiscriminatorCost: objective\n/m, '');
+  if (older === yaml) throw new Error('the fixture config has no reportedDiscriminatorCost to strip');
+  writeFileSync(configPath(baseline), older);
+  const old = await writeFixtureRun(
+    dir,
+    run(
+      'decay-old',
+      '10:00:01',
+      [
+        { step: 10, dLoss: -0.05, gLoss: 0.69, ...d },
+        { step: 20, dLoss: -0.75, gLoss: 0.8, ...d },
+      ],
+      ARTICLE_PRINTED,
+    ),
+  );
+  const current = await writeFixtureRun(
+    dir,
+    run(
+      'decay-new',
+      '10:00:02',
+      [
+        { step: 10, dLoss: 1.36, dCostPrinted: -0.04, gLoss: 0.69, ...d },
+        { step: 20, dLoss: 1.3, dCostPrinted: -0.5, gLoss: 0.9, ...d },
+      ],
+      ARTICLE_PRINTED,
+    ),
+  );
+  return { dir, baseline, old, current };
 }

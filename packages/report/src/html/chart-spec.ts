@@ -1,5 +1,6 @@
 /** What every chart of the report shares: colours, labels, the Vega-Lite line spec, the grid they sit in. */
-import type { RunRecord } from '../runs.ts';
+import { METRIC_LABELS } from '@gan/runs';
+import { FINAL_METRICS, type RunRecord } from '../runs.ts';
 import { differingKeys, formatValue } from '../values.ts';
 import { escapeHtml } from './escape.ts';
 
@@ -17,13 +18,48 @@ export const RUN_COLORS = [
   '#bab0ac',
 ];
 
-/** The metrics.jsonl curves drawn, one chart each; learning rates share a log-scale chart. */
-export const CURVE_CHARTS = [
-  { key: 'dLoss', title: 'D loss' },
-  { key: 'gLoss', title: 'G loss' },
-  { key: 'dReal', title: 'D(x)' },
-  { key: 'dFake', title: 'D(G(z))' },
-] as const;
+/** A metrics.jsonl curve's chart: the metric, its title and the lines under the title. */
+export interface CurveChart {
+  key: string;
+  title: string;
+  subtitle: string[];
+}
+
+/**
+ * The metrics.jsonl curves drawn, one chart each, titled with the names every view uses
+ * (`METRIC_LABELS`); the learning rates share a log-scale chart after them. D cost (printed) is
+ * drawn only when `printedCost` (some run has its curve), with a subtitle saying what it is.
+ *
+ * ```ts
+ * curveCharts(false).map((c) => c.title); // ['D loss', 'G loss', 'D(x)', 'D(G(z))']
+ * curveCharts(true)[1].title;             // 'D cost (printed)'
+ * ```
+ */
+export function curveCharts(printedCost: boolean): CurveChart[] {
+  return FINAL_METRICS.filter((key) => key !== 'dCostPrinted' || printedCost).map((key) => ({
+    key,
+    title: METRIC_LABELS[key].name,
+    subtitle: key === 'dCostPrinted' ? wrapText(METRIC_LABELS[key].description) : [],
+  }));
+}
+
+/**
+ * `text` cut at spaces into lines of at most `width` characters (a longer word has a line of its
+ * own): Vega-Lite does not wrap chart titles, and a long one is cut off at the chart's edge.
+ *
+ * ```ts
+ * wrapText('the D cost the article prints', 12); // ['the D cost', 'the article', 'prints']
+ * ```
+ */
+export function wrapText(text: string, width = 60): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
 
 export const LR_SERIES = [
   { key: 'lrD', label: 'D' },

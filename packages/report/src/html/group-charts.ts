@@ -4,14 +4,12 @@ import type { Spread } from '../stats.ts';
 import {
   type ChartDef,
   type Charts,
-  CURVE_CHARTS,
+  curveCharts,
   curveFrame,
-  type HtmlGroup,
   LR_SERIES,
   RUN_COLORS,
   splitConstants,
 } from './chart-spec.ts';
-import { dLossChart } from './run-charts.ts';
 
 /** A point of a group's band as the chart reads it. */
 interface BandRow {
@@ -56,36 +54,24 @@ function bandRows(
     });
 }
 
-/** Groups' charts: per metric, each group's mean line and band; the learning rates as mean lines. */
-export function buildGroupCharts(
-  labels: string[],
-  curves: GroupCurves[],
-  groups: readonly HtmlGroup[],
-  spread: Spread,
-): Charts {
+/**
+ * Groups' charts: per metric (see `curveCharts`) and evaluation result, each group's mean line and
+ * band; the learning rates as mean lines.
+ */
+export function buildGroupCharts(labels: string[], curves: GroupCurves[], spread: Spread): Charts {
   const find = (list: GroupCurve[], key: string) => list.find((c) => c.key === key);
-  const dLoss = dLossChart(groups.flatMap((g) => g.runs));
-  const training: ChartDef[] = CURVE_CHARTS.map(({ key, title }, i) => {
-    const isDLoss = key === 'dLoss';
-    const chartTitle = isDLoss ? dLoss.title : title;
-    const series = (g: number) => (isDLoss ? dLoss.series?.(groups[g].runs) : undefined);
-    return {
-      id: `chart-${i}`,
-      metric: key,
-      title: chartTitle,
-      spec: bandSpec(
-        chartTitle,
-        labels,
-        curves.flatMap((c, g) => bandRows(labels[g], find(c.metrics, key), spread, series(g))),
-        {
-          spread,
-          band: true,
-          subtitle: isDLoss ? dLoss.subtitle : [],
-          series: isDLoss && dLoss.series ? 'D value' : undefined,
-        },
-      ),
-    };
-  });
+  const printed = curves.some((c) => find(c.metrics, 'dCostPrinted'));
+  const training: ChartDef[] = curveCharts(printed).map(({ key, title, subtitle }, i) => ({
+    id: `chart-${i}`,
+    metric: key,
+    title,
+    spec: bandSpec(
+      title,
+      labels,
+      curves.flatMap((c, g) => bandRows(labels[g], find(c.metrics, key), spread)),
+      { spread, band: true, subtitle },
+    ),
+  }));
   training.push({
     id: `chart-${training.length}`,
     metric: 'lr',

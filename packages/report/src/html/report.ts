@@ -177,11 +177,11 @@ async function runView(
   const labels = runLabels(runs);
   const maxPoints =
     maxPointsOption ?? Math.max(100, Math.min(2000, Math.floor(POINTS_PER_CHART / Math.max(1, runs.length))));
-  const curves = await mapConcurrent(runs, 4, (run) => readRunCurves(run.runDir, { maxPoints }));
+  const curves = await mapConcurrent(runs, 4, (run) => readRunCurves(run, { maxPoints }));
   curves.forEach((c) => notes.push(...c.notes));
   const images = await mapConcurrent(runs, 4, (run) => runImages(run, notes));
   return {
-    charts: buildCharts(labels, curves, runs),
+    charts: buildCharts(labels, curves),
     key: runKey(runs, labels),
     curvesNote:
       'Click a run in a legend to highlight it (shift-click for several); hover a line for values. ' +
@@ -220,7 +220,7 @@ async function groupView(
     return groupSamplesHtml(labels[i], i, g.runs, own);
   });
   return {
-    charts: buildGroupCharts(labels, curves, groups, spread),
+    charts: buildGroupCharts(labels, curves, spread),
     key: groupKey(groups, labels),
     curvesNote:
       `Each line is a group's mean over its runs at each step (runs aligned by step); ${band}. ` +

@@ -1,11 +1,9 @@
 /** The charts of a report of runs: one line per run for each metrics.jsonl curve, the learning rates, and the evaluations. */
 import type { Curve, Point, RunCurves } from '../curves.ts';
-import { dLossKind, dLossName, mixedKinds, PRINTED_MARK, printedLegend } from '../dloss.ts';
-import type { RunRecord } from '../runs.ts';
 import {
   type ChartDef,
   type Charts,
-  CURVE_CHARTS,
+  curveCharts,
   LR_SERIES,
   lineSpec,
   type Row,
@@ -20,69 +18,21 @@ function curveRows(label: string, curve: Curve | undefined, series?: string, pos
     .map(([step, value]) => (series ? { run: label, step, value, series } : { run: label, step, value }));
 }
 
-/** How the runs' `dLoss` is shown as a line of the D loss chart, when they mix both kinds. */
-const KIND_SERIES = {
-  objective: 'loss D descends',
-  'article-printed': `D cost${PRINTED_MARK} (the article's print)`,
-  unknown: 'unknown (config.yaml unreadable)',
-  mixed: 'both kinds (a group that mixes them)',
-} as const;
-
-/**
- * The D loss chart's title, subtitle and line styles for `runs`: `D loss` when every run logs the
- * loss D descends; `D cost†` with a subtitle saying what it is when the runs log the article's
- * printed cost; both, and one line style per kind, when they mix the two (they are not comparable).
- */
-export function dLossChart(runs: readonly RunRecord[]): {
-  title: string;
-  subtitle: string[];
-  series: ((runs: readonly RunRecord[]) => string) | null;
-} {
-  const legend = printedLegend(runs);
-  if (legend === null) return { title: 'D loss', subtitle: [], series: null };
-  // Chart titles do not wrap: two lines, the formula on the first.
-  const colon = legend.indexOf(': ');
-  const lines = [legend.slice(0, colon + 1), legend.slice(colon + 2)];
-  if (!mixedKinds(runs)) return { title: dLossName(runs), subtitle: lines, series: null };
-  return {
-    title: `${dLossName(runs)} (not comparable)`,
-    subtitle: [...lines, 'The line style says which runs log which (legend "D value").'],
-    series: (some) => {
-      const kinds = new Set(some.map((r) => dLossKind(r) ?? 'unknown'));
-      return kinds.size === 1 ? KIND_SERIES[[...kinds][0]] : KIND_SERIES.mixed;
-    },
-  };
-}
-
-export function buildCharts(labels: string[], curves: RunCurves[], runs: readonly RunRecord[]): Charts {
+/** The charts of runs: for each metric (see `curveCharts`) and evaluation result, one line per run. */
+export function buildCharts(labels: string[], curves: RunCurves[]): Charts {
   const find = (list: Curve[], key: string) => list.find((c) => c.key === key);
-  const dLoss = dLossChart(runs);
-  const training: ChartDef[] = CURVE_CHARTS.map(({ key, title }, i) => {
-    if (key !== 'dLoss') {
-      return {
-        id: `chart-${i}`,
-        metric: key,
-        title,
-        spec: lineSpec(
-          title,
-          labels,
-          curves.flatMap((c, r) => curveRows(labels[r], find(c.metrics, key))),
-          {},
-        ),
-      };
-    }
-    return {
-      id: `chart-${i}`,
-      metric: key,
-      title: dLoss.title,
-      spec: lineSpec(
-        dLoss.title,
-        labels,
-        curves.flatMap((c, r) => curveRows(labels[r], find(c.metrics, key), dLoss.series?.([runs[r]]))),
-        dLoss.series ? { subtitle: dLoss.subtitle, series: 'D value' } : { subtitle: dLoss.subtitle },
-      ),
-    };
-  });
+  const printed = curves.some((c) => find(c.metrics, 'dCostPrinted'));
+  const training: ChartDef[] = curveCharts(printed).map(({ key, title, subtitle }, i) => ({
+    id: `chart-${i}`,
+    metric: key,
+    title,
+    spec: lineSpec(
+      title,
+      labels,
+      curves.flatMap((c, r) => curveRows(labels[r], find(c.metrics, key))),
+      { subtitle },
+    ),
+  }));
   training.push({
     id: `chart-${training.length}`,
     metric: 'lr',
