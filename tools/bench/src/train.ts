@@ -1,4 +1,4 @@
-import { GanTrainer, layerActivations, loadConfig, loadTrainingData } from '@gan/training';
+import { GanTrainer, layerActivations, loadConfig, loadTrainingData, type StepStats } from '@gan/training';
 import { runPeer } from './peer.ts';
 
 export interface TrainRow {
@@ -11,14 +11,15 @@ export interface TrainRow {
 
 /**
  * Steps per second of the trainer on a config, after a warm-up, over at least `budgetMs` of
- * healthy steps. A diverged step returns before any update (some ablations diverge): such steps are
- * not timed, and training restarts from a fresh trainer.
+ * healthy steps. A diverged step (a loss, or the printed D cost of the article's configs,
+ * non-finite: where `pnpm exp` stops a run) may return before any update (some ablations
+ * diverge): such steps are not timed, and training restarts from a fresh trainer.
  */
 export function oursStepsPerSec(file: string, overrides: string[], budgetMs: number): number {
   const { config } = loadConfig(file, overrides);
   const data = loadTrainingData(config);
-  const healthy = (s: { dLoss: number; gLoss: number }) =>
-    Number.isFinite(s.dLoss) && Number.isFinite(s.gLoss);
+  const healthy = (s: StepStats) =>
+    Number.isFinite(s.dLoss) && Number.isFinite(s.dCostPrinted ?? 0) && Number.isFinite(s.gLoss);
   let trainer = new GanTrainer(config, data);
   for (let i = 0; i < 10; i++) trainer.trainStep();
   let steps = 0;

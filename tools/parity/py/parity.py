@@ -8,7 +8,9 @@ The run must have been made with `pnpm exp <config> --trace log.every=1` (every 
 metrics.jsonl). Its trace gives the initial weights and each step's image draw and z; article.py
 computes the steps as the reference file does, and every step's D cost, G cost, D(x) and D(G(z))
 and learning rate is compared with metrics.jsonl, then every final weight with the run's last
-checkpoint. Also checked before the replay: the trace's shapes against the file's sizes, the
+checkpoint. The D cost is the one the file prints, metrics.jsonl's `dCostPrinted`, which a run
+logs when its config says `loss.reportedDiscriminatorCost: article-printed` (the article's
+configs do). Also checked before the replay: the trace's shapes against the file's sizes, the
 initial weights' scales against the file's init (with its typo where it has one), z ~ U(-1, 1).
 
 Exit status: 0 when everything agrees within the tolerances, 1 when something does not (the
@@ -112,6 +114,12 @@ def read_metrics(path):
     except OSError as e:
         raise InputError(f'{path}: {e.strerror}') from e
     return rows
+
+
+def printed_cost(row):
+    """The D cost the file prints, as a run that logs it wrote it: `dCostPrinted`; a run logged
+    before that column existed held it in `dLoss` (as @gan/runs' currentMetricsRow reads it)."""
+    return row['dCostPrinted'] if 'dCostPrinted' in row else row['dLoss']
 
 
 def latest_checkpoint(run_dir):
@@ -226,6 +234,11 @@ def run(args):
                  f"the run uses {data['dataset']} {data['split']}")
     report.check(data['scaling'] == 'raw', 'raw pixels 0..255 (never rescaled)', f"the run scales them '{data['scaling']}'")
     report.check(manifest['zSize'] == ref.G_input, f'z of size G_input = {ref.G_input}', f"the run's is {manifest['zSize']}")
+    if not args.no_compare:
+        reported = config.get('loss', {}).get('reportedDiscriminatorCost')
+        report.check(reported == 'article-printed',
+                     "metrics.jsonl logs the D cost the file prints (loss.reportedDiscriminatorCost: article-printed)",
+                     f"the run's config says {reported!r}")
     if report.problems:
         return finish(report, ref, args, name, 0, {}, {})
 
@@ -305,7 +318,7 @@ def run(args):
         if args.no_compare:
             continue
         row = metrics[it + 1]
-        ours = {'D_cost': row['dLoss'], 'G_cost': row['gLoss'], 'D_real': row['dReal'], 'D_fake': row['dFake'],
+        ours = {'D_cost': printed_cost(row), 'G_cost': row['gLoss'], 'D_real': row['dReal'], 'D_fake': row['dFake'],
                 'learing_rate': row['lrG']}
         lr_ok = rel_err(row['lrD'], rec.learing_rate) <= 1e-9
         for key, theirs in values.items():

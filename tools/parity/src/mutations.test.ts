@@ -53,6 +53,12 @@ describe("the parity check notices a departure from the article's code", { timeo
       says: /G_W3 drawn with std/,
     },
     {
+      what: 'the printed D cost not logged (only the loss D descends, as other configs log)',
+      config: 'decay',
+      overrides: ['loss.reportedDiscriminatorCost=objective'],
+      says: /metrics\.jsonl logs the D cost the file prints .*: the run's config says 'objective'/,
+    },
+    {
       what: 'the learning-rate decay (the milestone one step late)',
       config: 'decay',
       overrides: [

@@ -9,11 +9,11 @@
  * python3 and numpy are part of every machine this project runs on: when they are missing, these
  * tests fail (with how to install them) rather than skip.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ARTICLE_CONFIGS } from '@gan/training/config';
-import { projectRoot } from '@gan/runs';
+import { encodeJsonlLine, metricsPath, projectRoot, readJsonlSync } from '@gan/runs';
 import { harnessUnavailable, runHarness, tracedRun } from './parity.ts';
 
 const STEPS = 200;
@@ -50,5 +50,24 @@ describe("parity with the article's reference files", { timeout: 180_000 }, () =
       expect(w.relLayer).toBeLessThan(1e-4);
       expect(w.relUpdate).toBeLessThan(1e-2);
     }
+  });
+
+  it('reads a run logged before dCostPrinted existed, its printed D cost in dLoss', async () => {
+    const runDir = await tracedRun({ config: configPath('decay'), steps: 20 });
+    runs.push(runDir);
+    const file = metricsPath(runDir);
+    const rows = readJsonlSync(file).rows;
+    // Today's run logs both: the loss D descends and, apart, the cost the file prints.
+    expect(rows.every((r) => typeof r.dCostPrinted === 'number' && r.dCostPrinted !== r.dLoss)).toBe(true);
+    const old = rows.map(({ step, dLoss: _, dCostPrinted, ...rest }) => ({
+      step,
+      dLoss: dCostPrinted,
+      ...rest,
+    }));
+    writeFileSync(file, old.map(encodeJsonlLine).join(''));
+    const { code, report, output } = await runHarness(runDir, { reference: 'decay' });
+    expect(report?.problems, output).toEqual([]);
+    expect(code, output).toBe(0);
+    expect(report?.worst.D_cost?.rel ?? 1).toBeLessThan(1e-5);
   });
 });

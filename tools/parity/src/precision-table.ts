@@ -6,7 +6,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { userPath } from '@gan/runs';
+import { loadConfig } from '@gan/training/config';
+import {
+  configPath,
+  currentMetricsRow,
+  logsPrintedCost,
+  metricsPath,
+  readJsonlSync,
+  userPath,
+} from '@gan/runs';
 
 interface Outcome {
   divergedAt: number | null;
@@ -36,14 +44,20 @@ function fmt(xs: number[], digits = 3): string {
   return finite.length < 2 ? m : `${m} ± ${sd(finite).toPrecision(2)}`;
 }
 
-/** This project's own run: D(x) and D(G(z)) over its last 1,000 logged steps. */
+/**
+ * This project's own run: D(x) and D(G(z)) over its last 1,000 logged steps, and where it
+ * diverged: its first non-finite printed D cost (`dCostPrinted`, the numpy replays' `D_cost`; a
+ * run logged before that column existed held it in `dLoss`, read through `currentMetricsRow`).
+ */
 function oursFromMetrics(run: StudyRun): Outcome {
-  const rows = readFileSync(join(run.runDir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as { step: number; dReal: number; dFake: number; dLoss: number });
-  const bad = rows.find((r) => !Number.isFinite(r.dLoss));
-  const last = rows.filter((r) => r.step > run.steps - 1000 && Number.isFinite(r.dLoss));
+  const { config } = loadConfig(configPath(run.runDir), [], { recordedRun: true });
+  if (!logsPrintedCost(config))
+    throw new Error(`${run.runDir}: its config does not log the printed D cost the replays are compared on`);
+  const rows = readJsonlSync(metricsPath(run.runDir)).rows.map(
+    (r) => currentMetricsRow(r, true) as { step: number; dReal: number; dFake: number; dCostPrinted: number },
+  );
+  const bad = rows.find((r) => !Number.isFinite(r.dCostPrinted));
+  const last = rows.filter((r) => r.step > run.steps - 1000 && Number.isFinite(r.dCostPrinted));
   return {
     divergedAt: bad?.step ?? null,
     dRealLast: mean(last.map((r) => r.dReal)),

@@ -1,7 +1,9 @@
 /**
  * Run folders for the tests and the benchmark, written with @gan/runs' own writers: a finished
- * run with curves and sample grids, a run that keeps training while a test watches, and the
- * damaged ones real life leaves (a hostile name, a cut-off meta.json).
+ * run with curves and sample grids, a run that keeps training while a test watches, runs of the
+ * article's configs that log its printed D cost (as today's trainer does, and as runs did before
+ * that column existed), and the damaged ones real life leaves (a hostile name, a cut-off
+ * meta.json).
  */
 import { writeFileSync } from 'node:fs';
 import {
@@ -43,17 +45,45 @@ export interface FixtureOptions {
   samples?: number[];
   evals?: number[];
   description?: string;
+  /**
+   * Logs the article's printed D cost (`loss.reportedDiscriminatorCost: article-printed` in its
+   * config): `current` as the trainer does now (`dCostPrinted` after `dLoss`); `old` as runs did
+   * before that column existed (the printed cost in `dLoss`, the loss D descends not logged).
+   * Default: it does not.
+   */
+  printedCost?: PrintedCostFormat;
 }
 
-/** A metrics row that looks like training: losses settling, D outputs drifting apart. */
-export function metricsRow(step: number, k = 0): Record<string, number> {
+/** How a run of an article config logged the printed D cost (see {@link FixtureOptions}). */
+export type PrintedCostFormat = 'current' | 'old';
+
+/**
+ * A metrics row that looks like training: losses settling, D outputs drifting apart; with
+ * `printedCost`, the printed D cost (near 0) logged in that format.
+ *
+ * ```ts
+ * metricsRow(10, 0, 'old'); // { step: 10, dLoss: -0.0006..., gLoss: ... }: dLoss is the printed cost
+ * ```
+ */
+export function metricsRow(step: number, k = 0, printedCost?: PrintedCostFormat): Record<string, number> {
   const w = Math.sin(step / (40 + 10 * k)) * Math.exp(-step / 2000);
+  const dReal = 0.5 + 0.12 * (1 - Math.exp(-step / 700));
+  const dFake = 0.5 - 0.1 * (1 - Math.exp(-step / 700)) - 0.03 * k;
+  const dLoss = 1.386 - 0.25 * (1 - Math.exp(-step / 600)) + 0.15 * w;
+  // -log D(x) + log(1 - D(G(z))), as the article's code prints it.
+  const printed = -Math.log(dReal) + Math.log(1 - dFake);
+  const losses: Record<string, number> =
+    printedCost === 'old'
+      ? { dLoss: printed }
+      : printedCost === 'current'
+        ? { dLoss, dCostPrinted: printed }
+        : { dLoss };
   return {
     step,
-    dLoss: 1.386 - 0.25 * (1 - Math.exp(-step / 600)) + 0.15 * w,
+    ...losses,
     gLoss: 0.69 + 0.35 * (1 - Math.exp(-step / 500)) - 0.12 * w,
-    dReal: 0.5 + 0.12 * (1 - Math.exp(-step / 700)),
-    dFake: 0.5 - 0.1 * (1 - Math.exp(-step / 700)) - 0.03 * k,
+    dReal,
+    dFake,
     lrD: 2e-4,
     lrG: 2e-4,
     gradNormD: 0.5 + 0.1 * k,
@@ -68,6 +98,7 @@ function configYaml(o: FixtureOptions): string {
     `seed: ${o.seed ?? 0}`,
     'data:',
     '  dataset: gaussians8',
+    ...(o.printedCost ? ['loss:', '  reportedDiscriminatorCost: article-printed'] : []),
     'optim:',
     '  generator:',
     `    lr: ${o.lr ?? 0.001}`,
@@ -123,7 +154,7 @@ export async function writeRun(dir: string, o: FixtureOptions): Promise<FixtureR
     },
   });
   const log = new JsonlWriter(metricsPath(runDir), { owner, fsyncIntervalMs: 60_000 });
-  for (let i = 1; i <= (o.rows ?? 0); i++) log.write(metricsRow(i * 10, o.seed ?? 0));
+  for (let i = 1; i <= (o.rows ?? 0); i++) log.write(metricsRow(i * 10, o.seed ?? 0, o.printedCost));
   log.close();
   if (o.evals?.length) {
     const ev = openEvalLog(owner, { fsyncIntervalMs: 60_000 });

@@ -22,7 +22,8 @@ try {
   await page.waitForTimeout(1500);
   await page.screenshot({ path: join(out, 'ui-run.png'), fullPage: true });
   await page.goto(`${server.origin}/#/compare?runs=${runA},${runB}`);
-  await page.waitForSelector('[data-metric="dLoss"][data-points]');
+  // G loss: every run logs it (an old run of an article config has no D loss chart).
+  await page.waitForSelector('[data-metric="gLoss"][data-points]');
   await page.waitForTimeout(1500);
   await page.screenshot({ path: join(out, 'ui-compare.png'), fullPage: false });
 } finally {

@@ -1,8 +1,9 @@
 /**
  * `pnpm ui` in a real browser (Debian's chromium, driven by playwright-core, as the report's
  * browser test): the runs page, a run that starts and trains while the page watches, compare,
- * the generator in the page against `pnpm sample`, and hostile input. Nothing may error, nothing
- * may go anywhere but the server. Saves tools/ui/out/*.png (git-ignored; docs/ keeps copies).
+ * the article's printed D cost under its own name (old run folders and new), the generator in the
+ * page against `pnpm sample`, and hostile input. Nothing may error, nothing may go anywhere but
+ * the server. Saves tools/ui/out/*.png (git-ignored; docs/ keeps copies).
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -18,6 +19,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { METRIC_LABELS } from '@gan/runs/columns';
 import {
   createSweepDir,
   metaPath,
@@ -32,6 +34,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWith, type Requirement } from '../../../test-support/requirements.ts';
 import { type FixtureRun, metricsRow, timeLinesToPoints, writeGrid, writeRun } from './fixtures.ts';
+import { fmt } from './page/format.ts';
 import { startUiServer, type UiServer } from './server/index.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -132,6 +135,22 @@ beforeAll(async () => {
     date: day(4),
   });
   runs.broken = await writeRun(dir, { name: 'broken', rows: 10, date: day(5) });
+  // An article config's runs: one logged before dCostPrinted existed (its printed cost in dLoss),
+  // one as the trainer logs it now.
+  runs.printedOld = await writeRun(dir, {
+    name: 'article',
+    seed: 4,
+    rows: 30,
+    printedCost: 'old',
+    date: day(6),
+  });
+  runs.printedNew = await writeRun(dir, {
+    name: 'article',
+    seed: 5,
+    rows: 30,
+    printedCost: 'current',
+    date: day(7),
+  });
   // A half-written meta.json and a cut-off metrics line: shown as unreadable, never a broken page.
   writeFileSync(metaPath(runs.broken.runDir), '{"formatVersion": 1, "name": "bro');
   writeFileSync(metricsPath(runs.broken.runDir), `${JSON.stringify(metricsRow(10))}\n{"step": 20, "dLo`);
@@ -201,7 +220,7 @@ afterAll(async () => {
 describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
   it('lists the runs, a damaged one with its state, and groups them', async () => {
     const { page, log } = await open('');
-    await page.waitForFunction(() => document.querySelectorAll('tr[data-run]').length === 6, null, {
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-run]').length === 8, null, {
       timeout: 20_000,
     });
     const text = (await page.textContent('table.runs')) ?? '';
@@ -249,12 +268,111 @@ describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
   it('overlays two runs on the compare page, with their config diff and grids', async () => {
     const { page, log } = await open(`#/compare?runs=${runs.alpha.key},${runs.gamma.key}`);
     await page.waitForSelector('[data-metric="dLoss"][data-points="100"]', { timeout: 20_000 });
+    // Neither logs the article's printed D cost: no chart of it.
+    expect(await page.locator('[data-metric="dCostPrinted"]').count()).toBe(0);
     expect(await page.textContent('#config-diff')).toContain('optim.generator.lr');
     expect(await page.locator('.samples img').count()).toBe(2);
     await page.screenshot({ path: join(OUT, 'ui-compare.png'), fullPage: true });
     // Grouped: the two alpha seeds as one mean with its band.
     await page.goto(`${server.origin}/#/compare?runs=${runs.alpha.key},${runs.beta.key}&by=seed-excluded`);
     await page.waitForSelector('[data-metric="dLoss"][data-points="60"]', { timeout: 20_000 });
+    expect(log.errors).toEqual([]);
+    expect(log.foreign).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("shows the article's printed D cost under its own name, an old run's never as D loss", async () => {
+    const { dLoss, dCostPrinted } = METRIC_LABELS;
+    const { page, log } = await open('');
+    await page.waitForSelector(`tr[data-run="${runs.printedNew.key}"]`);
+    /** A run's cells in the listing, by column header. */
+    const cells = (key: string) =>
+      page.$eval(`tr[data-run="${key}"]`, (tr) => {
+        const headers = [...document.querySelectorAll('table.runs thead th')].map((th) => th.textContent);
+        return Object.fromEntries([...tr.children].map((td, i) => [headers[i], td.textContent]));
+      });
+    // Their last rows (step 300 of seeds 4 and 5, step 400 of gamma's seed 3), as today's trainer logs them.
+    const last = {
+      old: metricsRow(300, 4, 'current'),
+      now: metricsRow(300, 5, 'current'),
+      gamma: metricsRow(400, 3),
+    };
+    expect(await cells(runs.printedOld.key)).toMatchObject({
+      [dLoss.name]: '',
+      [dCostPrinted.name]: fmt(last.old.dCostPrinted),
+    });
+    expect(await cells(runs.printedNew.key)).toMatchObject({
+      [dLoss.name]: fmt(last.now.dLoss),
+      [dCostPrinted.name]: fmt(last.now.dCostPrinted),
+    });
+    expect(await cells(runs.gamma.key)).toMatchObject({
+      [dLoss.name]: fmt(last.gamma.dLoss),
+      [dCostPrinted.name]: '',
+    });
+    expect(await page.getAttribute(`th[title="${dCostPrinted.description}"]`, 'title')).not.toBeNull();
+    // Grouped: each mean under its own name, over the runs that have it.
+    await page.selectOption('#group-by', 'seed-excluded');
+    await page.waitForSelector('tr.group-head');
+    const heads = await page.$$eval('tr.group-head', (rows) => rows.map((r) => r.textContent ?? ''));
+    const article = heads.find((h) => h.startsWith('article')) ?? '';
+    expect(article).toContain(`mean ${dLoss.name} ${fmt(last.now.dLoss)} (1 of 2 runs)`);
+    expect(article).toContain(
+      `mean ${dCostPrinted.name} ${fmt((last.old.dCostPrinted + last.now.dCostPrinted) / 2)}`,
+    );
+    expect(heads.find((h) => h.startsWith('alpha'))).not.toContain(dCostPrinted.name);
+    // A listing without a run that logs the printed cost has the columns it always had.
+    await page.selectOption('#group-by', '');
+    await page.fill('#filter-config', 'alpha');
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-run]').length === 2);
+    const headers = await page.$$eval('table.runs thead th', (ths) => ths.map((th) => th.textContent));
+    expect(headers.slice(0, 10)).toEqual([
+      '',
+      'config',
+      'run',
+      'status',
+      'step',
+      'D loss',
+      'G loss',
+      'modes',
+      'FD',
+      'steps/s',
+    ]);
+
+    // A run's page: the printed cost a chart of its own; an old run's losses without a D loss.
+    const series = async (metric: string) =>
+      JSON.parse((await page.getAttribute(`[data-metric="${metric}"]`, 'data-series')) ?? 'null');
+    await page.goto(`${server.origin}/#/run/${runs.printedOld.key}`);
+    await page.waitForSelector('[data-metric="losses"][data-points="30"]');
+    await page.waitForSelector('[data-metric="printed-cost"][data-points="30"]');
+    expect(await series('losses')).toEqual(['G loss']);
+    expect(await series('printed-cost')).toEqual([dCostPrinted.name]);
+    await page.goto(`${server.origin}/#/run/${runs.printedNew.key}`);
+    await page.waitForSelector('[data-metric="losses"][data-points="60"]');
+    await page.waitForSelector('[data-metric="printed-cost"][data-points="30"]');
+    expect(await series('losses')).toEqual([dLoss.name, 'G loss']);
+    await page.goto(`${server.origin}/#/run/${runs.gamma.key}`);
+    await page.waitForSelector('[data-metric="losses"][data-points="80"]');
+    expect(await series('losses')).toEqual([dLoss.name, 'G loss']);
+    expect(await page.locator('[data-metric="printed-cost"]').count()).toBe(0);
+
+    // Compare: each chart with the runs that log its metric.
+    const label = (r: FixtureRun, name: string) => `${name} ${r.runId}`;
+    await page.goto(
+      `${server.origin}/#/compare?runs=${runs.printedOld.key},${runs.printedNew.key},${runs.gamma.key}`,
+    );
+    await page.waitForSelector('[data-metric="dLoss"][data-points="70"]', { timeout: 20_000 });
+    await page.waitForSelector('[data-metric="dCostPrinted"][data-points="60"]');
+    expect(await series('dLoss')).toEqual([label(runs.printedNew, 'article'), label(runs.gamma, 'gamma')]);
+    expect(await series('dCostPrinted')).toEqual([
+      label(runs.printedOld, 'article'),
+      label(runs.printedNew, 'article'),
+    ]);
+    // Grouped, the two article runs' mean: of the printed cost only (the old one has no D loss).
+    await page.goto(
+      `${server.origin}/#/compare?runs=${runs.printedOld.key},${runs.printedNew.key}&by=seed-excluded`,
+    );
+    await page.waitForSelector('[data-metric="dCostPrinted"][data-points="30"]', { timeout: 20_000 });
+    expect(await page.locator('[data-metric="dLoss"]').count()).toBe(0);
     expect(log.errors).toEqual([]);
     expect(log.foreign).toEqual([]);
     await page.close();

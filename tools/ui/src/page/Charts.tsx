@@ -1,21 +1,26 @@
 /**
  * Charts that follow runs' rows live. On a run's page, one chart per family of metrics (losses,
- * D outputs, learning rates, gradient norms) and one per evaluation score, one line per metric;
- * on the compare page, one chart per metric, one line per run, or per group: its mean with a band
- * from the lowest to the highest run.
+ * the article's printed D cost, D outputs, learning rates, gradient norms) and one per evaluation
+ * score, one line per metric; on the compare page, one chart per metric, one line per run, or per
+ * group: its mean with a band from the lowest to the highest run. A metric is drawn only for the
+ * runs that log it (see {@link drawsMetric}): an old run's printed cost is never a D loss line.
  */
+import { METRIC_LABELS } from '@gan/runs/columns';
 import { useEffect, useRef } from 'preact/hooks';
-import { type BandPoint, LiveChart, type Point } from './charts.ts';
-import type { Row, RowFile, RunData } from './data.ts';
+import { type BandPoint, COLORS, LiveChart, type Point } from './charts.ts';
+import { drawsMetric, type Row, type RowFile, type RunData } from './data.ts';
 
 export interface MetricFamily {
   id: string;
   title: string;
+  subtitle?: string;
   file: RowFile;
   metrics: [key: string, label: string][];
   logY?: boolean;
   points?: boolean;
 }
+
+const { dLoss, dCostPrinted, gLoss, dReal, dFake } = METRIC_LABELS;
 
 export const METRIC_FAMILIES: MetricFamily[] = [
   {
@@ -23,17 +28,25 @@ export const METRIC_FAMILIES: MetricFamily[] = [
     title: 'Losses',
     file: 'metrics',
     metrics: [
-      ['dLoss', 'D loss'],
-      ['gLoss', 'G loss'],
+      ['dLoss', dLoss.name],
+      ['gLoss', gLoss.name],
     ],
+  },
+  {
+    // Its own chart: it starts near 0 and goes negative, on a scale of its own.
+    id: 'printed-cost',
+    title: dCostPrinted.name,
+    subtitle: dCostPrinted.description,
+    file: 'metrics',
+    metrics: [['dCostPrinted', dCostPrinted.name]],
   },
   {
     id: 'd-outputs',
     title: 'D outputs',
     file: 'metrics',
     metrics: [
-      ['dReal', 'D(x)'],
-      ['dFake', 'D(G(z))'],
+      ['dReal', dReal.name],
+      ['dFake', dFake.name],
     ],
   },
   {
@@ -93,26 +106,58 @@ function toPoints(rows: Row[], metrics: [string, string][]): Point[] {
   return out;
 }
 
-/** One run's families of metrics: lines appended as rows arrive. */
+/**
+ * The families drawn for a run whose metrics rows have the keys `logged`: each with the metrics
+ * the run logs (see {@link drawsMetric}), a family with none of them left out. A family left with
+ * one line names it in its title (a chart of one line has no legend): `Losses: G loss`.
+ */
+export function drawnFamilies(families: MetricFamily[], logged: ReadonlySet<string>): MetricFamily[] {
+  return families.flatMap((f) => {
+    if (f.file !== 'metrics') return [f];
+    const metrics = f.metrics.filter(([key]) => drawsMetric(logged, key));
+    if (metrics.length === 0) return [];
+    const title = metrics.length === 1 && f.metrics.length > 1 ? `${f.title}: ${metrics[0][1]}` : f.title;
+    return [{ ...f, title, metrics }];
+  });
+}
+
+/**
+ * One run's families of metrics: lines appended as rows arrive; drawn again when the metrics the
+ * run logs change what is drawn (its first rows are an old run's).
+ */
 export function RunCharts({ data, families }: { data: RunData; families: MetricFamily[] }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const host = box.current!;
-    host.textContent = '';
-    const charts = families.map((f) => {
-      const el = document.createElement('div');
-      el.dataset.metric = f.id;
-      host.append(el);
-      const chart = new LiveChart(el, {
-        title: f.title,
-        series: f.metrics.map(([, l]) => l),
-        logY: f.logY,
-        points: f.points,
+    let charts: { f: MetricFamily; chart: LiveChart }[] = [];
+    let drawn = '';
+    /** Draws the families the run's rows call for, unless they are drawn already; says if it did. */
+    const draw = (): boolean => {
+      const shown = drawnFamilies(families, data.metricKeys);
+      const signature = JSON.stringify(shown.map((f) => [f.id, f.metrics]));
+      if (signature === drawn) return false;
+      drawn = signature;
+      for (const { chart } of charts) chart.close();
+      host.textContent = '';
+      charts = shown.map((f) => {
+        const el = document.createElement('div');
+        el.dataset.metric = f.id;
+        host.append(el);
+        const chart = new LiveChart(el, {
+          title: f.title,
+          subtitle: f.subtitle,
+          series: f.metrics.map(([, l]) => l),
+          logY: f.logY,
+          points: f.points,
+        });
+        chart.replace(toPoints(decimate(data.rows[f.file]), f.metrics));
+        return { f, chart };
       });
-      chart.replace(toPoints(decimate(data.rows[f.file]), f.metrics));
-      return { f, chart };
-    });
+      return true;
+    };
+    draw();
     const stop = data.listen((file, rows, reset) => {
+      if (draw()) return;
       for (const { f, chart } of charts) {
         if (f.file !== file) continue;
         if (reset) chart.replace(toPoints(decimate(data.rows[file]), f.metrics));
@@ -161,41 +206,70 @@ export function bandOf(
   return { mean: mean.filter(keep), band: band.filter(keep) };
 }
 
-/** One chart per metric, one line per series (a group's with its band), redrawn as rows arrive. */
-export function CompareCharts({
-  series,
-  metrics,
-}: {
-  series: Series[];
-  metrics: { file: RowFile; key: string; title: string; logY?: boolean }[];
-}) {
+/** A chart of the compare page: one metric of all the series. */
+export interface CompareMetric {
+  file: RowFile;
+  key: string;
+  title: string;
+  subtitle?: string;
+  logY?: boolean;
+}
+
+/**
+ * One chart per metric, one line per series (a group's with its band), redrawn as rows arrive. A
+ * metrics.jsonl chart has the series whose runs log the metric (see {@link drawsMetric}; a group's
+ * mean needs it of every run), each in the colour it has in the other charts, and is left out when
+ * there is none.
+ */
+export function CompareCharts({ series, metrics }: { series: Series[]; metrics: CompareMetric[] }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const host = box.current!;
-    host.textContent = '';
     const grouped = series.some((s) => s.runs.length > 1);
-    const charts = metrics.map((m) => {
-      const el = document.createElement('div');
-      el.dataset.metric = m.key;
-      host.append(el);
-      return {
-        m,
-        chart: new LiveChart(el, {
+    const colored = series.map((s, i) => ({ s, color: COLORS[i % COLORS.length] }));
+    let charts: { m: CompareMetric; members: Series[]; chart: LiveChart }[] = [];
+    let drawn = '';
+    /** Makes the charts the runs' rows call for, unless they are made already. */
+    const build = () => {
+      const shown = metrics.flatMap((m) => {
+        const members = colored.filter(
+          ({ s }) => m.file === 'eval' || s.runs.every((r) => drawsMetric(r.metricKeys, m.key)),
+        );
+        return members.length === 0 ? [] : [{ m, members }];
+      });
+      const signature = JSON.stringify(
+        shown.map(({ m, members }) => [m.key, members.map(({ s }) => s.label)]),
+      );
+      if (signature === drawn) return;
+      drawn = signature;
+      for (const { chart } of charts) chart.close();
+      host.textContent = '';
+      charts = shown.map(({ m, members }) => {
+        const el = document.createElement('div');
+        el.dataset.metric = m.key;
+        host.append(el);
+        const chart = new LiveChart(el, {
           title: m.title,
-          series: series.map((s) => s.label),
+          subtitle: m.subtitle,
+          series: members.map(({ s }) => s.label),
+          colors: members.map(({ color }) => color),
+          // Which run a line is, also where the others do not log the metric.
+          legend: series.length > 1,
           logY: m.logY,
           bands: grouped,
           points: m.file === 'eval',
-        }),
-      };
-    });
-    let pending = false;
+        });
+        return { m, members: members.map(({ s }) => s), chart };
+      });
+    };
+    let timer: ReturnType<typeof setTimeout> | null = null;
     const redraw = () => {
-      pending = false;
-      for (const { m, chart } of charts) {
+      timer = null;
+      build();
+      for (const { m, members, chart } of charts) {
         const points: Point[] = [];
         const bands: BandPoint[] = [];
-        for (const s of series) {
+        for (const s of members) {
           if (s.runs.length === 1)
             points.push(...toPoints(decimate(s.runs[0].rows[m.file]), [[m.key, s.label]]));
           else {
@@ -211,15 +285,13 @@ export function CompareCharts({
     const stops = series.flatMap((s) =>
       s.runs.map((r) =>
         r.listen(() => {
-          if (!pending) {
-            pending = true;
-            setTimeout(redraw, 100);
-          }
+          timer ??= setTimeout(redraw, 100);
         }),
       ),
     );
     return () => {
       for (const stop of stops) stop();
+      if (timer !== null) clearTimeout(timer);
       for (const { chart } of charts) chart.close();
     };
   }, [series, metrics.map((m) => m.key).join(',')]);

@@ -3,23 +3,31 @@
  * lowest to its highest run), the config keys that differ, and the latest sample grids side by
  * side, all live (`pnpm report diff --html`, following the runs).
  */
+import { METRIC_LABELS } from '@gan/runs/columns';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { RunSummary } from '../shared/api.ts';
 import { fetchRun, fetchRuns, followRun, runPath } from './api.ts';
-import { CompareCharts, type Series } from './Charts.tsx';
+import { type CompareMetric, CompareCharts, type Series } from './Charts.tsx';
 import { RunData } from './data.ts';
 import { differing, fmt } from './format.ts';
 import { groupKey, groupLabel } from './RunsPage.tsx';
 
-const METRICS = [
-  { file: 'metrics' as const, key: 'dLoss', title: 'D loss' },
-  { file: 'metrics' as const, key: 'gLoss', title: 'G loss' },
-  { file: 'metrics' as const, key: 'dReal', title: 'D(x)' },
-  { file: 'metrics' as const, key: 'dFake', title: 'D(G(z))' },
-  { file: 'metrics' as const, key: 'lrG', title: 'G learning rate', logY: true },
-  { file: 'metrics' as const, key: 'gradNormD', title: 'D gradient norm', logY: true },
-  { file: 'eval' as const, key: 'frechetDistance', title: 'Eval: Fréchet distance' },
-  { file: 'eval' as const, key: 'modesCovered', title: 'Eval: modes covered' },
+/** The charts, each drawn with the runs that log its metric (the printed D cost: few do). */
+const METRICS: CompareMetric[] = [
+  { file: 'metrics', key: 'dLoss', title: METRIC_LABELS.dLoss.name },
+  {
+    file: 'metrics',
+    key: 'dCostPrinted',
+    title: METRIC_LABELS.dCostPrinted.name,
+    subtitle: METRIC_LABELS.dCostPrinted.description,
+  },
+  { file: 'metrics', key: 'gLoss', title: METRIC_LABELS.gLoss.name },
+  { file: 'metrics', key: 'dReal', title: METRIC_LABELS.dReal.name },
+  { file: 'metrics', key: 'dFake', title: METRIC_LABELS.dFake.name },
+  { file: 'metrics', key: 'lrG', title: 'G learning rate', logY: true },
+  { file: 'metrics', key: 'gradNormD', title: 'D gradient norm', logY: true },
+  { file: 'eval', key: 'frechetDistance', title: 'Eval: Fréchet distance' },
+  { file: 'eval', key: 'modesCovered', title: 'Eval: modes covered' },
 ];
 
 export function ComparePage({ keys, by }: { keys: string[]; by: string }) {

@@ -3,28 +3,75 @@
  * column, grouping (by the config less its seed, or by a config key) with group means, and a
  * selection to compare.
  */
+import { METRIC_LABELS } from '@gan/runs/columns';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { RunSummary } from '../shared/api.ts';
 import { followRuns } from './api.ts';
+import { drawsMetric } from './data.ts';
 import { fmt, mean, nameMatcher } from './format.ts';
 
 interface Column {
   key: string;
   header: string;
+  /** What the column is, as the header's tooltip. */
+  title?: string;
   value: (r: RunSummary) => unknown;
+  /** A column of the last metrics row: shown when a run shown logs it (see {@link drawsMetric}). */
+  metric?: boolean;
+  /** Its mean is in a group's head. */
+  mean?: boolean;
 }
+
+/** A column of the last metrics row's `key`, named as every view names it. */
+const metricColumn = (key: 'dLoss' | 'dCostPrinted' | 'gLoss'): Column => ({
+  key,
+  header: METRIC_LABELS[key].name,
+  title: METRIC_LABELS[key].description,
+  value: (r) => r.last[key] ?? null,
+  metric: true,
+  mean: true,
+});
 
 const COLUMNS: Column[] = [
   { key: 'config', header: 'config', value: (r) => r.name },
   { key: 'run', header: 'run', value: (r) => r.runId },
   { key: 'status', header: 'status', value: (r) => r.status },
   { key: 'step', header: 'step', value: (r) => r.step },
-  { key: 'dLoss', header: 'D loss', value: (r) => r.last.dLoss ?? null },
-  { key: 'gLoss', header: 'G loss', value: (r) => r.last.gLoss ?? null },
+  metricColumn('dLoss'),
+  metricColumn('dCostPrinted'),
+  metricColumn('gLoss'),
   { key: 'modes', header: 'modes', value: (r) => r.latestEval.modesCovered ?? null },
-  { key: 'fd', header: 'FD', value: (r) => r.latestEval.frechetDistance ?? null },
+  { key: 'fd', header: 'FD', value: (r) => r.latestEval.frechetDistance ?? null, mean: true },
   { key: 'speed', header: 'steps/s', value: (r) => r.stepsPerSec },
 ];
+
+/**
+ * The columns for `runs`: a metric's when one of them logs it (`D cost (printed)` only beside runs
+ * of the article's configs, `D loss` not for runs logged before it meant one thing), the others
+ * always.
+ *
+ * ```ts
+ * shownColumns(runsOfBaseline).map((c) => c.header); // [..., 'D loss', 'G loss', 'modes', ...]
+ * ```
+ */
+export function shownColumns(runs: RunSummary[]): Column[] {
+  // No run: the columns of a run that has not logged yet.
+  const logged = runs.length === 0 ? [new Set<string>()] : runs.map((r) => new Set(Object.keys(r.last)));
+  return COLUMNS.filter((c) => !c.metric || logged.some((keys) => drawsMetric(keys, c.key)));
+}
+
+/**
+ * ` · mean D loss 1.2` over the runs of a group that have the value, with how many when not all;
+ * empty when none has it.
+ */
+function groupMean(runs: RunSummary[], column: Column): string {
+  const values = runs
+    .map(column.value)
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (values.length === 0) return '';
+  const some = values.length < runs.length ? ` (${values.length} of ${runs.length} runs)` : '';
+  return ` · mean ${column.header} ${fmt(mean(values))}${some}`;
+}
 
 const SEED_EXCLUDED = 'seed-excluded';
 /** Rows drawn at first (filters, sorting and grouping still see every run); more on request. */
@@ -69,11 +116,13 @@ function Progress({ run }: { run: RunSummary }) {
 
 function Row({
   run,
+  columns,
   params,
   selected,
   toggle,
 }: {
   run: RunSummary;
+  columns: Column[];
   params: string[];
   selected: boolean;
   toggle: () => void;
@@ -99,7 +148,7 @@ function Row({
       <td>
         <Progress run={run} />
       </td>
-      {COLUMNS.slice(4).map((c) => (
+      {columns.slice(4).map((c) => (
         <td class="num" key={c.key}>
           {fmt(c.value(run))}
         </td>
@@ -170,12 +219,14 @@ export function RunsPage() {
 
   if (runs === null) return <p class="muted">loading runs…</p>;
   const statuses = [...new Set(runs.map((r) => r.status))].sort();
+  const columns = shownColumns(shown);
   const toggle = (key: string) =>
     setSelected((s) => (s.includes(key) ? s.filter((k) => k !== key) : [...s, key]));
-  const header = (key: string, text: string) => (
+  const header = (key: string, text: string, title?: string) => (
     <th
       key={key}
       class="sortable"
+      title={title}
       onClick={() => setSort((s) => (s?.key === key ? { key, desc: !s.desc } : { key, desc: false }))}
     >
       {text}
@@ -185,7 +236,7 @@ export function RunsPage() {
   const head = (
     <tr>
       <th />
-      {COLUMNS.map((c) => header(c.key, c.header))}
+      {columns.map((c) => header(c.key, c.header, c.title))}
       {params.map((p) => header(p, p))}
     </tr>
   );
@@ -193,6 +244,7 @@ export function RunsPage() {
     <Row
       key={r.key}
       run={r}
+      columns={columns}
       params={params}
       selected={selected.includes(r.key)}
       toggle={() => toggle(r.key)}
@@ -257,12 +309,9 @@ export function RunsPage() {
           groups.map((g) => (
             <tbody key={g[0].key} class="group">
               <tr class="group-head">
-                <td colSpan={COLUMNS.length + params.length + 1}>
-                  <strong>{groupLabel(g, by)}</strong> · {g.length} run{g.length === 1 ? '' : 's'} · mean D
-                  loss {fmt(mean(g.map((r) => r.last.dLoss ?? Number.NaN)))} · mean G loss{' '}
-                  {fmt(mean(g.map((r) => r.last.gLoss ?? Number.NaN)))}
-                  {g.some((r) => typeof r.latestEval.frechetDistance === 'number') &&
-                    ` · mean FD ${fmt(mean(g.map((r) => Number(r.latestEval.frechetDistance ?? Number.NaN))))}`}
+                <td colSpan={columns.length + params.length + 1}>
+                  <strong>{groupLabel(g, by)}</strong> · {g.length} run{g.length === 1 ? '' : 's'}
+                  {columns.filter((c) => c.mean).map((c) => groupMean(g, c))}
                 </td>
               </tr>
               {g.map(row)}

@@ -53,8 +53,17 @@ export const COLORS = [
 
 export interface ChartOptions {
   title: string;
+  /** A line under the title: what the metric is, when its name is not enough. */
+  subtitle?: string;
   /** Series names, in legend order (colours follow it). */
   series: string[];
+  /**
+   * The series' colours, one each (default: {@link COLORS} in order). Charts that leave out some
+   * of a page's series give the rest the colours they have elsewhere on it.
+   */
+  colors?: string[];
+  /** Show the legend (default: when there are two series or more). */
+  legend?: boolean;
   logY?: boolean;
   /** Draw points too (few values: evaluation scores). */
   points?: boolean;
@@ -70,10 +79,10 @@ function spec(o: ChartOptions): TopLevelSpec {
     field: 'series',
     type: 'nominal' as const,
     title: null,
-    scale: { domain: o.series, range: COLORS },
+    scale: { domain: o.series, range: o.colors ?? COLORS },
     // Above the plot, one series a line: long run names at the bottom pushed the plot out of view.
     legend:
-      o.series.length > 1
+      (o.legend ?? o.series.length > 1)
         ? { orient: 'top' as const, direction: 'vertical' as const, labelLimit: 600 }
         : null,
   };
@@ -103,7 +112,12 @@ function spec(o: ChartOptions): TopLevelSpec {
   } as unknown as TopLevelSpec);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: o.title, anchor: 'start', fontSize: 13 },
+    title: {
+      text: o.title,
+      anchor: 'start',
+      fontSize: 13,
+      ...(o.subtitle ? { subtitle: o.subtitle, subtitleColor: '#666' } : {}),
+    },
     width: 'container',
     height: 180,
     autosize: { type: 'fit', contains: 'padding' },
@@ -112,9 +126,9 @@ function spec(o: ChartOptions): TopLevelSpec {
 }
 
 /**
- * One chart in `el`. Points given before it has drawn are queued. After each redraw, `el` carries
- * `data-points` (points drawn) and `data-last-step` (the highest step drawn), which the tests and
- * the benchmark wait for.
+ * One chart in `el`. Points given before it has drawn are queued. `el` carries `data-series` (the
+ * series' names, as JSON) and, after each redraw, `data-points` (points drawn) and
+ * `data-last-step` (the highest step drawn), which the tests and the benchmark wait for.
  */
 export class LiveChart {
   private result: Result | null = null;
@@ -132,6 +146,7 @@ export class LiveChart {
     options: ChartOptions,
   ) {
     el.classList.add('chart');
+    el.dataset.series = JSON.stringify(options.series);
     if (options.logY) el.dataset.logy = 'true';
     void loadVega()
       .then(({ embed, changeset, interpreter }) => {

@@ -5,8 +5,27 @@ export type Row = Record<string, number>;
 export type RowFile = 'metrics' | 'eval';
 type Listener = (file: RowFile, rows: Row[], reset: boolean) => void;
 
+/** Metrics only some runs log (the article's printed D cost): never drawn before a run logs them. */
+const LOGGED_BY_SOME = new Set(['dCostPrinted']);
+
+/**
+ * Whether the page draws (charts, columns) metric `key` of metrics.jsonl for a run whose rows have
+ * the keys `logged`: when they have it; before the run's first row (`logged` empty), every metric
+ * but those only some runs log, so a new run's charts wait for its first points.
+ *
+ * ```ts
+ * drawsMetric(new Set(['step', 'dCostPrinted', 'gLoss']), 'dLoss'); // false: an old printed-cost run
+ * drawsMetric(new Set(), 'dLoss'); // true
+ * ```
+ */
+export function drawsMetric(logged: ReadonlySet<string>, key: string): boolean {
+  return logged.size === 0 ? !LOGGED_BY_SOME.has(key) : logged.has(key);
+}
+
 export class RunData {
   readonly rows: Record<RowFile, Row[]> = { metrics: [], eval: [] };
+  /** The keys of the metrics rows so far (`step`, `dLoss`, `dCostPrinted`, ...): what the run logs. */
+  readonly metricKeys = new Set<string>();
   private readonly listeners = new Set<Listener>();
 
   constructor(
@@ -24,6 +43,10 @@ export class RunData {
       fresh = fresh.filter((r) => r.step > last);
     }
     list.push(...fresh);
+    if (event.file === 'metrics') {
+      if (event.reset) this.metricKeys.clear();
+      for (const r of fresh) for (const k of Object.keys(r)) this.metricKeys.add(k);
+    }
     if (fresh.length > 0 || event.reset) for (const l of this.listeners) l(event.file, fresh, event.reset);
   }
 

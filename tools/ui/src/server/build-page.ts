@@ -1,8 +1,8 @@
 /**
- * Builds the page (src/page, with @gan/tensor and @gan/nn) into dist/ with Vite, unless dist/
- * already holds a build of the same sources: `pnpm ui`, the tests and the benchmark call
- * {@link ensurePageBuilt} and pay for a build only after a change. `pnpm --filter @gan/ui build`
- * (this file as a script) builds it at once.
+ * Builds the page (src/page, with @gan/tensor, @gan/nn and @gan/runs' columns) into dist/ with
+ * Vite, unless dist/ already holds a build of the same sources: `pnpm ui`, the tests and the
+ * benchmark call {@link ensurePageBuilt} and pay for a build only after a change.
+ * `pnpm --filter @gan/ui build` (this file as a script) builds it at once.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ const SOURCES = [
   join(UI_ROOT, 'src', 'server', 'build-page.ts'),
   join(UI_ROOT, '..', '..', 'packages', 'tensor', 'src'),
   join(UI_ROOT, '..', '..', 'packages', 'nn', 'src'),
+  join(UI_ROOT, '..', '..', 'packages', 'runs', 'src', 'columns.ts'),
 ];
 
 /** Stands in for @gan/tensor's native backend (a Node addon) in the page. */

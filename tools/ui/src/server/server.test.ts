@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { groupRuns, loadRuns } from '@gan/report';
-import { writeRun } from '../fixtures.ts';
+import { JsonlWriter, metricsPath } from '@gan/runs';
+import { metricsRow, writeRun } from '../fixtures.ts';
+import type { RunEvent } from '../shared/api.ts';
 import { hostName, isLoopback } from './access.ts';
 import { CONTENT_SECURITY_POLICY, createApp } from './app.ts';
-import { configKey, findRun } from './store.ts';
+import { configKey, findRun, RunStore } from './store.ts';
 import { FileTail } from './tail.ts';
+import { RunWatch } from './watch.ts';
 
 const dirs: string[] = [];
 const temp = () => {
@@ -66,6 +69,63 @@ describe('configKey', () => {
     const byKey = new Map<string, string[]>();
     for (const r of runs) byKey.set(configKey(r), [...(byKey.get(configKey(r)) ?? []), r.runDir]);
     expect(partition([...byKey.values()])).toEqual(partition(byReport));
+  });
+});
+
+describe("metrics columns: an old run's printed D cost is read as today's dCostPrinted", async () => {
+  const dir = temp();
+  const seeds = { old: 1, current: 2, objective: 3 };
+  const made = {
+    old: await writeRun(dir, { name: 'article', seed: seeds.old, rows: 3, printedCost: 'old' }),
+    current: await writeRun(dir, { name: 'article', seed: seeds.current, rows: 3, printedCost: 'current' }),
+    objective: await writeRun(dir, { name: 'baseline', seed: seeds.objective, rows: 3 }),
+  };
+  /** Row `step` of `run` as today's columns mean it (an old run did not log the loss D descends). */
+  const today = (run: keyof typeof made, step: number) => {
+    const row = metricsRow(step, seeds[run], run === 'objective' ? undefined : 'current');
+    if (run === 'old') delete row.dLoss;
+    return row;
+  };
+  const pick = (row: Record<string, number>, keys: string[]) =>
+    Object.fromEntries(keys.filter((k) => k in row).map((k) => [k, row[k]]));
+
+  it("lists dCostPrinted for the runs that log it, and an old run's without a D loss", async () => {
+    const store = new RunStore(dir);
+    const { runs } = await store.list();
+    const listed = ['step', 'dLoss', 'dCostPrinted', 'gLoss', 'dReal', 'dFake'];
+    for (const run of ['old', 'current', 'objective'] as const) {
+      const summary = runs.find((r) => r.key === made[run].key);
+      expect(summary?.last, run).toEqual(pick(today(run, 30), listed));
+      const entry = await findRun(dir, ...(made[run].key.split('/') as [string, string]));
+      expect((await store.summary(entry!)).last, run).toEqual(today(run, 30));
+    }
+    expect(Object.keys(runs.find((r) => r.key === made.old.key)?.last ?? {})).not.toContain('dLoss');
+    expect(Object.keys(runs.find((r) => r.key === made.objective.key)?.last ?? {})).not.toContain(
+      'dCostPrinted',
+    );
+  });
+
+  it("sends the rows of a run page, its history and appended rows, as today's columns", async () => {
+    const store = new RunStore(dir);
+    for (const run of ['old', 'current', 'objective'] as const) {
+      const entry = await findRun(dir, ...(made[run].key.split('/') as [string, string]));
+      const sent: Record<string, number>[] = [];
+      let appended = () => {};
+      const more = new Promise<void>((resolve) => (appended = resolve));
+      const watch = new RunWatch(entry!, store, () => {});
+      const stop = await watch.subscribe((e: RunEvent) => {
+        if (e.type !== 'rows' || e.file !== 'metrics') return;
+        sent.push(...e.rows);
+        if (!e.reset) appended();
+      });
+      // Appended as the run logged it (an old run: the printed cost in dLoss).
+      const log = new JsonlWriter(metricsPath(made[run].runDir), { fsyncIntervalMs: 60_000 });
+      log.write(metricsRow(40, seeds[run], run === 'objective' ? undefined : run));
+      log.close();
+      await more;
+      stop();
+      expect(sent, run).toEqual([10, 20, 30, 40].map((step) => today(run, step)));
+    }
   });
 });
 

@@ -21,8 +21,11 @@ import type { RunSummary, RunsResponse } from '../shared/api.ts';
 /** A `<config-name>` folder as @gan/runs makes them (see its `assertConfigName`). */
 const FOLDER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-/** What the runs page shows of a run's last metrics row and its latest evaluation. */
-const LISTED_METRICS = ['step', 'dLoss', 'gLoss', 'dReal', 'dFake'];
+/**
+ * What the runs page shows of a run's last metrics row and its latest evaluation (`dCostPrinted`
+ * only runs that log the article's printed D cost have).
+ */
+const LISTED_METRICS = ['step', 'dLoss', 'dCostPrinted', 'gLoss', 'dReal', 'dFake'];
 const LISTED_EVAL = ['step', 'modesCovered', 'frechetDistance'];
 
 /** Config keys not shown as parameter columns: the config column shows the name already. */
@@ -46,7 +49,10 @@ export async function findRun(
 /** A number, or null for anything else. */
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
-/** A run record as the page gets it. */
+/**
+ * A run record as the page gets it. Its last metrics row is as today's columns mean it already:
+ * the report's `loadRun` reads every row so (an old run's printed cost as `dCostPrinted`).
+ */
 export function toSummary(run: RunRecord): RunSummary {
   const last: Record<string, number> = {};
   for (const [k, v] of Object.entries(run.last ?? {})) if (typeof v === 'number') last[k] = v;

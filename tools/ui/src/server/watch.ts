@@ -1,21 +1,24 @@
 /**
  * Live updates. A run's watch follows its folder with fs.watch (and, for file systems that do not
  * report changes, a stat every second): new metrics and eval rows are read from the tail of their
- * files, new sample grids and checkpoints listed, a changed meta.json read again. The runs
- * listing is refreshed the same way and sent only when it changed.
+ * files (metrics rows as today's columns mean them, see @gan/runs columns.ts), new sample grids
+ * and checkpoints listed, a changed meta.json read again. The runs listing is refreshed the same
+ * way and sent only when it changed.
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { currentRow } from '@gan/report';
 import {
   evalPath,
   gifPath,
+  type JsonlRow,
   listCheckpoints,
   listSamples,
   metricsPath,
   type RunDirEntry,
   samplesDir,
 } from '@gan/runs';
-import type { ListEvent, RunEvent } from '../shared/api.ts';
+import type { ListEvent, RunEvent, RunSummary } from '../shared/api.ts';
 import type { RunStore } from './store.ts';
 import { FileTail } from './tail.ts';
 
@@ -62,6 +65,11 @@ export function serialized(fn: () => Promise<void>): () => void {
   return go;
 }
 
+/** A run's metrics rows as today's columns mean them, as the report reads them (`currentRow`). */
+function currentRows(rows: JsonlRow[], run: RunSummary): Record<string, number>[] {
+  return rows.map((r) => currentRow(run, r) as Record<string, number>);
+}
+
 /** One run followed for its subscribers; the first subscriber starts it, the last one stops it. */
 export class RunWatch {
   private readonly listeners = new Set<Listener<RunEvent>>();
@@ -93,9 +101,10 @@ export class RunWatch {
     // A new subscriber gets everything so far from fresh tails of its own.
     const history = [new FileTail(this.metrics.path), new FileTail(this.evals.path)];
     const [m, e] = await Promise.all(history.map((t) => t.read()));
-    listener({ type: 'rows', file: 'metrics', rows: m.rows as Record<string, number>[], reset: true });
+    const summary = await this.store.summary(this.entry);
+    listener({ type: 'rows', file: 'metrics', rows: currentRows(m.rows, summary), reset: true });
     listener({ type: 'rows', file: 'eval', rows: e.rows as Record<string, number>[], reset: true });
-    listener({ type: 'summary', summary: await this.store.summary(this.entry) });
+    listener({ type: 'summary', summary });
     listener({ type: 'files', ...(await this.files()) });
     return () => {
       this.listeners.delete(listener);
@@ -145,13 +154,20 @@ export class RunWatch {
   }
 
   private async update(): Promise<void> {
+    // The summary first: its config says how to read the metrics rows.
+    const summary = await this.store.summary(this.entry);
     for (const [file, tail] of [
       ['metrics', this.metrics],
       ['eval', this.evals],
     ] as const) {
       const { rows, reset } = await tail.read();
       if (rows.length > 0 || reset)
-        this.emit({ type: 'rows', file, rows: rows as Record<string, number>[], reset });
+        this.emit({
+          type: 'rows',
+          file,
+          rows: file === 'metrics' ? currentRows(rows, summary) : (rows as Record<string, number>[]),
+          reset,
+        });
     }
     const files = await this.files();
     const fs = JSON.stringify(files);
@@ -159,7 +175,6 @@ export class RunWatch {
       this.filesSignature = fs;
       this.emit({ type: 'files', ...files });
     }
-    const summary = await this.store.summary(this.entry);
     const ss = JSON.stringify(summary);
     if (ss !== this.summarySignature) {
       this.summarySignature = ss;

@@ -18,7 +18,11 @@ export interface RunSummary {
   steps: number | null;
   startedAt: string | null;
   stepsPerSec: number | null;
-  /** The last metrics row's values (dLoss, gLoss, dReal, dFake, ...; a listing has only these four). */
+  /**
+   * The last metrics row's values, as today's columns mean them (an old run's printed D cost is
+   * `dCostPrinted`, see @gan/runs columns.ts): dLoss, dCostPrinted (only runs that log it), gLoss,
+   * dReal, dFake, ...; a listing has only these.
+   */
   last: Record<string, number>;
   /** meta.json's latest evaluation, its scalar results only (a listing: modes covered and FD). */
   latestEval: Record<string, number | string>;
@@ -99,7 +103,7 @@ export interface SweepSummary {
   }[];
 }
 
-/** Events of `/api/runs/<key>/events`. */
+/** Events of `/api/runs/<key>/events`; metrics rows as today's columns mean them, as `last`. */
 export type RunEvent =
   | { type: 'rows'; file: 'metrics' | 'eval'; rows: Record<string, number>[]; reset: boolean }
   | { type: 'summary'; summary: RunSummary }
