@@ -27,6 +27,7 @@ export {
   createEvalContext,
   type EvalResult,
   evaluate,
+  evaluateMixture,
   evaluateRing,
   generateEvalSamples,
   isMnistEval,
