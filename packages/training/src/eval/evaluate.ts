@@ -117,6 +117,9 @@ export type MnistEval = MnistMetrics &
  * | `pacganModes` | K (8 or 25) | 1 | 0 |
  * | `pacganHighQuality` | ~0.989 (1 - e^-4.5, the mass of a 2-D Gaussian within 3 std) | 1 | 0 |
  * | `pacganReverseKl` | ~0.005 (finite-sample noise) | ln K | NaN |
+ *
+ * `evaluateMixture` always sets the `pacgan*` keys; they are optional because eval.jsonl rows
+ * written before they existed lack them.
  */
 export type RingEval = {
   samples: number;
@@ -135,9 +138,9 @@ export type RingEval = {
    * PacGAN's "modes" (VEEGAN's "number of modes captured"): modes with at least one sample strictly
    * within 3 std of its nearest centre.
    */
-  pacganModes: number;
+  pacganModes?: number;
   /** PacGAN's high-quality share: samples strictly within 3 std of their nearest centre, over all samples. */
-  pacganHighQuality: number;
+  pacganHighQuality?: number;
   /**
    * PacGAN's "reverse KL": KL(p_gen ‖ uniform over the K modes) = Σ_k p_k ln(K p_k) of the histogram p
    * of the high-quality samples over modes, in nats, empty bins skipped; 0 when uniform, ln K when
@@ -148,7 +151,7 @@ export type RingEval = {
    * empty bins skipped, follows the same repository's stacked-MNIST code (`KLD(p, [1/1000]*1000)`,
    * stacked_MNIST_experiments/VEEGAN_experiment/evaluate.py); a reading, not a quoted definition.
    */
-  pacganReverseKl: number;
+  pacganReverseKl?: number;
 };
 
 export type EvalResult = MnistEval | RingEval;

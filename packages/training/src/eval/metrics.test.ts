@@ -211,7 +211,7 @@ describe("PacGAN's 2-D metrics (gaussians8, ring8, grid25)", () => {
       expect(r.modes).toBe(k);
       expect(r.pacganModes).toBe(k);
       // Binomial sd of the share: sqrt(0.011 * 0.989 / 2500) = 0.0021; 0.008 is almost 4 sd.
-      expect(Math.abs(r.pacganHighQuality - WITHIN_3_STD)).toBeLessThan(0.008);
+      expect(Math.abs(r.pacganHighQuality! - WITHIN_3_STD)).toBeLessThan(0.008);
       // Multinomial noise alone: E[KL] ~ (K - 1) / (2 * 2470), 0.0014 for K = 8, 0.0049 for K = 25.
       expect(r.pacganReverseKl).toBeGreaterThan(0);
       expect(r.pacganReverseKl).toBeLessThan(0.02);
