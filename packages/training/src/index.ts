@@ -9,7 +9,7 @@
  */
 export * from './config/index.ts';
 export * from './images/index.ts';
-export { displayPixels, samplePicture, scatterImage } from './images/samples.ts';
+export { displayPixels, samplePicture, scatterImage, scatterOptions } from './images/samples.ts';
 export { fixed, num, sci } from './format/numbers.ts';
 export { BACKEND_KINDS, type BackendKind, useBackend } from './train/backend.ts';
 export { loadTrainingData } from './train/data.ts';
@@ -27,6 +27,7 @@ export {
   createEvalContext,
   type EvalResult,
   evaluate,
+  evaluateMixture,
   evaluateRing,
   generateEvalSamples,
   isMnistEval,

@@ -15,6 +15,7 @@ import {
   imageGrid,
   restoreRun,
   scatterImage,
+  scatterOptions,
   useBackend,
   writePng,
 } from '@gan/training';
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
   const out = trainer.generate(z);
   const { width, height } = trainer.data;
   const picture = isPoints
-    ? scatterImage(out)
+    ? scatterImage(out, scatterOptions(config))
     : imageGrid(displayPixels(config, out), {
         width,
         height,

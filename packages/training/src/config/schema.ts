@@ -14,7 +14,7 @@ import { didYouMean, quoteList, showValue } from './text.ts';
 // Value lists (exported so code can switch over them exhaustively)
 
 export const ACTIVATIONS = ['relu', 'leakyRelu', 'tanh', 'atan', 'sigmoid', 'identity'] as const;
-export const DATASETS = ['mnist', 'gaussians8'] as const;
+export const DATASETS = ['mnist', 'gaussians8', 'grid25', 'ring8'] as const;
 export const SPLITS = ['train', 'test'] as const;
 export const SCALINGS = ['raw', 'unit', 'tanh'] as const;
 export const SAMPLINGS = ['replacement', 'epochs'] as const;
@@ -142,7 +142,11 @@ export const dataSchema = obj({
   dataset: oneOf(DATASETS)
     .default('mnist')
     .describe(
-      'mnist: 28x28 digits as flat 784-vectors; gaussians8: 2-D points from 8 Gaussians on a circle.',
+      'mnist: 28x28 digits as flat 784-vectors; gaussians8: 2-D points from 8 Gaussians on a circle ' +
+        '(radius 2, std 0.02; 10,000 points drawn once); grid25: 25 Gaussians at {-4,-2,0,2,4}^2, ' +
+        'std 0.05, and ring8: 8 Gaussians on radius 1, std 0.01, the 2-D benchmarks of PacGAN (Lin et ' +
+        'al. 2018), each 100,000 points drawn once as in PacGAN. data.limit, when set, is the number ' +
+        'of 2-D points drawn instead.',
     ),
   split: oneOf(SPLITS)
     .default('train')
@@ -151,7 +155,7 @@ export const dataSchema = obj({
     .default('tanh')
     .describe(
       'Pixel scaling: raw = 0..255 as stored (the article, whose generator outputs 0..1); unit = 0..1; ' +
-        'tanh = -1..1. Ignored by gaussians8.',
+        'tanh = -1..1. Ignored by the 2-D datasets.',
     ),
   shuffleOnLoad: bool()
     .default(false)
@@ -238,7 +242,7 @@ export const modelSchema = obj({
   generator: generatorSchema
     .prefault({})
     .describe(
-      'Generator MLP: z -> hidden layers -> output of the data size (784 for MNIST, 2 for gaussians8).',
+      'Generator MLP: z -> hidden layers -> output of the data size (784 for MNIST, 2 for the 2-D sets).',
     ),
   discriminator: discriminatorSchema
     .prefault({})
@@ -262,7 +266,7 @@ export const lossSchema = obj({
     .default('objective')
     .describe(
       'Whether metrics.jsonl also logs the D cost the article prints. objective: only dLoss, the ' +
-        "loss D descends; article-printed: also dCostPrinted, -log D(x) + log(1 - D(G(z))), the cost " +
+        'loss D descends; article-printed: also dCostPrinted, -log D(x) + log(1 - D(G(z))), the cost ' +
         "the article's code prints whatever D is trained on (its own column, named D cost (printed)).",
     ),
   generator: oneOf(G_LOSSES)

@@ -2,16 +2,20 @@
  * Evaluation of a generator from N samples: what the article could only judge by eye, as numbers.
  *
  * MNIST samples are scored by this project's MNIST classifier (see classifier.ts) on the unit
- * scale of the real images; 2-D ring samples by their distance to the ring's centres. The result
+ * scale of the real images; 2-D samples by their distance to the mixture's centres. The result
  * is a flat record of numbers (plus one histogram array), written as a row of eval.jsonl.
  */
 import {
-  assignModes,
   type Dataset,
   MNIST_CLASSES,
   MNIST_PIXELS,
+  type Mixture2d,
+  type Mixture2dName,
+  mixture2d,
   type RingOptions,
+  ringCenters,
   type Scaling,
+  scoreMixture,
 } from '@gan/data';
 import { formatShape, Rng, ShapeError, Tensor } from '@gan/tensor';
 import { frechetDistance, meanAndCovariance } from '@gan/tensor';
@@ -94,12 +98,32 @@ export type MnistEval = MnistMetrics &
   };
 
 /**
- * An evaluation of 2-D samples against the ring of Gaussians (`assignModes` of @gan/data): a
- * point is high quality within 3 std of its nearest centre.
+ * An evaluation of 2-D samples against a mixture of Gaussians (`gaussians8`, `grid25`, `ring8`;
+ * `scoreMixture` of @gan/data): each sample goes to its nearest centre and is high quality within
+ * 3 std of it.
+ *
+ * Two families of keys, which differ in definition:
+ * - `modesCovered`, `highQuality`, `classHistogram`, `klUniform`: this project's, as since the
+ *   first ring runs (a mode counts once it holds 2% of the samples; within 3 std inclusive).
+ * - `pacganModes`, `pacganHighQuality`, `pacganReverseKl`: the columns of PacGAN's Table 1 (Lin et
+ *   al. 2018) as its released code computes them (fjxmlzn/PacGAN
+ *   synthetic_data_experiments/PacGAN/pacgan/extensions.py `MetricLogger`), which is also VEEGAN's
+ *   definition (Srivastava et al. 2017, project page akashgit/VEEGAN): within 3 std strictly, a
+ *   mode counts with one high-quality sample. The papers score 2500 samples (PacGAN
+ *   `num_log_figure_sample = 2500`; VEEGAN "We generate 2500 samples"): set `eval.samples: 2500`.
+ *
+ * | key | 2500 real points | one point at a centre x2500 | points far from every mode |
+ * |-----|------|------|------|
+ * | `pacganModes` | K (8 or 25) | 1 | 0 |
+ * | `pacganHighQuality` | ~0.989 (1 - e^-4.5, the mass of a 2-D Gaussian within 3 std) | 1 | 0 |
+ * | `pacganReverseKl` | ~0.005 (finite-sample noise) | ln K | NaN |
+ *
+ * `evaluateMixture` always sets the `pacgan*` keys; they are optional because eval.jsonl rows
+ * written before they existed lack them.
  */
 export type RingEval = {
   samples: number;
-  /** Number of Gaussians on the ring (8). */
+  /** Number of Gaussians of the mixture (8 or 25). */
   modes: number;
   coverageThreshold: number;
   /** Modes holding high-quality points amounting to >= `coverageThreshold` of all samples. */
@@ -110,6 +134,24 @@ export type RingEval = {
   classHistogram: number[];
   /** KL(histogram of high-quality points over modes ‖ uniform), nats; NaN without high-quality points. */
   klUniform: number;
+  /**
+   * PacGAN's "modes" (VEEGAN's "number of modes captured"): modes with at least one sample strictly
+   * within 3 std of its nearest centre.
+   */
+  pacganModes?: number;
+  /** PacGAN's high-quality share: samples strictly within 3 std of their nearest centre, over all samples. */
+  pacganHighQuality?: number;
+  /**
+   * PacGAN's "reverse KL": KL(p_gen ‖ uniform over the K modes) = Σ_k p_k ln(K p_k) of the histogram p
+   * of the high-quality samples over modes, in nats, empty bins skipped; 0 when uniform, ln K when
+   * one mode holds them all, NaN without high-quality samples.
+   *
+   * NOTE: PacGAN's released 2-D code does not compute it (its `MetricLogger` logs the entropy of this
+   * histogram, which this equals ln K minus). The direction, KL(p_gen ‖ uniform) with natural log and
+   * empty bins skipped, follows the same repository's stacked-MNIST code (`KLD(p, [1/1000]*1000)`,
+   * stacked_MNIST_experiments/VEEGAN_experiment/evaluate.py); a reading, not a quoted definition.
+   */
+  pacganReverseKl?: number;
 };
 
 export type EvalResult = MnistEval | RingEval;
@@ -131,8 +173,9 @@ export interface MnistEvalContext {
 }
 
 export interface RingEvalContext {
-  dataset: 'gaussians8';
-  ring: RingOptions;
+  dataset: Mixture2dName;
+  /** The mixture's centres and std (`mixture2d(dataset)`). */
+  mixture: Mixture2d;
 }
 
 export type EvalContext = MnistEvalContext | RingEvalContext;
@@ -170,21 +213,40 @@ export function scoreUnitImages(images: Tensor, ctx: MnistEvalContext): MnistMet
   };
 }
 
-/** Scores 2-D points `[N, 2]` against the ring. */
+/** Scores 2-D points `[N, 2]` against a ring (default: the `gaussians8` ring, radius 2, std 0.02). */
 export function evaluateRing(points: Tensor, ring: RingOptions = {}): RingEval {
+  const { modes = 8, radius = 2, std = 0.02 } = ring;
+  return evaluateMixture(points, { centres: ringCenters(modes, radius), std });
+}
+
+/**
+ * Scores 2-D points `[N, 2]` against a mixture: this project's keys and PacGAN's (see
+ * {@link RingEval}).
+ *
+ * ```ts
+ * const r = evaluateMixture(samples, mixture2d('grid25'));
+ * r.pacganModes; // 25 for a generator that covers the grid
+ * ```
+ */
+export function evaluateMixture(points: Tensor, mixture: Mixture2d): RingEval {
   const n = points.shape[0];
-  const modes = ring.modes ?? 8;
-  const { counts, highQuality } = assignModes(points, ring);
-  const good = counts.reduce((a, b) => a + b, 0);
-  const histogram = counts.map((c) => (good > 0 ? c / good : 0));
+  const share = (counts: number[], good: number) => counts.map((c) => (good > 0 ? c / good : 0));
+  // This project's keys: within 3 std inclusive, as assignModes.
+  const ours = scoreMixture(points, mixture, { strict: false });
+  const histogram = share(ours.counts, ours.good);
+  // PacGAN's: strictly within 3 std.
+  const pacgan = scoreMixture(points, mixture, { strict: true });
   return {
     samples: n,
-    modes,
+    modes: mixture.centres.length,
     coverageThreshold: COVERAGE_THRESHOLD,
-    modesCovered: counts.filter((c) => n > 0 && c / n >= COVERAGE_THRESHOLD).length,
-    highQuality,
+    modesCovered: ours.counts.filter((c) => n > 0 && c / n >= COVERAGE_THRESHOLD).length,
+    highQuality: n === 0 ? 0 : ours.good / n,
     classHistogram: histogram,
-    klUniform: good > 0 ? klFromUniform(histogram) : Number.NaN,
+    klUniform: ours.good > 0 ? klFromUniform(histogram) : Number.NaN,
+    pacganModes: pacgan.counts.filter((c) => c > 0).length,
+    pacganHighQuality: n === 0 ? 0 : pacgan.good / n,
+    pacganReverseKl: pacgan.good > 0 ? klFromUniform(share(pacgan.counts, pacgan.good)) : Number.NaN,
   };
 }
 
@@ -198,7 +260,7 @@ export function evaluateRing(points: Tensor, ring: RingOptions = {}): RingEval {
  * ```
  */
 export function evaluate(samples: Tensor, ctx: EvalContext): EvalResult {
-  if (ctx.dataset === 'gaussians8') return evaluateRing(samples, ctx.ring);
+  if (ctx.dataset !== 'mnist') return evaluateMixture(samples, ctx.mixture);
   const onDataScale = scoreUnitImages(unitImages(samples, ctx.dataScaling), ctx);
   const result: MnistEval = {
     samples: samples.shape[0],
@@ -221,7 +283,7 @@ function unitImages(samples: Tensor, scaling: Scaling): Tensor {
 /**
  * Everything `evaluate` needs for one run: for MNIST the classifier and real statistics (loaded or
  * trained once per process) and the memorisation reference built from the run's own training
- * data; for the ring, its geometry.
+ * data; for a 2-D mixture, its geometry.
  *
  * ```ts
  * const data = loadTrainingData(config);
@@ -233,7 +295,8 @@ export async function createEvalContext(
   data: Dataset,
   options: LoadClassifierOptions = {},
 ): Promise<EvalContext> {
-  if (config.data.dataset === 'gaussians8') return { dataset: 'gaussians8', ring: {} };
+  if (config.data.dataset !== 'mnist')
+    return { dataset: config.data.dataset, mixture: mixture2d(config.data.dataset) };
   const real = await loadRealStatistics(options);
   return {
     dataset: 'mnist',

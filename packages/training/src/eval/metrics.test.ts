@@ -1,7 +1,14 @@
-import { gaussianRing, ringCenters, scalePixels } from '@gan/data';
+import {
+  gaussianMixture,
+  gaussianRing,
+  MIXTURE_2D_NAMES,
+  mixture2d,
+  ringCenters,
+  scalePixels,
+} from '@gan/data';
 import { Rng, Tensor } from '@gan/tensor';
 import { describe, expect, it } from 'vitest';
-import { evaluateRing, isMnistEval } from './evaluate.ts';
+import { evaluateMixture, evaluateRing, isMnistEval } from './evaluate.ts';
 import {
   COVERAGE_THRESHOLD,
   classHistogram,
@@ -15,7 +22,7 @@ import {
   toUnitScale,
 } from './metrics.ts';
 import { subsampleIndices } from './reference.ts';
-import { formatEvalLine } from './summary.ts';
+import { formatEvalLine, formatSummary } from './summary.ts';
 
 const rng = Rng.create(0, 'metrics-test');
 
@@ -159,7 +166,9 @@ describe('ring evaluation (gaussians8)', () => {
     expect(r.highQuality).toBeGreaterThan(0.98);
     expect(r.klUniform).toBeLessThan(0.01);
     expect(r.classHistogram.reduce((s, h) => s + h, 0)).toBeCloseTo(1, 9);
-    expect(formatEvalLine(300, r)).toMatch(/^eval step=300 modes=8\/8 hq=0\.\d{3} kl=0\.\d{4}$/);
+    expect(formatEvalLine(300, r)).toMatch(
+      /^eval step=300 modes=8\/8 hq=0\.\d{3} kl=0\.\d{4} pacgan_modes=8\/8 pacgan_hq=0\.\d{3} pacgan_rkl=0\.\d{4}$/,
+    );
   });
 
   it('a collapsed generator covers one mode with KL log 8; scattered points are not high quality', () => {
@@ -185,5 +194,84 @@ describe('ring evaluation (gaussians8)', () => {
     // 985 points on mode 0, 15 (1.5%) on mode 4.
     for (let i = 0; i < 1000; i++) pts.data.set(centres[i < 985 ? 0 : 4], 2 * i);
     expect(evaluateRing(pts).modesCovered).toBe(1);
+  });
+});
+
+describe("PacGAN's 2-D metrics (gaussians8, ring8, grid25)", () => {
+  /** P(|x - μ| < 3σ) for a 2-D isotropic Gaussian: the chi-squared(2) CDF at 9, 1 - e^{-9/2}. */
+  const WITHIN_3_STD = 1 - Math.exp(-4.5); // 0.98889
+
+  it.each(MIXTURE_2D_NAMES)(
+    '%s: 2500 real points score every mode, ~98.9%% high quality, reverse KL ~0',
+    (name) => {
+      const mixture = mixture2d(name);
+      const k = mixture.centres.length;
+      const { points } = gaussianMixture({ ...mixture, n: 2500, rng: Rng.create(5, 'real') });
+      const r = evaluateMixture(points, mixture);
+      expect(r.modes).toBe(k);
+      expect(r.pacganModes).toBe(k);
+      // Binomial sd of the share: sqrt(0.011 * 0.989 / 2500) = 0.0021; 0.008 is almost 4 sd.
+      expect(Math.abs(r.pacganHighQuality! - WITHIN_3_STD)).toBeLessThan(0.008);
+      // Multinomial noise alone: E[KL] ~ (K - 1) / (2 * 2470), 0.0014 for K = 8, 0.0049 for K = 25.
+      expect(r.pacganReverseKl).toBeGreaterThan(0);
+      expect(r.pacganReverseKl).toBeLessThan(0.02);
+      expect(r.modesCovered).toBe(k); // this project's key, unchanged, agrees on real data
+    },
+  );
+
+  it.each(MIXTURE_2D_NAMES)(
+    '%s: one point at a centre scores 1 mode, all high quality, reverse KL ln K',
+    (name) => {
+      const mixture = mixture2d(name);
+      const pts = Tensor.zeros([2500, 2]);
+      for (let i = 0; i < 2500; i++) pts.data.set(mixture.centres[3], 2 * i);
+      const r = evaluateMixture(pts, mixture);
+      expect(r.pacganModes).toBe(1);
+      expect(r.pacganHighQuality).toBe(1);
+      expect(r.pacganReverseKl).toBeCloseTo(Math.log(mixture.centres.length), 9);
+    },
+  );
+
+  it.each(MIXTURE_2D_NAMES)('%s: points far from every mode score 0 modes and no high quality', (name) => {
+    const mixture = mixture2d(name);
+    // Halfway between two neighbouring centres (grid: spacing 2; rings: 45 degrees apart), and far out.
+    const [a, b] = mixture.centres;
+    const pts = Tensor.fromArray([
+      [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2],
+      [50, -50],
+    ]);
+    const r = evaluateMixture(pts, mixture);
+    expect(r.pacganModes).toBe(0);
+    expect(r.pacganHighQuality).toBe(0);
+    expect(Number.isNaN(r.pacganReverseKl)).toBe(true);
+  });
+
+  it('counts a mode from one high-quality sample, where modesCovered asks for 2% of the samples', () => {
+    const mixture = mixture2d('grid25');
+    const pts = Tensor.zeros([1000, 2]);
+    // 990 samples on mode 0, 10 (1%) on mode 24: two modes for PacGAN, one for modesCovered.
+    for (let i = 0; i < 1000; i++) pts.data.set(mixture.centres[i < 990 ? 0 : 24], 2 * i);
+    const r = evaluateMixture(pts, mixture);
+    expect(r.pacganModes).toBe(2);
+    expect(r.modesCovered).toBe(1);
+    // KL of [0.99, 0.01] against 1/25: 0.99 ln(0.99 * 25) + 0.01 ln(0.01 * 25).
+    expect(r.pacganReverseKl).toBeCloseTo(0.99 * Math.log(24.75) + 0.01 * Math.log(0.25), 9);
+    expect(formatSummary(r)).toMatch(/PacGAN: modes \(>= 1 sample within 3 std\)\s+2\/25/);
+  });
+
+  it('counts a sample exactly 3 std from a centre for highQuality but not for pacganHighQuality', () => {
+    // std 0.25 and a point 0.75 away: exact in float32, so the test sees the boundary itself.
+    const pts = Tensor.fromArray([
+      [0.75, 0],
+      [0, 0],
+    ]);
+    const r = evaluateMixture(pts, { centres: [[0, 0]], std: 0.25 });
+    expect(r.highQuality).toBe(1);
+    expect(r.pacganHighQuality).toBe(0.5);
+  });
+
+  it('evaluateRing gives the same result as evaluateMixture on the gaussians8 geometry', () => {
+    const { points } = gaussianRing({ n: 300, std: 0.05, rng: Rng.create(8, 'ring') });
+    expect(evaluateRing(points)).toEqual(evaluateMixture(points, mixture2d('gaussians8')));
   });
 });

@@ -9,12 +9,19 @@ import { type EvalResult, isMnistEval, type MnistEval, type MnistMetrics } from 
  *
  * ```
  * eval step=20000 modes=1/10 kl=2.1543 is=1.12 fd=412.3 conf=0.954 div=0.087 nn=1.41 display_modes=1/10 ...
- * eval step=300 modes=6/8 hq=0.812 kl=0.3012
+ * eval step=300 modes=6/8 hq=0.812 kl=0.3012 pacgan_modes=7/8 pacgan_hq=0.812 pacgan_rkl=0.3105
  * ```
+ * The `pacgan_*` keys of a 2-D evaluation are absent from rows written before they existed.
  */
 export function formatEvalLine(step: number, r: EvalResult): string {
   if (!isMnistEval(r)) {
-    return `eval step=${step} modes=${r.modesCovered}/${r.modes} hq=${fixed(r.highQuality, 3)} kl=${fixed(r.klUniform, 4)}`;
+    let line = `eval step=${step} modes=${r.modesCovered}/${r.modes} hq=${fixed(r.highQuality, 3)} kl=${fixed(r.klUniform, 4)}`;
+    if (r.pacganModes !== undefined) {
+      line +=
+        ` pacgan_modes=${r.pacganModes}/${r.modes} pacgan_hq=${fixed(r.pacganHighQuality, 3)}` +
+        ` pacgan_rkl=${fixed(r.pacganReverseKl, 4)}`;
+    }
+    return line;
   }
   const scores = (m: Partial<MnistMetrics>, prefix: string) =>
     `${prefix}modes=${m.modesCovered}/${r.modes} ${prefix}kl=${fixed(m.klUniform, 4)} ${prefix}is=${fixed(m.inceptionScore, 2)} ` +
@@ -44,6 +51,13 @@ export function formatSummary(result: EvalResult): string {
       ['KL(modes || uniform)', fixed(result.klUniform, 4)],
       ['mode histogram', result.classHistogram.map((h) => h.toFixed(2)).join(' ')],
     ];
+    if (result.pacganModes !== undefined) {
+      rows.push(
+        ['PacGAN: modes (>= 1 sample within 3 std)', `${result.pacganModes}/${result.modes}`],
+        ['PacGAN: high-quality samples (< 3 std)', fixed(result.pacganHighQuality, 3)],
+        ['PacGAN: reverse KL(modes || uniform)', fixed(result.pacganReverseKl, 4)],
+      );
+    }
     const w = Math.max(...rows.map(([label]) => label.length));
     return rows.map(([label, value]) => `${label.padEnd(w)}  ${value}`).join('\n');
   }

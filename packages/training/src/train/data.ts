@@ -1,4 +1,13 @@
-import { type Dataset, gaussianDataset, limitDataset, loadMnist, rowCount, shuffleDataset } from '@gan/data';
+import {
+  type Dataset,
+  gaussianDataset,
+  gaussianMixtureDataset,
+  limitDataset,
+  loadMnist,
+  mixture2d,
+  rowCount,
+  shuffleDataset,
+} from '@gan/data';
 import { Rng } from '@gan/tensor';
 import type { ExperimentConfig } from '../config/index.ts';
 
@@ -6,15 +15,32 @@ import type { ExperimentConfig } from '../config/index.ts';
 export const GAUSSIANS_DEFAULT_SIZE = 10_000;
 
 /**
- * The training data a config asks for: MNIST (split, scaling) or the 8-Gaussians ring, shuffled
- * once at load if asked (stream `data-shuffle`), cut to `data.limit` rows.
+ * Points drawn for PacGAN's 2-D sets (`grid25`, `ring8`) when `data.limit` does not say otherwise:
+ * PacGAN's fixed training set of `num_sample = 100000` points (Lin et al. 2018, fjxmlzn/PacGAN
+ * synthetic_data_experiments/2DGrid_GAN&PacGAN/config.py and 2DRing_GAN&PacGAN/config.py).
+ */
+export const PACGAN_2D_SIZE = 100_000;
+
+/**
+ * The training data a config asks for: MNIST (split, scaling) or a 2-D mixture (`data.limit`
+ * points, else {@link GAUSSIANS_DEFAULT_SIZE} for the 8-Gaussians ring and {@link PACGAN_2D_SIZE}
+ * for PacGAN's grid and ring, drawn once from stream `data-gen`), shuffled once at load if asked
+ * (stream `data-shuffle`), cut to `data.limit` rows.
  */
 export function loadTrainingData(config: ExperimentConfig): Dataset {
   const { data, seed } = config;
-  let ds: Dataset =
-    data.dataset === 'mnist'
-      ? loadMnist({ split: data.split, scaling: data.scaling })
-      : gaussianDataset({ n: data.limit ?? GAUSSIANS_DEFAULT_SIZE, rng: Rng.create(seed, 'data-gen') });
+  let ds: Dataset;
+  if (data.dataset === 'mnist') ds = loadMnist({ split: data.split, scaling: data.scaling });
+  else if (data.dataset === 'gaussians8')
+    ds = gaussianDataset({ n: data.limit ?? GAUSSIANS_DEFAULT_SIZE, rng: Rng.create(seed, 'data-gen') });
+  else {
+    ds = gaussianMixtureDataset({
+      name: data.dataset,
+      ...mixture2d(data.dataset),
+      n: data.limit ?? PACGAN_2D_SIZE,
+      rng: Rng.create(seed, 'data-gen'),
+    });
+  }
   if (data.shuffleOnLoad) ds = shuffleDataset(ds, Rng.create(seed, 'data-shuffle'));
   if (data.limit !== null && data.limit < rowCount(ds)) ds = limitDataset(ds, data.limit);
   const rows = rowCount(ds);

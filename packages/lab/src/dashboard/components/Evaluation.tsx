@@ -30,6 +30,18 @@ const KNOWN: [string, string, (v: unknown, r: Result) => string | null][] = [
   ['inceptionScore', 'inception score', (v) => (typeof v === 'number' ? short(v) : null)],
   ['highQuality', 'high quality', (v) => (typeof v === 'number' ? `${(100 * v).toFixed(1)}%` : null)],
   ['klUniform', 'KL to uniform', (v) => (typeof v === 'number' ? short(v) : null)],
+  // PacGAN's Table 1 columns for the 2-D mixtures (see RingEval in @gan/training).
+  [
+    'pacganModes',
+    'modes (PacGAN)',
+    (v, r) => (typeof v !== 'number' ? null : typeof r.modes === 'number' ? `${v}/${r.modes}` : short(v)),
+  ],
+  [
+    'pacganHighQuality',
+    'high quality (PacGAN)',
+    (v) => (typeof v === 'number' ? `${(100 * v).toFixed(1)}%` : null),
+  ],
+  ['pacganReverseKl', 'reverse KL (PacGAN)', (v) => (typeof v === 'number' ? short(v) : null)],
   ['diversity', 'diversity', (v) => (typeof v === 'number' ? short(v) : null)],
   ['nnDistance', 'NN distance', (v) => (typeof v === 'number' ? short(v) : null)],
   ['meanConfidence', 'confidence', (v) => (typeof v === 'number' ? short(v) : null)],
