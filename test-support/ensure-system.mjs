@@ -32,6 +32,14 @@ export const SYSTEM_PACKAGES = [
     present: () => commandRuns('python3', ['-c', 'import numpy']),
   },
   {
+    debian: 'python3-torch',
+    neededBy: "the discriminator layers' cross-checks with PyTorch (minibatch std, spectral norm)",
+    // Debian's python3 may not be the first on the PATH (pyenv): the tests look at both.
+    present: () =>
+      commandRuns('python3', ['-c', 'import torch']) ||
+      commandRuns('/usr/bin/python3', ['-c', 'import torch']),
+  },
+  {
     debian: 'git',
     neededBy: "the run metadata's commit test",
     present: () => commandRuns('git', ['--version']),
