@@ -5,7 +5,10 @@ import { commandRuns, type Requirement } from '../../../test-support/requirement
  * The first Python on this machine that imports torch: `python3` on the PATH, else Debian's
  * /usr/bin/python3 (where python3-torch installs when a pyenv python3 comes first on the PATH).
  */
-const TORCH_PYTHON = ['python3', '/usr/bin/python3'].find((py) => commandRuns(py, ['-c', 'import torch']));
+const TORCH_PYTHON = ['python3', '/usr/bin/python3'].find((py) =>
+  // find_spec finds torch without importing it (an import takes seconds).
+  commandRuns(py, ['-c', "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)"]),
+);
 
 /** PyTorch, the outside oracle of the layers' forward and backward passes. */
 export const torch: Requirement = {
