@@ -16,6 +16,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
+const FIND_TORCH = "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)";
+
 /**
  * What the tests need from the system: one Debian package per entry, with what needs it and how
  * to tell it is there. Add a package here and nowhere else.
@@ -30,6 +32,13 @@ export const SYSTEM_PACKAGES = [
     debian: 'python3-numpy',
     neededBy: 'the safetensors cross-check with numpy',
     present: () => commandRuns('python3', ['-c', 'import numpy']),
+  },
+  {
+    debian: 'python3-torch',
+    neededBy: "the discriminator layers' cross-checks with PyTorch (minibatch std, spectral norm)",
+    // Debian's python3 may not be the first on the PATH (pyenv): the tests look at both. find_spec
+    // finds torch without importing it (an import takes seconds).
+    present: () => ['python3', '/usr/bin/python3'].some((py) => commandRuns(py, ['-c', FIND_TORCH])),
   },
   {
     debian: 'git',

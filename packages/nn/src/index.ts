@@ -16,5 +16,7 @@ export {
   meanProbability,
 } from './losses.ts';
 export { type Parameter, zeroGrad } from './parameter.ts';
+export { MINIBATCH_STD_EPS, MinibatchStd } from './minibatch-std.ts';
 export { Sequential } from './sequential.ts';
 export { softmax, softmaxCrossEntropy } from './softmax.ts';
+export { type LayerBuffer, SPECTRAL_NORM_EPS, SpectralNormLinear } from './spectral-norm.ts';

@@ -55,7 +55,14 @@ describe('loadConfig', () => {
           outputWeightGrad: 'chain-rule',
           outputInitFanIn: 'own',
         },
-        discriminator: { hidden: [1024, 512, 256], activation: 'leakyRelu', leakySlope: 0.2 },
+        discriminator: {
+          hidden: [1024, 512, 256],
+          activation: 'leakyRelu',
+          leakySlope: 0.2,
+          packing: 1,
+          minibatchStd: null,
+          spectralNorm: false,
+        },
         init: { scheme: 'xavier-uniform', gain: 1, std: 0.02 },
       },
       loss: {

@@ -224,6 +224,42 @@ export const discriminatorSchema = obj({
     .prefault('leakyRelu')
     .describe('Hidden activation: one name for all layers, or a list with one per hidden layer.'),
   leakySlope: fraction().default(0.2).describe('Negative-side slope of leakyRelu.'),
+  packing: z
+    .number(expecting('an integer in 1..4'))
+    .int(expecting('an integer in 1..4'))
+    .min(1, expecting('an integer in 1..4'))
+    .max(4, expecting('an integer in 1..4'))
+    .default(1)
+    .describe(
+      'PacGAN packing m (Lin et al. 2018): D judges m samples at once, concatenated along features ' +
+        '(input m x data size; only its first layer grows). A step then draws batchSize packs of m ' +
+        'independent real rows and makes batchSize x m fakes, packed in order. 1 = off; PacGAN ' +
+        'reports m = 2..4 (fjxmlzn/PacGAN config.py: num_packing in {1,2,3,4}).',
+    ),
+  minibatchStd: obj({
+    groupSize: int(1)
+      .default(4)
+      .describe(
+        "Samples per group, G = min(groupSize, batch) (ProGAN's mbstd_group_size = 4, " +
+          'tkarras/progressive_growing_of_gans networks.py). The batch must be divisible by G.',
+      ),
+  })
+    .nullable()
+    .default(null)
+    .describe(
+      'Minibatch standard deviation (ProGAN, Karras et al. 2018): the std of each feature over a group ' +
+        'of samples, averaged over features, appended as one extra feature to every member of the group, ' +
+        "at the input of D's last hidden layer (ProGAN appends it before its final block's conv and dense " +
+        'layers, so the statistic passes a nonlinearity before the logit). Reals and fakes are grouped ' +
+        'apart. null = off.',
+    ),
+  spectralNorm: bool()
+    .default(false)
+    .describe(
+      'Spectral normalisation (Miyato et al. 2018) of every D Linear layer: W / sigma(W), sigma from one ' +
+        'power iteration per forward pass with a persistent u (checkpointed), the gradient flowing ' +
+        'through sigma with u, v held (pfnet-research/sngan_projection sn_linear.py, max_sv.py).',
+    ),
 }).superRefine(checkActivationLength);
 
 export const initSchema = obj({
@@ -450,7 +486,33 @@ export const experimentConfigSchema = obj({
   train: trainSchema.prefault({}).describe('Run length.'),
   log: logSchema.prefault({}).describe('What is recorded during the run, and how often.'),
   eval: evalSchema.prefault({}).describe('Quantitative evaluation of the generator.'),
-});
+}).superRefine(checkMinibatchStdGroups);
+
+/**
+ * ProGAN's minibatch std needs D's batch (real and fake apart: `data.batchSize` rows each)
+ * divisible by its group size G = min(groupSize, batchSize).
+ */
+function checkMinibatchStdGroups(
+  config: {
+    data: { batchSize: number };
+    model: { discriminator: { minibatchStd: { groupSize: number } | null } };
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const mbstd = config.model.discriminator.minibatchStd;
+  const b = config.data.batchSize;
+  if (mbstd === null) return;
+  const g = Math.min(mbstd.groupSize, b);
+  if (b % g === 0) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['model', 'discriminator', 'minibatchStd', 'groupSize'],
+    input: mbstd.groupSize,
+    message:
+      `expected a divisor of data.batchSize (${b}), or a number >= it (ProGAN groups the batch ` +
+      `evenly), got ${mbstd.groupSize}`,
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Types

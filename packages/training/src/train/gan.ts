@@ -65,7 +65,8 @@ export interface TrainerSnapshot {
 /**
  * Receives the random inputs of every step as the trainer draws them (a run trace, `pnpm exp
  * --trace`, records them so that another implementation can replay the same steps). The arrays
- * are the trainer's own buffers: copy or write them before returning.
+ * are the trainer's own buffers: copy or write them before returning. With PacGAN packing m
+ * (`model.discriminator.packing`) they hold `batch x m` rows: m consecutive rows make one pack.
  */
 export interface StepInputsObserver {
   /** One discriminator update's inputs: the batch's row indices, the sampler's 32-bit draws behind them, and z. */
@@ -103,7 +104,7 @@ function makeOptimizer(cfg: OptimizerConfig, totalSteps: number): Optimizer {
  * D into G without touching D's gradients.
  *
  * Randomness comes from named streams derived from `config.seed`: `init-g`, `init-d`, `data-sample`,
- * `z`, `grid`, so adding a consumer never shifts another.
+ * `z`, `grid` (and `init-d-spectral-u` with spectral norm), so adding a consumer never shifts another.
  */
 export class GanTrainer {
   readonly models: GanModels;
@@ -121,6 +122,8 @@ export class GanTrainer {
 
   readonly dataDim: number;
   readonly batch: number;
+  /** PacGAN's m: D judges packs of m samples; a step draws `batch x m` real rows and z rows. */
+  readonly packing: number;
   readonly zSize: number;
   private readonly zUniform: boolean;
   private readonly fromProbabilities: boolean;
@@ -135,6 +138,8 @@ export class GanTrainer {
   private readonly z: Tensor;
   private readonly dInput: Tensor;
   private readonly dInputReal: Tensor;
+  /** dInputReal as `[batch x packing, dataDim]`: the sampled rows, m consecutive ones per pack. */
+  private readonly realRows: Tensor;
   private readonly dInputFake: Tensor;
   private readonly dGrad: Tensor;
   private readonly dGradReal: Tensor;
@@ -143,6 +148,12 @@ export class GanTrainer {
   private dOut: Tensor | null = null;
   private dOutReal: Tensor | null = null;
   private dOutFake: Tensor | null = null;
+  // With packing, views of G's output as D's packs and of D's input gradient as G's rows, made
+  // once per buffer (the layers reuse their buffers), not per step.
+  private gOut: Tensor | null = null;
+  private gOutPacked: Tensor | null = null;
+  private dInGrad: Tensor | null = null;
+  private dInGradRows: Tensor | null = null;
   /** The fixed z of every sample grid, so frames are comparable across steps and runs. */
   readonly gridZ: Tensor;
 
@@ -159,6 +170,7 @@ export class GanTrainer {
     const seed = config.seed;
     this.dataDim = data.width * data.height;
     this.batch = config.data.batchSize;
+    this.packing = config.model.discriminator.packing;
     this.zSize = config.model.z.size;
     this.zUniform = config.model.z.distribution === 'uniform';
     this.fromProbabilities = config.loss.fromProbabilities;
@@ -183,12 +195,14 @@ export class GanTrainer {
     });
 
     const b = this.batch;
-    this.idx = new Int32Array(b);
-    this.draws = new Uint32Array(b);
-    this.z = Tensor.zeros([b, this.zSize]);
-    this.dInput = Tensor.zeros([2 * b, this.dataDim]);
+    const rows = b * this.packing;
+    this.idx = new Int32Array(rows);
+    this.draws = new Uint32Array(rows);
+    this.z = Tensor.zeros([rows, this.zSize]);
+    this.dInput = Tensor.zeros([2 * b, this.packing * this.dataDim]);
     this.dInputReal = this.dInput.rows(0, b);
     this.dInputFake = this.dInput.rows(b, 2 * b);
+    this.realRows = this.dInputReal.reshape([rows, this.dataDim]);
     this.dGrad = Tensor.zeros([2 * b, 1]);
     this.dGradReal = this.dGrad.rows(0, b);
     this.dGradFake = this.dGrad.rows(b, 2 * b);
@@ -220,7 +234,7 @@ export class GanTrainer {
     let d: DiscriminatorPass = { objective: 0, printed: null, dReal: 0, dFake: 0 };
     let lrD = 0;
     for (let k = 0; k < this.config.train.dSteps; k++) {
-      gatherBatch(this.data, this.sampler.next(this.idx, this.draws), this.dInputReal);
+      gatherBatch(this.data, this.sampler.next(this.idx, this.draws), this.realRows);
       this.fillZ(this.zRng, this.z);
       this.observer?.discriminatorInputs(this.idx, this.draws, this.z);
       d = this.discriminatorPass();
@@ -240,9 +254,10 @@ export class GanTrainer {
   }
 
   /**
-   * D's loss on a real batch `real` (`[batch, dataDim]`) and the fakes G makes of `z`
-   * (`[batch, zSize]`), and its parameter gradients (in each parameter's `grad`), exactly as a
-   * training step computes them; no weight changes. For checking the step from outside (tests).
+   * D's loss on a real batch `real` (`[batch x packing, dataDim]`, m consecutive rows per pack)
+   * and the fakes G makes of `z` (`[batch x packing, zSize]`), and its parameter gradients (in each
+   * parameter's `grad`), exactly as a training step computes them; no weight changes. For checking
+   * the step from outside (tests).
    */
   discriminatorLossAt(real: Tensor, z: Tensor): DiscriminatorPass {
     this.checkBatch('real', real, this.dataDim);
@@ -252,7 +267,7 @@ export class GanTrainer {
     return this.discriminatorPass();
   }
 
-  /** G's loss on `z` (`[batch, zSize]`) and its parameter gradients, as a training step computes them. */
+  /** G's loss on `z` (`[batch x packing, zSize]`) and its parameter gradients, as a training step computes them. */
   generatorLossAt(z: Tensor): number {
     this.checkBatch('z', z, this.zSize);
     this.z.data.set(z.data);
@@ -262,7 +277,9 @@ export class GanTrainer {
   /**
    * The discriminator's half of an update, on the real batch and z in the trainer's buffers:
    * G(z) and the real batch through D in one forward pass, D's loss, and (when it is finite) the
-   * gradients of both terms summed into D's parameters, as the article sums them.
+   * gradients of both terms summed into D's parameters, as the article sums them. With packing,
+   * G's `batch x m` fakes are copied into D's input as `batch` packs, m consecutive fakes each
+   * (the same bytes: a row-major `[batch x m, dataDim]` is a `[batch, m x dataDim]`).
    */
   private discriminatorPass(): DiscriminatorPass {
     const { models, batch: b, lossOptions } = this;
@@ -304,19 +321,40 @@ export class GanTrainer {
   private generatorPass(): number {
     const { models } = this;
     const fake = models.generator.forward(this.z);
-    const out = models.discriminator.forward(fake);
+    const out = models.discriminator.forward(this.packed(fake));
     const gLoss = generatorLoss(this.gLossKind, out, this.lossOptions, this.gGrad);
     if (Number.isFinite(gLoss)) {
       const dFakeInput = models.discriminator.backward(this.gGrad, { paramGrads: false })!;
       zeroGrad(this.gParams);
-      models.generator.backward(dFakeInput, { inputGrad: false });
+      models.generator.backward(this.unpacked(dFakeInput), { inputGrad: false });
     }
     return gLoss;
   }
 
+  /** G's output `[batch x m, dataDim]` as D's packs `[batch, m x dataDim]` (itself when m = 1). */
+  private packed(fake: Tensor): Tensor {
+    if (this.packing === 1) return fake;
+    if (fake !== this.gOut) {
+      this.gOut = fake;
+      this.gOutPacked = fake.reshape([this.batch, this.packing * this.dataDim]);
+    }
+    return this.gOutPacked as Tensor;
+  }
+
+  /** D's input gradient `[batch, m x dataDim]` as G's output rows `[batch x m, dataDim]`. */
+  private unpacked(grad: Tensor): Tensor {
+    if (this.packing === 1) return grad;
+    if (grad !== this.dInGrad) {
+      this.dInGrad = grad;
+      this.dInGradRows = grad.reshape([this.batch * this.packing, this.dataDim]);
+    }
+    return this.dInGradRows as Tensor;
+  }
+
   private checkBatch(what: string, t: Tensor, width: number): void {
-    if (t.rank !== 2 || t.shape[0] !== this.batch || t.shape[1] !== width) {
-      throw new ShapeError(`${what}: expected [${this.batch},${width}], got ${formatShape(t.shape)}`);
+    const rows = this.batch * this.packing;
+    if (t.rank !== 2 || t.shape[0] !== rows || t.shape[1] !== width) {
+      throw new ShapeError(`${what}: expected [${rows},${width}], got ${formatShape(t.shape)}`);
     }
   }
 
@@ -343,6 +381,10 @@ export class GanTrainer {
     const arrays: TrainerSnapshot['arrays'] = {};
     for (const p of [...this.gParams, ...this.dParams]) {
       arrays[p.name] = { shape: [...p.value.shape], data: p.value.data };
+    }
+    // D's non-trained state (spectral norm's u), so a resumed run continues bit-identically.
+    for (const buf of this.models.discriminatorBuffers) {
+      arrays[buf.name] = { shape: [...buf.value.shape], data: buf.value.data };
     }
     for (const [prefix, state, params] of [
       ['optim.generator', this.stateG, this.gParams],
@@ -375,6 +417,16 @@ export class GanTrainer {
         );
       }
       p.value.data.set(a.data);
+    }
+    for (const buf of this.models.discriminatorBuffers) {
+      const a = snap.arrays[buf.name];
+      if (a === undefined) throw new Error(`checkpoint: missing tensor '${buf.name}'`);
+      if (a.data.length !== buf.value.size) {
+        throw new Error(
+          `checkpoint: '${buf.name}' has ${a.data.length} values, the model needs ${buf.value.size}`,
+        );
+      }
+      buf.value.data.set(a.data);
     }
     this.stateG = stateFromArrays(
       this.optG,

@@ -96,7 +96,9 @@ export function estimateMemory(config: ExperimentConfig): MemoryEstimate {
   const dataDim = dataDimOf(config);
   const { generator: g, discriminator: d, z } = config.model;
   const gSizes = [z.size, ...g.hidden, dataDim];
-  const dSizes = [dataDim, ...d.hidden, 1];
+  // PacGAN packing widens D's input m times; G then makes batch x m samples per pass.
+  const m = d.packing;
+  const dSizes = [m * dataDim, ...d.hidden, 1];
   const arrays: PlannedArray[] = [];
   const params = (sizes: number[], net: 'generator' | 'discriminator') => {
     let n = 0;
@@ -112,10 +114,14 @@ export function estimateMemory(config: ExperimentConfig): MemoryEstimate {
     return n;
   };
   const pG = params(gSizes, 'generator');
-  const pD = params(dSizes, 'discriminator');
+  // Minibatch std adds one input to D's last hidden layer (the output layer when it has none).
+  const mbstdExtra = d.minibatchStd === null ? 0 : dSizes[Math.max(d.hidden.length, 1)];
+  const pD = params(dSizes, 'discriminator') + mbstdExtra;
   const kG = stateBuffers(config.optim.generator);
   const kD = stateBuffers(config.optim.discriminator);
-  const state = { generator: pG * (2 + kG) * FLOAT, discriminator: pD * (2 + kD) * FLOAT };
+  // Spectral norm keeps W / sigma and its gradient beside each weight (and u, v: negligible).
+  const kSn = d.spectralNorm ? 2 : 0;
+  const state = { generator: pG * (2 + kG) * FLOAT, discriminator: pD * (2 + kD + kSn) * FLOAT };
 
   const b = config.data.batchSize;
   const gWidths = gSizes.slice(1);
@@ -125,9 +131,9 @@ export function estimateMemory(config: ExperimentConfig): MemoryEstimate {
   // Each layer keeps its output, its activation's output and both their gradients.
   const activations =
     FLOAT *
-    (b * z.size +
-      4 * b * sum(gWidths) + // G, for D's fakes and for its own step
-      2 * (2 * b) * dataDim + // D's input (real and fake) and its gradient
+    (b * m * z.size +
+      4 * b * m * sum(gWidths) + // G, for D's fakes and for its own step
+      2 * (2 * b) * m * dataDim + // D's input (real and fake) and its gradient
       4 * (2 * b) * sum(dWidths) + // D on both halves
       4 * b * sum(dWidths)); // D again in G's step
   arrays.push({

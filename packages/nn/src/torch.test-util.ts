@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { commandRuns, type Requirement } from '../../../test-support/requirements.ts';
+
+/**
+ * The first Python on this machine that imports torch: `python3` on the PATH, else Debian's
+ * /usr/bin/python3 (where python3-torch installs when a pyenv python3 comes first on the PATH).
+ */
+const TORCH_PYTHON = ['python3', '/usr/bin/python3'].find((py) =>
+  // find_spec finds torch without importing it (an import takes seconds).
+  commandRuns(py, ['-c', "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)"]),
+);
+
+/** PyTorch, the outside oracle of the layers' forward and backward passes. */
+export const torch: Requirement = {
+  missing: TORCH_PYTHON === undefined ? 'python3 with torch not found' : null,
+  enable: 'apt-get install python3-torch (pnpm test installs it)',
+};
+
+/**
+ * Runs `script` with torch, handing it `input` as JSON on stdin, and returns what it prints as
+ * JSON on stdout. Throws with Python's stderr when the script fails.
+ */
+export function runTorch<T>(script: string, input: unknown): T {
+  const run = spawnSync(TORCH_PYTHON as string, ['-c', script], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (run.status !== 0) throw new Error(`python3 with torch failed (${run.status}):\n${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
