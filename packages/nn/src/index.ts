@@ -13,6 +13,8 @@ export {
   discriminatorLoss,
   type GeneratorLossKind,
   generatorLoss,
+  isLogitOnlyLoss,
+  type LogitOnlyLossKind,
   meanProbability,
 } from './losses.ts';
 export { type Parameter, zeroGrad } from './parameter.ts';

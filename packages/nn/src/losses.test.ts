@@ -11,6 +11,7 @@ import {
   discriminatorLoss,
   type GeneratorLossKind,
   generatorLoss,
+  isLogitOnlyLoss,
   meanProbability,
 } from './losses.ts';
 import { zeroGrad } from './parameter.ts';
@@ -170,5 +171,106 @@ describe('GAN losses', () => {
         tol: 5e-3,
       });
     }
+  });
+});
+
+describe('logit-only GAN losses (least squares, hinge, Wasserstein)', () => {
+  const relu = (v: number) => Math.max(v, 0);
+  // Expected values straight from the papers' formulas (notes §5), on raw outputs.
+  const cases: {
+    kind: 'least-squares' | 'hinge' | 'wasserstein';
+    d: (r: number[], f: number[]) => number;
+    g: (f: number[]) => number;
+  }[] = [
+    {
+      kind: 'least-squares',
+      d: (r, f) => 0.5 * mean(r.map((v) => (v - 1) ** 2)) + 0.5 * mean(f.map((v) => v ** 2)),
+      g: (f) => 0.5 * mean(f.map((v) => (v - 1) ** 2)),
+    },
+    {
+      kind: 'hinge',
+      d: (r, f) => mean(r.map((v) => relu(1 - v))) + mean(f.map((v) => relu(1 + v))),
+      g: (f) => -mean(f),
+    },
+    { kind: 'wasserstein', d: (r, f) => mean(f) - mean(r), g: (f) => -mean(f) },
+  ];
+
+  for (const { kind, d, g } of cases) {
+    it(`${kind}: D and G values and gradients match the formula and finite differences`, () => {
+      // Values kept away from the hinge's kinks at ±1, where finite differences are undefined.
+      const real = Tensor.fromArray([[-2.3], [0.4], [1.7], [0.1], [-0.6], [2.5]]);
+      const fake = Tensor.fromArray([[-1.8], [-0.3], [0.6], [1.4], [-2.6], [0.2]]);
+      const opts = { fromProbabilities: false };
+      const gr = Tensor.zeros([6, 1]);
+      const gf = Tensor.zeros([6, 1]);
+      expect(discriminatorLoss(kind, real, fake, opts, gr, gf)).toBeCloseTo(
+        d(Array.from(real.data), Array.from(fake.data)),
+        5,
+      );
+      const fd = () => discriminatorLoss(kind, real, fake, opts);
+      expectGradClose(`${kind} D real`, fd, real.data, Array.from(gr.data));
+      expectGradClose(`${kind} D fake`, fd, fake.data, Array.from(gf.data));
+      const gg = Tensor.zeros([6, 1]);
+      expect(generatorLoss(kind, fake, opts, gg)).toBeCloseTo(g(Array.from(fake.data)), 5);
+      expectGradClose(`${kind} G`, () => generatorLoss(kind, fake, opts), fake.data, Array.from(gg.data));
+      expect(isLogitOnlyLoss(kind)).toBe(true);
+    });
+
+    it(`${kind}: refuses probabilities`, () => {
+      const t = Tensor.fromArray([[0.5]]);
+      const opts = { fromProbabilities: true };
+      expect(() => discriminatorLoss(kind, t, t, opts)).toThrow(/raw output \(logits\)/);
+      expect(() => generatorLoss(kind, t, opts)).toThrow(/raw output \(logits\)/);
+    });
+  }
+
+  it('least squares is minimal for D at D(x) = 1, D(G(z)) = 0, and for G at D(G(z)) = 1', () => {
+    const opts = { fromProbabilities: false };
+    expect(discriminatorLoss('least-squares', Tensor.fromArray([[1]]), Tensor.fromArray([[0]]), opts)).toBe(
+      0,
+    );
+    expect(generatorLoss('least-squares', Tensor.fromArray([[1]]), opts)).toBe(0);
+    expect(isLogitOnlyLoss('standard')).toBe(false);
+  });
+});
+
+describe('one-sided label smoothing (realLabel)', () => {
+  for (const fromProbabilities of [false, true]) {
+    it(`real target 0.9 (${fromProbabilities ? 'probabilities' : 'logits'}): value and gradients`, () => {
+      const real = fromProbabilities ? rng.uniformTensor([6, 1], 0.05, 0.95) : rng.normalTensor([6, 1], 0, 2);
+      const fake = fromProbabilities ? rng.uniformTensor([6, 1], 0.05, 0.95) : rng.normalTensor([6, 1], 0, 2);
+      const p = (t: Tensor) => Array.from(t.data).map((v) => (fromProbabilities ? v : sigmoidScalar(v)));
+      const a = 0.9;
+      const expected =
+        -mean(p(real).map((v) => a * Math.log(v) + (1 - a) * Math.log(1 - v))) -
+        mean(p(fake).map((v) => Math.log(1 - v)));
+      const opts = { fromProbabilities, realLabel: a };
+      const gr = Tensor.zeros([6, 1]);
+      const gf = Tensor.zeros([6, 1]);
+      expect(discriminatorLoss('standard', real, fake, opts, gr, gf)).toBeCloseTo(expected, 5);
+      const f = () => discriminatorLoss('standard', real, fake, opts);
+      const h = fromProbabilities ? 1e-3 : 1e-2;
+      expectGradClose('smoothed real', f, real.data, Array.from(gr.data), { h });
+      expectGradClose('fake (unsmoothed)', f, fake.data, Array.from(gf.data), { h });
+    });
+  }
+
+  it('the smoothed real term is minimal at D(x) = α, and fakes keep target 0', () => {
+    const logit = (q: number) => Math.log(q / (1 - q));
+    const g = Tensor.zeros([1, 1]);
+    const gf = Tensor.zeros([1, 1]);
+    const opts = { fromProbabilities: false, realLabel: 0.9 };
+    discriminatorLoss('standard', Tensor.fromArray([[logit(0.9)]]), Tensor.fromArray([[0]]), opts, g, gf);
+    expect(Math.abs(g.data[0])).toBeLessThan(1e-6);
+    expect(gf.data[0]).toBeCloseTo(0.5, 6); // σ(0) - 0: the fake target is still 0
+    // realLabel 1 is the unsmoothed loss, bit for bit.
+    const r = Tensor.fromArray([[0.3]]);
+    const f = Tensor.fromArray([[-0.2]]);
+    expect(discriminatorLoss('standard', r, f, { fromProbabilities: false, realLabel: 1 })).toBe(
+      discriminatorLoss('standard', r, f, { fromProbabilities: false }),
+    );
+    expect(() => discriminatorLoss('standard', r, f, { fromProbabilities: false, realLabel: 0 })).toThrow(
+      /realLabel must be in \(0, 1\]/,
+    );
   });
 });

@@ -1,12 +1,13 @@
 /**
  * @gan/optim: optimisers (SGD, momentum, Adam with standard or the article's constant bias
- * correction) as init/update pairs over plain state, and learning-rate schedules. What other
+ * correction, RMSprop) as init/update pairs over plain state, and learning-rate schedules. What other
  * packages use, and nothing else.
  */
 export {
   adam,
   type Optimizer,
   type OptimizerState,
+  rmsprop,
   sgd,
   stateFromArrays,
   stateToArrays,

@@ -1,6 +1,14 @@
 import { Tensor } from '@gan/tensor';
 import { describe, expect, it } from 'vitest';
-import { adam, type Optimizer, type ParamRef, sgd, stateFromArrays, stateToArrays } from './optimizer.ts';
+import {
+  adam,
+  type Optimizer,
+  type ParamRef,
+  rmsprop,
+  sgd,
+  stateFromArrays,
+  stateToArrays,
+} from './optimizer.ts';
 import { stepSchedule } from './schedules.ts';
 
 function param(values: number[], name = 'p'): ParamRef {
@@ -119,5 +127,37 @@ describe('SGD', () => {
     expect(got[1][0]).toBeCloseTo(-0.1 * (grads[0][0] + 0.5 * b1) - 0.1 * (grads[1][0] + 0.5 * b2), 6);
     expect(() => sgd({ lr: 0.1, nesterov: true })).toThrow(/requires a momentum/);
     expect(() => sgd({ lr: 0.1, momentum: 1 })).toThrow('SGD: invalid momentum value: 1');
+  });
+});
+
+describe('RMSprop', () => {
+  it("follows PyTorch's update (v = α·v + (1-α)·g², p -= lr·g / (sqrt(v) + eps)) for several steps", () => {
+    const got = trajectory(rmsprop({ lr: 0.01, alpha: 0.9, eps: 1e-8 }), start, grads);
+    // Worked out in float64 from the rule, component by component.
+    const v = [0, 0, 0];
+    const p = [...start];
+    grads.forEach((g, t) => {
+      for (let i = 0; i < 3; i++) {
+        v[i] = 0.9 * v[i] + 0.1 * g[i] * g[i];
+        p[i] -= (0.01 * g[i]) / (Math.sqrt(v[i]) + 1e-8);
+      }
+      got[t].forEach((value, i) => expect(value).toBeCloseTo(p[i], 6));
+    });
+    // Step 1: v = (1-α)g², so the step is lr·sign(g)/sqrt(1-α).
+    expect(got[0][0]).toBeCloseTo(start[0] - 0.01 / Math.sqrt(0.1), 6);
+  });
+
+  it('validates its hyperparameters and round-trips its state', () => {
+    expect(() => rmsprop({ lr: 0.1, alpha: 1 })).toThrow('RMSprop: invalid alpha value: 1');
+    expect(() => rmsprop({ lr: 0.1, eps: -1 })).toThrow('RMSprop: invalid epsilon value: -1');
+    const opt = rmsprop({ lr: 0.01 });
+    const a = param([1, 2], 'w');
+    const state = opt.init([a]);
+    a.grad.data.set([0.5, -0.5]);
+    opt.update([a], state);
+    const saved = stateToArrays(state, [a], 'd');
+    expect(Object.keys(saved.arrays)).toEqual(['d.v.w']);
+    const back = stateFromArrays(opt, [a], 'd', saved.step, saved.arrays);
+    expect(Array.from(back.slots.v[0])).toEqual(Array.from(state.slots.v[0]));
   });
 });

@@ -175,6 +175,62 @@ export function sgd(opts: SgdOptions): Optimizer {
   };
 }
 
+export interface RmspropOptions {
+  lr: number | Schedule;
+  /** Decay of the running mean of squared gradients (PyTorch's `alpha`, default 0.99). */
+  alpha?: number;
+  eps?: number;
+}
+
+/**
+ * RMSprop (Tieleman & Hinton 2012) in PyTorch's form (`torch.optim.RMSprop`, no momentum, not
+ * centred), the optimiser of WGAN's reference code (Arjovsky et al. 2017,
+ * `martinarjovsky/WassersteinGAN main.py`: lr 5e-5 with PyTorch's defaults alpha 0.99, eps 1e-8):
+ *
+ * ```
+ * v ← α·v + (1-α)·g²
+ * p ← p - lr · g / (sqrt(v) + eps)
+ * ```
+ * NOTE: a plain loop, not a backend kernel (only WGAN's recipe uses it).
+ *
+ * ```ts
+ * const opt = rmsprop({ lr: 5e-5 });
+ * const state = opt.init(params);
+ * opt.update(params, state); // after backward
+ * ```
+ */
+export function rmsprop(opts: RmspropOptions): Optimizer {
+  const { alpha = 0.99, eps = 1e-8 } = opts;
+  if (!(alpha >= 0 && alpha < 1)) throw new RangeError(`RMSprop: invalid alpha value: ${alpha}`);
+  if (!(eps >= 0)) throw new RangeError(`RMSprop: invalid epsilon value: ${eps}`);
+  const schedule = toSchedule(opts.lr);
+  if (typeof opts.lr === 'number') schedule(0);
+  const slotNames = ['v'] as const;
+  return {
+    name: 'rmsprop',
+    slotNames,
+    lr: schedule,
+    init: (params) => ({ step: 0, slots: { v: zerosLike(params) } }),
+    update(params, state) {
+      checkState('RMSprop', params, state, slotNames);
+      const lr = schedule(state.step);
+      const { v } = state.slots;
+      for (let i = 0; i < params.length; i++) {
+        const p = params[i].value.data;
+        const g = params[i].grad.data;
+        const vi = v[i];
+        for (let j = 0; j < p.length; j++) {
+          const gj = g[j];
+          vi[j] = alpha * vi[j] + (1 - alpha) * gj * gj;
+          p[j] -= (lr * gj) / (Math.sqrt(vi[j]) + eps);
+        }
+      }
+      state.step += 1;
+      return lr;
+    },
+  };
+}
+
 /**
  * Flattens optimiser state into named arrays for a checkpoint: `<prefix>.<slot>.<param name>`
  * (parameter index when unnamed), plus the step count.

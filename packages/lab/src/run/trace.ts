@@ -41,6 +41,12 @@ export class RunTrace implements StepInputsObserver {
     configText: string,
   ): Promise<RunTrace> {
     if (trainer.step !== 0) throw new Error('a trace starts with the run: it cannot be added on --resume');
+    if (config.train.instanceNoise !== null || config.train.unrolledSteps > 0) {
+      // Their draws come from streams the trace does not record: a replay could not reproduce them.
+      throw new Error(
+        'a trace records the batches and z only: it cannot be taken with train.instanceNoise or train.unrolledSteps',
+      );
+    }
     const { runDir } = owner;
     await ensureSubfolder(traceDir(runDir));
     const manifest = {

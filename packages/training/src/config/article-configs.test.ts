@@ -148,6 +148,8 @@ function expectArticleBasics(c: ExperimentConfig): void {
     discriminator: 'standard',
     reportedDiscriminatorCost: 'article-printed',
     generator: 'non-saturating',
+    realLabel: 1,
+    clip: null,
     fromProbabilities: true,
   });
   // Adam 0.9 / 0.999 / 1e-8 with constant bias correction, for both networks.
@@ -236,6 +238,32 @@ describe("the article's configs reproduce its reference files", () => {
     for (const f of ['decay-flipped-dloss.yaml', 'failed-1-flipped-dloss.yaml'])
       expect(load(f).loss.discriminator).toBe('flipped');
   });
+
+  it('the remedy ablations apply one remedy each to failed-1 (logits where the loss needs them)', () => {
+    const load = (f: string) => loadConfig(path.join(CONFIGS_DIR, 'ablations', f)).config;
+    const base = loadConfig(path.join(CONFIGS_DIR, 'failed-1.yaml')).config;
+    for (const [f, kind] of [
+      ['failed-1-lsgan.yaml', 'least-squares'],
+      ['failed-1-hinge.yaml', 'hinge'],
+      ['failed-1-wgan.yaml', 'wasserstein'],
+    ] as const) {
+      const c = load(f);
+      expect(c.loss).toMatchObject({ discriminator: kind, generator: kind, fromProbabilities: false });
+      expect(c.loss.reportedDiscriminatorCost).toBe('article-printed');
+      expect(c.model).toEqual(base.model);
+    }
+    const wgan = load('failed-1-wgan.yaml');
+    expect(wgan.loss.clip).toBe(0.01);
+    expect(wgan.train.dSteps).toBe(5);
+    for (const opt of [wgan.optim.generator, wgan.optim.discriminator])
+      expect(opt).toMatchObject({ type: 'rmsprop', lr: 5e-5, alpha: 0.99 });
+    expect(load('failed-1-label-smoothing.yaml').loss).toEqual({ ...base.loss, realLabel: 0.9 });
+    expect(load('failed-1-instance-noise.yaml').train).toEqual({
+      ...base.train,
+      instanceNoise: { std: 25.5, annealSteps: 10000 },
+    });
+    expect(load('failed-1-unrolled.yaml').train).toEqual({ ...base.train, unrolledSteps: 5 });
+  });
 });
 
 describe('baseline.yaml and smoke.yaml', () => {
@@ -254,6 +282,8 @@ describe('baseline.yaml and smoke.yaml', () => {
       discriminator: 'standard',
       reportedDiscriminatorCost: 'objective',
       generator: 'non-saturating',
+      realLabel: 1,
+      clip: null,
       fromProbabilities: false,
     });
     for (const opt of [c.optim.generator, c.optim.discriminator]) {

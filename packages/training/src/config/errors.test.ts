@@ -94,7 +94,7 @@ describe('config errors name the file, line:col, key path and what was expected'
     const f = write('e.yaml', 'data:\n  scaling: tanhh\nloss:\n  discriminator: minimax\n');
     expect(errorLines(f)).toEqual([
       `${displayPath(f)}:2:12: data.scaling: expected one of "raw", "unit", "tanh", got "tanhh" (did you mean "tanh"?)`,
-      `${displayPath(f)}:4:18: loss.discriminator: expected one of "standard", "flipped", got "minimax"`,
+      `${displayPath(f)}:4:18: loss.discriminator: expected one of "standard", "flipped", "least-squares", "hinge", "wasserstein", got "minimax"`,
     ]);
   });
 
@@ -173,6 +173,25 @@ describe('config errors name the file, line:col, key path and what was expected'
     );
     expect(errorLines(f)).toEqual([
       `${displayPath(f)}:7:19: optim.discriminator.schedule.milestones[1].step: expected a step > 41 (milestones must be in strictly increasing step order), got 1`,
+    ]);
+  });
+
+  it('remedies: logit-only losses on probabilities, clip without wasserstein, smoothing a non-BCE loss', () => {
+    const { write } = tempConfigDir();
+    const f = write(
+      'r.yaml',
+      'loss:\n  discriminator: hinge\n  generator: least-squares\n  fromProbabilities: true\n  clip: 0.01\n  realLabel: 0.9\n',
+    );
+    expect(errorLines(f)).toEqual([
+      `${displayPath(f)}:2:18: loss.discriminator: 'hinge' is defined on D's raw output: expected fromProbabilities: false, or one of "standard", "flipped"`,
+      `${displayPath(f)}:3:14: loss.generator: 'least-squares' is defined on D's raw output: expected fromProbabilities: false, or one of "non-saturating", "minimax"`,
+      `${displayPath(f)}:5:9: loss.clip: weight clipping goes with the Wasserstein critic: expected null (discriminator is 'hinge'), got 0.01`,
+      `${displayPath(f)}:6:14: loss.realLabel: label smoothing applies to the cross-entropy losses: expected 1 (discriminator is 'hinge'), got 0.9`,
+    ]);
+    const g = write('n.yaml', 'train:\n  instanceNoise: { std: 0 }\n  unrolledSteps: -1\n');
+    expect(errorLines(g)).toEqual([
+      `${displayPath(g)}:2:25: train.instanceNoise.std: expected a number > 0, got 0`,
+      `${displayPath(g)}:3:18: train.unrolledSteps: expected an integer >= 0, got -1`,
     ]);
   });
 

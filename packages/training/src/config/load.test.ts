@@ -69,6 +69,8 @@ describe('loadConfig', () => {
         discriminator: 'standard',
         reportedDiscriminatorCost: 'objective',
         generator: 'non-saturating',
+        realLabel: 1,
+        clip: null,
         fromProbabilities: false,
       },
       optim: {
@@ -80,6 +82,7 @@ describe('loadConfig', () => {
           biasCorrection: 'standard',
           momentum: 0,
           nesterov: false,
+          alpha: 0.99,
           schedule: { type: 'constant' },
         },
         discriminator: {
@@ -90,10 +93,11 @@ describe('loadConfig', () => {
           biasCorrection: 'standard',
           momentum: 0,
           nesterov: false,
+          alpha: 0.99,
           schedule: { type: 'constant' },
         },
       },
-      train: { steps: 10000, dSteps: 1 },
+      train: { steps: 10000, dSteps: 1, instanceNoise: null, unrolledSteps: 0 },
       log: {
         every: 10,
         printEvery: 100,
@@ -154,7 +158,7 @@ describe('loadConfig', () => {
     const loaded = loadConfig(leaf);
     expect(loaded.files).toEqual([root, mid, leaf]);
     expect(loaded.config.seed).toBe(12);
-    expect(loaded.config.train).toEqual({ steps: 5, dSteps: 2 });
+    expect(loaded.config.train).toEqual({ steps: 5, dSteps: 2, instanceNoise: null, unrolledSteps: 0 });
   });
 
   it('a schedule whose type changes is replaced, not merged with the old variant', () => {

@@ -22,10 +22,12 @@ export const Z_DISTRIBUTIONS = ['uniform', 'normal'] as const;
 export const GENERATOR_OUTPUTS = ['sigmoid', 'tanh', 'identity'] as const;
 export const SAMPLE_SCALES = ['output', 'per-image'] as const;
 export const INIT_SCHEMES = ['he-normal', 'xavier-uniform', 'xavier-normal', 'normal'] as const;
-export const D_LOSSES = ['standard', 'flipped'] as const;
+export const D_LOSSES = ['standard', 'flipped', 'least-squares', 'hinge', 'wasserstein'] as const;
 export const REPORTED_D_COSTS = ['objective', 'article-printed'] as const;
-export const G_LOSSES = ['non-saturating', 'minimax'] as const;
-export const OPTIMIZERS = ['adam', 'sgd'] as const;
+export const G_LOSSES = ['non-saturating', 'minimax', 'least-squares', 'hinge', 'wasserstein'] as const;
+/** The losses defined on D's raw output only (see @gan/nn losses.ts). */
+export const LOGIT_ONLY_LOSSES = ['least-squares', 'hinge', 'wasserstein'] as const;
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export const BIAS_CORRECTIONS = ['standard', 'constant'] as const;
 export const OUTPUT_WEIGHT_GRADS = ['chain-rule', 'upstream-squared'] as const;
 export const OUTPUT_INIT_FAN_INS = ['own', 'first-hidden'] as const;
@@ -296,7 +298,10 @@ export const lossSchema = obj({
       "The objective D descends. standard: -log D(x) - log(1 - D(G(z))), what the article's code " +
         'trains (its hand-derived gradients are -1/D(x) and 1/(1 - D(G(z)))); flipped: ' +
         '-log D(x) + log(1 - D(G(z))), the cost the article prints, descended as if the code had ' +
-        'followed its own formula (a counterfactual: it pushes D to call fakes real).',
+        "followed its own formula (a counterfactual: it pushes D to call fakes real). On D's raw " +
+        'output (logits; fromProbabilities must be false): least-squares (LSGAN, Mao et al. 2017): ' +
+        '0.5 (D(x) - 1)^2 + 0.5 D(G(z))^2; hinge: relu(1 - D(x)) + relu(1 + D(G(z))); wasserstein ' +
+        '(WGAN, Arjovsky et al. 2017): D(G(z)) - D(x), with clip set. Each term a mean over the batch.',
     ),
   reportedDiscriminatorCost: oneOf(REPORTED_D_COSTS)
     .default('objective')
@@ -307,14 +312,76 @@ export const lossSchema = obj({
     ),
   generator: oneOf(G_LOSSES)
     .default('non-saturating')
-    .describe('non-saturating: -log D(G(z)) (the article); minimax: log(1 - D(G(z))).'),
+    .describe(
+      'non-saturating: -log D(G(z)) (the article); minimax: log(1 - D(G(z))). On logits only: ' +
+        'least-squares: 0.5 (D(G(z)) - 1)^2; hinge and wasserstein: -D(G(z)). Each a mean over the batch.',
+    ),
+  realLabel: z
+    .number(expecting('a number in (0, 1]'))
+    .gt(0, expecting('a number in (0, 1]'))
+    .max(1, expecting('a number in (0, 1]'))
+    .default(1)
+    .describe(
+      "The real target of D's cross-entropy (standard or flipped): 1 = no smoothing; below 1 = " +
+        'one-sided label smoothing (Salimans et al. 2016): real samples get target realLabel ' +
+        '(commonly 0.9; openai/improved-gan uses 0.75), fakes keep 0.',
+    ),
+  clip: positive()
+    .nullable()
+    .default(null)
+    .describe(
+      "WGAN weight clipping: after every D update, each of D's parameters is clamped to [-clip, clip] " +
+        '(Arjovsky et al. 2017: 0.01); null = none. Only with discriminator: wasserstein.',
+    ),
   fromProbabilities: bool()
     .default(false)
     .describe(
       'true: losses and gradients from the sigmoid output as the article does (log of a probability ' +
         'that can round to 0 or 1: inf/NaN when D saturates); false: from logits (numerically stable).',
     ),
-});
+}).superRefine(checkLossCombination);
+
+/** Cross-field checks of `loss`: the logit-only losses, clip and realLabel go with certain losses. */
+function checkLossCombination(
+  loss: {
+    discriminator: string;
+    generator: string;
+    fromProbabilities: boolean;
+    clip: number | null;
+    realLabel: number;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const logitOnly = (k: string) => (LOGIT_ONLY_LOSSES as readonly string[]).includes(k);
+  for (const key of ['discriminator', 'generator'] as const) {
+    if (loss.fromProbabilities && logitOnly(loss[key])) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        input: loss[key],
+        message:
+          `'${loss[key]}' is defined on D's raw output: expected fromProbabilities: false, or one of ` +
+          `${quoteList(key === 'discriminator' ? ['standard', 'flipped'] : ['non-saturating', 'minimax'])}`,
+      });
+    }
+  }
+  if (loss.clip !== null && loss.discriminator !== 'wasserstein') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['clip'],
+      input: loss.clip,
+      message: `weight clipping goes with the Wasserstein critic: expected null (discriminator is '${loss.discriminator}'), got ${loss.clip}`,
+    });
+  }
+  if (loss.realLabel !== 1 && logitOnly(loss.discriminator)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['realLabel'],
+      input: loss.realLabel,
+      message: `label smoothing applies to the cross-entropy losses: expected 1 (discriminator is '${loss.discriminator}'), got ${loss.realLabel}`,
+    });
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // optim
@@ -395,7 +462,9 @@ export const scheduleSchema = z
 const betaSchema = fraction();
 
 export const optimizerSchema = obj({
-  type: oneOf(OPTIMIZERS).default('adam').describe('adam, or sgd (with optional momentum).'),
+  type: oneOf(OPTIMIZERS)
+    .default('adam')
+    .describe("adam, sgd (with optional momentum), or rmsprop (PyTorch's form, WGAN's optimiser)."),
   lr: positive().default(0.0002).describe('Learning rate at step 0 (before the schedule).'),
   betas: z
     .tuple([betaSchema, betaSchema], expecting('a list of two numbers in [0, 1)'))
@@ -412,6 +481,12 @@ export const optimizerSchema = obj({
     ),
   momentum: fraction().default(0).describe('SGD momentum (sgd only; 0 = plain SGD).'),
   nesterov: bool().default(false).describe('SGD: Nesterov momentum (sgd only).'),
+  alpha: fraction()
+    .default(0.99)
+    .describe(
+      "RMSprop: decay of the running mean of squared gradients (rmsprop only; PyTorch's default 0.99, " +
+        "which WGAN's code uses). Its eps is the eps above.",
+    ),
   schedule: scheduleSchema,
 });
 
@@ -426,6 +501,26 @@ export const optimSchema = obj({
 export const trainSchema = obj({
   steps: int(1).default(10000).describe('Number of training steps (generator updates).'),
   dSteps: int(1).default(1).describe('Discriminator updates per generator update.'),
+  instanceNoise: obj({
+    std: positive().describe('Standard deviation of the noise at step 0, in data units.'),
+    annealSteps: int(1, true)
+      .nullable()
+      .default(null)
+      .describe('Steps over which std falls linearly to 0 (std * (1 - t / annealSteps)); null = constant.'),
+  })
+    .nullable()
+    .default(null)
+    .describe(
+      'Instance noise (Sønderby et al. 2016): Gaussian noise added to every input D sees (real and ' +
+        "fake, in D's updates and in G's pass through D), annealed linearly to 0; null = none.",
+    ),
+  unrolledSteps: int(0)
+    .default(0)
+    .describe(
+      "Unrolled GAN (Metz et al. 2017; k = 5 in the reference notebook): G's update uses D after this " +
+        'many extra D updates on fresh batches, then D and its optimiser are restored. First-order ' +
+        '(surrogate) gradient: no backpropagation through the unrolled updates. 0 = off.',
+    ),
 });
 
 export const logSchema = obj({

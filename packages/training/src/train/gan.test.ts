@@ -23,9 +23,11 @@ const ATOL = 2e-4;
 const RTOL = 1e-2;
 
 interface Case {
-  discriminator: 'standard' | 'flipped';
-  generator: 'non-saturating' | 'minimax';
+  discriminator: 'standard' | 'flipped' | 'least-squares' | 'hinge' | 'wasserstein';
+  generator: 'non-saturating' | 'minimax' | 'least-squares' | 'hinge' | 'wasserstein';
   fromProbabilities: boolean;
+  realLabel?: number;
+  clip?: number;
 }
 
 const CASES: Case[] = [];
@@ -33,8 +35,20 @@ for (const discriminator of ['standard', 'flipped'] as const)
   for (const generator of ['non-saturating', 'minimax'] as const)
     for (const fromProbabilities of [false, true])
       CASES.push({ discriminator, generator, fromProbabilities });
+/** The remedies' losses (on logits only) and one-sided label smoothing. */
+const REMEDY_CASES: Case[] = [
+  { discriminator: 'least-squares', generator: 'least-squares', fromProbabilities: false },
+  { discriminator: 'hinge', generator: 'hinge', fromProbabilities: false },
+  { discriminator: 'wasserstein', generator: 'wasserstein', fromProbabilities: false },
+  { discriminator: 'standard', generator: 'non-saturating', fromProbabilities: false, realLabel: 0.9 },
+  { discriminator: 'standard', generator: 'non-saturating', fromProbabilities: true, realLabel: 0.9 },
+];
 
-function trainer(loss: Case, outputWeightGrad: 'chain-rule' | 'upstream-squared' = 'chain-rule'): GanTrainer {
+function trainer(
+  loss: Case,
+  outputWeightGrad: 'chain-rule' | 'upstream-squared' = 'chain-rule',
+  train: Record<string, unknown> = {},
+): GanTrainer {
   const config = configFromObject(
     {
       name: 'gradcheck',
@@ -46,6 +60,7 @@ function trainer(loss: Case, outputWeightGrad: 'chain-rule' | 'upstream-squared'
         discriminator: { hidden: [5], activation: 'tanh' },
       },
       loss,
+      train,
     },
     'gradcheck.yaml',
   );
@@ -95,21 +110,24 @@ function mismatches(
 const grads = (params: GanTrainer['dParams']) => params.map((p) => Float32Array.from(p.grad.data));
 
 describe("the training step's gradients match finite differences of its losses", () => {
-  it.each(CASES)('D loss $discriminator, G loss $generator, fromProbabilities $fromProbabilities', (loss) => {
-    const t = trainer(loss);
-    const { real, z } = inputs();
+  it.each([...CASES, ...REMEDY_CASES])(
+    'D loss $discriminator, G loss $generator, fromProbabilities $fromProbabilities, realLabel $realLabel',
+    (loss) => {
+      const t = trainer(loss);
+      const { real, z } = inputs();
 
-    const d = t.discriminatorLossAt(real, z);
-    expect(Number.isFinite(d.objective)).toBe(true);
-    const dCheck = mismatches(t.dParams, grads(t.dParams), () => t.discriminatorLossAt(real, z).objective);
-    expect(dCheck.bad, "D's parameters").toEqual([]);
-    expect(dCheck.relative).toBeLessThan(1e-3);
+      const d = t.discriminatorLossAt(real, z);
+      expect(Number.isFinite(d.objective)).toBe(true);
+      const dCheck = mismatches(t.dParams, grads(t.dParams), () => t.discriminatorLossAt(real, z).objective);
+      expect(dCheck.bad, "D's parameters").toEqual([]);
+      expect(dCheck.relative).toBeLessThan(1e-3);
 
-    expect(Number.isFinite(t.generatorLossAt(z))).toBe(true);
-    const gCheck = mismatches(t.gParams, grads(t.gParams), () => t.generatorLossAt(z));
-    expect(gCheck.bad, "G's parameters").toEqual([]);
-    expect(gCheck.relative).toBeLessThan(1e-3);
-  });
+      expect(Number.isFinite(t.generatorLossAt(z))).toBe(true);
+      const gCheck = mismatches(t.gParams, grads(t.gParams), () => t.generatorLossAt(z));
+      expect(gCheck.bad, "G's parameters").toEqual([]);
+      expect(gCheck.relative).toBeLessThan(1e-3);
+    },
+  );
 
   it("reproduces the article's output-weight typo (upstream-squared) there and only there", () => {
     const t = trainer(CASES[0], 'upstream-squared');
@@ -141,6 +159,114 @@ describe("the training step's gradients match finite differences of its losses",
     expect(Math.abs(t.gradNorms().g - g) / g).toBeLessThan(1e-6);
     expect(() => t.discriminatorLossAt(Tensor.zeros([BATCH + 1, 2]), inputs().z)).toThrow(
       /real: expected \[4,2\], got \[5,2\]/,
+    );
+  });
+});
+
+describe('remedies in the training step', () => {
+  const logits: Case = { discriminator: 'standard', generator: 'non-saturating', fromProbabilities: false };
+
+  it("instance noise: D's and G's gradients match finite differences with the noise in place", () => {
+    const t = trainer(logits, 'chain-rule', { instanceNoise: { std: 0.5, annealSteps: 100 } });
+    t.trainStep(); // draws the step's noise into the trainer's buffers; the checks reuse it
+    const { real, z } = inputs();
+    t.discriminatorLossAt(real, z);
+    const dCheck = mismatches(t.dParams, grads(t.dParams), () => t.discriminatorLossAt(real, z).objective);
+    expect(dCheck.bad, "D's parameters").toEqual([]);
+    t.generatorLossAt(z);
+    const gCheck = mismatches(t.gParams, grads(t.gParams), () => t.generatorLossAt(z));
+    expect(gCheck.bad, "G's parameters").toEqual([]);
+
+    // The same weights without noise give other losses: the noise reaches D in both passes.
+    const plain = trainer(logits);
+    plain.restore(t.snapshot());
+    expect(plain.discriminatorLossAt(real, z).objective).not.toBe(t.discriminatorLossAt(real, z).objective);
+    expect(plain.generatorLossAt(z)).not.toBe(t.generatorLossAt(z));
+  });
+
+  it('instance noise anneals to 0: after annealSteps the step is the noiseless one', () => {
+    const noisy = trainer(logits, 'chain-rule', { instanceNoise: { std: 0.5, annealSteps: 2 } });
+    const plain = trainer(logits);
+    for (let i = 0; i < 2; i++) noisy.trainStep();
+    plain.restore(noisy.snapshot()); // same weights, batches and z from here on
+    // Step 2: σ = 0.5 · (1 - 2/2) = 0, so it is the noiseless step, bit for bit.
+    expect(noisy.trainStep()).toEqual(plain.trainStep());
+    const { real, z } = inputs();
+    expect(noisy.discriminatorLossAt(real, z).objective).toBe(plain.discriminatorLossAt(real, z).objective);
+    // One step earlier it was not (σ = 0.25).
+    const early = trainer(logits, 'chain-rule', { instanceNoise: { std: 0.5, annealSteps: 2 } });
+    const plain1 = trainer(logits);
+    early.trainStep();
+    plain1.restore(early.snapshot());
+    expect(early.trainStep()).not.toEqual(plain1.trainStep());
+  });
+
+  it('WGAN clipping keeps every D parameter within ±clip after each update', () => {
+    const t = trainer({ ...logits, discriminator: 'wasserstein', generator: 'wasserstein', clip: 0.01 });
+    const before = t.dParams.some((p) => p.value.data.some((v) => Math.abs(v) > 0.01));
+    expect(before).toBe(true);
+    t.trainStep();
+    for (const p of t.dParams) for (const v of p.value.data) expect(Math.abs(v)).toBeLessThanOrEqual(0.01);
+  });
+
+  it("unrolled D: G's gradient is taken through D after k updates, and D is restored", () => {
+    const k = 5;
+    const t = trainer(logits, 'chain-rule', { unrolledSteps: k });
+    const ref = trainer(logits);
+    const { z } = inputs();
+    t.trainStep();
+    ref.restore(t.snapshot());
+    const dBefore = t.dParams.map((p) => Float32Array.from(p.value.data));
+    // The step changes D only by its own update: the unrolled copy is thrown away.
+    const stats = t.trainStep();
+    ref.trainStep();
+    expect(Number.isFinite(stats.gLoss)).toBe(true);
+    t.dParams.forEach((p, i) =>
+      expect(Array.from(p.value.data)).toEqual(Array.from(ref.dParams[i].value.data)),
+    );
+    expect(t.dParams.some((p, i) => p.value.data.some((v, j) => v !== dBefore[i][j]))).toBe(true);
+    // ... but G moved differently, since its gradient came through the unrolled D.
+    expect(t.gParams.some((p, i) => p.value.data.some((v, j) => v !== ref.gParams[i].value.data[j]))).toBe(
+      true,
+    );
+    // D's optimiser state is restored too: the next steps still agree on D's own trajectory
+    // once G is synchronised.
+    expect(t.snapshot().state.optimizerSteps).toEqual(ref.snapshot().state.optimizerSteps);
+    expect(Number.isFinite(t.generatorLossAt(z))).toBe(true);
+  });
+
+  const REMEDY_CONFIGS: [string, Case, Record<string, unknown>][] = [
+    ['instance noise', logits, { instanceNoise: { std: 0.3, annealSteps: 4 } }],
+    ['unrolled D', logits, { unrolledSteps: 3 }],
+    [
+      'WGAN (clip, noise, unrolled, dSteps 2)',
+      { ...logits, discriminator: 'wasserstein', generator: 'wasserstein', clip: 0.05 },
+      { instanceNoise: { std: 0.3, annealSteps: null }, unrolledSteps: 2, dSteps: 2 },
+    ],
+  ];
+  it.each(REMEDY_CONFIGS)('%s: resuming from a checkpoint continues bit-identically', (_, loss, train) => {
+    const a = trainer(loss, 'chain-rule', train);
+    for (let i = 0; i < 3; i++) a.trainStep();
+    // A checkpoint holds copies of the arrays and the state as JSON (see @gan/runs).
+    const snap = a.snapshot();
+    const saved = {
+      step: snap.step,
+      arrays: Object.fromEntries(
+        Object.entries(snap.arrays).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]),
+      ),
+      state: JSON.parse(JSON.stringify(snap.state)),
+    };
+    const statsA = [a.trainStep(), a.trainStep(), a.trainStep()];
+    const b = trainer(loss, 'chain-rule', train);
+    b.restore(saved);
+    const statsB = [b.trainStep(), b.trainStep(), b.trainStep()];
+    expect(statsB).toEqual(statsA);
+    for (const [k, v] of Object.entries(b.snapshot().arrays))
+      expect(Array.from(v.data), k).toEqual(Array.from(a.snapshot().arrays[k].data));
+    // Without the remedy's state the checkpoint is refused, not silently resumed from a fresh stream.
+    const { instanceNoiseRng: _n, unrolled: _u, ...bare } = saved.state;
+    expect(() => trainer(loss, 'chain-rule', train).restore({ ...saved, state: bare })).toThrow(
+      /checkpoint: missing state/,
     );
   });
 });

@@ -21,6 +21,7 @@ import {
   makeSchedule,
   type Optimizer,
   type OptimizerState,
+  rmsprop,
   sgd,
   stateFromArrays,
   stateToArrays,
@@ -59,6 +60,10 @@ export interface TrainerSnapshot {
     optimizerSteps: { generator: number; discriminator: number };
     zRng: RngState;
     sampler: SamplerState;
+    /** The `instance-noise` stream, when `train.instanceNoise` is set. */
+    instanceNoiseRng?: RngState;
+    /** The unrolled D steps' own streams, when `train.unrolledSteps` > 0. */
+    unrolled?: { zRng: RngState; sampler: SamplerState };
   };
 }
 
@@ -88,6 +93,7 @@ function makeOptimizer(cfg: OptimizerConfig, totalSteps: number): Optimizer {
       : cfg.schedule,
   );
   if (cfg.type === 'sgd') return sgd({ lr: schedule, momentum: cfg.momentum, nesterov: cfg.nesterov });
+  if (cfg.type === 'rmsprop') return rmsprop({ lr: schedule, alpha: cfg.alpha, eps: cfg.eps });
   return adam({
     lr: schedule,
     beta1: cfg.betas[0],
@@ -104,7 +110,24 @@ function makeOptimizer(cfg: OptimizerConfig, totalSteps: number): Optimizer {
  * D into G without touching D's gradients.
  *
  * Randomness comes from named streams derived from `config.seed`: `init-g`, `init-d`, `data-sample`,
- * `z`, `grid` (and `init-d-spectral-u` with spectral norm), so adding a consumer never shifts another.
+ * `z`, `grid` (and `init-d-spectral-u` with spectral norm), so adding a consumer never shifts another;
+ * the remedies against mode collapse have their own: `instance-noise`, `unrolled-data-sample`,
+ * `unrolled-z`.
+ *
+ * Remedies in the step (each off by default, see the config schema):
+ * - `loss.clip` (WGAN, Arjovsky et al. 2017): D's parameters clamped to ±clip after each D update
+ *   (Algorithm 1 of the paper; `martinarjovsky/WassersteinGAN main.py` clamps before each D step,
+ *   which differs only in that G there sees an unclipped D before the first D update).
+ * - `train.instanceNoise` (Sønderby et al. 2016): N(0, σ_t²) added to every input D sees, real and
+ *   fake, in D's updates and in G's pass through D, σ_t = std · max(0, 1 - t / annealSteps) with t
+ *   the completed steps. Its gradient w.r.t. G's output is unchanged (the noise is additive).
+ * - `train.unrolledSteps` = k (Metz et al. 2017): after D's own updates, D's weights, gradients and
+ *   optimiser state are saved, k more D updates are made on fresh batches (from the unrolled
+ *   streams), G's gradient is taken through that unrolled D, and D is restored. NOTE: only the
+ *   first-order (surrogate) gradient: the term through D's updates (dθ_D^k/dθ_G, which the
+ *   reference notebook `poolio/unrolled_gan` keeps by differentiating its Adam updates) is dropped,
+ *   as in many reimplementations: keeping it needs a double backward through D's backward pass and
+ *   its optimiser, which this numerical core's explicit layers do not provide.
  */
 export class GanTrainer {
   readonly models: GanModels;
@@ -127,10 +150,18 @@ export class GanTrainer {
   readonly zSize: number;
   private readonly zUniform: boolean;
   private readonly fromProbabilities: boolean;
-  private readonly lossOptions: { fromProbabilities: boolean };
+  private readonly lossOptions: { fromProbabilities: boolean; realLabel?: number };
   private readonly dLossKind: DiscriminatorLossKind;
   private readonly reportArticleDCost: boolean;
   private readonly gLossKind: GeneratorLossKind;
+  private readonly clip: number | null;
+  private readonly noise: { std: number; annealSteps: number | null } | null;
+  private noiseRng: Rng | null = null;
+  /** Whether the noise buffers hold the current draw (false once σ_t is 0). */
+  private noiseOn = false;
+  private readonly unrolledSteps: number;
+  private unrolledZRng: Rng | null = null;
+  private readonly unrolledSampler: Sampler | null = null;
 
   // Preallocated buffers: the step allocates nothing once they exist.
   private readonly idx: Int32Array;
@@ -154,6 +185,12 @@ export class GanTrainer {
   private gOutPacked: Tensor | null = null;
   private dInGrad: Tensor | null = null;
   private dInGradRows: Tensor | null = null;
+  private readonly dNoise: Tensor | null = null;
+  private readonly gNoise: Tensor | null = null;
+  private readonly gNoisyInput: Tensor | null = null;
+  /** D's weights, gradients and optimiser slots saved around an unrolled G update. */
+  private readonly dSaved: { values: Float32Array[]; grads: Float32Array[]; slots: OptimizerState } | null =
+    null;
   /** The fixed z of every sample grid, so frames are comparable across steps and runs. */
   readonly gridZ: Tensor;
 
@@ -178,6 +215,12 @@ export class GanTrainer {
     this.dLossKind = config.loss.discriminator;
     this.reportArticleDCost = config.loss.reportedDiscriminatorCost === 'article-printed';
     this.gLossKind = config.loss.generator;
+    this.clip = config.loss.clip;
+    this.noise = config.train.instanceNoise;
+    this.unrolledSteps = config.train.unrolledSteps;
+    if (config.loss.realLabel !== 1) {
+      this.lossOptions = { fromProbabilities: this.fromProbabilities, realLabel: config.loss.realLabel };
+    }
 
     this.models = buildModels(config, this.dataDim);
     initModels(this.models, config, Rng.create(seed, 'init-g'), Rng.create(seed, 'init-d'));
@@ -209,6 +252,26 @@ export class GanTrainer {
     this.gGrad = Tensor.zeros([b, 1]);
     this.gridZ = Tensor.zeros([gridSize(data), this.zSize]);
     this.fillZ(Rng.create(seed, 'grid'), this.gridZ);
+
+    if (this.noise !== null) {
+      this.noiseRng = Rng.create(seed, 'instance-noise');
+      this.dNoise = Tensor.zeros([2 * b, this.packing * this.dataDim]);
+      this.gNoise = Tensor.zeros([rows, this.dataDim]);
+      this.gNoisyInput = Tensor.zeros([rows, this.dataDim]);
+    }
+    if (this.unrolledSteps > 0) {
+      this.unrolledZRng = Rng.create(seed, 'unrolled-z');
+      this.unrolledSampler = createSampler(config.data.sampling, {
+        size: rowCount(data),
+        excludeLast: config.data.excludeLast,
+        rng: Rng.create(seed, 'unrolled-data-sample'),
+      });
+      this.dSaved = {
+        values: this.dParams.map((p) => new Float32Array(p.value.size)),
+        grads: this.dParams.map((p) => new Float32Array(p.value.size)),
+        slots: this.optD.init(this.dParams),
+      };
+    }
   }
 
   /** Completed training steps (generator updates). */
@@ -237,20 +300,80 @@ export class GanTrainer {
       gatherBatch(this.data, this.sampler.next(this.idx, this.draws), this.realRows);
       this.fillZ(this.zRng, this.z);
       this.observer?.discriminatorInputs(this.idx, this.draws, this.z);
+      this.drawInstanceNoise(this.dNoise);
       d = this.discriminatorPass();
       if (!Number.isFinite(d.objective)) {
         const lrs = { lrD: this.optD.lr(this.stateD.step), lrG: this.optG.lr(this.stateG.step) };
         return stepStats(d, Number.NaN, lrs.lrD, lrs.lrG);
       }
       lrD = this.optD.update(this.dParams, this.stateD);
+      this.clipD();
     }
+    if (this.unrolledSteps > 0) this.unrollD();
     this.fillZ(this.zRng, this.z);
     this.observer?.generatorInputs(this.z);
+    this.drawInstanceNoise(this.gNoise);
     const gLoss = this.generatorPass();
+    if (this.unrolledSteps > 0) this.restoreD();
     if (!Number.isFinite(gLoss)) return stepStats(d, gLoss, lrD, this.optG.lr(this.stateG.step));
     const lrG = this.optG.update(this.gParams, this.stateG);
     this.stepCount++;
     return stepStats(d, gLoss, lrD, lrG);
+  }
+
+  /**
+   * The instance noise of this step into `out` (N(0, σ_t²), σ_t annealed linearly from `std` to 0
+   * over `annealSteps` completed steps); marks the noise off, drawing nothing, once σ_t is 0.
+   */
+  private drawInstanceNoise(out: Tensor | null): void {
+    if (this.noise === null || out === null) return;
+    const { std, annealSteps } = this.noise;
+    const sigma = annealSteps === null ? std : std * Math.max(0, 1 - this.stepCount / annealSteps);
+    this.noiseOn = sigma > 0;
+    if (this.noiseOn) (this.noiseRng as Rng).fillNormal(out.data, 0, sigma);
+  }
+
+  /** WGAN's weight clipping: every D parameter clamped to [-clip, clip] (no-op when clip is null). */
+  private clipD(): void {
+    const c = this.clip;
+    if (c === null) return;
+    for (const p of this.dParams) {
+      const v = p.value.data;
+      for (let i = 0; i < v.length; i++) v[i] = Math.min(c, Math.max(-c, v[i]));
+    }
+  }
+
+  /**
+   * Saves D (weights, gradients, optimiser state) and makes `train.unrolledSteps` further D updates
+   * on batches and z from the unrolled streams, as a D update of the step makes them (noise and
+   * clipping included). A non-finite loss stops the unrolling where it is.
+   */
+  private unrollD(): void {
+    const saved = this.dSaved as NonNullable<typeof this.dSaved>;
+    this.dParams.forEach((p, i) => {
+      saved.values[i].set(p.value.data);
+      saved.grads[i].set(p.grad.data);
+    });
+    copyOptimizerState(this.stateD, saved.slots);
+    const sampler = this.unrolledSampler as Sampler;
+    for (let k = 0; k < this.unrolledSteps; k++) {
+      gatherBatch(this.data, sampler.next(this.idx, this.draws), this.realRows);
+      this.fillZ(this.unrolledZRng as Rng, this.z);
+      this.drawInstanceNoise(this.dNoise);
+      if (!Number.isFinite(this.discriminatorPass().objective)) break;
+      this.optD.update(this.dParams, this.stateD);
+      this.clipD();
+    }
+  }
+
+  /** Puts D back as {@link unrollD} found it. */
+  private restoreD(): void {
+    const saved = this.dSaved as NonNullable<typeof this.dSaved>;
+    this.dParams.forEach((p, i) => {
+      p.value.data.set(saved.values[i]);
+      p.grad.data.set(saved.grads[i]);
+    });
+    copyOptimizerState(saved.slots, this.stateD);
   }
 
   /**
@@ -285,6 +408,7 @@ export class GanTrainer {
     const { models, batch: b, lossOptions } = this;
     const fake = models.generator.forward(this.z);
     this.dInputFake.data.set(fake.data);
+    if (this.noiseOn) addInPlace(this.dInput, this.dNoise as Tensor);
     const out = models.discriminator.forward(this.dInput);
     // D's output buffer is the same tensor every step: make its row views once, not per step.
     if (out !== this.dOut) {
@@ -320,7 +444,12 @@ export class GanTrainer {
    */
   private generatorPass(): number {
     const { models } = this;
-    const fake = models.generator.forward(this.z);
+    let fake = models.generator.forward(this.z);
+    if (this.noiseOn) {
+      const noisy = this.gNoisyInput as Tensor;
+      noisy.data.set(fake.data);
+      fake = addInPlace(noisy, this.gNoise as Tensor);
+    }
     const out = models.discriminator.forward(this.packed(fake));
     const gLoss = generatorLoss(this.gLossKind, out, this.lossOptions, this.gGrad);
     if (Number.isFinite(gLoss)) {
@@ -400,6 +529,15 @@ export class GanTrainer {
         optimizerSteps: { generator: this.stateG.step, discriminator: this.stateD.step },
         zRng: this.zRng.state(),
         sampler: this.sampler.state(),
+        ...(this.noiseRng === null ? {} : { instanceNoiseRng: this.noiseRng.state() }),
+        ...(this.unrolledZRng === null
+          ? {}
+          : {
+              unrolled: {
+                zRng: this.unrolledZRng.state(),
+                sampler: (this.unrolledSampler as Sampler).state(),
+              },
+            }),
       },
     };
   }
@@ -444,6 +582,18 @@ export class GanTrainer {
     );
     this.zRng = Rng.fromState(snap.state.zRng);
     this.sampler.restore(snap.state.sampler);
+    if (this.noiseRng !== null) {
+      const st = snap.state.instanceNoiseRng;
+      if (st === undefined)
+        throw new Error("checkpoint: missing state 'instanceNoiseRng' (train.instanceNoise)");
+      this.noiseRng = Rng.fromState(st);
+    }
+    if (this.unrolledZRng !== null) {
+      const st = snap.state.unrolled;
+      if (st === undefined) throw new Error("checkpoint: missing state 'unrolled' (train.unrolledSteps)");
+      this.unrolledZRng = Rng.fromState(st.zRng);
+      (this.unrolledSampler as Sampler).restore(st.sampler);
+    }
     this.stepCount = snap.step;
   }
 }
@@ -454,4 +604,20 @@ function stepStats(d: DiscriminatorPass, gLoss: number, lrD: number, lrG: number
   return d.printed === null
     ? { dLoss: d.objective, gLoss, dReal, dFake, lrD, lrG }
     : { dLoss: d.objective, dCostPrinted: d.printed, gLoss, dReal, dFake, lrD, lrG };
+}
+
+/** `a += b`, element by element; returns `a`. */
+function addInPlace(a: Tensor, b: Tensor): Tensor {
+  const x = a.data;
+  const y = b.data;
+  for (let i = 0; i < x.length; i++) x[i] += y[i];
+  return a;
+}
+
+/** Copies an optimiser state's step and slots into `to` (same optimiser, same parameters). */
+function copyOptimizerState(from: OptimizerState, to: OptimizerState): void {
+  to.step = from.step;
+  for (const [slot, arrays] of Object.entries(from.slots)) {
+    arrays.forEach((a, i) => to.slots[slot][i].set(a));
+  }
 }

@@ -7,7 +7,7 @@
  *
  * What is counted, in float32:
  * ```
- * state        weights + gradients + optimiser state (Adam: m and v; SGD with momentum: one buffer)
+ * state        weights + gradients + optimiser state (Adam: m and v; RMSprop: v; SGD with momentum: one buffer)
  * activations  the layers' outputs and their gradients at the batch size (D sees 2 x batch rows),
  *              the sample grid's forward pass, the evaluation's samples
  * checkpoint   one encoded copy of the weights and optimiser state, while it is written
@@ -88,6 +88,7 @@ export function dataDimOf(config: ExperimentConfig): number {
 
 function stateBuffers(opt: OptimizerConfig): number {
   if (opt.type === 'adam') return 2;
+  if (opt.type === 'rmsprop') return 1;
   return opt.momentum > 0 ? 1 : 0;
 }
 
