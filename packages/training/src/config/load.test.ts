@@ -95,7 +95,7 @@ describe('loadConfig', () => {
         checkpointEvery: 5000,
         gif: true,
       },
-      eval: { every: 0, samples: 1000, atEnd: true },
+      eval: { every: 0, samples: 1000, stackedSamples: 26_000, atEnd: true },
     });
   });
 

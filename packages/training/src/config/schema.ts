@@ -14,7 +14,7 @@ import { didYouMean, quoteList, showValue } from './text.ts';
 // Value lists (exported so code can switch over them exhaustively)
 
 export const ACTIVATIONS = ['relu', 'leakyRelu', 'tanh', 'atan', 'sigmoid', 'identity'] as const;
-export const DATASETS = ['mnist', 'gaussians8'] as const;
+export const DATASETS = ['mnist', 'gaussians8', 'stacked-mnist'] as const;
 export const SPLITS = ['train', 'test'] as const;
 export const SCALINGS = ['raw', 'unit', 'tanh'] as const;
 export const SAMPLINGS = ['replacement', 'epochs'] as const;
@@ -142,7 +142,10 @@ export const dataSchema = obj({
   dataset: oneOf(DATASETS)
     .default('mnist')
     .describe(
-      'mnist: 28x28 digits as flat 784-vectors; gaussians8: 2-D points from 8 Gaussians on a circle.',
+      'mnist: 28x28 digits as flat 784-vectors; gaussians8: 2-D points from 8 Gaussians on a circle; ' +
+        'stacked-mnist: three MNIST digits drawn independently, one per colour channel, as flat ' +
+        '2352-vectors (channel-major 3x28x28, as CHW), 1000 modes (VEEGAN, Srivastava et al. 2017); ' +
+        'data.limit images (default 128,000, PacGAN VEEGAN setting), drawn from data.split.',
     ),
   split: oneOf(SPLITS)
     .default('train')
@@ -262,7 +265,7 @@ export const lossSchema = obj({
     .default('objective')
     .describe(
       'Whether metrics.jsonl also logs the D cost the article prints. objective: only dLoss, the ' +
-        "loss D descends; article-printed: also dCostPrinted, -log D(x) + log(1 - D(G(z))), the cost " +
+        'loss D descends; article-printed: also dCostPrinted, -log D(x) + log(1 - D(G(z))), the cost ' +
         "the article's code prints whatever D is trained on (its own column, named D cost (printed)).",
     ),
   generator: oneOf(G_LOSSES)
@@ -414,7 +417,16 @@ export const evalSchema = obj({
   every: int(0)
     .default(0)
     .describe('Evaluate every N steps during training; 0 = never during training (see atEnd).'),
-  samples: int(16).default(1000).describe('Generated samples per evaluation.'),
+  samples: int(16)
+    .default(1000)
+    .describe('Generated samples per evaluation (stacked-mnist: see stackedSamples).'),
+  stackedSamples: int(16)
+    .default(26_000)
+    .describe(
+      'Generated samples per evaluation of a stacked-mnist run, in place of samples: 26,000 as VEEGAN ' +
+        "and PacGAN's VEEGAN setting (fjxmlzn/PacGAN VEEGAN_experiment/config.py num_test_sample); " +
+        'each sample is 3 classifier passes (about 10 s on the native backend for 26,000).',
+    ),
   atEnd: bool().default(true).describe('Evaluate once when training ends.'),
 });
 

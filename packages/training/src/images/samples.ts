@@ -39,22 +39,32 @@ export function scatterImage(points: Tensor): GrayImage {
 
 /**
  * The picture saved every `log.samplesEvery` steps: a 4x4 grid of images from the fixed grid z
- * (MNIST), or a scatter plot of generated points (2-D data).
+ * (MNIST; stacked MNIST in colour, `channels` 3), or a scatter plot of generated points (2-D data).
  */
 export function samplePicture(
   config: ExperimentConfig,
   samples: Tensor,
   width: number,
   height: number,
+  channels = 1,
 ): GrayImage {
   if (height === 1) return scatterImage(samples);
-  return imageGrid(displayPixels(config, samples), { width, height, rows: 4, cols: 4, pad: 2, scale: 2 });
+  return imageGrid(displayPixels(config, samples), {
+    width,
+    height,
+    rows: 4,
+    cols: 4,
+    pad: 2,
+    scale: 2,
+    channels,
+  });
 }
 
 /**
  * Grey levels (0..255) of a batch of generated images `[n, pixels]`, as `log.sampleScale` says:
  * the generator's output range, or each image stretched from its own min to its max (the
- * article's imshow; a constant image stays mid-grey).
+ * article's imshow; a constant image stays mid-grey). A colour image (stacked MNIST) is stretched
+ * as a whole, over its three channels together, so the channels keep their relative levels.
  */
 export function displayPixels(config: ExperimentConfig, samples: Tensor): Uint8Array {
   if (config.log.sampleScale === 'output') return toPixels(samples.data, displayScaling(config));
