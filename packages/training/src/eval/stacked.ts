@@ -41,7 +41,7 @@ export type StackedEval = {
   modesCovered: number;
   /** KL(mode histogram ‖ uniform over 1000), nats, empty bins skipped: the papers' "KL"; max ln 1000. */
   klUniform: number;
-  /** Mean over all 3N channel images of the classifier's largest probability. */
+  /** Mean over all 3N channel images of the classifier's largest probability (real: above 0.95). */
   meanConfidence: number;
 };
 

@@ -47,13 +47,13 @@ export function formatSummary(result: EvalResult): string {
   if (isStackedEval(result)) {
     const rows: [string, string, string][] = [
       ['modes covered (>= 1 sample)', `${result.modesCovered}/${result.modes}`, '1000/1000'],
-      ['KL(modes || uniform)', fixed(result.klUniform, 4), '~0.02'],
-      ['mean confidence (per channel)', fixed(result.meanConfidence, 3), '~0.99'],
+      ['KL(modes || uniform)', fixed(result.klUniform, 4), '~0.024'],
+      ['mean confidence (per channel)', fixed(result.meanConfidence, 3), '> 0.95'],
     ];
     const w = Math.max(...rows.map(([label]) => label.length));
-    const v = Math.max(...rows.map(([, value]) => value.length));
+    const v = Math.max(`${result.samples} samples`.length, ...rows.map(([, value]) => value.length));
     return [
-      `${''.padEnd(w)}  ${'samples'.padEnd(v)}  ${result.samples} real stacked images`,
+      `${''.padEnd(w)}  ${`${result.samples} samples`.padEnd(v)}  26,000 real stacked images`,
       ...rows.map(([label, value, real]) => `${label.padEnd(w)}  ${value.padEnd(v)}  ${real}`),
     ].join('\n');
   }
