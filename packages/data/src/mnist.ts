@@ -33,6 +33,7 @@ export interface MnistDataset extends Dataset {
   width: 28;
   height: 28;
   numClasses: 10;
+  labels: Uint8Array;
 }
 
 export interface LoadMnistOptions {

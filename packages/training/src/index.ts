@@ -14,7 +14,7 @@ export { fixed, num, sci } from './format/numbers.ts';
 export { BACKEND_KINDS, type BackendKind, useBackend } from './train/backend.ts';
 export { loadTrainingData } from './train/data.ts';
 export { GanTrainer, type StepInputsObserver, type StepStats } from './train/gan.ts';
-export { memoryProblems } from './train/memory.ts';
+export { evalSampleCount, memoryProblems } from './train/memory.ts';
 export { checkpointOf, restoreRun, snapshotOf } from './train/restore.ts';
 export {
   classifierHash,
@@ -31,6 +31,8 @@ export {
   evaluateRing,
   generateEvalSamples,
   isMnistEval,
+  isStackedEval,
 } from './eval/evaluate.ts';
+export { evaluateStacked, type StackedEval } from './eval/stacked.ts';
 export { evaluateRun, TrainingEvaluator } from './eval/run-eval.ts';
 export { formatEvalLine, formatSummary } from './eval/summary.ts';

@@ -17,7 +17,7 @@ import {
   scatterImage,
   scatterOptions,
   useBackend,
-  writePng,
+  writeImagePng,
 } from '@gan/training';
 
 const USAGE = `usage: pnpm sample <experiments/<config>/<run-id>> --seed <n> [--step <n>] [--out <file.png>]
@@ -94,6 +94,7 @@ async function main(): Promise<void> {
   const z = trainer.fillZ(Rng.create(seed, 'sample'), Tensor.zeros([isPoints ? 512 : 1, trainer.zSize]));
   const out = trainer.generate(z);
   const { width, height } = trainer.data;
+  const channels = trainer.data.channels ?? 1;
   const picture = isPoints
     ? scatterImage(out, scatterOptions(config))
     : imageGrid(displayPixels(config, out), {
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
         cols: 1,
         pad: 0,
         scale: 4,
+        channels,
       });
   // Into the run only as its owner; a run training now is left alone and the PNG goes here instead.
   let file = values.out !== undefined ? userPath(values.out) : seedSamplePath(runDir, seed);
@@ -115,13 +117,14 @@ async function main(): Promise<void> {
       process.stderr.write(`note: not written into the run: ${claim.busy}\n`);
     }
   }
-  await writePng(file, picture.gray, picture.width, picture.height, owner);
+  await writeImagePng(file, picture, owner);
 
   const mode = detectTerminalMode(process.stdout.isTTY === true);
   const small = isPoints
     ? picture
-    : imageGrid(displayPixels(config, out), { width, height, rows: 1, cols: 1, pad: 0 });
-  for (const line of halfBlockLines(small.gray, small.width, small.height, { mode, maxWidth: 56 })) {
+    : imageGrid(displayPixels(config, out), { width, height, rows: 1, cols: 1, pad: 0, channels });
+  const rgb = small.rgb !== undefined ? { rgb: small.rgb } : {};
+  for (const line of halfBlockLines(small.gray, small.width, small.height, { mode, maxWidth: 56, ...rgb })) {
     process.stdout.write(`  ${line}\n`);
   }
   process.stdout.write(

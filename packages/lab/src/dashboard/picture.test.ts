@@ -30,3 +30,17 @@ describe('pictureLines', () => {
     );
   });
 });
+
+describe('pictureLines of a colour picture (stacked MNIST)', () => {
+  it('draws its rgb in 24-bit colour', () => {
+    const image = {
+      gray: Uint8Array.of(76, 29),
+      rgb: Uint8Array.of(255, 0, 0, 0, 0, 255),
+      width: 1,
+      height: 2,
+    };
+    expect(pictureLines(image, 'truecolor', 1)).toEqual([
+      '\x1b[38;2;255;0;0m\x1b[48;2;0;0;255m\u2580\x1b[0m',
+    ]);
+  });
+});

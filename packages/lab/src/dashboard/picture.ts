@@ -37,5 +37,9 @@ export function pictureLines(image: GrayImage, mode: TerminalMode, factor: numbe
     const small = maxPool(image, factor);
     return halfBlockLines(small.gray, small.width, small.height, { mode });
   }
-  return halfBlockLines(image.gray, image.width, image.height, { mode, factor });
+  return halfBlockLines(image.gray, image.width, image.height, {
+    mode,
+    factor,
+    ...(image.rgb !== undefined && { rgb: image.rgb }),
+  });
 }

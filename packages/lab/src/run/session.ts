@@ -384,7 +384,7 @@ function logMetrics(run: Run, step: number, stats: StepStats): void {
 
 async function saveSamples(run: Run, step: number): Promise<void> {
   const { config, trainer, data } = run;
-  const image = samplePicture(config, trainer.sampleGrid(), data.width, data.height);
+  const image = samplePicture(config, trainer.sampleGrid(), data.width, data.height, data.channels ?? 1);
   const path = await run.recorder.samples(step, image);
   run.emit({ type: 'samples', step, path, image });
 }

@@ -106,7 +106,7 @@ describe('loadConfig', () => {
         checkpointEvery: 5000,
         gif: true,
       },
-      eval: { every: 0, samples: 1000, atEnd: true },
+      eval: { every: 0, samples: 1000, stackedSamples: 26_000, atEnd: true },
     });
   });
 

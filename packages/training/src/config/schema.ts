@@ -14,7 +14,7 @@ import { didYouMean, quoteList, showValue } from './text.ts';
 // Value lists (exported so code can switch over them exhaustively)
 
 export const ACTIVATIONS = ['relu', 'leakyRelu', 'tanh', 'atan', 'sigmoid', 'identity'] as const;
-export const DATASETS = ['mnist', 'gaussians8', 'grid25', 'ring8'] as const;
+export const DATASETS = ['mnist', 'gaussians8', 'grid25', 'ring8', 'stacked-mnist'] as const;
 export const SPLITS = ['train', 'test'] as const;
 export const SCALINGS = ['raw', 'unit', 'tanh'] as const;
 export const SAMPLINGS = ['replacement', 'epochs'] as const;
@@ -148,7 +148,10 @@ export const dataSchema = obj({
         '(radius 2, std 0.02; 10,000 points drawn once); grid25: 25 Gaussians at {-4,-2,0,2,4}^2, ' +
         'std 0.05, and ring8: 8 Gaussians on radius 1, std 0.01, the 2-D benchmarks of PacGAN (Lin et ' +
         'al. 2018), each 100,000 points drawn once as in PacGAN. data.limit, when set, is the number ' +
-        'of 2-D points drawn instead.',
+        'of 2-D points drawn instead. ' +
+        'stacked-mnist: three MNIST digits drawn independently, one per colour channel, as flat ' +
+        '2352-vectors (channel-major 3x28x28, as CHW), 1000 modes (VEEGAN, Srivastava et al. 2017); ' +
+        'data.limit images (default 128,000, PacGAN VEEGAN setting), drawn from data.split.',
     ),
   split: oneOf(SPLITS)
     .default('train')
@@ -549,7 +552,16 @@ export const evalSchema = obj({
   every: int(0)
     .default(0)
     .describe('Evaluate every N steps during training; 0 = never during training (see atEnd).'),
-  samples: int(16).default(1000).describe('Generated samples per evaluation.'),
+  samples: int(16)
+    .default(1000)
+    .describe('Generated samples per evaluation (stacked-mnist: see stackedSamples).'),
+  stackedSamples: int(16)
+    .default(26_000)
+    .describe(
+      'Generated samples per evaluation of a stacked-mnist run, in place of samples: 26,000 as VEEGAN ' +
+        "and PacGAN's VEEGAN setting (fjxmlzn/PacGAN VEEGAN_experiment/config.py num_test_sample); " +
+        'each sample is 3 classifier passes (about 10 s on the native backend for 26,000).',
+    ),
   atEnd: bool().default(true).describe('Evaluate once when training ends.'),
 });
 

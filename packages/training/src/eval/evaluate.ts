@@ -2,7 +2,8 @@
  * Evaluation of a generator from N samples: what the article could only judge by eye, as numbers.
  *
  * MNIST samples are scored by this project's MNIST classifier (see classifier.ts) on the unit
- * scale of the real images; 2-D samples by their distance to the mixture's centres. The result
+ * scale of the real images; stacked MNIST samples by their channels' digits (stacked.ts); 2-D
+ * samples by their distance to the mixture's centres. The result
  * is a flat record of numbers (plus one histogram array), written as a row of eval.jsonl.
  */
 import {
@@ -22,7 +23,7 @@ import { frechetDistance, meanAndCovariance } from '@gan/tensor';
 import type { ExperimentConfig } from '../config/index.ts';
 import { displayScaling } from '../images/samples.ts';
 import type { GanTrainer } from '../train/gan.ts';
-import type { LoadClassifierOptions } from './classifier-cache.ts';
+import { type LoadClassifierOptions, loadClassifier } from './classifier-cache.ts';
 import {
   COVERAGE_THRESHOLD,
   classHistogram,
@@ -41,6 +42,7 @@ import {
   neighbourReference,
   type RealStatistics,
 } from './reference.ts';
+import { evaluateStacked, type StackedEval, type StackedEvalContext } from './stacked.ts';
 
 /**
  * The scores of MNIST-like samples (unit scale, compared with real MNIST). Typical values, measured
@@ -154,11 +156,16 @@ export type RingEval = {
   pacganReverseKl?: number;
 };
 
-export type EvalResult = MnistEval | RingEval;
+export type EvalResult = MnistEval | RingEval | StackedEval;
 
 /** True for the result of an MNIST evaluation. */
 export function isMnistEval(r: EvalResult): r is MnistEval {
   return 'frechetDistance' in r;
+}
+
+/** True for the result of a stacked MNIST evaluation (1000 digit-triple modes). */
+export function isStackedEval(r: EvalResult): r is StackedEval {
+  return !('frechetDistance' in r) && !('highQuality' in r);
 }
 
 /** What MNIST samples are compared with, and on which scales they are read. */
@@ -178,7 +185,7 @@ export interface RingEvalContext {
   mixture: Mixture2d;
 }
 
-export type EvalContext = MnistEvalContext | RingEvalContext;
+export type EvalContext = MnistEvalContext | RingEvalContext | StackedEvalContext;
 
 /**
  * Scores unit-scale images `[N, 784]` (N >= 2) against the real statistics.
@@ -252,7 +259,7 @@ export function evaluateMixture(points: Tensor, mixture: Mixture2d): RingEval {
 
 /**
  * Evaluates N generated samples, given in the run's data space (`[N, 784]` images on
- * `data.scaling`, or `[N, 2]` points).
+ * `data.scaling`, `[N, 2352]` stacked images, or `[N, 2]` points).
  *
  * ```ts
  * const ctx = await createEvalContext(config, data);
@@ -260,6 +267,7 @@ export function evaluateMixture(points: Tensor, mixture: Mixture2d): RingEval {
  * ```
  */
 export function evaluate(samples: Tensor, ctx: EvalContext): EvalResult {
+  if (ctx.dataset === 'stacked-mnist') return evaluateStacked(samples, ctx);
   if (ctx.dataset !== 'mnist') return evaluateMixture(samples, ctx.mixture);
   const onDataScale = scoreUnitImages(unitImages(samples, ctx.dataScaling), ctx);
   const result: MnistEval = {
@@ -295,6 +303,13 @@ export async function createEvalContext(
   data: Dataset,
   options: LoadClassifierOptions = {},
 ): Promise<EvalContext> {
+  if (config.data.dataset === 'stacked-mnist') {
+    return {
+      dataset: 'stacked-mnist',
+      classifier: await loadClassifier(options),
+      dataScaling: config.data.scaling,
+    };
+  }
   if (config.data.dataset !== 'mnist')
     return { dataset: config.data.dataset, mixture: mixture2d(config.data.dataset) };
   const real = await loadRealStatistics(options);

@@ -7,6 +7,7 @@ import type { Dataset } from '@gan/data';
 import { claimIdleRun, openEvalLog, updateMeta } from '@gan/runs';
 import type { ExperimentConfig } from '../config/index.ts';
 import type { GanTrainer } from '../train/gan.ts';
+import { evalSampleCount } from '../train/memory.ts';
 import { restoreRun } from '../train/restore.ts';
 import type { LoadClassifierOptions } from './classifier-cache.ts';
 import {
@@ -38,14 +39,15 @@ export class TrainingEvaluator {
   /** Scores the trainer's generator now, at its current step. */
   async evaluate(trainer: GanTrainer): Promise<EvalResult> {
     this.context ??= createEvalContext(this.config, this.data, { log: this.log });
-    const result = evaluate(generateEvalSamples(trainer, this.config.eval.samples), await this.context);
+    const n = evalSampleCount(this.config);
+    const result = evaluate(generateEvalSamples(trainer, n), await this.context);
     this.lastStep = trainer.step;
     return result;
   }
 }
 
 export interface EvaluateRunOptions {
-  /** Generated samples to score (default: the run's `eval.samples`). */
+  /** Generated samples to score (default: the run's `eval.samples`, `eval.stackedSamples` for stacked MNIST). */
   samples?: number;
   /** Which checkpoint: `'latest'` (default) or a step that has one. */
   step?: 'latest' | number;
@@ -75,7 +77,7 @@ export interface RunEvaluation {
  */
 export async function evaluateRun(runDir: string, options: EvaluateRunOptions = {}): Promise<RunEvaluation> {
   const { config, trainer, step, checkpoint } = await restoreRun(runDir, options.step ?? 'latest');
-  const samples = options.samples ?? config.eval.samples;
+  const samples = options.samples ?? evalSampleCount(config);
   const context = await createEvalContext(config, trainer.data, options.classifier);
   const result = evaluate(generateEvalSamples(trainer, samples), context);
   let notRecorded: string | null = null;

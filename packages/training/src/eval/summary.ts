@@ -2,7 +2,13 @@
  * Evaluation results as text: one greppable line for logs, a table for `pnpm eval`.
  */
 import { fixed } from '../format/numbers.ts';
-import { type EvalResult, isMnistEval, type MnistEval, type MnistMetrics } from './evaluate.ts';
+import {
+  type EvalResult,
+  isMnistEval,
+  isStackedEval,
+  type MnistEval,
+  type MnistMetrics,
+} from './evaluate.ts';
 
 /**
  * One greppable line for an evaluation, `key=value`, the `display.*` keys as `display_*`:
@@ -10,10 +16,14 @@ import { type EvalResult, isMnistEval, type MnistEval, type MnistMetrics } from 
  * ```
  * eval step=20000 modes=1/10 kl=2.1543 is=1.12 fd=412.3 conf=0.954 div=0.087 nn=1.41 display_modes=1/10 ...
  * eval step=300 modes=6/8 hq=0.812 kl=0.3012 pacgan_modes=7/8 pacgan_hq=0.812 pacgan_rkl=0.3105
+ * eval step=5000 modes=412/1000 kl=1.2031 conf=0.912
  * ```
  * The `pacgan_*` keys of a 2-D evaluation are absent from rows written before they existed.
  */
 export function formatEvalLine(step: number, r: EvalResult): string {
+  if (isStackedEval(r)) {
+    return `eval step=${step} modes=${r.modesCovered}/${r.modes} kl=${fixed(r.klUniform, 4)} conf=${fixed(r.meanConfidence, 3)}`;
+  }
   if (!isMnistEval(r)) {
     let line = `eval step=${step} modes=${r.modesCovered}/${r.modes} hq=${fixed(r.highQuality, 3)} kl=${fixed(r.klUniform, 4)}`;
     if (r.pacganModes !== undefined) {
@@ -41,6 +51,19 @@ export function displayPart(r: MnistEval): Partial<MnistMetrics> {
 
 /** A readable table of an evaluation, with a column per scale when the display scale differs. */
 export function formatSummary(result: EvalResult): string {
+  if (isStackedEval(result)) {
+    const rows: [string, string, string][] = [
+      ['modes covered (>= 1 sample)', `${result.modesCovered}/${result.modes}`, '1000/1000'],
+      ['KL(modes || uniform)', fixed(result.klUniform, 4), '~0.024'],
+      ['mean confidence (per channel)', fixed(result.meanConfidence, 3), '> 0.95'],
+    ];
+    const w = Math.max(...rows.map(([label]) => label.length));
+    const v = Math.max(`${result.samples} samples`.length, ...rows.map(([, value]) => value.length));
+    return [
+      `${''.padEnd(w)}  ${`${result.samples} samples`.padEnd(v)}  26,000 real stacked images`,
+      ...rows.map(([label, value, real]) => `${label.padEnd(w)}  ${value.padEnd(v)}  ${real}`),
+    ].join('\n');
+  }
   if (!isMnistEval(result)) {
     const rows: [string, string][] = [
       [

@@ -1,13 +1,29 @@
 /// <reference path="./gifenc.d.ts" />
 import gifenc from 'gifenc';
 import { gifPath, listStepFiles, type RunOwner, SAMPLE_EXT, samplesDir, writeFileAtomic } from '@gan/runs';
-import { assertGray } from './gray.ts';
+import { assertGray, grayToRgb } from './gray.ts';
 import { readPng } from './png.ts';
 
 const GIFEncoder = typeof gifenc === 'function' ? gifenc : gifenc.GIFEncoder;
 
 // Every grey level is its own palette entry, so a grayscale frame is its own index image.
 const GREY_PALETTE: number[][] = Array.from({ length: 256 }, (_, i) => [i, i, i]);
+
+// RGB frames: the 6x6x6 colour cube (levels 0, 51, ..., 255), padded to 256 entries with black.
+// Fixed, so every frame maps the same way and no quantiser runs; stacked MNIST's channels sit
+// mostly at 0 or 255, which the cube holds exactly.
+const CUBE_PALETTE: number[][] = Array.from({ length: 256 }, (_, i) =>
+  i < 216 ? [Math.floor(i / 36) * 51, (Math.floor(i / 6) % 6) * 51, (i % 6) * 51] : [0, 0, 0],
+);
+
+/** Interleaved RGB bytes as indices into {@link CUBE_PALETTE} (each channel to its nearest level). */
+export function cubeIndices(rgb: Uint8Array): Uint8Array {
+  const out = new Uint8Array(rgb.length / 3);
+  const q = (v: number) => Math.round(v / 51);
+  for (let i = 0; i < out.length; i++)
+    out[i] = 36 * q(rgb[3 * i]) + 6 * q(rgb[3 * i + 1]) + q(rgb[3 * i + 2]);
+  return out;
+}
 
 export interface GifOptions {
   /** Delay between frames in milliseconds (GIF stores 10 ms units). Default 100. */
@@ -49,6 +65,39 @@ export function encodeGif(
   return gif.bytes();
 }
 
+/**
+ * An animated GIF of RGB frames (interleaved, `3 * width * height` bytes each), in the 216
+ * colours of the 6x6x6 cube (each channel to the nearest of 0, 51, ..., 255).
+ *
+ * ```ts
+ * const bytes = encodeRgbGif([grid.rgb], grid.width, grid.height);
+ * ```
+ */
+export function encodeRgbGif(
+  frames: Uint8Array[],
+  width: number,
+  height: number,
+  options: GifOptions = {},
+): Uint8Array {
+  const { delayMs = 100, loop = true } = options;
+  if (frames.length === 0) throw new RangeError('encodeRgbGif: no frames');
+  if (width > 0xffff || height > 0xffff)
+    throw new RangeError(`encodeRgbGif: ${width}x${height} is too large for a GIF`);
+  if (!(delayMs >= 0)) throw new RangeError(`encodeRgbGif: delayMs must be >= 0, got ${delayMs}`);
+  frames.forEach((frame, i) => {
+    assertGray(frame, 3 * width, height, `encodeRgbGif frame ${i}`);
+  });
+  const gif = GIFEncoder();
+  frames.forEach((frame, i) => {
+    gif.writeFrame(cubeIndices(frame), width, height, {
+      delay: delayMs,
+      ...(i === 0 ? { palette: CUBE_PALETTE, repeat: loop ? 0 : -1 } : {}),
+    });
+  });
+  gif.finish();
+  return gif.bytes();
+}
+
 /** Writes an animated GIF atomically (a file of a run folder: as the run's `owner`). */
 export async function writeGif(
   path: string,
@@ -65,6 +114,8 @@ export interface SampleFrames {
   frames: Uint8Array[];
   /** The step of each frame. */
   steps: number[];
+  /** The frames as interleaved RGB, when some grid is in colour (grey ones expanded); else absent. */
+  rgbFrames?: Uint8Array[];
   width: number;
   height: number;
 }
@@ -91,6 +142,8 @@ export async function framesFromSamplePngs(
   const files = await listStepFiles(dir, SAMPLE_EXT);
   const picked = evenlySpaced(files.length, maxFrames).map((i) => files[i]);
   const result: SampleFrames = { frames: [], steps: [], width: 0, height: 0 };
+  const rgb: Uint8Array[] = [];
+  let colour = false;
   for (const file of picked) {
     const image = await readPng(file.path);
     if (result.frames.length === 0) {
@@ -102,8 +155,11 @@ export async function framesFromSamplePngs(
       );
     }
     result.frames.push(image.gray);
+    rgb.push(image.rgb ?? grayToRgb(image.gray));
+    if (image.rgb !== undefined) colour = true;
     result.steps.push(file.step);
   }
+  if (colour) result.rgbFrames = rgb;
   return result;
 }
 
@@ -115,8 +171,12 @@ export async function writeRunGif(
   owner: RunOwner,
   options: GifOptions & { maxFrames?: number } = {},
 ): Promise<number> {
-  const { frames, width, height } = await framesFromSamplePngs(samplesDir(owner.runDir), options);
+  const { frames, rgbFrames, width, height } = await framesFromSamplePngs(samplesDir(owner.runDir), options);
   if (frames.length === 0) return 0;
+  if (rgbFrames !== undefined) {
+    await writeFileAtomic(gifPath(owner.runDir), encodeRgbGif(rgbFrames, width, height, options), owner);
+    return frames.length;
+  }
   await writeGif(gifPath(owner.runDir), frames, width, height, options, owner);
   return frames.length;
 }

@@ -4,6 +4,6 @@
  * entry point; sample pictures of a generator's output as a config shows them are in samples.ts.
  */
 export { writeRunGif } from './gif.ts';
-export type { GrayImage } from './gray.ts';
-export { imageGrid, writePng, writeSampleGrid } from './png.ts';
+export { type GrayImage, grayToRgb, lumaOf } from './gray.ts';
+export { encodePngRgb, imageGrid, writeImagePng, writePng, writeSampleGrid } from './png.ts';
 export { ASCII_RAMP, detectTerminalMode, halfBlockLines, type TerminalMode } from './terminal.ts';

@@ -8,7 +8,7 @@ import {
   samplesDir,
   writeFileAtomic,
 } from '@gan/runs';
-import { assertGray, type GrayImage, toByte } from './gray.ts';
+import { assertGray, type GrayImage, lumaOf, toByte } from './gray.ts';
 
 const { PNG } = pngjs;
 
@@ -25,6 +25,11 @@ export interface GridOptions {
   scale?: number;
   /** Value of the padding and of empty cells, 0..255. Default 0 (dark). */
   padValue?: number;
+  /**
+   * Planes per image: 1 (grey, default) or 3 (RGB, each image channel-major `[3][height][width]`
+   * as stacked MNIST's rows): a 3-channel grid also has `rgb`, and its `gray` is the luma.
+   */
+  channels?: number;
 }
 
 /**
@@ -44,7 +49,9 @@ export interface GridOptions {
  * ```
  */
 export function imageGrid(images: ArrayLike<number>, options: GridOptions): GrayImage {
-  const { width, height, rows, cols, pad = 2, scale = 1, padValue = 0 } = options;
+  const { width, height, rows, cols, pad = 2, scale = 1, padValue = 0, channels = 1 } = options;
+  if (channels !== 1 && channels !== 3)
+    throw new RangeError(`imageGrid: channels must be 1 or 3, got ${channels}`);
   for (const [name, value, min] of [
     ['width', width, 1],
     ['height', height, 1],
@@ -56,7 +63,7 @@ export function imageGrid(images: ArrayLike<number>, options: GridOptions): Gray
     if (!Number.isInteger(value) || value < min)
       throw new RangeError(`imageGrid: ${name} must be an integer >= ${min}, got ${value}`);
   }
-  const pixels = width * height;
+  const pixels = channels * width * height;
   if (images.length % pixels !== 0) {
     throw new RangeError(
       `imageGrid: ${images.length} values is not a whole number of ${width}x${height} images`,
@@ -69,6 +76,7 @@ export function imageGrid(images: ArrayLike<number>, options: GridOptions): Gray
   const cellH = height * scale;
   const outW = cols * cellW + (cols + 1) * pad;
   const outH = rows * cellH + (rows + 1) * pad;
+  if (channels === 3) return rgbGrid(images, options, n, outW, outH);
   const gray = new Uint8Array(outW * outH).fill(toByte(padValue));
   for (let k = 0; k < n; k++) {
     const left = pad + (k % cols) * (cellW + pad);
@@ -81,6 +89,53 @@ export function imageGrid(images: ArrayLike<number>, options: GridOptions): Gray
     }
   }
   return { gray, width: outW, height: outH };
+}
+
+/** {@link imageGrid} of channel-major RGB images: interleaved `rgb`, and its luma as `gray`. */
+function rgbGrid(
+  images: ArrayLike<number>,
+  options: GridOptions,
+  n: number,
+  outW: number,
+  outH: number,
+): GrayImage {
+  const { width, height, cols, pad = 2, scale = 1, padValue = 0 } = options;
+  const plane = width * height;
+  const rgb = new Uint8Array(3 * outW * outH).fill(toByte(padValue));
+  for (let k = 0; k < n; k++) {
+    const left = pad + (k % cols) * (width * scale + pad);
+    const top = pad + Math.floor(k / cols) * (height * scale + pad);
+    for (let c = 0; c < 3; c++) {
+      const base = (3 * k + c) * plane;
+      for (let y = 0; y < height * scale; y++) {
+        const src = base + Math.floor(y / scale) * width;
+        const dst = (top + y) * outW + left;
+        for (let x = 0; x < width * scale; x++)
+          rgb[3 * (dst + x) + c] = toByte(images[src + Math.floor(x / scale)]);
+      }
+    }
+  }
+  return { gray: lumaOf(rgb), rgb, width: outW, height: outH };
+}
+
+/** An 8-bit RGB PNG (color type 2) of interleaved `rgb` (`3 * width * height` bytes, row-major). */
+export function encodePngRgb(rgb: Uint8Array, width: number, height: number): Buffer {
+  assertGray(rgb, 3 * width, height, 'encodePngRgb');
+  const png = new PNG({ width, height, colorType: 2, inputColorType: 2, inputHasAlpha: false, bitDepth: 8 });
+  png.data = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength);
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, bitDepth: 8 });
+}
+
+/**
+ * Writes a picture as a PNG atomically: RGB when it has `rgb`, else grayscale (byte for byte what
+ * {@link writePng} writes).
+ */
+export async function writeImagePng(path: string, image: GrayImage, owner?: RunOwner): Promise<void> {
+  const bytes =
+    image.rgb !== undefined
+      ? encodePngRgb(image.rgb, image.width, image.height)
+      : encodePng(image.gray, image.width, image.height);
+  await writeFileAtomic(path, bytes, owner);
 }
 
 /** An 8-bit grayscale PNG (color type 0) of `gray` (`width * height` bytes, row-major). */
@@ -113,13 +168,13 @@ export async function writePng(
 export async function writeSampleGrid(owner: RunOwner, step: number, image: GrayImage): Promise<string> {
   const path = samplePath(owner.runDir, step);
   await ensureSubfolder(samplesDir(owner.runDir));
-  await writePng(path, image.gray, image.width, image.height, owner);
+  await writeImagePng(path, image, owner);
   return path;
 }
 
 /**
- * Decodes a PNG to grayscale (luma of its RGB; exact for the grayscale PNGs written here).
- * `source` names the file in errors.
+ * Decodes a PNG to grayscale (luma of its RGB; exact for the grayscale PNGs written here), with
+ * `rgb` as well when some pixel is not grey. `source` names the file in errors.
  */
 export function decodePng(buf: Uint8Array, source = '<buffer>'): GrayImage {
   let png: { width: number; height: number; data: Buffer };
@@ -130,13 +185,18 @@ export function decodePng(buf: Uint8Array, source = '<buffer>'): GrayImage {
   }
   const { width, height, data } = png;
   const gray = new Uint8Array(width * height);
+  let colour = false;
   for (let i = 0; i < gray.length; i++) {
     const r = data[4 * i];
     const g = data[4 * i + 1];
     const b = data[4 * i + 2];
+    if (r !== g || g !== b) colour = true;
     gray[i] = r === g && g === b ? r : Math.round(0.299 * r + 0.587 * g + 0.114 * b);
   }
-  return { gray, width, height };
+  if (!colour) return { gray, width, height };
+  const rgb = new Uint8Array(3 * width * height);
+  for (let i = 0; i < gray.length; i++) for (let c = 0; c < 3; c++) rgb[3 * i + c] = data[4 * i + c];
+  return { gray, rgb, width, height };
 }
 
 /** Reads a PNG file as grayscale; errors name `path`. */

@@ -69,27 +69,38 @@ export function scatterImage(points: Tensor, options: { mixture?: Mixture2d } = 
 
 /** The mixture a config's 2-D dataset is drawn from, for {@link scatterImage}; none for MNIST. */
 export function scatterOptions(config: ExperimentConfig): { mixture?: Mixture2d } {
-  return config.data.dataset === 'mnist' ? {} : { mixture: mixture2d(config.data.dataset) };
+  const { dataset } = config.data;
+  return dataset === 'mnist' || dataset === 'stacked-mnist' ? {} : { mixture: mixture2d(dataset) };
 }
 
 /**
  * The picture saved every `log.samplesEvery` steps: a 4x4 grid of images from the fixed grid z
- * (MNIST), or a scatter plot of generated points (2-D data).
+ * (MNIST; stacked MNIST in colour, `channels` 3), or a scatter plot of generated points (2-D data).
  */
 export function samplePicture(
   config: ExperimentConfig,
   samples: Tensor,
   width: number,
   height: number,
+  channels = 1,
 ): GrayImage {
   if (height === 1) return scatterImage(samples, scatterOptions(config));
-  return imageGrid(displayPixels(config, samples), { width, height, rows: 4, cols: 4, pad: 2, scale: 2 });
+  return imageGrid(displayPixels(config, samples), {
+    width,
+    height,
+    rows: 4,
+    cols: 4,
+    pad: 2,
+    scale: 2,
+    channels,
+  });
 }
 
 /**
  * Grey levels (0..255) of a batch of generated images `[n, pixels]`, as `log.sampleScale` says:
  * the generator's output range, or each image stretched from its own min to its max (the
- * article's imshow; a constant image stays mid-grey).
+ * article's imshow; a constant image stays mid-grey). A colour image (stacked MNIST) is stretched
+ * as a whole, over its three channels together, so the channels keep their relative levels.
  */
 export function displayPixels(config: ExperimentConfig, samples: Tensor): Uint8Array {
   if (config.log.sampleScale === 'output') return toPixels(samples.data, displayScaling(config));

@@ -18,6 +18,12 @@ export interface HalfBlockOptions {
   factor?: number;
   /** Shrink by the smallest integer factor that makes the image at most this many columns wide. */
   maxWidth?: number;
+  /**
+   * The picture's colours (interleaved RGB, `3 * width * height`, see `GrayImage.rgb`): colour
+   * modes draw them (truecolor: 24-bit; ansi256: the 6x6x6 colour cube, codes 16..231); `ascii`
+   * draws `gray`.
+   */
+  rgb?: Uint8Array;
 }
 
 /**
@@ -52,6 +58,25 @@ export function downsample(gray: Uint8Array, width: number, height: number, fact
 }
 
 const grey256 = (v: number): number => 232 + Math.round((v / 255) * 23);
+const cube6 = (v: number): number => Math.round((v / 255) * 5);
+
+/** An RGB colour's escape parameters: `2;r;g;b` (truecolor) or `5;n` (the 6x6x6 cube). */
+function rgbCode(mode: TerminalMode, r: number, g: number, b: number): string {
+  return mode === 'truecolor' ? `2;${r};${g};${b}` : `5;${16 + 36 * cube6(r) + 6 * cube6(g) + cube6(b)}`;
+}
+
+/** {@link downsample} of interleaved RGB: each channel box-averaged. */
+function downsampleRgb(rgb: Uint8Array, width: number, height: number, factor: number): Uint8Array {
+  if (factor === 1) return rgb;
+  const planes = [0, 1, 2].map((c) => {
+    const plane = new Uint8Array(width * height);
+    for (let i = 0; i < plane.length; i++) plane[i] = rgb[3 * i + c];
+    return downsample(plane, width, height, factor).gray;
+  });
+  const out = new Uint8Array(3 * planes[0].length);
+  for (let i = 0; i < planes[0].length; i++) for (let c = 0; c < 3; c++) out[3 * i + c] = planes[c][i];
+  return out;
+}
 
 function fg(mode: TerminalMode, v: number): string {
   return mode === 'truecolor' ? `\x1b[38;2;${v};${v};${v}m` : `\x1b[38;5;${grey256(v)}m`;
@@ -94,6 +119,10 @@ export function halfBlockLines(
   }
   const factor = options.factor ?? (maxWidth !== undefined ? Math.ceil(width / maxWidth) : 1);
   const img = downsample(gray, width, height, factor);
+  if (options.rgb !== undefined && mode !== 'ascii') {
+    assertGray(options.rgb, 3 * width, height, 'halfBlockLines rgb');
+    return colourLines(mode, downsampleRgb(options.rgb, width, height, factor), img.width, img.height);
+  }
   const lines: string[] = [];
   for (let y = 0; y < img.height; y += 2) {
     const upper = y * img.width;
@@ -121,6 +150,29 @@ export function halfBlockLines(
       line += RESET;
     }
     lines.push(line);
+  }
+  return lines;
+}
+
+/** {@link halfBlockLines} of an RGB picture in a colour mode: '▀', upper pixel fg, lower bg. */
+function colourLines(mode: TerminalMode, rgb: Uint8Array, width: number, height: number): string[] {
+  const lines: string[] = [];
+  const code = (i: number) => rgbCode(mode, rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
+  for (let y = 0; y < height; y += 2) {
+    const hasLower = y + 1 < height;
+    let line = '';
+    let lastFg = '';
+    let lastBg = '';
+    for (let x = 0; x < width; x++) {
+      const u = code(y * width + x);
+      if (u !== lastFg) line += `\x1b[38;${(lastFg = u)}m`;
+      if (hasLower) {
+        const l = code((y + 1) * width + x);
+        if (l !== lastBg) line += `\x1b[48;${(lastBg = l)}m`;
+      }
+      line += UPPER_HALF;
+    }
+    lines.push(line + RESET);
   }
   return lines;
 }

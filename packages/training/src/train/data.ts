@@ -6,7 +6,9 @@ import {
   loadMnist,
   mixture2d,
   rowCount,
+  STACKED_DEFAULT_SIZE,
   shuffleDataset,
+  stackedMnist,
 } from '@gan/data';
 import { Rng } from '@gan/tensor';
 import type { ExperimentConfig } from '../config/index.ts';
@@ -22,15 +24,23 @@ export const GAUSSIANS_DEFAULT_SIZE = 10_000;
 export const PACGAN_2D_SIZE = 100_000;
 
 /**
- * The training data a config asks for: MNIST (split, scaling) or a 2-D mixture (`data.limit`
+ * The training data a config asks for: MNIST (split, scaling), stacked MNIST (`data.limit` images,
+ * default {@link STACKED_DEFAULT_SIZE}, from `data.split`'s digits), or a 2-D mixture (`data.limit`
  * points, else {@link GAUSSIANS_DEFAULT_SIZE} for the 8-Gaussians ring and {@link PACGAN_2D_SIZE}
- * for PacGAN's grid and ring, drawn once from stream `data-gen`), shuffled once at load if asked
- * (stream `data-shuffle`), cut to `data.limit` rows.
+ * for PacGAN's grid and ring); the generated sets are drawn once from stream `data-gen`. Shuffled
+ * once at load if asked (stream `data-shuffle`), cut to `data.limit` rows.
  */
 export function loadTrainingData(config: ExperimentConfig): Dataset {
   const { data, seed } = config;
   let ds: Dataset;
   if (data.dataset === 'mnist') ds = loadMnist({ split: data.split, scaling: data.scaling });
+  else if (data.dataset === 'stacked-mnist')
+    ds = stackedMnist({
+      split: data.split,
+      scaling: data.scaling,
+      n: data.limit ?? STACKED_DEFAULT_SIZE,
+      rng: Rng.create(seed, 'data-gen'),
+    });
   else if (data.dataset === 'gaussians8')
     ds = gaussianDataset({ n: data.limit ?? GAUSSIANS_DEFAULT_SIZE, rng: Rng.create(seed, 'data-gen') });
   else {

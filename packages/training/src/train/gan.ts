@@ -3,6 +3,7 @@ import {
   type Dataset,
   gatherBatch,
   rowCount,
+  rowSize,
   type Sampler,
   type SamplerState,
 } from '@gan/data';
@@ -205,7 +206,7 @@ export class GanTrainer {
   ) {
     assertFitsInMemory(config);
     const seed = config.seed;
-    this.dataDim = data.width * data.height;
+    this.dataDim = rowSize(data);
     this.batch = config.data.batchSize;
     this.packing = config.model.discriminator.packing;
     this.zSize = config.model.z.size;

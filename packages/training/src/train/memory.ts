@@ -11,13 +11,14 @@
  * activations  the layers' outputs and their gradients at the batch size (D sees 2 x batch rows),
  *              the sample grid's forward pass, the evaluation's samples
  * checkpoint   one encoded copy of the weights and optimiser state, while it is written
- * data         the training set (MNIST as bytes, the 2-D ring as floats) and MNIST's evaluation set
+ * data         the training set (MNIST and stacked MNIST as bytes, the 2-D ring as floats) and
+ *              MNIST's evaluation set
  * ```
  * It is an estimate (within tens of percent), meant to catch sizes that cannot work, not to
  * budget memory to the byte.
  */
 import os from 'node:os';
-import { MNIST_PIXELS } from '@gan/data';
+import { MNIST_PIXELS, STACKED_DEFAULT_SIZE, STACKED_PIXELS } from '@gan/data';
 import { MAX_TENSOR_SIZE } from '@gan/tensor';
 import type { ConfigProblem, ExperimentConfig, OptimizerConfig } from '../config/index.ts';
 import { GAUSSIANS_DEFAULT_SIZE } from './data.ts';
@@ -83,7 +84,13 @@ export interface MemoryEstimate {
 
 /** Values per sample of a config's dataset. */
 export function dataDimOf(config: ExperimentConfig): number {
-  return config.data.dataset === 'mnist' ? MNIST_PIXELS : 2;
+  const ds = config.data.dataset;
+  return ds === 'mnist' ? MNIST_PIXELS : ds === 'stacked-mnist' ? STACKED_PIXELS : 2;
+}
+
+/** Generated samples per evaluation: `eval.stackedSamples` for stacked MNIST, else `eval.samples`. */
+export function evalSampleCount(config: ExperimentConfig): number {
+  return config.data.dataset === 'stacked-mnist' ? config.eval.stackedSamples : config.eval.samples;
 }
 
 function stateBuffers(opt: OptimizerConfig): number {
@@ -149,16 +156,33 @@ export function estimateMemory(config: ExperimentConfig): MemoryEstimate {
     values: grid * Math.max(...gWidths),
     key: ['model', 'generator', 'hidden'],
   });
-  const n = config.eval.samples;
-  const evaluation = FLOAT * (2 * n * dataDim + (dataDim === 2 ? 0 : n * (512 + 256 + 10)));
+  const stacked = config.data.dataset === 'stacked-mnist';
+  const n = evalSampleCount(config);
+  const evalKey = ['eval', stacked ? 'stackedSamples' : 'samples'];
+  // Samples and their unit-scale copy, then the classifier's activations: stacked MNIST classifies
+  // its channels one 784-pixel plane at a time, in chunks (see evaluateStacked).
+  const evaluation =
+    FLOAT *
+    (2 * n * dataDim +
+      (dataDim === 2 ? 0 : stacked ? 3 * Math.min(n, 2000) * (256 + 10) : n * (512 + 256 + 10)));
   arrays.push({
     what: `the evaluation's samples (${n} x ${dataDim})`,
     values: n * dataDim,
-    key: ['eval', 'samples'],
+    key: evalKey,
   });
   const checkpoint = FLOAT * (pG * (1 + kG) + pD * (1 + kD));
   const rows = config.data.limit ?? GAUSSIANS_DEFAULT_SIZE;
-  const data = dataDim === 2 ? FLOAT * 2 * rows : 70_000 * MNIST_PIXELS + FLOAT * 10_000 * MNIST_PIXELS;
+  const stackedRows = config.data.limit ?? STACKED_DEFAULT_SIZE;
+  const data =
+    dataDim === 2
+      ? FLOAT * 2 * rows
+      : 70_000 * MNIST_PIXELS + FLOAT * 10_000 * MNIST_PIXELS + (stacked ? stackedRows * STACKED_PIXELS : 0);
+  if (stacked)
+    arrays.push({
+      what: `the stacked MNIST set as bytes (${stackedRows} x ${STACKED_PIXELS})`,
+      values: (stackedRows * STACKED_PIXELS) / FLOAT,
+      key: ['data', 'limit'],
+    });
   if (dataDim === 2)
     arrays.push({ what: `the 2-D data set (${rows} x 2)`, values: rows * 2, key: ['data', 'limit'] });
   const adamBoth = config.optim.generator.type === 'adam' && config.optim.discriminator.type === 'adam';
@@ -209,7 +233,10 @@ export function memoryProblems(
       [state + e.checkpoint, bigger],
       [e.activations, ['data', 'batchSize']],
       [e.sampling, ['model', 'generator', 'hidden']],
-      [e.evaluation, ['eval', 'samples']],
+      [
+        e.evaluation,
+        config.data.dataset === 'stacked-mnist' ? ['eval', 'stackedSamples'] : ['eval', 'samples'],
+      ],
       [e.data, ['data', 'limit']],
     ];
     const [, key] = parts.reduce((a, p) => (p[0] > a[0] ? p : a));

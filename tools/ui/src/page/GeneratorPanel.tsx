@@ -18,15 +18,29 @@ function tile(images: GrayImage[], cols: number, pad = 2): GrayImage {
   const width = cols * w + (cols - 1) * pad;
   const height = rows * h + (rows - 1) * pad;
   const gray = new Uint8Array(width * height);
+  const rgb = images[0].rgb !== undefined ? new Uint8Array(3 * width * height) : undefined;
   images.forEach((img, i) => {
     const x0 = (i % cols) * (w + pad);
     const y0 = Math.floor(i / cols) * (h + pad);
-    for (let y = 0; y < h; y++) gray.set(img.gray.subarray(y * w, (y + 1) * w), (y0 + y) * width + x0);
+    for (let y = 0; y < h; y++) {
+      gray.set(img.gray.subarray(y * w, (y + 1) * w), (y0 + y) * width + x0);
+      if (rgb && img.rgb) rgb.set(img.rgb.subarray(3 * y * w, 3 * (y + 1) * w), 3 * ((y0 + y) * width + x0));
+    }
   });
-  return { gray, width, height };
+  return rgb ? { gray, rgb, width, height } : { gray, width, height };
 }
 
 function splitRows(g: PageGenerator, out: Tensor): GrayImage[] {
+  if ((g.spec.channels ?? 1) !== 1) {
+    const all = g.picture(out);
+    const size = g.spec.width * g.spec.height;
+    return Array.from({ length: out.shape[0] }, (_, i) => ({
+      gray: all.gray.subarray(i * size, (i + 1) * size),
+      ...(all.rgb && { rgb: all.rgb.subarray(3 * i * size, 3 * (i + 1) * size) }),
+      width: g.spec.width,
+      height: g.spec.height,
+    }));
+  }
   const px = g.pixels(out);
   const size = g.spec.width * g.spec.height;
   return Array.from({ length: out.shape[0] }, (_, i) => ({

@@ -87,7 +87,22 @@ export class PageGenerator {
   /** The images of `z` rows (one per row; for 2-D data, all rows as one scatter plot). */
   picture(out: Tensor): GrayImage {
     if (this.points) return scatterImage(out.data, out.shape[0]);
-    return { gray: this.pixels(out), width: this.spec.width, height: this.spec.height * out.shape[0] };
+    const { width, height } = this.spec;
+    const px = this.pixels(out);
+    if ((this.spec.channels ?? 1) === 1) return { gray: px, width, height: height * out.shape[0] };
+    // Channel-major images one below the other, as interleaved RGB (gray: the luma, unused here).
+    const plane = width * height;
+    const n = out.shape[0];
+    const rgb = new Uint8Array(3 * n * plane);
+    const gray = new Uint8Array(n * plane);
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < plane; p++) {
+        const o = i * plane + p;
+        for (let c = 0; c < 3; c++) rgb[3 * o + c] = px[(3 * i + c) * plane + p];
+        gray[o] = Math.round(0.299 * rgb[3 * o] + 0.587 * rgb[3 * o + 1] + 0.114 * rgb[3 * o + 2]);
+      }
+    }
+    return { gray, rgb, width, height: height * n };
   }
 
   /** Grey levels 0..255 of `[n, pixels]` outputs, as @gan/training's displayPixels. */
@@ -112,6 +127,8 @@ export interface GrayImage {
   gray: Uint8Array;
   width: number;
   height: number;
+  /** Interleaved RGB (`3 * width * height`) of a colour picture (stacked MNIST). */
+  rgb?: Uint8Array;
 }
 
 const SCATTER_SIZE = 112;
@@ -130,18 +147,19 @@ export function scatterImage(data: Float32Array, n: number): GrayImage {
   return { gray, width: size, height: size };
 }
 
-/** Draws a grey image into a canvas at its own resolution (CSS scales it up, pixelated). */
+/** Draws a grey (or, with `rgb`, colour) image into a canvas at its own resolution (CSS scales it up, pixelated). */
 export function drawGray(canvas: HTMLCanvasElement, image: GrayImage): void {
   canvas.width = image.width;
   canvas.height = image.height;
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
   const rgba = ctx.createImageData(image.width, image.height);
+  const rgb = image.rgb;
   for (let i = 0; i < image.gray.length; i++) {
     const g = image.gray[i];
-    rgba.data[4 * i] = g;
-    rgba.data[4 * i + 1] = g;
-    rgba.data[4 * i + 2] = g;
+    rgba.data[4 * i] = rgb ? rgb[3 * i] : g;
+    rgba.data[4 * i + 1] = rgb ? rgb[3 * i + 1] : g;
+    rgba.data[4 * i + 2] = rgb ? rgb[3 * i + 2] : g;
     rgba.data[4 * i + 3] = 255;
   }
   ctx.putImageData(rgba, 0, 0);

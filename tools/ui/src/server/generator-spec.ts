@@ -16,10 +16,12 @@ function range(scaling: string): { lo: number; hi: number } {
 
 export function generatorSpec(config: ExperimentConfig): GeneratorSpec {
   const g = config.model.generator;
-  const points = config.data.dataset !== 'mnist';
+  const points = config.data.dataset === 'gaussians8';
   const width = points ? 2 : MNIST_SIDE;
   const height = points ? 1 : MNIST_SIDE;
-  const sizes = [config.model.z.size, ...g.hidden, width * height];
+  // Stacked MNIST: three digits as channel-major RGB planes.
+  const channels = config.data.dataset === 'stacked-mnist' ? 3 : 1;
+  const sizes = [config.model.z.size, ...g.hidden, channels * width * height];
   const activations = [...layerActivations(g), g.output];
   const layers = activations.map((activation, i) => ({
     // Linear layers sit at even indices of the Sequential, each followed by its activation.
@@ -38,6 +40,7 @@ export function generatorSpec(config: ExperimentConfig): GeneratorSpec {
     layers,
     width,
     height,
+    ...(channels !== 1 && { channels }),
     pixels: config.log.sampleScale === 'output' ? { mode: 'output', ...range(scaling) } : { mode: 'stretch' },
   };
 }

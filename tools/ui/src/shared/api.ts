@@ -83,6 +83,8 @@ export interface GeneratorSpec {
   layers: GeneratorLayer[];
   width: number;
   height: number;
+  /** Planes per image, channel-major (CHW): 3 for stacked MNIST (drawn as RGB); absent = 1. */
+  channels?: number;
   /** `output`: a fixed range mapped to 0..255; `stretch`: each image from its own min to max. */
   pixels: { mode: 'output'; lo: number; hi: number } | { mode: 'stretch' };
 }
