@@ -222,11 +222,15 @@ export function realManifold(real: Tensor, options: ManifoldOptions = {}): RealM
  * manifold ({@link realManifold}, N real samples), all in one pass over the N x M distances.
  *
  * Sample counts: Kynkäänniemi et al. use 50,000 real and 50,000 generated samples (VGG-16 fc2
- * features); the clovaai README example 10,000 and 10,000 (1000-D). The scores depend on N and M,
- * not only on the distributions: with fewer samples the k-NN balls are larger relative to the
- * spread, and with N = M = 10,000 identical 1000-D Gaussians score precision ≈ 0.48, recall
- * ≈ 0.47, density ≈ 1.06, coverage ≈ 0.97 (the README's reference output), far from 1 because
- * of the dimension. So compare runs at the same N and M, and N = M as both papers do.
+ * features); the clovaai README example 10,000 and 10,000 (1000-D). The scores depend on N, M,
+ * k and the dimension, not only on the distributions: two draws of one 1000-D Gaussian with
+ * N = M = 10,000 score far from 1. The README's reference output for that setting, k = 5 for all
+ * four, is precision 0.477, recall 0.471, density 1.056, coverage 0.974; this code gives 0.494,
+ * 0.474, 1.014, 0.972 on its own draw (and precision 0.403, recall 0.391 with k = 3), measured
+ * once (about a minute), not in the tests. Density's expectation is exactly 1 for identical
+ * distributions (a new sample is among a real point's k nearest with probability k/N); precision
+ * and recall fall as N grows (two 256-D Gaussian draws, k = 3: about 0.54 at N = M = 1000, 0.44
+ * at 10,000). So compare runs at the same N and M, and N = M as both papers do.
  *
  * ```ts
  * const s = manifoldScores(realManifold(real), fake);
