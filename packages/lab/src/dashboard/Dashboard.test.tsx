@@ -3,6 +3,7 @@ import { renderToString } from 'ink';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ASCII_RAMP } from '@gan/training';
+import { evaluationLines } from './components/Evaluation.tsx';
 import { Dashboard, type DashboardProps } from './Dashboard.tsx';
 import { applyEvent, type DashboardEvent, type DashboardState, initialState } from './state.ts';
 import { metricsEvent, ringEvalEvent, runEvents } from './test-events.ts';
@@ -226,5 +227,38 @@ describe("Dashboard: the article's printed D cost", () => {
       const f = frame(plain, w, h);
       expect(f).not.toMatch(/printed|Dprt|═/);
     }
+  });
+});
+
+describe('Evaluation panel: precision, recall, density, coverage', () => {
+  it('names them after the inception score, on the display scale when there is one, and skips them when absent', () => {
+    const result = {
+      modes: 10,
+      modesCovered: 9,
+      frechetDistance: 163.1,
+      inceptionScore: 4.9,
+      precision: 0.1,
+      'display.precision': 0.648,
+      'display.recall': 0,
+      'display.density': 0.5474,
+      'display.coverage': 0.153,
+      diversity: 0.99,
+    };
+    const { lines } = evaluationLines(result);
+    expect(lines.map(([label]) => label)).toEqual([
+      'modes covered',
+      'Fréchet distance',
+      'inception score',
+      'precision',
+      'recall',
+      'density',
+      'coverage',
+      'diversity',
+    ]);
+    expect(Object.fromEntries(lines).precision).toBe('0.648');
+    expect(Object.fromEntries(lines).recall).toBe('0');
+    // A result from before these keys existed shows without them.
+    const old = evaluationLines({ modes: 10, modesCovered: 9, frechetDistance: 163.1 }).lines;
+    expect(old.map(([label]) => label)).toEqual(['modes covered', 'Fréchet distance']);
   });
 });

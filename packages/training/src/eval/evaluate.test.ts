@@ -87,6 +87,12 @@ describe('MNIST evaluation', { timeout: 120_000 }, () => {
     expect(real.nnDistance).toBeGreaterThan(0.9);
     expect(real.nnDistance).toBeLessThan(1.1);
     expect(real.classHistogram.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    // Real against real (another 1000 test images): quality and coverage both high, density ~1.
+    expect(real.precision).toBeGreaterThan(0.6);
+    expect(real.recall).toBeGreaterThan(0.6);
+    expect(real.density).toBeGreaterThan(0.8);
+    expect(real.density).toBeLessThan(1.2);
+    expect(real.coverage).toBeGreaterThan(0.85);
     // Same scale: no display keys.
     expect(Object.keys(real).some((k) => k.startsWith('display.'))).toBe(false);
     expect(formatEvalLine(7, real)).toMatch(/^eval step=7 modes=10\/10 kl=0\.\d{4} is=9\.\d\d fd=\d+\.\d /);
@@ -131,6 +137,10 @@ describe('MNIST evaluation', { timeout: 120_000 }, () => {
     expect(r.diversity).toBeLessThan(0.01);
     expect(r.modesCovered).toBe(1);
     expect(r.meanConfidence).toBeGreaterThan(0.9); // confidence alone proves nothing
+    // One point: recall counts only real images identical to it; coverage the balls around it, on
+    // average k = 5 of the N = 200 (this image lies in 12: 0.06), against ~0.98 for real images.
+    expect(r.recall).toBeLessThanOrEqual(1 / 200);
+    expect(r.coverage).toBeLessThan(0.1);
   });
 
   it('scores uniform noise with a Fréchet distance far above any real subset', () => {
@@ -138,6 +148,19 @@ describe('MNIST evaluation', { timeout: 120_000 }, () => {
     const r = scored(noise, unitCtx);
     expect(r.frechetDistance).toBeGreaterThan(20 * Math.max(real.frechetDistance, realTrain.frechetDistance));
     expect(r.nnDistance).toBeGreaterThan(2);
+    expect(r.precision).toBeLessThan(0.1);
+    expect(r.density).toBeLessThan(0.1);
+  });
+
+  it('scores one digit (3s only) with high precision and low recall and coverage', () => {
+    const threes: number[] = [];
+    for (let i = 0; i < test.labels.length && threes.length < 800; i++)
+      if (test.labels[i] === 3) threes.push(i);
+    const r = scored(takeRows(test, Int32Array.from(threes)), unitCtx);
+    expect(r.precision).toBeGreaterThan(0.6);
+    expect(r.recall).toBeLessThan(0.3);
+    expect(r.coverage).toBeLessThan(0.3);
+    expect(formatEvalLine(3, r)).toMatch(/ prec=0\.\d{3} rec=0\.\d{3} dens=\d\.\d{3} cov=0\.\d{3}$/);
   });
 
   it('converts raw (0..255) and tanh (-1..1) samples exactly as the real images are scaled', async () => {

@@ -24,6 +24,7 @@ import type { ExperimentConfig } from '../config/index.ts';
 import { displayScaling } from '../images/samples.ts';
 import type { GanTrainer } from '../train/gan.ts';
 import { type LoadClassifierOptions, loadClassifier } from './classifier-cache.ts';
+import { manifoldScores } from './manifold.ts';
 import {
   COVERAGE_THRESHOLD,
   classHistogram,
@@ -38,6 +39,7 @@ import {
 } from './metrics.ts';
 import {
   loadRealStatistics,
+  manifoldReference,
   type NeighbourReference,
   neighbourReference,
   type RealStatistics,
@@ -58,9 +60,22 @@ import { evaluateStacked, type StackedEval, type StackedEvalContext } from './st
  * | `meanConfidence` | mean max p(y|x) | 0.99 | 0.99 | 1.00 | 0.86 | 0.29 |
  * | `diversity` | mean pairwise distance / that of real test images | 0.99 | 0.90 | 0.0003 | 1.12 | 0 |
  * | `nnDistance` | mean distance to the nearest training image / that of unseen real images | 1.01 | 1.14 | 0.72 | 3.21 | 0.78 |
+ * | `precision` | share of samples inside the real manifold (k = 3 balls, Kynkäänniemi et al. 2019) | 0.90 | 0.88 | 1.00 | 0 | 1.00 |
+ * | `recall` | share of real images inside the samples' manifold (k = 3) | 0.89 | 0.15 | 0 | 0 | 0 |
+ * | `density` | real k = 5 balls holding a sample, / 5, mean (Naeem et al. 2020) | 1.03 | 1.04 | 1.80 | 0 | 0.40 |
+ * | `coverage` | share of real images whose k = 5 ball holds a sample | 0.98 | 0.17 | 0.009 | 0 | 0.002 |
  *
  * The Fréchet distance of N real images is not 0 but a finite-sample bias (about 2.6 for N = 1000,
  * 0.3 for N = 5000), so compare runs at the same `eval.samples`.
+ *
+ * `precision`, `recall`, `density` and `coverage` are computed in the classifier's features (as
+ * the Fréchet distance), against as many real test images as samples (N = M, drawn with stream
+ * `eval-manifold`; at most the 10,000 test images), whose k-NN radii are computed once per
+ * process (see manifold.ts). They too depend on N: the papers use 50,000 (precision, recall) and
+ * 10,000 (density, coverage) samples per side; 1000 is this evaluation's CPU-sane default, and
+ * runs compare at the same `eval.samples`. Precision and density read quality, recall and
+ * coverage how much of the data is reached: a generator of one image scores precision 1 and
+ * recall 0, and so does a black image (its features fall inside the real manifold).
  *
  * NOTE: `meanConfidence` alone proves nothing: a blob can get a confident label (uniform noise
  * scores 0.86), and 16 identical images all get the same confident one. Read it with `diversity`
@@ -78,6 +93,14 @@ export type MnistMetrics = {
   meanConfidence: number;
   diversity: number;
   nnDistance: number;
+  /** Share of samples inside the real manifold (Kynkäänniemi et al. 2019, k = 3): quality. */
+  precision: number;
+  /** Share of real images inside the samples' manifold (Kynkäänniemi et al. 2019, k = 3): coverage. */
+  recall: number;
+  /** Real k-NN balls holding each sample, / k (Naeem et al. 2020, k = 5): quality, ~1 when real. */
+  density: number;
+  /** Share of real images whose k-NN ball holds a sample (Naeem et al. 2020, k = 5). */
+  coverage: number;
 };
 
 /** The same metrics computed on the display scale, keys prefixed `display.`. */
@@ -217,6 +240,7 @@ export function scoreUnitImages(images: Tensor, ctx: MnistEvalContext): MnistMet
     nnDistance:
       meanOf(nearestNeighbourDistances(images, neighbours.images, neighbours.norms)) /
       neighbours.heldOutDistance,
+    ...manifoldScores(manifoldReference(real, n), features),
   };
 }
 

@@ -4,7 +4,7 @@
  * was trained on.
  *
  * Subsamples are drawn with fixed streams of seed 0 (`eval-pairwise`, `eval-neighbours`,
- * `eval-heldout`), not the run's seed, so every run is measured against the same real images.
+ * `eval-heldout`, `eval-manifold`), not the run's seed, so every run is measured against the same real images.
  */
 import { createHash } from 'node:crypto';
 import { type Dataset, gatherBatch, loadMnist, rowCount, type Scaling, type Split } from '@gan/data';
@@ -12,6 +12,7 @@ import { Rng, Tensor } from '@gan/tensor';
 import { meanAndCovariance } from '@gan/tensor';
 import type { MnistClassifier } from './classifier.ts';
 import { type LoadClassifierOptions, loadClassifier } from './classifier-cache.ts';
+import { type RealManifold, realManifold } from './manifold.ts';
 import { meanOf, meanPairwiseDistance, nearestNeighbourDistances, rowSquaredNorms } from './metrics.ts';
 
 /** Real test images whose mean pairwise distance is the unit of `diversity`. */
@@ -29,6 +30,8 @@ export interface RealStatistics {
   /** `[F, F]`: their covariance (unbiased). */
   featureCov: Float64Array;
   featureDim: number;
+  /** `[10000, F]`: the classifier's features of every test image, for {@link manifoldReference}. */
+  testFeatures: Tensor;
   /** Mean pairwise Euclidean distance between {@link PAIRWISE_ROWS} real test images (unit scale, about 10). */
   pairwiseDistance: number;
 }
@@ -78,6 +81,7 @@ export function loadRealStatistics(options: LoadClassifierOptions = {}): Promise
         featureMean: mean,
         featureCov: cov,
         featureDim: classifier.featureDim,
+        testFeatures: features,
         pairwiseDistance: meanPairwiseDistance(takeRows(test, pick)),
       };
     })();
@@ -85,6 +89,40 @@ export function loadRealStatistics(options: LoadClassifierOptions = {}): Promise
     p.catch(() => realCache.delete(key));
   }
   return p;
+}
+
+const manifoldCache = new WeakMap<RealStatistics, Map<number, RealManifold>>();
+
+/**
+ * The real side of precision, recall, density and coverage for `n` generated samples: the
+ * features of `n` real test images (all 10,000 when `n` is larger; drawn with stream
+ * `eval-manifold` of seed 0) and their k-NN radii, computed once per process and size. The
+ * papers compare equal numbers of real and generated samples (see `manifoldScores`), so the
+ * real side has as many as the evaluation scores.
+ *
+ * ```ts
+ * manifoldScores(manifoldReference(real, 1000), fakeFeatures); // fakeFeatures [1000, 256]
+ * ```
+ */
+export function manifoldReference(real: RealStatistics, n: number): RealManifold {
+  let bySize = manifoldCache.get(real);
+  if (bySize === undefined) {
+    bySize = new Map();
+    manifoldCache.set(real, bySize);
+  }
+  const all = real.testFeatures.shape[0];
+  const rows = Math.min(n, all);
+  let hit = bySize.get(rows);
+  if (hit === undefined) {
+    const pick = subsampleIndices(all, rows, Rng.create(0, 'eval-manifold'));
+    const f = real.featureDim;
+    const picked = Tensor.zeros([rows, f]);
+    for (let r = 0; r < rows; r++)
+      picked.data.set(real.testFeatures.data.subarray(pick[r] * f, (pick[r] + 1) * f), r * f);
+    hit = realManifold(picked);
+    bySize.set(rows, hit);
+  }
+  return hit;
 }
 
 /**

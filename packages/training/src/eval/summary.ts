@@ -14,7 +14,7 @@ import {
  * One greppable line for an evaluation, `key=value`, the `display.*` keys as `display_*`:
  *
  * ```
- * eval step=20000 modes=1/10 kl=2.1543 is=1.12 fd=412.3 conf=0.954 div=0.087 nn=1.41 display_modes=1/10 ...
+ * eval step=20000 modes=1/10 kl=2.1543 is=1.12 fd=412.3 conf=0.954 div=0.087 nn=1.41 prec=0.412 rec=0.003 dens=0.310 cov=0.021 display_modes=1/10 ...
  * eval step=300 modes=6/8 hq=0.812 kl=0.3012 pacgan_modes=7/8 pacgan_hq=0.812 pacgan_rkl=0.3105
  * eval step=5000 modes=412/1000 kl=1.2031 conf=0.912
  * ```
@@ -36,7 +36,9 @@ export function formatEvalLine(step: number, r: EvalResult): string {
   const scores = (m: Partial<MnistMetrics>, prefix: string) =>
     `${prefix}modes=${m.modesCovered}/${r.modes} ${prefix}kl=${fixed(m.klUniform, 4)} ${prefix}is=${fixed(m.inceptionScore, 2)} ` +
     `${prefix}fd=${fixed(m.frechetDistance, 1)} ${prefix}conf=${fixed(m.meanConfidence, 3)} ` +
-    `${prefix}div=${fixed(m.diversity, 3)} ${prefix}nn=${fixed(m.nnDistance, 3)}`;
+    `${prefix}div=${fixed(m.diversity, 3)} ${prefix}nn=${fixed(m.nnDistance, 3)} ` +
+    `${prefix}prec=${fixed(m.precision, 3)} ${prefix}rec=${fixed(m.recall, 3)} ` +
+    `${prefix}dens=${fixed(m.density, 3)} ${prefix}cov=${fixed(m.coverage, 3)}`;
   let line = `eval step=${step} ${scores(r, '')}`;
   if (r['display.modesCovered'] !== undefined) line += ` ${scores(displayPart(r), 'display_')}`;
   return line;
@@ -100,6 +102,10 @@ export function formatSummary(result: EvalResult): string {
     ['mean confidence', (m) => fixed(m.meanConfidence, 3), '~0.99'],
     ['diversity (real = 1)', (m) => fixed(m.diversity, 3), '~1'],
     ['nn distance (real = 1)', (m) => fixed(m.nnDistance, 3), '~1'],
+    ['precision (k = 3)', (m) => fixed(m.precision, 3), '~0.90'],
+    ['recall (k = 3)', (m) => fixed(m.recall, 3), '~0.89'],
+    ['density (k = 5)', (m) => fixed(m.density, 3), '~1.03'],
+    ['coverage (k = 5)', (m) => fixed(m.coverage, 3), '~0.98'],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const cells = rows.map(([, f]) => columns.map(([, m]) => f(m)));

@@ -28,6 +28,11 @@ const KNOWN: [string, string, (v: unknown, r: Result) => string | null][] = [
   ['classHistogram', 'class histogram', (v) => (isNumbers(v) ? sparkBars(v) : null)],
   ['frechetDistance', 'Fréchet distance', (v) => (typeof v === 'number' ? short(v) : null)],
   ['inceptionScore', 'inception score', (v) => (typeof v === 'number' ? short(v) : null)],
+  // Quality against coverage in the classifier's features: Kynkäänniemi et al. 2019, Naeem et al. 2020.
+  ['precision', 'precision', (v) => (typeof v === 'number' ? short(v) : null)],
+  ['recall', 'recall', (v) => (typeof v === 'number' ? short(v) : null)],
+  ['density', 'density', (v) => (typeof v === 'number' ? short(v) : null)],
+  ['coverage', 'coverage', (v) => (typeof v === 'number' ? short(v) : null)],
   ['highQuality', 'high quality', (v) => (typeof v === 'number' ? `${(100 * v).toFixed(1)}%` : null)],
   ['klUniform', 'KL to uniform', (v) => (typeof v === 'number' ? short(v) : null)],
   // PacGAN's Table 1 columns for the 2-D mixtures (see RingEval in @gan/training).
