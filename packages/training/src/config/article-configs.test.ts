@@ -239,8 +239,8 @@ describe("the article's configs reproduce its reference files", () => {
       expect(load(f).loss.discriminator).toBe('flipped');
   });
 
-  it('the remedy ablations apply one remedy each to failed-1 (logits where the loss needs them)', () => {
-    const load = (f: string) => loadConfig(path.join(CONFIGS_DIR, 'ablations', f)).config;
+  it('the remedies apply one remedy each to failed-1 (logits where the loss needs them)', () => {
+    const load = (f: string) => loadConfig(path.join(CONFIGS_DIR, 'remedies', f)).config;
     const base = loadConfig(path.join(CONFIGS_DIR, 'failed-1.yaml')).config;
     for (const [f, kind] of [
       ['failed-1-lsgan.yaml', 'least-squares'],
