@@ -34,7 +34,7 @@ const PACKAGES: Record<string, readonly string[]> = {
   '@gan/optim': ['@gan/tensor'],
   '@gan/data': ['@gan/tensor'],
   '@gan/runs': [],
-  '@gan/training': ['@gan/tensor', '@gan/nn', '@gan/optim', '@gan/data', '@gan/runs'],
+  '@gan/training': ['@gan/tensor', '@gan/nn', '@gan/optim', '@gan/data', '@gan/data/scatter', '@gan/runs'],
   '@gan/lab': ['@gan/training', '@gan/tensor', '@gan/data', '@gan/runs'],
   '@gan/report': ['@gan/runs', '@gan/training/config', '@gan/training/images'],
   '@gan/bench': ['@gan/tensor', '@gan/runs', '@gan/training', '@gan/report'],
@@ -42,7 +42,9 @@ const PACKAGES: Record<string, readonly string[]> = {
   '@gan/ui': [
     '@gan/tensor',
     '@gan/nn',
+    '@gan/data',
     '@gan/data/pixels',
+    '@gan/data/scatter',
     '@gan/runs',
     '@gan/report',
     '@gan/training/config',

@@ -5,6 +5,7 @@
  * @gan/training's `displayPixels` does. Same code, same PRNG, same backend: the same image.
  */
 import { stretchToPixels } from '@gan/data/pixels';
+import { scatterPixels } from '@gan/data/scatter';
 import { Activation, type Layer, Linear, Sequential } from '@gan/nn';
 import { type ActivationKind, Rng, Tensor } from '@gan/tensor';
 import type { GeneratorSpec } from '../shared/api.ts';
@@ -86,7 +87,7 @@ export class PageGenerator {
 
   /** The images of `z` rows (one per row; for 2-D data, all rows as one scatter plot). */
   picture(out: Tensor): GrayImage {
-    if (this.points) return scatterImage(out.data, out.shape[0]);
+    if (this.points) return scatterPixels(out.data, out.shape[0], this.spec.mixture);
     const { width, height } = this.spec;
     const px = this.pixels(out);
     if ((this.spec.channels ?? 1) === 1) return { gray: px, width, height: height * out.shape[0] };
@@ -129,22 +130,6 @@ export interface GrayImage {
   height: number;
   /** Interleaved RGB (`3 * width * height`) of a colour picture (stacked MNIST). */
   rgb?: Uint8Array;
-}
-
-const SCATTER_SIZE = 112;
-const SCATTER_EXTENT = 3;
-
-/** 2-D points as white dots on black over [-3, 3]², y up (@gan/training's scatterImage). */
-export function scatterImage(data: Float32Array, n: number): GrayImage {
-  const size = SCATTER_SIZE;
-  const gray = new Uint8Array(size * size);
-  for (let i = 0; i < n; i++) {
-    const px = Math.floor(((data[2 * i] + SCATTER_EXTENT) / (2 * SCATTER_EXTENT)) * size);
-    const py = Math.floor(((SCATTER_EXTENT - data[2 * i + 1]) / (2 * SCATTER_EXTENT)) * size);
-    if (px < 0 || py < 0 || px >= size || py >= size) continue;
-    gray[py * size + px] = 255;
-  }
-  return { gray, width: size, height: size };
 }
 
 /** Draws a grey (or, with `rgb`, colour) image into a canvas at its own resolution (CSS scales it up, pixelated). */

@@ -1,7 +1,8 @@
 /**
- * Builds the page (src/page, with @gan/tensor, @gan/nn and @gan/runs' columns) into dist/ with
- * Vite, unless dist/ already holds a build of the same sources: `pnpm ui`, the tests and the
- * benchmark call {@link ensurePageBuilt} and pay for a build only after a change.
+ * Builds the page (src/page, with @gan/tensor, @gan/nn, @gan/runs' columns and @gan/data's pixels
+ * and scatter) into dist/ with Vite, unless dist/ already holds a build of the same sources:
+ * `pnpm ui`, the tests and the benchmark call {@link ensurePageBuilt} and pay for a build only
+ * after a change.
  * `pnpm --filter @gan/ui build` (this file as a script) builds it at once.
  */
 import { createHash } from 'node:crypto';
@@ -21,6 +22,8 @@ const SOURCES = [
   join(UI_ROOT, '..', '..', 'packages', 'tensor', 'src'),
   join(UI_ROOT, '..', '..', 'packages', 'nn', 'src'),
   join(UI_ROOT, '..', '..', 'packages', 'runs', 'src', 'columns.ts'),
+  join(UI_ROOT, '..', '..', 'packages', 'data', 'src', 'pixels.ts'),
+  join(UI_ROOT, '..', '..', 'packages', 'data', 'src', 'scatter.ts'),
 ];
 
 /** Stands in for @gan/tensor's native backend (a Node addon) in the page. */

@@ -4,6 +4,7 @@
  * @gan/training's `displayPixels`). The browser test checks the page's image against `pnpm sample`'s
  * PNG pixel for pixel, so a change to either side that this misses fails there.
  */
+import { mixture2d } from '@gan/data';
 import { type ExperimentConfig, layerActivations } from '@gan/training/config';
 import type { GeneratorSpec } from '../shared/api.ts';
 
@@ -16,7 +17,10 @@ function range(scaling: string): { lo: number; hi: number } {
 
 export function generatorSpec(config: ExperimentConfig): GeneratorSpec {
   const g = config.model.generator;
-  const points = config.data.dataset === 'gaussians8';
+  const { dataset } = config.data;
+  // A 2-D point set: the mixture its points come from, drawn under them (as the run's PNGs).
+  const mixture = dataset === 'mnist' || dataset === 'stacked-mnist' ? null : mixture2d(dataset);
+  const points = mixture !== null;
   const width = points ? 2 : MNIST_SIDE;
   const height = points ? 1 : MNIST_SIDE;
   // Stacked MNIST: three digits as channel-major RGB planes.
@@ -41,6 +45,7 @@ export function generatorSpec(config: ExperimentConfig): GeneratorSpec {
     width,
     height,
     ...(channels !== 1 && { channels }),
+    ...(mixture !== null && { mixture }),
     pixels: config.log.sampleScale === 'output' ? { mode: 'output', ...range(scaling) } : { mode: 'stretch' },
   };
 }

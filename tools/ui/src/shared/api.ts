@@ -85,6 +85,8 @@ export interface GeneratorSpec {
   height: number;
   /** Planes per image, channel-major (CHW): 3 for stacked MNIST (drawn as RGB); absent = 1. */
   channels?: number;
+  /** For 2-D data, the mixture of Gaussians its points come from (drawn under the points). */
+  mixture?: { centres: Array<[number, number]>; std: number };
   /** `output`: a fixed range mapped to 0..255; `stretch`: each image from its own min to max. */
   pixels: { mode: 'output'; lo: number; hi: number } | { mode: 'stretch' };
 }
