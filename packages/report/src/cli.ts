@@ -90,7 +90,7 @@ options:
                         machine's "running" run shows as running? (default 10); a run of this
                         machine whose process is gone shows as crashed at once
   --json                JSON for scripts (format "gan-report/list", "gan-report/diff",
-                        "gan-report/groups" or "gan-report/group-diff", version 1); groups
+                        "gan-report/groups" or "gan-report/group-diff", version 2); groups
                         give mean, sd, min, max and n per column
   --md                  GitHub Markdown tables
   --html <file>         one self-contained HTML file: tables, curves, sample grids (grouped:
