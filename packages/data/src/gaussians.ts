@@ -53,17 +53,8 @@ export function gaussianRing(options: GaussianRingOptions): { points: Tensor; la
   checkGeometry('gaussianRing', modes, radius, std);
   if (!Number.isInteger(n) || n < 0)
     throw new RangeError(`gaussianRing: n must be a non-negative integer, got ${n}`);
-  const centres = ringCenters(modes, radius);
-  const points = Tensor.zeros([n, 2]);
-  const labels = new Uint8Array(n);
-  const p = points.data;
-  for (let i = 0; i < n; i++) {
-    const k = rng.int(modes);
-    labels[i] = k;
-    p[2 * i] = centres[k][0] + rng.normal(0, std);
-    p[2 * i + 1] = centres[k][1] + rng.normal(0, std);
-  }
-  return { points, labels };
+  // The ring is the mixture of its centres: the same draws, in the same order.
+  return gaussianMixture({ n, centres: ringCenters(modes, radius), std, rng });
 }
 
 /**
