@@ -46,23 +46,7 @@ export function encodeGif(
   height: number,
   options: GifOptions = {},
 ): Uint8Array {
-  const { delayMs = 100, loop = true } = options;
-  if (frames.length === 0) throw new RangeError('encodeGif: no frames');
-  if (width > 0xffff || height > 0xffff)
-    throw new RangeError(`encodeGif: ${width}x${height} is too large for a GIF`);
-  if (!(delayMs >= 0)) throw new RangeError(`encodeGif: delayMs must be >= 0, got ${delayMs}`);
-  frames.forEach((frame, i) => {
-    assertGray(frame, width, height, `encodeGif frame ${i}`);
-  });
-  const gif = GIFEncoder();
-  frames.forEach((frame, i) => {
-    gif.writeFrame(frame, width, height, {
-      delay: delayMs,
-      ...(i === 0 ? { palette: GREY_PALETTE, repeat: loop ? 0 : -1 } : {}),
-    });
-  });
-  gif.finish();
-  return gif.bytes();
+  return encodeFrames('encodeGif', frames, width, height, 1, options, (f) => f, GREY_PALETTE);
 }
 
 /**
@@ -79,19 +63,36 @@ export function encodeRgbGif(
   height: number,
   options: GifOptions = {},
 ): Uint8Array {
+  return encodeFrames('encodeRgbGif', frames, width, height, 3, options, cubeIndices, CUBE_PALETTE);
+}
+
+/**
+ * The GIF of `frames` (`channels` bytes a pixel), checked under `name`, each frame turned into
+ * palette indices by `indices`, the palette given with the first frame.
+ */
+function encodeFrames(
+  name: string,
+  frames: Uint8Array[],
+  width: number,
+  height: number,
+  channels: number,
+  options: GifOptions,
+  indices: (frame: Uint8Array) => Uint8Array,
+  palette: number[][],
+): Uint8Array {
   const { delayMs = 100, loop = true } = options;
-  if (frames.length === 0) throw new RangeError('encodeRgbGif: no frames');
+  if (frames.length === 0) throw new RangeError(`${name}: no frames`);
   if (width > 0xffff || height > 0xffff)
-    throw new RangeError(`encodeRgbGif: ${width}x${height} is too large for a GIF`);
-  if (!(delayMs >= 0)) throw new RangeError(`encodeRgbGif: delayMs must be >= 0, got ${delayMs}`);
+    throw new RangeError(`${name}: ${width}x${height} is too large for a GIF`);
+  if (!(delayMs >= 0)) throw new RangeError(`${name}: delayMs must be >= 0, got ${delayMs}`);
   frames.forEach((frame, i) => {
-    assertGray(frame, 3 * width, height, `encodeRgbGif frame ${i}`);
+    assertGray(frame, channels * width, height, `${name} frame ${i}`);
   });
   const gif = GIFEncoder();
   frames.forEach((frame, i) => {
-    gif.writeFrame(cubeIndices(frame), width, height, {
+    gif.writeFrame(indices(frame), width, height, {
       delay: delayMs,
-      ...(i === 0 ? { palette: CUBE_PALETTE, repeat: loop ? 0 : -1 } : {}),
+      ...(i === 0 ? { palette, repeat: loop ? 0 : -1 } : {}),
     });
   });
   gif.finish();
