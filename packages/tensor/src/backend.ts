@@ -133,6 +133,103 @@ export interface Backend {
     momentum: number,
     nesterov: boolean,
   ): void;
+
+  // -------------------------------------------------------------------------------------------
+  // Convolution and per-channel statistics. Images are NCHW: a batch `[n, c, h, w]`, row-major,
+  // which is the same memory as this project's `[n, c·h·w]` rows. `cols` is im2col's matrix
+  // `[c·kh·kw, n·oh·ow]`: row `(ci·kh + ky)·kw + kx`, column `(b·oh + oy)·ow + ox`, so one GEMM
+  // with a weight `[cOut, c·kh·kw]` gives every output pixel of the batch (then `swapAxes`).
+
+  /**
+   * `cols[(ci·kh+ky)·kw+kx, (b·oh+oy)·ow+ox] = x[b, ci, oy·strideH - padH + ky, ox·strideW - padW + kx]`,
+   * 0 where that index falls outside the image (zero padding). `oh`, `ow` are the output sizes
+   * `floor((h + 2·padH - kh) / strideH) + 1` (likewise w); the caller computes them.
+   */
+  im2col(
+    x: Float32Array,
+    cols: Float32Array,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    kh: number,
+    kw: number,
+    strideH: number,
+    strideW: number,
+    padH: number,
+    padW: number,
+    oh: number,
+    ow: number,
+  ): void;
+
+  /**
+   * The adjoint of `im2col`: every entry of `cols` added into the pixel of `x` it was read from
+   * (entries that read padding are dropped), into a zeroed `x` unless `accumulate`. Each pixel sums
+   * its contributions in the order of `cols`' rows, then columns (ci, ky, kx, b, oy, ox).
+   */
+  col2im(
+    cols: Float32Array,
+    x: Float32Array,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    kh: number,
+    kw: number,
+    strideH: number,
+    strideW: number,
+    padH: number,
+    padW: number,
+    oh: number,
+    ow: number,
+    accumulate: boolean,
+  ): void;
+
+  /** `out[j, i, k] = x[i, j, k]` for `x` viewed as `[a, b, inner]`. `out` must not alias `x`. */
+  swapAxes(x: Float32Array, out: Float32Array, a: number, b: number, inner: number): void;
+
+  /**
+   * Per channel of `x` viewed as `[n, c, s]`: the mean and the biased variance (divisor n·s) over
+   * its n·s values, in float64 (two passes: the mean, then the squared deviations from it).
+   */
+  channelMoments(
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    n: number,
+    c: number,
+    s: number,
+  ): void;
+
+  /**
+   * Per channel of `a` (and `b`) viewed as `[n, c, s]`: `sumA[ch] = Σ a` and, when `b` is given,
+   * `sumAB[ch] = Σ a·b`, over the channel's n·s values, accumulated in float64.
+   */
+  channelSums(
+    a: Float32Array,
+    b: Float32Array | null,
+    sumA: Float32Array,
+    sumAB: Float32Array | null,
+    n: number,
+    c: number,
+    s: number,
+  ): void;
+
+  /**
+   * `out[i, ch, k] = a[i, ch, k]·sa[ch] + b[i, ch, k]·sb[ch] + shift[ch]` over `[n, c, s]`; without
+   * `b` (null) the middle term is absent. `out` may alias `a` or `b`.
+   */
+  channelAffine(
+    a: Float32Array,
+    sa: Float32Array,
+    b: Float32Array | null,
+    sb: Float32Array | null,
+    shift: Float32Array,
+    out: Float32Array,
+    n: number,
+    c: number,
+    s: number,
+  ): void;
 }
 
 let current: Backend | undefined;

@@ -167,6 +167,116 @@ export class ReferenceBackend implements Backend {
       p[i] -= lr * (nesterov ? g[i] + momentum * b : b);
     }
   };
+
+  readonly im2col: Backend['im2col'] = (x, cols, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow) => {
+    const ncols = n * oh * ow;
+    for (let ci = 0; ci < c; ci++) {
+      for (let ky = 0; ky < kh; ky++) {
+        for (let kx = 0; kx < kw; kx++) {
+          const row = ((ci * kh + ky) * kw + kx) * ncols;
+          for (let b = 0; b < n; b++) {
+            const plane = (b * c + ci) * h * w;
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * sh - ph + ky;
+              const o = row + (b * oh + oy) * ow;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * sw - pw + kx;
+                cols[o + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0;
+              }
+            }
+          }
+        }
+      }
+    }
+  };
+
+  readonly col2im: Backend['col2im'] = (cols, x, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, accumulate) => {
+    if (!accumulate) x.fill(0, 0, n * c * h * w);
+    const ncols = n * oh * ow;
+    for (let ci = 0; ci < c; ci++) {
+      for (let ky = 0; ky < kh; ky++) {
+        for (let kx = 0; kx < kw; kx++) {
+          const row = ((ci * kh + ky) * kw + kx) * ncols;
+          for (let b = 0; b < n; b++) {
+            const plane = (b * c + ci) * h * w;
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * sh - ph + ky;
+              if (iy < 0 || iy >= h) continue;
+              const o = row + (b * oh + oy) * ow;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * sw - pw + kx;
+                if (ix >= 0 && ix < w) x[plane + iy * w + ix] += cols[o + ox];
+              }
+            }
+          }
+        }
+      }
+    }
+  };
+
+  readonly swapAxes: Backend['swapAxes'] = (x, out, a, b, inner) => {
+    for (let i = 0; i < a; i++) {
+      for (let j = 0; j < b; j++) {
+        const src = (i * b + j) * inner;
+        const dst = (j * a + i) * inner;
+        for (let k = 0; k < inner; k++) out[dst + k] = x[src + k];
+      }
+    }
+  };
+
+  readonly channelMoments: Backend['channelMoments'] = (x, mean, variance, n, c, s) => {
+    const count = n * s;
+    for (let ch = 0; ch < c; ch++) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const o = (i * c + ch) * s;
+        for (let k = 0; k < s; k++) sum += x[o + k];
+      }
+      const mu = sum / count;
+      let sq = 0;
+      for (let i = 0; i < n; i++) {
+        const o = (i * c + ch) * s;
+        for (let k = 0; k < s; k++) {
+          const d = x[o + k] - mu;
+          sq += d * d;
+        }
+      }
+      mean[ch] = mu;
+      variance[ch] = sq / count;
+    }
+  };
+
+  readonly channelSums: Backend['channelSums'] = (a, b, sumA, sumAB, n, c, s) => {
+    for (let ch = 0; ch < c; ch++) {
+      let sa = 0;
+      let sab = 0;
+      for (let i = 0; i < n; i++) {
+        const o = (i * c + ch) * s;
+        for (let k = 0; k < s; k++) {
+          sa += a[o + k];
+          if (b !== null) sab += a[o + k] * b[o + k];
+        }
+      }
+      sumA[ch] = sa;
+      if (b !== null && sumAB !== null) sumAB[ch] = sab;
+    }
+  };
+
+  readonly channelAffine: Backend['channelAffine'] = (a, sa, b, sb, shift, out, n, c, s) => {
+    for (let i = 0; i < n; i++) {
+      for (let ch = 0; ch < c; ch++) {
+        const o = (i * c + ch) * s;
+        const fa = sa[ch];
+        const t = shift[ch];
+        if (b === null || sb === null) {
+          for (let k = 0; k < s; k++) out[o + k] = a[o + k] * fa + t;
+        } else {
+          const fb = sb[ch];
+          for (let k = 0; k < s; k++) out[o + k] = a[o + k] * fa + b[o + k] * fb + t;
+        }
+      }
+    }
+  };
 }
 
 /** Overflow-free logistic function. */
