@@ -101,7 +101,7 @@ interface RawIssue {
  * Turns zod's issues into one located issue per problem: an unrecognized-keys issue becomes one
  * issue per key (with a suggestion from the keys valid there), and a union's issue becomes the
  * issues of the branch that got furthest (an activation list with one bad entry is reported at
- * that entry).
+ * that entry), or the unknown key when no branch knows it.
  */
 export function zodIssuesToConfigIssues(
   issues: readonly z.core.$ZodIssue[],
@@ -122,6 +122,17 @@ export function zodIssuesToConfigIssues(
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const depth = (branch: z.core.$ZodIssue[]) => Math.max(0, ...branch.map((i) => i.path.length));
       const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+      // A mapping whose key no branch knows (a layer list's `{ cnv: ... }`): that key is the
+      // problem, not the keys each branch misses.
+      const unknownKey = (branch: z.core.$ZodIssue[]) => branch.some((i) => i.code === 'unrecognized_keys');
+      // Branches of another kind (a name where a mapping was written) say nothing about its keys.
+      const otherKind = (branch: z.core.$ZodIssue[]) =>
+        branch.every((i) => i.path.length === 0 && i.code !== 'unrecognized_keys');
+      const mappings = issue.errors.filter((b) => !otherKind(b));
+      if (depth(best) <= 1 && mappings.length > 0 && mappings.every(unknownKey)) {
+        for (const i of best) if (i.code === 'unrecognized_keys') visit(i, at);
+        return;
+      }
       if (depth(best) > 0) {
         for (const i of best) visit(i, at);
         return;

@@ -48,6 +48,7 @@ describe('loadConfig', () => {
       model: {
         z: { size: 100, distribution: 'normal' },
         generator: {
+          layers: null,
           hidden: [256, 512, 1024],
           activation: 'leakyRelu',
           output: 'tanh',
@@ -56,6 +57,7 @@ describe('loadConfig', () => {
           outputInitFanIn: 'own',
         },
         discriminator: {
+          layers: null,
           hidden: [1024, 512, 256],
           activation: 'leakyRelu',
           leakySlope: 0.2,

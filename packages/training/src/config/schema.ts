@@ -8,6 +8,7 @@
  * values that the article's configs in `configs/` set explicitly.
  */
 import { z } from 'zod';
+import { checkDiscriminatorLayers, checkGeneratorLayers } from './architecture.ts';
 import { didYouMean, quoteList, showValue } from './text.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -191,7 +192,101 @@ export const zSchema = obj({
     .describe('normal: z ~ N(0, 1); uniform: z ~ U(-1, 1) (the article).'),
 });
 
+// ---------------------------------------------------------------------------------------------
+// Layer lists: a network written out layer by layer (convolutional GANs), instead of an MLP's widths
+
+/** The layers a list may name by themselves, without options. */
+export const BARE_LAYERS = [...ACTIVATIONS, 'batchNorm', 'flatten'] as const;
+/** The layers written as a mapping with one key, `{ conv: { ... } }`. */
+export const LAYER_KEYS = ['linear', 'conv', 'convTranspose', 'batchNorm', 'leakyRelu', 'reshape'] as const;
+
+/** A kernel, stride or padding: one integer for both sides, or [height, width]. */
+function pair(min: number) {
+  const e = expecting(`an integer >= ${min} or a list [height, width] of them`);
+  return z.union([int(min), z.tuple([int(min), int(min)], e)], e);
+}
+
+const convOptions = {
+  channels: int(1).describe('Output channels.'),
+  kernel: pair(1).describe('Kernel size: k or [kh, kw].'),
+  stride: pair(1).default(1).describe('Stride: s or [sh, sw].'),
+  padding: pair(0).default(0).describe('Zero padding on each side: p or [ph, pw].'),
+  bias: bool().default(true).describe('A bias per output channel (DCGAN leaves it out before a batchNorm).'),
+};
+
+const layerMappingSchemas = [
+  obj({
+    linear: int(1).describe(
+      'Fully connected layer to this many features, with a bias (its input is flat: flatten an image first).',
+    ),
+  }),
+  obj({
+    conv: obj(convOptions).describe(
+      "2-D convolution (PyTorch's Conv2d, dilation 1) of an image [channels, height, width]: output size floor((size + 2 padding - kernel) / stride) + 1.",
+    ),
+  }),
+  obj({
+    convTranspose: obj({
+      ...convOptions,
+      outputPadding: pair(0)
+        .default(0)
+        .describe('Extra rows and columns at the bottom and right of the output.'),
+    }).describe(
+      "2-D transposed convolution (PyTorch's ConvTranspose2d, dilation 1): output size (size - 1) stride - 2 padding + kernel + outputPadding.",
+    ),
+  }),
+  obj({
+    batchNorm: obj({
+      eps: positive().default(1e-5).describe('Added to the variance (PyTorch: 1e-5).'),
+      momentum: fraction().default(0.1).describe("Running statistics' update weight (PyTorch: 0.1)."),
+    }).describe(
+      'Batch normalisation (Ioffe & Szegedy 2015) per feature of a flat input, per channel of an image; ' +
+        'batch statistics in training, running statistics when sampling and evaluating.',
+    ),
+  }),
+  obj({ leakyRelu: fraction().describe('Leaky ReLU with this negative-side slope.') }),
+  obj({
+    reshape: z
+      .tuple([int(1), int(1), int(1)], expecting('a list [channels, height, width]'))
+      .describe('Views flat features as an image [channels, height, width] (channel-major, as NCHW).'),
+  }),
+] as const;
+
+/** One entry of a layer list: a bare name or a one-key mapping (see BARE_LAYERS, LAYER_KEYS). */
+export const layerSpecSchema = z
+  .union([oneOf(BARE_LAYERS), ...layerMappingSchemas], {
+    error: (issue) =>
+      typeof issue.input === 'string'
+        ? `${mismatch(`a layer: one of ${quoteList(BARE_LAYERS)}, or a mapping with one of the keys ${quoteList(LAYER_KEYS)}`, issue.input)}${didYouMean(issue.input, BARE_LAYERS)}`
+        : mismatch(
+            `a layer: one of ${quoteList(BARE_LAYERS)}, or a mapping with one of the keys ${quoteList(LAYER_KEYS)}`,
+            issue.input,
+          ),
+  })
+  .describe(
+    'A layer. Bare: relu, leakyRelu (slope 0.2), tanh, atan, sigmoid, identity, batchNorm, flatten. ' +
+      'Mappings: { linear: 256 }, { conv: { channels, kernel, stride, padding, bias } }, ' +
+      '{ convTranspose: { channels, kernel, stride, padding, outputPadding, bias } }, ' +
+      '{ batchNorm: { eps, momentum } }, { leakyRelu: 0.2 }, { reshape: [c, h, w] }.',
+  );
+
+export type LayerSpec = z.infer<typeof layerSpecSchema>;
+
+function layerList(what: string) {
+  return nonEmptyList(layerSpecSchema, 'layers')
+    .nullable()
+    .default(null)
+    .describe(
+      `The ${what} written out layer by layer (a convolutional GAN, e.g. DCGAN), in PyTorch's terms; ` +
+        `replaces hidden, activation${what === 'generator' ? ' and output' : ''}. null = the MLP those keys describe. ` +
+        (what === 'generator'
+          ? 'Input: z, flat; the last layer must give the data shape ([1, 28, 28] or 784 for MNIST, [3, 28, 28] for stacked MNIST, 2 for the 2-D sets), its activation included.'
+          : "Input: the data shape (with packing m, m images stacked along channels, PacGAN's DCGAN form); the last layer must give one logit (a sigmoid follows when loss.fromProbabilities)."),
+    );
+}
+
 export const generatorSchema = obj({
+  layers: layerList('generator'),
   hidden: hiddenSizes([256, 512, 1024], 'generator'),
   activation: activationSpecSchema
     .prefault('leakyRelu')
@@ -224,6 +319,7 @@ export const generatorSchema = obj({
 }).superRefine(checkActivationLength);
 
 export const discriminatorSchema = obj({
+  layers: layerList('discriminator'),
   hidden: hiddenSizes([1024, 512, 256], 'discriminator'),
   activation: activationSpecSchema
     .prefault('leakyRelu')
@@ -593,7 +689,10 @@ export const experimentConfigSchema = obj({
   train: trainSchema.prefault({}).describe('Run length.'),
   log: logSchema.prefault({}).describe('What is recorded during the run, and how often.'),
   eval: evalSchema.prefault({}).describe('Quantitative evaluation of the generator.'),
-}).superRefine(checkMinibatchStdGroups);
+}).superRefine((config, ctx) => {
+  checkMinibatchStdGroups(config, ctx);
+  checkLayerLists(config, ctx);
+});
 
 /**
  * ProGAN's minibatch std needs D's batch (real and fake apart: `data.batchSize` rows each)
@@ -660,4 +759,61 @@ export function layerActivations(net: {
   return typeof net.activation === 'string'
     ? net.hidden.map(() => net.activation as Activation)
     : [...net.activation];
+}
+
+/**
+ * A layer list must fit its input and end in the data shape (G) or one logit (D); the MLP-only
+ * options cannot be combined with it.
+ */
+function checkLayerLists(config: ModelAndData, ctx: z.RefinementCtx): void {
+  const add = (path: PropertyKey[], message: string, input: unknown) =>
+    ctx.addIssue({ code: 'custom', path, input, message });
+  for (const [net, check] of [
+    ['generator', checkGeneratorLayers],
+    ['discriminator', checkDiscriminatorLayers],
+  ] as const) {
+    const { problem } = check(config);
+    if (problem === null) continue;
+    const at = ['model', net, 'layers', ...(problem.index === null ? [] : [problem.index])];
+    add(at, problem.message, undefined);
+  }
+  const { generator: g, discriminator: d } = config.model;
+  if (g.layers !== null) {
+    if (g.outputWeightGrad !== 'chain-rule') {
+      add(
+        ['model', 'generator', 'outputWeightGrad'],
+        "expected chain-rule with a layer list (the typo is an MLP output layer's)",
+        g.outputWeightGrad,
+      );
+    }
+    if (g.outputInitFanIn !== 'own') {
+      add(
+        ['model', 'generator', 'outputInitFanIn'],
+        "expected own with a layer list (the typo is an MLP output layer's)",
+        g.outputInitFanIn,
+      );
+    }
+  }
+  if (d.layers !== null) {
+    if (d.spectralNorm) {
+      add(
+        ['model', 'discriminator', 'spectralNorm'],
+        "expected false with a layer list: spectral norm is built for the MLP's Linear layers",
+        true,
+      );
+    }
+    if (d.minibatchStd !== null) {
+      add(
+        ['model', 'discriminator', 'minibatchStd'],
+        'expected null with a layer list: minibatch std is built for the MLP',
+        d.minibatchStd,
+      );
+    }
+  }
+}
+
+/** The part of a config that decides the networks' shapes. */
+export interface ModelAndData {
+  data: z.output<typeof dataSchema>;
+  model: z.output<typeof modelSchema>;
 }

@@ -20,6 +20,11 @@
 import os from 'node:os';
 import { MNIST_PIXELS, STACKED_DEFAULT_SIZE, STACKED_PIXELS } from '@gan/data';
 import { MAX_TENSOR_SIZE } from '@gan/tensor';
+import {
+  checkDiscriminatorLayers,
+  checkGeneratorLayers,
+  type ResolvedLayer,
+} from '../config/architecture.ts';
 import type { ConfigProblem, ExperimentConfig, OptimizerConfig } from '../config/index.ts';
 import { GAUSSIANS_DEFAULT_SIZE } from './data.ts';
 
@@ -99,32 +104,111 @@ function stateBuffers(opt: OptimizerConfig): number {
   return opt.momentum > 0 ? 1 : 0;
 }
 
+/**
+ * One network as memory sees it: its parameter count, the values one sample keeps in its layers
+ * (outputs and their gradients, a convolution's unfolded input) and its widest layer output.
+ */
+interface NetworkPlan {
+  params: number;
+  perSample: number;
+  widest: number;
+  /** The config key that sizes it: `model.<net>.hidden` or `.layers`. */
+  key: Key;
+}
+
+/** An MLP of `sizes` (input first): each layer keeps its output, its activation's output and both gradients. */
+function mlpPlan(
+  sizes: number[],
+  net: 'generator' | 'discriminator',
+  zSize: number,
+  arrays: PlannedArray[],
+): NetworkPlan {
+  let params = 0;
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    const values = sizes[i] * sizes[i + 1];
+    params += values + sizes[i + 1];
+    const key =
+      net === 'generator' && i === 0 && zSize > sizes[1] ? ['model', 'z', 'size'] : ['model', net, 'hidden'];
+    arrays.push({ what: `${net} layer ${i} (${sizes[i]} x ${sizes[i + 1]} weights)`, values, key });
+  }
+  const widths = sizes.slice(1);
+  return {
+    params,
+    perSample: 4 * widths.reduce((a, x) => a + x, 0),
+    widest: Math.max(...widths),
+    key: ['model', net, 'hidden'],
+  };
+}
+
+/**
+ * A layer list: each layer keeps its output and its gradient; a convolution also its unfolded
+ * input and that one's gradient (im2col's `c·kh·kw` values per output pixel) and a transposed copy
+ * of its output.
+ */
+function layerListPlan(
+  resolved: readonly ResolvedLayer[],
+  net: 'generator' | 'discriminator',
+  arrays: PlannedArray[],
+): NetworkPlan {
+  const key: Key = ['model', net, 'layers'];
+  let params = 0;
+  let perSample = 0;
+  let widest = 0;
+  const size = (s: readonly number[]) => s.reduce((a, x) => a * x, 1);
+  for (const { index, op, input, output, params: p } of resolved) {
+    params += p;
+    const out = size(output);
+    widest = Math.max(widest, out);
+    perSample += 2 * out;
+    if (op.kind === 'conv' || op.kind === 'convTranspose') {
+      const [kh, kw] = op.kernel;
+      const cols =
+        op.kind === 'conv'
+          ? input[0] * kh * kw * (output[1] as number) * (output[2] as number)
+          : op.channels * kh * kw * (input[1] as number) * (input[2] as number);
+      perSample += 2 * cols + out;
+    }
+    if (p > 0)
+      arrays.push({ what: `${net} layer ${index} (${p} parameters)`, values: p, key: [...key, index] });
+  }
+  return { params, perSample, widest, key };
+}
+
+/** G's and D's plans, from their layer lists or MLP widths. */
+function networkPlans(
+  config: ExperimentConfig,
+  dataDim: number,
+  arrays: PlannedArray[],
+): { g: NetworkPlan; d: NetworkPlan; pDExtra: number } {
+  const { generator: g, discriminator: d, z } = config.model;
+  // PacGAN packing widens D's input m times; G then makes batch x m samples per pass.
+  const m = d.packing;
+  const gPlan =
+    g.layers !== null
+      ? layerListPlan(checkGeneratorLayers(config).layers, 'generator', arrays)
+      : mlpPlan([z.size, ...g.hidden, dataDim], 'generator', z.size, arrays);
+  if (d.layers !== null) {
+    return {
+      g: gPlan,
+      d: layerListPlan(checkDiscriminatorLayers(config).layers, 'discriminator', arrays),
+      pDExtra: 0,
+    };
+  }
+  const dSizes = [m * dataDim, ...d.hidden, 1];
+  // Minibatch std adds one input to D's last hidden layer (the output layer when it has none).
+  const mbstdExtra = d.minibatchStd === null ? 0 : dSizes[Math.max(d.hidden.length, 1)];
+  return { g: gPlan, d: mlpPlan(dSizes, 'discriminator', z.size, arrays), pDExtra: mbstdExtra };
+}
+
 /** Estimates what training `config` allocates (see the module comment). */
 export function estimateMemory(config: ExperimentConfig): MemoryEstimate {
   const dataDim = dataDimOf(config);
   const { generator: g, discriminator: d, z } = config.model;
-  const gSizes = [z.size, ...g.hidden, dataDim];
-  // PacGAN packing widens D's input m times; G then makes batch x m samples per pass.
   const m = d.packing;
-  const dSizes = [m * dataDim, ...d.hidden, 1];
   const arrays: PlannedArray[] = [];
-  const params = (sizes: number[], net: 'generator' | 'discriminator') => {
-    let n = 0;
-    for (let i = 0; i + 1 < sizes.length; i++) {
-      const values = sizes[i] * sizes[i + 1];
-      n += values + sizes[i + 1];
-      const key =
-        net === 'generator' && i === 0 && z.size > sizes[1]
-          ? ['model', 'z', 'size']
-          : ['model', net, 'hidden'];
-      arrays.push({ what: `${net} layer ${i} (${sizes[i]} x ${sizes[i + 1]} weights)`, values, key });
-    }
-    return n;
-  };
-  const pG = params(gSizes, 'generator');
-  // Minibatch std adds one input to D's last hidden layer (the output layer when it has none).
-  const mbstdExtra = d.minibatchStd === null ? 0 : dSizes[Math.max(d.hidden.length, 1)];
-  const pD = params(dSizes, 'discriminator') + mbstdExtra;
+  const plans = networkPlans(config, dataDim, arrays);
+  const pG = plans.g.params;
+  const pD = plans.d.params + plans.pDExtra;
   const kG = stateBuffers(config.optim.generator);
   const kD = stateBuffers(config.optim.discriminator);
   // Spectral norm keeps W / sigma and its gradient beside each weight (and u, v: negligible).
@@ -132,29 +216,26 @@ export function estimateMemory(config: ExperimentConfig): MemoryEstimate {
   const state = { generator: pG * (2 + kG) * FLOAT, discriminator: pD * (2 + kD + kSn) * FLOAT };
 
   const b = config.data.batchSize;
-  const gWidths = gSizes.slice(1);
-  const dWidths = dSizes.slice(1);
-  const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
-  const widest = Math.max(...gWidths, ...dWidths);
-  // Each layer keeps its output, its activation's output and both their gradients.
+  const widest = Math.max(plans.g.widest, plans.d.widest);
   const activations =
     FLOAT *
     (b * m * z.size +
-      4 * b * m * sum(gWidths) + // G, for D's fakes and for its own step
+      b * m * plans.g.perSample + // G, for D's fakes and for its own step (the same buffers)
       2 * (2 * b) * m * dataDim + // D's input (real and fake) and its gradient
-      4 * (2 * b) * sum(dWidths) + // D on both halves
-      4 * b * sum(dWidths)); // D again in G's step
+      2 * b * plans.d.perSample + // D on both halves
+      b * plans.d.perSample); // D again in G's step
   arrays.push({
     what: `a batch through the widest layer (${b} x ${widest})`,
     values: 2 * b * widest,
     key: ['data', 'batchSize'],
   });
   const grid = dataDim === 2 ? 512 : 16;
-  const sampling = FLOAT * 2 * (grid + EVAL_CHUNK) * sum(gWidths);
+  // A sampling pass keeps outputs only (half of what a training pass keeps), at its own batch sizes.
+  const sampling = (FLOAT * (grid + EVAL_CHUNK) * plans.g.perSample) / 2;
   arrays.push({
-    what: `the sample grid through the generator (${grid} x ${Math.max(...gWidths)})`,
-    values: grid * Math.max(...gWidths),
-    key: ['model', 'generator', 'hidden'],
+    what: `the sample grid through the generator (${grid} x ${plans.g.widest})`,
+    values: grid * plans.g.widest,
+    key: g.layers !== null ? plans.g.key : ['model', 'generator', 'hidden'],
   });
   const stacked = config.data.dataset === 'stacked-mnist';
   const n = evalSampleCount(config);
@@ -222,10 +303,8 @@ export function memoryProblems(
     reported.add(key.join('.'));
     problems.push({ path: key, message });
   };
-  const bigger: Key =
-    e.state.generator >= e.state.discriminator
-      ? ['model', 'generator', 'hidden']
-      : ['model', 'discriminator', 'hidden'];
+  const net = e.state.generator >= e.state.discriminator ? 'generator' : 'discriminator';
+  const bigger: Key = ['model', net, config.model[net].layers !== null ? 'layers' : 'hidden'];
   const budget = machine.bytes * MEMORY_SHARE;
   if (e.total > budget) {
     const state = e.state.generator + e.state.discriminator;
