@@ -115,6 +115,21 @@ describe('Sequential', () => {
     expect(dx.data.some((v) => v !== 0)).toBe(true);
     for (const p of net.parameters()) expect(p.grad.data.every((g) => g === 0)).toBe(true);
   });
+
+  it('passes setTraining to the layers that have a mode, nested ones too, and skips the rest', () => {
+    const modes: boolean[] = [];
+    const moded: Layer = {
+      name: 'moded',
+      forward: (x) => x,
+      backward: (dy) => dy,
+      parameters: () => [],
+      setTraining: (training) => modes.push(training),
+    };
+    const net = new Sequential([new Linear(2, 2, '0'), new Sequential([ReLU(), moded], '1')]);
+    net.setTraining(false);
+    net.setTraining(true);
+    expect(modes).toEqual([false, true]);
+  });
 });
 
 describe('initialisers', () => {
