@@ -17,3 +17,17 @@ export class Buffer2d {
     return t;
   }
 }
+
+/**
+ * Scratch space that only grows: `get(size)` returns an array of at least `size` values, the same
+ * one as long as it is large enough. For kernel arguments, which come with explicit sizes (im2col's
+ * matrix of a batch of 128 serves a batch of 64 too). Not zeroed between uses.
+ */
+export class Scratch {
+  private data = new Float32Array(0);
+
+  get(size: number): Float32Array {
+    if (this.data.length < size) this.data = new Float32Array(size);
+    return this.data;
+  }
+}
