@@ -1,8 +1,10 @@
 /**
- * @gan/nn: layers with explicit forward and backward (Linear, convolutions, activations, Sequential), GAN
- * losses and initialisers, on @gan/tensor. What other packages use, and nothing else.
+ * @gan/nn: layers with explicit forward and backward (Linear, convolutions, batch norm,
+ * activations, Sequential), GAN losses and initialisers, on @gan/tensor. What other packages use,
+ * and nothing else.
  */
 export { Activation, ReLU, Tanh } from './activation.ts';
+export { BatchNorm, type BatchNormOptions } from './batch-norm.ts';
 export {
   Conv2d,
   type Conv2dOptions,
