@@ -359,7 +359,10 @@ describe('Conv2d and ConvTranspose2d', () => {
     );
     expect(
       () => new ConvTranspose2d({ ...base, kernel: 3, padding: 2, input: { height: 1, width: 1 } }, 'g.3'),
-    ).toThrow('ConvTranspose2d g.3: the output height would be -1');
+    ).toThrow(
+      'ConvTranspose2d g.3: the output height would be -1 (input 1, kernel 3, stride 1, padding 2): ' +
+        'the padding crops all of it',
+    );
     const c = new Conv2d(base, 'd.0');
     expect(() => c.forward(Tensor.zeros([2, 24]))).toThrow(
       'Conv2d d.0: input shape [2,24] does not match [batch,25] (1x5x5 images)',

@@ -112,7 +112,8 @@ function geometry(layer: string, opts: ConvTranspose2dOptions, transposed: boole
     if (out < 1) {
       throw new RangeError(
         `${layer}: the output ${axis} would be ${out} (input ${inSize}, kernel ${kernel[i]}, ` +
-          `stride ${stride[i]}, padding ${padding[i]}): the kernel does not fit`,
+          `stride ${stride[i]}, padding ${padding[i]}): ` +
+          (transposed ? 'the padding crops all of it' : 'the kernel does not fit'),
       );
     }
     return out;
