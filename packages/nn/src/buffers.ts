@@ -17,3 +17,36 @@ export class Buffer2d {
     return t;
   }
 }
+
+/**
+ * Scratch space that only grows: `get(size)` returns an array of at least `size` values, the same
+ * one as long as it is large enough. For kernel arguments, which come with explicit sizes (im2col's
+ * matrix of a batch of 128 serves a batch of 64 too). Not zeroed between uses.
+ */
+export class Scratch {
+  private data = new Float32Array(0);
+
+  get(size: number): Float32Array {
+    if (this.data.length < size) this.data = new Float32Array(size);
+    return this.data;
+  }
+}
+
+/**
+ * The consecutive segments of an array as subarrays, made once per array and segment layout (the
+ * kernels take no offsets, and the layers' inputs and outputs are reused buffers, so the views are
+ * made once). Held weakly: an array no longer used takes its views with it.
+ */
+export class SegmentViews {
+  private readonly cache = new WeakMap<Float32Array, Float32Array[]>();
+
+  get(data: Float32Array, segments: number, length: number): Float32Array[] {
+    let views = this.cache.get(data);
+    if (views === undefined || views.length !== segments || (segments > 0 && views[0].length !== length)) {
+      views = [];
+      for (let i = 0; i < segments; i++) views.push(data.subarray(i * length, (i + 1) * length));
+      this.cache.set(data, views);
+    }
+    return views;
+  }
+}

@@ -1,4 +1,7 @@
+import type { Rng, Tensor } from '@gan/tensor';
 import { expect } from 'vitest';
+import type { Layer } from './layer.ts';
+import { zeroGrad } from './parameter.ts';
 
 /**
  * Central finite differences of a scalar function of the values in `x` (float32 storage, float64
@@ -36,4 +39,27 @@ export function dotLoss(y: Float32Array, r: Float32Array): number {
   let s = 0;
   for (let i = 0; i < y.length; i++) s += y[i] * r[i];
   return s;
+}
+
+/**
+ * Checks a layer's dL/dx and every dL/dθ against finite differences of L = Σ r·layer(x), for an
+ * upstream gradient r drawn from `rng`. Parameter gradients start from zero.
+ */
+export function expectLayerGradsClose(
+  what: string,
+  layer: Layer,
+  x: Tensor,
+  rng: Rng,
+  opts: { h?: number; tol?: number } = {},
+): void {
+  const y = layer.forward(x);
+  const r = rng.normalTensor(y.shape);
+  zeroGrad(layer.parameters());
+  const dx = Float32Array.from(layer.backward(r)!.data);
+  const grads = layer.parameters().map((p) => Float32Array.from(p.grad.data));
+  const loss = () => dotLoss(layer.forward(x).data, r.data);
+  expectGradClose(`${what} dx`, loss, x.data, dx, opts);
+  layer
+    .parameters()
+    .forEach((p, i) => expectGradClose(`${what} d${p.name}`, loss, p.value.data, grads[i], opts));
 }

@@ -1,8 +1,19 @@
 /**
- * @gan/nn: layers with explicit forward and backward (Linear, activations, Sequential), GAN
- * losses and initialisers, on @gan/tensor. What other packages use, and nothing else.
+ * @gan/nn: layers with explicit forward and backward (Linear, convolutions, batch norm,
+ * activations, Sequential), GAN losses and initialisers, on @gan/tensor. What other packages use,
+ * and nothing else.
  */
 export { Activation, ReLU, Tanh } from './activation.ts';
+export { BatchNorm, type BatchNormOptions } from './batch-norm.ts';
+export {
+  Conv2d,
+  type Conv2dOptions,
+  ConvTranspose2d,
+  type ConvTranspose2dOptions,
+  conv2dOutputSize,
+  convTranspose2dOutputSize,
+  type ImageShape,
+} from './conv.ts';
 export type { InitOptions } from './init.ts';
 export type { BackwardOptions, Layer } from './layer.ts';
 export { Linear } from './linear.ts';

@@ -22,4 +22,9 @@ export interface Layer {
   /** Given dL/dy of the last forward, accumulates dL/dθ (`+=`) and returns dL/dx (or null when not asked). */
   backward(dy: Tensor, opts?: BackwardOptions): Tensor | null;
   parameters(): Parameter[];
+  /**
+   * Switches between training (true) and evaluation (false) behaviour, for layers that have both
+   * (BatchNorm: batch statistics or running ones). Layers without a mode leave it out.
+   */
+  setTraining?(training: boolean): void;
 }

@@ -1,7 +1,7 @@
 import { type ActivationKind, Rng, Tensor } from '@gan/tensor';
 import { describe, expect, it } from 'vitest';
 import { Activation, Atan, ReLU, Sigmoid, Tanh } from './activation.ts';
-import { dotLoss, expectGradClose } from './gradcheck.test-util.ts';
+import { expectLayerGradsClose } from './gradcheck.test-util.ts';
 import { initWeight } from './init.ts';
 import type { Layer } from './layer.ts';
 import { Linear } from './linear.ts';
@@ -12,17 +12,7 @@ const rng = Rng.create(0, 'nn-test');
 
 /** Checks dL/dx and dL/dθ of a layer against finite differences of L = Σ r·layer(x). */
 function checkLayer(what: string, layer: Layer, x: Tensor, opts: { h?: number; tol?: number } = {}): void {
-  const y = layer.forward(x);
-  const r = rng.normalTensor(y.shape);
-  zeroGrad(layer.parameters());
-  const dx = layer.backward(r)!;
-  const dxCopy = Float32Array.from(dx.data);
-  const grads = layer.parameters().map((p) => Float32Array.from(p.grad.data));
-  const loss = () => dotLoss(layer.forward(x).data, r.data);
-  expectGradClose(`${what} dx`, loss, x.data, dxCopy, opts);
-  layer
-    .parameters()
-    .forEach((p, i) => expectGradClose(`${what} d${p.name}`, loss, p.value.data, grads[i], opts));
+  expectLayerGradsClose(what, layer, x, rng, opts);
 }
 
 describe('Linear', () => {
@@ -114,6 +104,21 @@ describe('Sequential', () => {
     expect(dx.shape).toEqual([2, 4]);
     expect(dx.data.some((v) => v !== 0)).toBe(true);
     for (const p of net.parameters()) expect(p.grad.data.every((g) => g === 0)).toBe(true);
+  });
+
+  it('passes setTraining to the layers that have a mode, nested ones too, and skips the rest', () => {
+    const modes: boolean[] = [];
+    const moded: Layer = {
+      name: 'moded',
+      forward: (x) => x,
+      backward: (dy) => dy,
+      parameters: () => [],
+      setTraining: (training) => modes.push(training),
+    };
+    const net = new Sequential([new Linear(2, 2, '0'), new Sequential([ReLU(), moded], '1')]);
+    net.setTraining(false);
+    net.setTraining(true);
+    expect(modes).toEqual([false, true]);
   });
 });
 

@@ -9,6 +9,7 @@ import type { Parameter } from './parameter.ts';
  * const d = new Sequential([new Linear(784, 128, '0'), ReLU(), new Linear(128, 1, '2')]);
  * const logits = d.forward(x);
  * const dx = d.backward(dLogits, { paramGrads: false }); // flows to the input, D untouched
+ * d.setTraining(false); // BatchNorm layers inside use their running statistics
  * ```
  */
 export class Sequential implements Layer {
@@ -42,5 +43,10 @@ export class Sequential implements Layer {
 
   parameters(): Parameter[] {
     return this.layers.flatMap((l) => l.parameters());
+  }
+
+  /** Puts every layer that has a mode (see {@link Layer.setTraining}) in training or evaluation mode. */
+  setTraining(training: boolean): void {
+    for (const layer of this.layers) layer.setTraining?.(training);
   }
 }
