@@ -14,7 +14,7 @@ export { fixed, num, sci } from './format/numbers.ts';
 export { BACKEND_KINDS, type BackendKind, useBackend } from './train/backend.ts';
 export { loadTrainingData } from './train/data.ts';
 export { GanTrainer, type StepInputsObserver, type StepStats } from './train/gan.ts';
-export { evalSampleCount, memoryProblems } from './train/memory.ts';
+export { estimateMemory, evalSampleCount, formatBytes, memoryProblems } from './train/memory.ts';
 export { checkpointOf, restoreRun, snapshotOf } from './train/restore.ts';
 export {
   classifierHash,

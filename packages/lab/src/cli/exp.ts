@@ -18,8 +18,11 @@ import {
 import {
   ConfigError,
   type ExperimentConfig,
+  estimateMemory,
+  formatBytes,
   loadConfig,
   memoryProblems,
+  modelSummary,
   serializeConfig,
 } from '@gan/training';
 import { createRun } from '../run/create.ts';
@@ -43,6 +46,8 @@ options:
   --experiments <dir>     where run folders go (default: <project>/experiments)
   --trace                 record every step's random inputs and the initial weights in <run>/trace/,
                           for replaying the run elsewhere (tools/parity); not with --resume
+  --dry-run               check the config and print the networks layer by layer (output shapes,
+                          parameters) and the memory estimate; nothing is trained or written
   -m, --multirun          a sweep: key=a,b,c and key=range(a,b) give the product of their values
                           (with --jobs N, --queue <redis-url>: see pnpm sweep --help)
   -h, --help              this text
@@ -77,6 +82,7 @@ function parse(argv: string[]) {
         backend: { type: 'string', default: 'auto' },
         experiments: { type: 'string' },
         trace: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
         'fault-inject': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -103,6 +109,26 @@ function forbiddenResumeChanges(before: ExperimentConfig, after: ExperimentConfi
   );
 }
 
+/** `--dry-run`: the config checked as a run would check it, its networks and memory; nothing written. */
+function dryRun(positionals: string[]): void {
+  const [file, ...overrides] = positionals;
+  if (file === undefined) fail(`pnpm exp: no config file given\n\n${USAGE}`);
+  let config: ExperimentConfig;
+  try {
+    config = loadConfig(userPath(file), overrides, { check: (c) => memoryProblems(c) }).config;
+  } catch (e) {
+    fail(e instanceof ConfigError ? e.message : `pnpm exp: ${(e as Error).message}`);
+  }
+  const memory = estimateMemory(config);
+  process.stdout.write(
+    `${config.name}: ${config.description}\n${modelSummary(config)}\n` +
+      `memory: about ${formatBytes(memory.total)} (parameters, gradients and optimiser state ` +
+      `${formatBytes(memory.state.generator + memory.state.discriminator)}, activations at batch ` +
+      `${config.data.batchSize} ${formatBytes(memory.activations)})\n` +
+      'dry run: the config is valid; nothing was trained or written\n',
+  );
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--multirun') || argv.includes('-m')) {
@@ -121,6 +147,11 @@ async function main(): Promise<void> {
   let runId: string;
   let owner: RunOwner;
   const resume = values.resume !== undefined;
+  if (values['dry-run']) {
+    if (resume) fail('pnpm exp: --dry-run checks a config file: it cannot be used with --resume');
+    dryRun(positionals);
+    return;
+  }
   if (resume && values.trace)
     fail('pnpm exp: --trace records a run from its first step: it cannot be used with --resume');
   const faultInject = values['fault-inject'];

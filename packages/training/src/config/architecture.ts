@@ -228,3 +228,85 @@ export function checkDiscriminatorLayers(config: ModelAndData): {
   }
   return r;
 }
+
+/**
+ * A network's layers as resolved shapes: its layer list, or the MLP its `hidden` widths describe
+ * (Linear and activation pairs; D's remedies are not layers of it and are not listed).
+ */
+export function networkLayers(config: ModelAndData, net: 'generator' | 'discriminator'): ResolvedLayer[] {
+  const spec = config.model[net];
+  if (spec.layers !== null) {
+    return (net === 'generator' ? checkGeneratorLayers(config) : checkDiscriminatorLayers(config)).layers;
+  }
+  const acts = typeof spec.activation === 'string' ? spec.hidden.map(() => spec.activation) : spec.activation;
+  const list: LayerSpec[] = [];
+  for (const [i, width] of spec.hidden.entries()) {
+    list.push({ linear: width });
+    const a = acts[i] as ActivationKind;
+    list.push(a === 'leakyRelu' ? { leakyRelu: spec.leakySlope } : a);
+  }
+  const data = dataShape(config.data.dataset).reduce((a, b) => a * b, 1);
+  if (net === 'generator') {
+    list.push({ linear: data }, config.model.generator.output);
+    return resolveLayers(list, [config.model.z.size]).layers;
+  }
+  list.push({ linear: 1 });
+  return resolveLayers(list, [config.model.discriminator.packing * data]).layers;
+}
+
+/** `conv 4x4 stride 2 padding 1, no bias`: one resolved layer in words. */
+export function describeLayer(op: LayerOp): string {
+  const pairText = (p: Pair) => (p[0] === p[1] ? `${p[0]}` : `${p[0]}x${p[1]}`);
+  switch (op.kind) {
+    case 'linear':
+      return 'linear';
+    case 'conv':
+    case 'convTranspose':
+      return (
+        `${op.kind} ${op.kernel[0]}x${op.kernel[1]} stride ${pairText(op.stride)} padding ${pairText(op.padding)}` +
+        (op.kind === 'convTranspose' && (op.outputPadding[0] > 0 || op.outputPadding[1] > 0)
+          ? ` outputPadding ${pairText(op.outputPadding)}`
+          : '') +
+        (op.bias ? '' : ', no bias')
+      );
+    case 'batchNorm':
+      return op.eps === 1e-5 && op.momentum === 0.1
+        ? 'batchNorm'
+        : `batchNorm eps ${op.eps} momentum ${op.momentum}`;
+    case 'activation':
+      return op.activation === 'leakyRelu' ? `leakyRelu ${op.slope}` : op.activation;
+    case 'reshape':
+      return 'reshape';
+    case 'flatten':
+      return 'flatten';
+  }
+}
+
+/**
+ * The two networks as a table, layer by layer (name as in checkpoints, what it does, its output
+ * shape, its parameters), as PyTorch summaries print them: what `pnpm exp --dry-run` shows.
+ */
+export function modelSummary(config: ModelAndData): string {
+  const lines: string[] = [];
+  const n = (v: number) => v.toLocaleString('en-US');
+  for (const net of ['generator', 'discriminator'] as const) {
+    const layers = networkLayers(config, net);
+    const total = layers.reduce((a, l) => a + l.params, 0);
+    const input = layers.length > 0 ? showShape(layers[0].input) : '?';
+    const kind = config.model[net].layers !== null ? 'layer list' : 'MLP';
+    lines.push(`${net} (${kind}): input ${input}, ${n(total)} parameters`);
+    const rows = layers.map((l) => [
+      `${net}.${l.index}`,
+      describeLayer(l.op),
+      showShape(l.output),
+      l.params === 0 ? '' : n(l.params),
+    ]);
+    const width = (c: number) => Math.max(...rows.map((r) => r[c].length), 0);
+    for (const r of rows) {
+      lines.push(
+        `  ${r[0].padEnd(width(0))}  ${r[1].padEnd(width(1))}  ${r[2].padEnd(width(2))}  ${r[3].padStart(width(3))}`.trimEnd(),
+      );
+    }
+  }
+  return lines.join('\n');
+}

@@ -4,6 +4,13 @@
  * zod, so tools that read run folders' configs (the report) can use it without the trainer; it
  * is also the package's `@gan/training/config` entry point.
  */
+export {
+  type FeatureShape,
+  modelSummary,
+  networkLayers,
+  type ResolvedLayer,
+  showShape,
+} from './architecture.ts';
 export { ARTICLE_CONFIGS, type ArticleConfigName } from './article.ts';
 export {
   ConfigError,

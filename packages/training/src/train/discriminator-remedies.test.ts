@@ -91,7 +91,7 @@ describe("the training step's gradients through D's remedies match finite differ
     // Spectral norm: a few power iterations, then u and v held, so σ's estimate is a function of W.
     t.discriminatorLossAt(real, z);
     t.discriminatorLossAt(real, z);
-    for (const l of t.models.discriminatorLinears)
+    for (const l of t.models.discriminatorWeighted)
       if (l instanceof SpectralNormLinear) l.powerIteration = false;
 
     expect(Number.isFinite(t.discriminatorLossAt(real, z).objective)).toBe(true);
@@ -254,7 +254,7 @@ describe('off by default', () => {
       minibatchStd: null,
       spectralNorm: false,
     });
-    expect(plain.models.discriminatorBuffers).toEqual([]);
+    expect(plain.models.buffers).toEqual([]);
     expect([0, 1].map(() => plain.trainStep())).toEqual([0, 1].map(() => explicit.trainStep()));
   });
 

@@ -497,9 +497,19 @@ export class GanTrainer {
     return { d: Math.sqrt(d), g: Math.sqrt(g) };
   }
 
-  /** G(z) for a batch of z, copied out of the generator's buffers. */
+  /**
+   * G(z) for a batch of z, copied out of the generator's buffers. G runs in evaluation mode (batch
+   * norm with its running statistics, as `model.eval()` in PyTorch), so a sample depends on its own
+   * z only, not on the rest of the batch.
+   */
   generate(z: Tensor): Tensor {
-    return this.models.generator.forward(z).clone();
+    const g = this.models.generator;
+    g.setTraining(false);
+    try {
+      return g.forward(z).clone();
+    } finally {
+      g.setTraining(true);
+    }
   }
 
   /** G applied to the fixed grid z. */
@@ -512,8 +522,9 @@ export class GanTrainer {
     for (const p of [...this.gParams, ...this.dParams]) {
       arrays[p.name] = { shape: [...p.value.shape], data: p.value.data };
     }
-    // D's non-trained state (spectral norm's u), so a resumed run continues bit-identically.
-    for (const buf of this.models.discriminatorBuffers) {
+    // The non-trained state (spectral norm's u, batch norm's running statistics), so a resumed
+    // run continues bit-identically.
+    for (const buf of this.models.buffers) {
       arrays[buf.name] = { shape: [...buf.value.shape], data: buf.value.data };
     }
     for (const [prefix, state, params] of [
@@ -557,7 +568,7 @@ export class GanTrainer {
       }
       p.value.data.set(a.data);
     }
-    for (const buf of this.models.discriminatorBuffers) {
+    for (const buf of this.models.buffers) {
       const a = snap.arrays[buf.name];
       if (a === undefined) throw new Error(`checkpoint: missing tensor '${buf.name}'`);
       if (a.data.length !== buf.value.size) {

@@ -4,6 +4,7 @@
  * generator's seven layers z leaves no trace in float32 and G's output is a function of its biases.
  */
 import path from 'node:path';
+import type { Linear } from '@gan/nn';
 import { Rng, Tensor } from '@gan/tensor';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.ts';
@@ -19,7 +20,7 @@ function outputsAtInit(config: string, overrides: string[] = []): Float32Array {
   Rng.create(1, 'z-test').fillUniform(z.data, -1, 1);
   // Non-zero biases, as after training: the output is then not the trivial sigmoid(0) = 0.5.
   const biasRng = Rng.create(2, 'bias');
-  for (const l of models.generatorLinears) biasRng.fillUniform(l.bias.value.data, -0.5, 0.5);
+  for (const l of models.generatorWeighted as Linear[]) biasRng.fillUniform(l.bias.value.data, -0.5, 0.5);
   return Float32Array.from(models.generator.forward(z).data);
 }
 

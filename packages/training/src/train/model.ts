@@ -1,6 +1,9 @@
 import {
   Activation,
   type BackwardOptions,
+  BatchNorm,
+  Conv2d,
+  ConvTranspose2d,
   type InitOptions,
   type Layer,
   type LayerBuffer,
@@ -11,6 +14,11 @@ import {
   SpectralNormLinear,
 } from '@gan/nn';
 import { type ActivationKind, mul, Rng, sum, Tensor } from '@gan/tensor';
+import {
+  checkDiscriminatorLayers,
+  checkGeneratorLayers,
+  type ResolvedLayer,
+} from '../config/architecture.ts';
 import type { ExperimentConfig } from '../config/index.ts';
 
 /**
@@ -74,13 +82,112 @@ function mlp(
   return { layers, linears };
 }
 
+/** A layer with weights drawn by the config's initialiser. */
+export type WeightedLayer = Linear | SpectralNormLinear | Conv2d | ConvTranspose2d;
+
 export interface GanModels {
   generator: Sequential;
   discriminator: Sequential;
-  generatorLinears: Linear[];
-  discriminatorLinears: (Linear | SpectralNormLinear)[];
-  /** D's state that is not trained but checkpointed: spectral norm's u vectors (else empty). */
-  discriminatorBuffers: LayerBuffer[];
+  /** G's layers with weights, input side first (an MLP's Linear layers). */
+  generatorWeighted: WeightedLayer[];
+  /** D's layers with weights, input side first. */
+  discriminatorWeighted: WeightedLayer[];
+  /**
+   * The state that is not trained but checkpointed: spectral norm's u vectors, batch norm's
+   * running statistics (empty for a plain MLP).
+   */
+  buffers: LayerBuffer[];
+}
+
+/**
+ * A layer list's `reshape` or `flatten`: the rows of a batch are already the channel-major
+ * features either way, so it passes them on unchanged. It keeps its place in the Sequential so
+ * that layers are numbered as in the PyTorch `nn.Sequential` the list describes.
+ */
+class View implements Layer {
+  constructor(readonly name: string) {}
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+  backward(dy: Tensor): Tensor {
+    return dy;
+  }
+  parameters(): Parameter[] {
+    return [];
+  }
+}
+
+/**
+ * The layers of a resolved layer list (config/architecture.ts), named `<net>.<index>` as PyTorch
+ * names an `nn.Sequential`'s. Batch norm normalises each `segmentRows` rows apart (D sees a real
+ * and a fake batch in one pass, as PyTorch's two calls).
+ */
+function layerList(
+  net: 'generator' | 'discriminator',
+  resolved: readonly ResolvedLayer[],
+  segmentRows: number | undefined,
+): { layers: Layer[]; weighted: WeightedLayer[]; buffers: LayerBuffer[] } {
+  const layers: Layer[] = [];
+  const weighted: WeightedLayer[] = [];
+  const buffers: LayerBuffer[] = [];
+  for (const { op, input } of resolved) {
+    const name = `${net}.${layers.length}`;
+    switch (op.kind) {
+      case 'linear': {
+        const lin = new Linear(input[0], op.features, name);
+        weighted.push(lin);
+        layers.push(lin);
+        break;
+      }
+      case 'conv':
+      case 'convTranspose': {
+        const [c, h, w] = input as readonly [number, number, number];
+        const common = {
+          inChannels: c,
+          outChannels: op.channels,
+          kernel: [...op.kernel] as [number, number],
+          stride: [...op.stride] as [number, number],
+          padding: [...op.padding] as [number, number],
+          bias: op.bias,
+          input: { height: h, width: w },
+        };
+        const conv =
+          op.kind === 'conv'
+            ? new Conv2d(common, name)
+            : new ConvTranspose2d(
+                { ...common, outputPadding: [...op.outputPadding] as [number, number] },
+                name,
+              );
+        weighted.push(conv);
+        layers.push(conv);
+        break;
+      }
+      case 'batchNorm': {
+        const image = input.length === 3;
+        const bn = new BatchNorm(
+          {
+            features: input[0],
+            spatial: image ? (input[1] as number) * (input[2] as number) : 1,
+            eps: op.eps,
+            momentum: op.momentum,
+            ...(segmentRows !== undefined && { segmentRows }),
+          },
+          name,
+        );
+        buffers.push(...bn.buffers());
+        layers.push(bn);
+        break;
+      }
+      case 'activation':
+        layers.push(new Activation(op.activation, op.slope));
+        break;
+      case 'reshape':
+      case 'flatten':
+        layers.push(new View(name));
+        break;
+    }
+  }
+  return { layers, weighted, buffers };
 }
 
 /**
@@ -127,38 +234,72 @@ function discriminatorLayers(
 }
 
 /**
- * Builds G: z -> hidden... -> data, with the output activation, and D: data -> hidden... -> 1
- * logit, plus a final sigmoid when losses are computed from probabilities (the article's way).
- * D's input is `packing x dataDim` wide, and it has spectral norm and minibatch std when the config
- * asks (see {@link discriminatorLayers}).
+ * Builds G and D from the config: each its layer list (`model.*.layers`), or the MLP of its
+ * `hidden` widths: G z -> hidden... -> data with the output activation, D data -> hidden... -> 1
+ * logit. D's input is `packing x dataDim` wide; D has spectral norm and minibatch std when the
+ * config asks (see {@link discriminatorLayers}).
  */
 export function buildModels(config: ExperimentConfig, dataDim: number): GanModels {
-  const { generator: g, discriminator: d, z } = config.model;
-  const gActs = [...activationList(g.activation, g.hidden.length), g.output];
-  const gen = mlp('generator', [z.size, ...g.hidden, dataDim], gActs, g.leakySlope);
-  let gLayers = gen.layers;
-  if (g.outputWeightGrad === 'upstream-squared') {
-    const act = gLayers[gLayers.length - 1] as Activation;
-    const lin = gLayers[gLayers.length - 2] as Linear;
-    gLayers = [...gLayers.slice(0, -2), new UpstreamSquaredOutput(lin, act)];
+  const gen = generatorNetwork(config, dataDim);
+  const disc = discriminatorNetwork(config, dataDim);
+  return {
+    generator: new Sequential(gen.layers, 'generator'),
+    discriminator: new Sequential(disc.layers, 'discriminator'),
+    generatorWeighted: gen.weighted,
+    discriminatorWeighted: disc.weighted,
+    buffers: [...gen.buffers, ...disc.buffers],
+  };
+}
+
+interface Network {
+  layers: Layer[];
+  weighted: WeightedLayer[];
+  buffers: LayerBuffer[];
+}
+
+function resolvedOrThrow(net: string, r: ReturnType<typeof checkGeneratorLayers>): ResolvedLayer[] {
+  // The config's validation refused a list that does not fit: this is for configs built in code.
+  if (r.problem !== null) throw new Error(`model.${net}.layers: ${r.problem.message}`);
+  return r.layers;
+}
+
+/** G: its layer list, or z -> hidden... -> data with the output activation (and the article's typo when asked). */
+function generatorNetwork(config: ExperimentConfig, dataDim: number): Network {
+  const { generator: g, z } = config.model;
+  if (g.layers !== null) {
+    return layerList('generator', resolvedOrThrow('generator', checkGeneratorLayers(config)), undefined);
   }
-  const dActs = activationList(d.activation, d.hidden.length);
-  const fromProbabilities = config.loss.fromProbabilities;
-  const dActsOut = [...dActs, ...(fromProbabilities ? ['sigmoid' as const] : [])];
+  const acts = [...activationList(g.activation, g.hidden.length), g.output];
+  const gen = mlp('generator', [z.size, ...g.hidden, dataDim], acts, g.leakySlope);
+  let layers = gen.layers;
+  if (g.outputWeightGrad === 'upstream-squared') {
+    const act = layers[layers.length - 1] as Activation;
+    const lin = layers[layers.length - 2] as Linear;
+    layers = [...layers.slice(0, -2), new UpstreamSquaredOutput(lin, act)];
+  }
+  return { layers, weighted: gen.linears, buffers: [] };
+}
+
+/**
+ * D: its layer list (batch norm per real and fake half), or the MLP with its remedies; either way
+ * with a final sigmoid when losses are computed from probabilities (the article's way).
+ */
+function discriminatorNetwork(config: ExperimentConfig, dataDim: number): Network {
+  const d = config.model.discriminator;
+  const sigmoid = config.loss.fromProbabilities ? (['sigmoid'] as const) : [];
+  if (d.layers !== null) {
+    const resolved = resolvedOrThrow('discriminator', checkDiscriminatorLayers(config));
+    const net = layerList('discriminator', resolved, config.data.batchSize);
+    for (const kind of sigmoid) net.layers.push(new Activation(kind, 0));
+    return net;
+  }
+  const acts = [...activationList(d.activation, d.hidden.length), ...sigmoid];
   const plain = d.packing === 1 && d.minibatchStd === null && !d.spectralNorm;
   const disc = plain
-    ? mlp('discriminator', [dataDim, ...d.hidden, 1], dActsOut, d.leakySlope)
-    : discriminatorLayers(config, dataDim, dActsOut);
-  const discriminatorBuffers = disc.linears.flatMap((l) =>
-    l instanceof SpectralNormLinear ? l.buffers() : [],
-  );
-  return {
-    generator: new Sequential(gLayers, 'generator'),
-    discriminator: new Sequential(disc.layers, 'discriminator'),
-    generatorLinears: gen.linears,
-    discriminatorLinears: disc.linears,
-    discriminatorBuffers,
-  };
+    ? mlp('discriminator', [dataDim, ...d.hidden, 1], acts, d.leakySlope)
+    : discriminatorLayers(config, dataDim, acts);
+  const buffers = disc.linears.flatMap((l) => (l instanceof SpectralNormLinear ? l.buffers() : []));
+  return { layers: disc.layers, weighted: disc.linears, buffers };
 }
 
 /**
@@ -174,15 +315,15 @@ export function initModels(models: GanModels, config: ExperimentConfig, initG: R
     std: config.model.init.std,
   };
   const g = config.model.generator;
-  const linears = models.generatorLinears;
-  for (const [i, l] of linears.entries()) {
-    const isOutput = i === linears.length - 1;
+  const weighted = models.generatorWeighted;
+  for (const [i, l] of weighted.entries()) {
+    const isOutput = i === weighted.length - 1;
     const fanIn = isOutput && g.outputInitFanIn === 'first-hidden' ? g.hidden[0] : undefined;
     l.resetParameters(initG, fanIn === undefined ? init : { ...init, fanIn });
   }
-  for (const l of models.discriminatorLinears) l.resetParameters(initD, init);
+  for (const l of models.discriminatorWeighted) l.resetParameters(initD, init);
   // Spectral norm's u vectors from a stream of their own, so D's weights are those of the same
   // config without it.
   const initU = Rng.create(config.seed, 'init-d-spectral-u');
-  for (const l of models.discriminatorLinears) if (l instanceof SpectralNormLinear) l.resetU(initU);
+  for (const l of models.discriminatorWeighted) if (l instanceof SpectralNormLinear) l.resetU(initU);
 }
