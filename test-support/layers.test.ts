@@ -14,7 +14,7 @@
  *   cli > sweep > dashboard > run                  (inside lab)
  * report      <- runs, training/config, training/images   (never the trainer, Ink or React)
  * tools/bench, tools/parity <- training, runs, tensor (bench also report)
- * tools/ui    <- runs, report, training/config (server); tensor, nn (the page's generator)
+ * tools/ui    <- runs, report, training/config (server); tensor, nn, training/model (the page's generator)
  * tools/faults <- runs, report, data, tensor
  * ```
  * Tools that need the application run it as a process (`pnpm exp`, `pnpm worker`, ...).
@@ -48,6 +48,7 @@ const PACKAGES: Record<string, readonly string[]> = {
     '@gan/runs',
     '@gan/report',
     '@gan/training/config',
+    '@gan/training/model',
   ],
   '@gan/faults': ['@gan/tensor', '@gan/runs', '@gan/data', '@gan/report'],
 };

@@ -52,6 +52,7 @@ let dir: string;
 const runs: Record<string, FixtureRun> = {};
 /** The tiny MNIST run trained by `pnpm exp` for the generator test. */
 let mnistRun: string;
+let dcganRun: string;
 let sweepId: string;
 let sweepFolder: string;
 
@@ -198,6 +199,24 @@ beforeAll(async () => {
   ]);
   expect(exp.status, exp.stderr).toBe(0);
   mnistRun = join(dir, 'baseline', readdirSync(join(dir, 'baseline'))[0]);
+  // And a convolutional one (DCGAN: transposed convolutions and batch norm in G).
+  const dcgan = pnpm([
+    'exp',
+    'configs/dcgan.yaml',
+    'train.steps=4',
+    'data.batchSize=8',
+    'data.limit=1000',
+    'log.every=2',
+    'log.samplesEvery=4',
+    'log.checkpointEvery=4',
+    'eval.every=0',
+    'eval.atEnd=false',
+    '--no-dashboard',
+    '--experiments',
+    dir,
+  ]);
+  expect(dcgan.status, dcgan.stderr).toBe(0);
+  dcganRun = join(dir, 'dcgan', readdirSync(join(dir, 'dcgan'))[0]);
   server = await startUiServer({ experimentsDir: dir, port: 0 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -220,7 +239,8 @@ afterAll(async () => {
 describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
   it('lists the runs, a damaged one with its state, and groups them', async () => {
     const { page, log } = await open('');
-    await page.waitForFunction(() => document.querySelectorAll('tr[data-run]').length === 8, null, {
+    // The fixtures' runs, the MLP run and the DCGAN run.
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-run]').length === 9, null, {
       timeout: 20_000,
     });
     const text = (await page.textContent('table.runs')) ?? '';
@@ -415,35 +435,42 @@ describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
     await page.close();
   }, 60_000);
 
-  it("draws the same image for a seed as pnpm sample's PNG", async () => {
-    const seed = 1234;
-    const out = join(dir, 'sample.png');
-    const sample = pnpm(['sample', mnistRun, '--seed', String(seed), '--out', out]);
-    expect(sample.status, sample.stderr).toBe(0);
-    const png = PNG.sync.read(readFileSync(out));
-    const key = mnistRun.split('/').slice(-2).join('/');
-    const { page, log } = await open(`#/run/${key}`);
-    await page.waitForSelector('#gen-single[data-seed="42"]', { timeout: 30_000 });
-    await page.fill('#gen-seed', String(seed));
-    await page.waitForSelector(`#gen-single[data-seed="${seed}"]`);
-    const pixels: { width: number; height: number; gray: number[] } = await page.evaluate(() => {
-      const c = document.querySelector('#gen-single') as HTMLCanvasElement;
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      return { width: c.width, height: c.height, gray: [...d].filter((_, i) => i % 4 === 0) };
-    });
-    // pnpm sample writes each pixel as a 4x4 block.
-    expect(png.width).toBe(pixels.width * 4);
-    const fromPng: number[] = [];
-    for (let y = 0; y < pixels.height; y++)
-      for (let x = 0; x < pixels.width; x++) fromPng.push(png.data[(y * 4 * png.width + x * 4) * 4]);
-    expect(pixels.gray).toEqual(fromPng);
-    expect(new Set(fromPng).size).toBeGreaterThan(10); // a picture, not a blank
-    // The grid and the interpolation draw too.
-    expect(await page.$eval('#gen-grid', (c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(100);
-    expect(await page.$eval('#gen-lerp', (c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(200);
-    expect(log.errors).toEqual([]);
-    await page.close();
-  }, 120_000);
+  it.each([
+    ['an MLP', () => mnistRun],
+    ['a DCGAN (convolutions, batch norm)', () => dcganRun],
+  ])(
+    "draws the same image for a seed as pnpm sample's PNG: %s",
+    async (_, run) => {
+      const seed = 1234;
+      const out = join(dir, `sample-${seed}-${run().split('/').at(-1)}.png`);
+      const sample = pnpm(['sample', run(), '--seed', String(seed), '--out', out]);
+      expect(sample.status, sample.stderr).toBe(0);
+      const png = PNG.sync.read(readFileSync(out));
+      const key = run().split('/').slice(-2).join('/');
+      const { page, log } = await open(`#/run/${key}`);
+      await page.waitForSelector('#gen-single[data-seed="42"]', { timeout: 30_000 });
+      await page.fill('#gen-seed', String(seed));
+      await page.waitForSelector(`#gen-single[data-seed="${seed}"]`);
+      const pixels: { width: number; height: number; gray: number[] } = await page.evaluate(() => {
+        const c = document.querySelector('#gen-single') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        return { width: c.width, height: c.height, gray: [...d].filter((_, i) => i % 4 === 0) };
+      });
+      // pnpm sample writes each pixel as a 4x4 block.
+      expect(png.width).toBe(pixels.width * 4);
+      const fromPng: number[] = [];
+      for (let y = 0; y < pixels.height; y++)
+        for (let x = 0; x < pixels.width; x++) fromPng.push(png.data[(y * 4 * png.width + x * 4) * 4]);
+      expect(pixels.gray).toEqual(fromPng);
+      expect(new Set(fromPng).size).toBeGreaterThan(10); // a picture, not a blank
+      // The grid and the interpolation draw too.
+      expect(await page.$eval('#gen-grid', (c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(100);
+      expect(await page.$eval('#gen-lerp', (c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(200);
+      expect(log.errors).toEqual([]);
+      await page.close();
+    },
+    120_000,
+  );
 
   it('refuses path traversal and keeps a hostile run name as text', async () => {
     const alpha = runs.alpha.key;

@@ -263,6 +263,18 @@ function resolvedOrThrow(net: string, r: ReturnType<typeof checkGeneratorLayers>
   return r.layers;
 }
 
+/**
+ * G alone, as {@link buildModels} builds it (the same layers and names), for drawing samples
+ * without a trainer: `pnpm ui`'s page runs it in the browser.
+ */
+export function buildGenerator(
+  config: ExperimentConfig,
+  dataDim: number,
+): { net: Sequential; buffers: LayerBuffer[] } {
+  const gen = generatorNetwork(config, dataDim);
+  return { net: new Sequential(gen.layers, 'generator'), buffers: gen.buffers };
+}
+
 /** G: its layer list, or z -> hidden... -> data with the output activation (and the article's typo when asked). */
 function generatorNetwork(config: ExperimentConfig, dataDim: number): Network {
   const { generator: g, z } = config.model;

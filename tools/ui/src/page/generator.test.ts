@@ -7,6 +7,7 @@
 import { mixture2d } from '@gan/data';
 import { scatterPixels } from '@gan/data/scatter';
 import { configFromObject } from '@gan/training/config';
+import { buildGenerator } from '@gan/training/model';
 import { Rng } from '@gan/tensor';
 import { describe, expect, it } from 'vitest';
 import { generatorSpec } from '../server/generator-spec.ts';
@@ -32,11 +33,10 @@ describe("the page's generator on 2-D data", () => {
 
       const rng = Rng.create(1, 'weights');
       const tensors: Tensors = new Map();
-      for (const l of spec.layers) {
-        const weight = new Float32Array(l.inFeatures * l.outFeatures);
-        rng.fillNormal(weight, 0, 1);
-        tensors.set(l.weight, { shape: [l.inFeatures, l.outFeatures], data: weight });
-        tensors.set(l.bias, { shape: [l.outFeatures], data: new Float32Array(l.outFeatures) });
+      for (const p of buildGenerator(config, 2).net.parameters()) {
+        const data = new Float32Array(p.value.size);
+        rng.fillNormal(data, 0, 1);
+        tensors.set(p.name, { shape: [...p.value.shape], data });
       }
       const page = new PageGenerator(spec, tensors);
       const points = page.generate(page.z(3));

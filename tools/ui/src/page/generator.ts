@@ -1,13 +1,15 @@
 /**
  * A run's generator in the page: a checkpoint's weights (safetensors, as the server sends the
- * file) loaded into @gan/nn's layers on @gan/tensor's TypeScript reference backend, z drawn from
+ * file) loaded into the generator @gan/training builds from the run's config (its layers, on
+ * @gan/tensor's TypeScript reference backend), z drawn from
  * a seed exactly as `pnpm sample --seed` draws it, and the output turned into grey levels as
  * @gan/training's `displayPixels` does. Same code, same PRNG, same backend: the same image.
  */
 import { stretchToPixels } from '@gan/data/pixels';
 import { scatterPixels } from '@gan/data/scatter';
-import { Activation, type Layer, Linear, Sequential } from '@gan/nn';
-import { type ActivationKind, Rng, Tensor } from '@gan/tensor';
+import type { Sequential } from '@gan/nn';
+import { Rng, Tensor } from '@gan/tensor';
+import { buildGenerator } from '@gan/training/model';
 import type { GeneratorSpec } from '../shared/api.ts';
 
 /** Tensors of a safetensors file: name -> float32 values and shape. */
@@ -42,23 +44,20 @@ export class PageGenerator {
     readonly spec: GeneratorSpec,
     tensors: Tensors,
   ) {
-    const layers: Layer[] = [];
-    spec.layers.forEach((l, i) => {
-      const linear = new Linear(l.inFeatures, l.outFeatures, `generator.${2 * i}`);
-      for (const [param, name] of [
-        [linear.weight, l.weight],
-        [linear.bias, l.bias],
-      ] as const) {
-        const t = tensors.get(name);
-        if (!t) throw new Error(`the checkpoint has no tensor '${name}'`);
-        if (t.data.length !== param.value.size)
-          throw new Error(`'${name}' has ${t.data.length} values, the model needs ${param.value.size}`);
-        param.value.data.set(t.data);
-      }
-      layers.push(linear);
-      if (l.activation !== null) layers.push(new Activation(l.activation as ActivationKind, l.slope));
-    });
-    this.net = new Sequential(layers, 'generator');
+    const { net, buffers } = buildGenerator(spec.config, spec.dataDim);
+    for (const { name, value } of [
+      ...net.parameters().map((p) => ({ name: p.name, value: p.value })),
+      ...buffers,
+    ]) {
+      const t = tensors.get(name);
+      if (!t) throw new Error(`the checkpoint has no tensor '${name}'`);
+      if (t.data.length !== value.size)
+        throw new Error(`'${name}' has ${t.data.length} values, the model needs ${value.size}`);
+      value.data.set(t.data);
+    }
+    // Sampling mode, as pnpm sample: batch norm with its running statistics.
+    net.setTraining(false);
+    this.net = net;
   }
 
   /** True for a 2-D point set (one sample is a cloud of 512 points). */

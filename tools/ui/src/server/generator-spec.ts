@@ -1,11 +1,12 @@
 /**
- * How the page runs a run's generator: the layers a config builds (as @gan/training's `buildModels`
- * names them in checkpoints), how z is drawn and how the output becomes grey levels (as
+ * How the page runs a run's generator: the config it builds G from (with @gan/training's own
+ * builder, so the layers and their checkpoint names are the trainer's), how z is drawn and how the
+ * output becomes grey levels (as
  * @gan/training's `displayPixels`). The browser test checks the page's image against `pnpm sample`'s
  * PNG pixel for pixel, so a change to either side that this misses fails there.
  */
 import { mixture2d } from '@gan/data';
-import { type ExperimentConfig, layerActivations } from '@gan/training/config';
+import type { ExperimentConfig } from '@gan/training/config';
 import type { GeneratorSpec } from '../shared/api.ts';
 
 const MNIST_SIDE = 28;
@@ -25,23 +26,13 @@ export function generatorSpec(config: ExperimentConfig): GeneratorSpec {
   const height = points ? 1 : MNIST_SIDE;
   // Stacked MNIST: three digits as channel-major RGB planes.
   const channels = config.data.dataset === 'stacked-mnist' ? 3 : 1;
-  const sizes = [config.model.z.size, ...g.hidden, channels * width * height];
-  const activations = [...layerActivations(g), g.output];
-  const layers = activations.map((activation, i) => ({
-    // Linear layers sit at even indices of the Sequential, each followed by its activation.
-    weight: `generator.${2 * i}.weight`,
-    bias: `generator.${2 * i}.bias`,
-    inFeatures: sizes[i],
-    outFeatures: sizes[i + 1],
-    activation,
-    slope: activation === 'leakyRelu' ? g.leakySlope : 0,
-  }));
   // The generator's output range, not the data's (see @gan/training's displayScaling).
   const scaling = g.output === 'sigmoid' ? 'unit' : g.output === 'tanh' ? 'tanh' : config.data.scaling;
   return {
     zSize: config.model.z.size,
     zDistribution: config.model.z.distribution === 'uniform' ? 'uniform' : 'normal',
-    layers,
+    config,
+    dataDim: channels * width * height,
     width,
     height,
     ...(channels !== 1 && { channels }),

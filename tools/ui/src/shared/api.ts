@@ -2,6 +2,7 @@
  * What the server sends the page: the JSON of `/api/...` and the server-sent events. Types only,
  * shared by the server (src/server) and the page (src/page), so the two cannot drift apart.
  */
+import type { ExperimentConfig } from '@gan/training/config';
 
 /** One run, as the runs page and the compare page show it. */
 export interface RunSummary {
@@ -63,24 +64,17 @@ export interface RunDetail {
   generator: GeneratorSpec | { unavailable: string };
 }
 
-/** A Linear layer and the activation after it, as the checkpoint names its tensors. */
-export interface GeneratorLayer {
-  weight: string;
-  bias: string;
-  inFeatures: number;
-  outFeatures: number;
-  activation: string | null;
-  slope: number;
-}
-
 /**
- * Everything the page needs to draw what `pnpm sample` draws: the generator's layers, how z is
- * drawn, and how its output becomes grey levels.
+ * Everything the page needs to draw what `pnpm sample` draws: the run's config (G's layers), how
+ * z is drawn, and how its output becomes grey levels.
  */
 export interface GeneratorSpec {
   zSize: number;
   zDistribution: 'uniform' | 'normal';
-  layers: GeneratorLayer[];
+  /** The run's resolved config: the page builds G from it with @gan/training's own builder. */
+  config: ExperimentConfig;
+  /** Values per sample (G's output width). */
+  dataDim: number;
   width: number;
   height: number;
   /** Planes per image, channel-major (CHW): 3 for stacked MNIST (drawn as RGB); absent = 1. */
