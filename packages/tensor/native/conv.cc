@@ -4,8 +4,9 @@
 // Exactness: each of them gives the reference backend's bits (src/backends/reference.ts).
 //   - im2col and swapAxes only copy.
 //   - col2im adds every contribution to a pixel in the reference's order (ci, ky, kx, b, oy, ox),
-//     as float32 adds: a task owns whole (b, ci) planes and runs ky, kx, oy, ox inside, in that
-//     order. Vector lanes add different pixels, never two terms of one pixel.
+//     as float32 adds: a task owns whole (b, ci) planes and runs ky, kx, then its images b, then
+//     oy, ox, so each pixel gets its terms in the order ky, kx (oy and ox follow from them).
+//     Vector lanes add to different pixels, never two terms of one pixel.
 //   - channelMoments and channelSums accumulate each channel in float64 in the reference's order
 //     (sample i, then position k), one sequential chain per channel. A thread handles a group of
 //     channels at once, so the chains of different channels overlap in the pipeline instead of
@@ -20,6 +21,7 @@
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 #include "kernels.h"
 #include "pool.h"
@@ -59,57 +61,208 @@ inline void copy_row(const float* s, float* d, int64_t n) {
   if (j < n) vstoren(d + j, vloadn(s + j, static_cast<int>(n - j)), static_cast<int>(n - j));
 }
 
-/** d[j] = s[j·stride] for j < n; reads no further than s[(n-1)·stride]. */
-inline void gather_row(const float* s, int64_t stride, float* d, int64_t n) {
-  if (stride == 1) return copy_row(s, d, n);
-  int64_t j = 0;
-  if (stride == 2) {
-    // Even lanes of two consecutive vectors. Loads are masked to the 2m-1 floats the m outputs
-    // need, so the last row of an image never reads past its end.
-#if defined(GT_AVX512)
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    for (; j < n; j += 16) {
-      const int m = static_cast<int>(std::min<int64_t>(16, n - j));
-      const int need = 2 * m - 1;
-      const __m512 lo = _mm512_maskz_loadu_ps(tail_mask(std::min(need, 16)), s + 2 * j);
-      const __m512 hi = need > 16 ? _mm512_maskz_loadu_ps(tail_mask(need - 16), s + 2 * j + 16)
-                                  : _mm512_setzero_ps();
-      const __m512 v = _mm512_permutex2var_ps(lo, even, hi);
-      if (m == 16) _mm512_storeu_ps(d + j, v);
-      else _mm512_mask_storeu_ps(d + j, tail_mask(m), v);
-    }
-    return;
-#elif defined(GT_AVX2)
-    for (; j < n; j += 8) {
-      const int m = static_cast<int>(std::min<int64_t>(8, n - j));
-      const int need = 2 * m - 1;
-      const __m256 lo = _mm256_maskload_ps(s + 2 * j, tail_mask(need));
-      const __m256 hi = _mm256_maskload_ps(s + 2 * j + 8, tail_mask(need - 8));
-      // [lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6], then the 64-bit pairs in the order 0 2 1 3.
-      const __m256 t = _mm256_shuffle_ps(lo, hi, 0x88);
-      const __m256 v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), 0xD8));
-      if (m == 8) _mm256_storeu_ps(d + j, v);
-      else _mm256_maskstore_ps(d + j, tail_mask(m), v);
-    }
-    return;
-#endif
-  }
-  for (; j < n; ++j) d[j] = s[j * stride];
+// ---------------------------------------------------------------------------------------------
+// Rows of im2col and col2im. Output lane j of a row is input column ix0 + j·stride of an image
+// row; columns outside [0, w) are the zero padding. For strides 1 and 2 with vectors, masked loads
+// do the padding: a masked-off lane reads nothing (not even past the ends of the image, which
+// `row + start` may point to) and holds 0. Other strides, and the baseline build, use loops over
+// the valid range.
+
+/** Generic im2col row: d[j] = row[ix0 + j·stride] for j in [ox0, ox1) (the valid range), else 0. */
+inline void im2col_row_loop(const float* row, int64_t ix0, int64_t stride, int64_t ox0, int64_t ox1, float* d,
+                            int64_t ow) {
+  zero(d, ox0);
+  const float* s = row + ix0 + ox0 * stride;
+  if (stride == 1) copy_row(s, d + ox0, ox1 - ox0);
+  else
+    for (int64_t j = ox0; j < ox1; ++j) d[j] = s[(j - ox0) * stride];
+  zero(d + ox1, ow - ox1);
 }
 
-/** d[j·stride] += s[j] for j < n, float32 adds. */
-inline void scatter_add_row(const float* s, float* d, int64_t stride, int64_t n) {
-  int64_t j = 0;
+/** Generic col2im row: row[ix0 + j·stride] += s[j] for j in [ox0, ox1), float32 adds. */
+inline void col2im_row_loop(const float* s, float* row, int64_t ix0, int64_t stride, int64_t ox0,
+                            int64_t ox1) {
+  float* d = row + ix0 + ox0 * stride;
   if (stride == 1) {
-    for (; j + W <= n; j += W) vstore(d + j, vload(d + j) + vload(s + j));
+    const int64_t n = ox1 - ox0;
+    const float* src = s + ox0;
+    int64_t j = 0;
+    for (; j + W <= n; j += W) vstore(d + j, vload(d + j) + vload(src + j));
     if (j < n) {
       const int t = static_cast<int>(n - j);
-      vstoren(d + j, vloadn(d + j, t) + vloadn(s + j, t), t);
+      vstoren(d + j, vloadn(d + j, t) + vloadn(src + j, t), t);
     }
     return;
   }
-  for (; j < n; ++j) d[j * stride] += s[j];
+  for (int64_t j = ox0; j < ox1; ++j) d[(j - ox0) * stride] += s[j];
 }
+
+// The vector rows work on blocks of up to L outputs; a block's masks depend on the kernel column
+// only, so callers compute them once per cols row (`row_masks`) for the first block.
+#if defined(GT_AVX512)
+constexpr bool kVectorRows = true;
+constexpr int64_t L = 16;
+
+/** Bits l of [lo, hi) within 32 lanes. */
+inline uint32_t lane_bits(int64_t lo, int64_t hi) {
+  lo = std::max<int64_t>(lo, 0);
+  hi = std::min<int64_t>(hi, 32);
+  if (hi <= lo) return 0;
+  const uint32_t below_hi = hi == 32 ? 0xffffffffu : (1u << hi) - 1u;
+  return below_hi & ~((1u << lo) - 1u);
+}
+
+/** Input lanes [0, 16) and [16, 32) (stride 2) a block reads or adds to, and its m output lanes. */
+struct RowMasks {
+  __mmask16 lo, hi, out;
+};
+
+/**
+ * Masks of the block of m outputs whose first reads image column `start`: the input lanes of
+ * its outputs inside [0, w) (only the ones that outputs land on: the even lanes for stride 2).
+ */
+template <int S>
+inline RowMasks row_masks(int64_t start, int64_t m, int64_t w) {
+  uint32_t bits = lane_bits(-start, std::min(S * (m - 1) + 1, w - start));
+  if (S == 2) bits &= 0x55555555u;
+  return {static_cast<__mmask16>(bits), static_cast<__mmask16>(bits >> 16), tail_mask(static_cast<int>(m))};
+}
+
+/** im2col block: lane j = p[S·j] where the masks allow, else 0 (the padding). */
+template <int S>
+inline __m512 gather_block(const float* p, const RowMasks& k) {
+  __m512 v = _mm512_maskz_loadu_ps(k.lo, p);
+  if (S == 2) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    v = _mm512_permutex2var_ps(v, even, k.hi != 0 ? _mm512_maskz_loadu_ps(k.hi, p + 16) : _mm512_setzero_ps());
+  }
+  return v;
+}
+
+/** col2im block: p[S·j] += s[j] where the masks allow, float32 adds. */
+template <int S>
+inline void scatter_add_block(const float* s, float* p, const RowMasks& k) {
+  if (S == 1) {
+    _mm512_mask_storeu_ps(p, k.lo, _mm512_add_ps(_mm512_maskz_loadu_ps(k.lo, p), _mm512_maskz_loadu_ps(k.lo, s)));
+    return;
+  }
+  const __m512 c = _mm512_maskz_loadu_ps(k.out, s);
+  const __m512i lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  _mm512_mask_storeu_ps(p, k.lo, _mm512_add_ps(_mm512_maskz_loadu_ps(k.lo, p), _mm512_permutexvar_ps(lo, c)));
+  if (k.hi != 0) {
+    const __m512i hi = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+    _mm512_mask_storeu_ps(p + 16, k.hi,
+                          _mm512_add_ps(_mm512_maskz_loadu_ps(k.hi, p + 16), _mm512_permutexvar_ps(hi, c)));
+  }
+}
+
+/** Stores the block's m lanes, or all 16 when they stay before `end` (a later row rewrites them). */
+inline void store_block(float* d, __m512 v, const RowMasks& k, const float* end) {
+  if (d + 16 <= end) _mm512_storeu_ps(d, v);
+  else _mm512_mask_storeu_ps(d, k.out, v);
+}
+
+#elif defined(GT_AVX2)
+constexpr bool kVectorRows = true;
+constexpr int64_t L = 8;
+
+/** Lanes l of [lo, hi) within 8, as a mask. */
+inline __m256i lanes_between(int64_t lo, int64_t hi) {
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const int l = static_cast<int>(std::min<int64_t>(std::max<int64_t>(lo, 0), 8));
+  const int h = static_cast<int>(std::min<int64_t>(std::max<int64_t>(hi, 0), 8));
+  return _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(h), iota),
+                          _mm256_cmpgt_epi32(iota, _mm256_set1_epi32(l - 1)));
+}
+
+struct RowMasks {
+  __m256i lo, hi, out;
+  bool has_hi;
+};
+
+template <int S>
+inline RowMasks row_masks(int64_t start, int64_t m, int64_t w) {
+  const int64_t l0 = -start, l1 = std::min(S * (m - 1) + 1, w - start);
+  __m256i lo = lanes_between(l0, l1), hi = lanes_between(l0 - 8, l1 - 8);
+  if (S == 2) {
+    const __m256i even = _mm256_setr_epi32(-1, 0, -1, 0, -1, 0, -1, 0);
+    lo = _mm256_and_si256(lo, even);
+    hi = _mm256_and_si256(hi, even);
+  }
+  return {lo, hi, tail_mask(static_cast<int>(m)), S == 2 && l1 > 8};
+}
+
+template <int S>
+inline __m256 gather_block(const float* p, const RowMasks& k) {
+  __m256 v = _mm256_maskload_ps(p, k.lo);
+  if (S == 2) {
+    const __m256 v1 = k.has_hi ? _mm256_maskload_ps(p + 8, k.hi) : _mm256_setzero_ps();
+    // [v0 v2 w0 w2 | v4 v6 w4 w6], then the 64-bit pairs in the order 0 2 1 3.
+    const __m256 t = _mm256_shuffle_ps(v, v1, 0x88);
+    v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), 0xD8));
+  }
+  return v;
+}
+
+template <int S>
+inline void scatter_add_block(const float* s, float* p, const RowMasks& k) {
+  if (S == 1) {
+    _mm256_maskstore_ps(p, k.lo, _mm256_add_ps(_mm256_maskload_ps(p, k.lo), _mm256_maskload_ps(s, k.lo)));
+    return;
+  }
+  const __m256 c = _mm256_maskload_ps(s, k.out);
+  _mm256_maskstore_ps(p, k.lo,
+                      _mm256_add_ps(_mm256_maskload_ps(p, k.lo),
+                                    _mm256_permutevar8x32_ps(c, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3))));
+  if (k.has_hi)
+    _mm256_maskstore_ps(p + 8, k.hi,
+                        _mm256_add_ps(_mm256_maskload_ps(p + 8, k.hi),
+                                      _mm256_permutevar8x32_ps(c, _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7))));
+}
+
+inline void store_block(float* d, __m256 v, const RowMasks& k, const float* end) {
+  if (d + 8 <= end) _mm256_storeu_ps(d, v);
+  else _mm256_maskstore_ps(d, k.out, v);
+}
+
+#else
+constexpr bool kVectorRows = false;
+constexpr int64_t L = 1;
+struct RowMasks {};
+template <int S>
+inline RowMasks row_masks(int64_t, int64_t, int64_t) { return {}; }
+#endif
+
+#if defined(GT_AVX512) || defined(GT_AVX2)
+/**
+ * im2col row, stride S in {1, 2}: d[j] = row[ix0 + S·j] inside the image, else 0, for j < ow.
+ * `first` holds the masks of the first block; d may be written up to `end`.
+ */
+template <int S>
+inline void im2col_row(const float* row, int64_t ix0, int64_t w, float* d, int64_t ow, const RowMasks& first,
+                       const float* end) {
+  store_block(d, gather_block<S>(row + ix0, first), first, end);
+  for (int64_t j = L; j < ow; j += L) {
+    const RowMasks k = row_masks<S>(ix0 + S * j, std::min(L, ow - j), w);
+    store_block(d + j, gather_block<S>(row + ix0 + S * j, k), k, end);
+  }
+}
+
+/** col2im row, stride S in {1, 2}: row[ix0 + S·j] += s[j] inside the image, for j < ow. */
+template <int S>
+inline void col2im_row(const float* s, float* row, int64_t ix0, int64_t w, int64_t ow, const RowMasks& first) {
+  scatter_add_block<S>(s, row + ix0, first);
+  for (int64_t j = L; j < ow; j += L) {
+    const RowMasks k = row_masks<S>(ix0 + S * j, std::min(L, ow - j), w);
+    scatter_add_block<S>(s + j, row + ix0 + S * j, k);
+  }
+}
+#else
+template <int S>
+inline void im2col_row(const float*, int64_t, int64_t, float*, int64_t, const RowMasks&, const float*) {}
+template <int S>
+inline void col2im_row(const float*, float*, int64_t, int64_t, int64_t, const RowMasks&) {}
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // Float64 lanes for channelAffine: DW floats widened to doubles, the arithmetic, one rounding back.
@@ -264,50 +417,76 @@ void im2col(const float* x, float* cols, int64_t n, int64_t c, int64_t h, int64_
   // Unit u = r·n + b (cols row r, image b) writes the oh·ow contiguous floats at cols[u·oh·ow].
   const int64_t units = c * kh * kw * n, plane = oh * ow;
   if (units == 0 || plane == 0) return;
+  const bool vector_rows = kVectorRows && (sw == 1 || sw == 2);
   parallel_for(units, 1, tasks_for(units * plane, kMinElemsPerTask), [&](int64_t u0, int64_t u1) {
-    for (int64_t u = u0; u < u1; ++u) {
-      const int64_t r = u / n, b = u % n;
-      const int64_t kx = r % kw, ky = r / kw % kh, ci = r / (kw * kh);
-      const float* src = x + (b * c + ci) * h * w;
-      float* dst = cols + u * plane;
+    // The units of one cols row share the kernel offset, so every range and mask.
+    for (int64_t u = u0; u < u1;) {
+      const int64_t r = u / n, b0 = u % n, b1 = std::min(n, b0 + (u1 - u));
+      const int64_t kx = r % kw, ky = r / kw % kh, ci = r / (kw * kh), ix0 = kx - pw;
       int64_t oy0, oy1, ox0, ox1;
       valid_range(oh, sh, ky - ph, h, oy0, oy1);
-      valid_range(ow, sw, kx - pw, w, ox0, ox1);
-      zero(dst, oy0 * ow);
-      for (int64_t oy = oy0; oy < oy1; ++oy) {
-        float* d = dst + oy * ow;
-        zero(d, ox0);
-        if (ox1 > ox0) gather_row(src + (oy * sh - ph + ky) * w + (ox0 * sw - pw + kx), sw, d + ox0, ox1 - ox0);
-        zero(d + ox1, ow - ox1);
+      valid_range(ow, sw, ix0, w, ox0, ox1);
+      const RowMasks first = sw == 1 ? row_masks<1>(ix0, std::min(L, ow), w) : row_masks<2>(ix0, std::min(L, ow), w);
+      for (int64_t b = b0; b < b1; ++b) {
+        const float* src = x + (b * c + ci) * h * w;
+        float* dst = cols + (r * n + b) * plane;
+        const float* end = dst + plane;
+        zero(dst, oy0 * ow);
+        for (int64_t oy = oy0; oy < oy1; ++oy) {
+          const float* row = src + (oy * sh - ph + ky) * w;
+          float* d = dst + oy * ow;
+          if (vector_rows && sw == 1) im2col_row<1>(row, ix0, w, d, ow, first, end);
+          else if (vector_rows) im2col_row<2>(row, ix0, w, d, ow, first, end);
+          else im2col_row_loop(row, ix0, sw, ox0, ox1, d, ow);
+        }
+        zero(dst + oy1 * ow, (oh - oy1) * ow);
       }
-      zero(dst + oy1 * ow, (oh - oy1) * ow);
+      u += b1 - b0;
     }
   });
 }
 
 void col2im(const float* cols, float* x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh, int64_t kw,
             int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t oh, int64_t ow, bool accumulate) {
-  const int64_t planes = n * c, hw = h * w, plane = oh * ow, ncols = n * plane;
-  if (planes == 0 || hw == 0) return;
-  const int64_t work = planes * std::max(hw, kh * kw * plane);
-  parallel_for(planes, 1, tasks_for(work, kMinElemsPerTask), [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p) {
-      const int64_t b = p / c, ci = p % c;
-      float* xp = x + p * hw;
-      if (!accumulate) zero(xp, hw);
+  const int64_t hw = h * w, plane = oh * ow, ncols = n * plane;
+  if (n * c == 0 || hw == 0) return;
+  // The valid output ranges of each kernel row and column, computed once.
+  std::vector<int64_t> ys(2 * static_cast<size_t>(kh)), xs(2 * static_cast<size_t>(kw));
+  for (int64_t ky = 0; ky < kh; ++ky) valid_range(oh, sh, ky - ph, h, ys[2 * ky], ys[2 * ky + 1]);
+  for (int64_t kx = 0; kx < kw; ++kx) valid_range(ow, sw, kx - pw, w, xs[2 * kx], xs[2 * kx + 1]);
+  const bool vector_rows = kVectorRows && (sw == 1 || sw == 2);
+  // Unit u = ci·n + b: image plane (b, ci). A task takes a run of units and, channel by channel,
+  // reads cols in its own order (row (ci, ky, kx), then the images b of the run), so cols streams
+  // through once while the run's planes stay in cache; each pixel still receives its terms in the
+  // order ky, kx, oy, ox.
+  const int64_t work = n * c * std::max(hw, kh * kw * plane);
+  parallel_for(n * c, 1, tasks_for(work, kMinElemsPerTask), [&](int64_t u0, int64_t u1) {
+    for (int64_t u = u0; u < u1;) {
+      const int64_t ci = u / n, b0 = u % n, b1 = std::min(n, b0 + (u1 - u));
+      if (!accumulate)
+        for (int64_t b = b0; b < b1; ++b) zero(x + (b * c + ci) * hw, hw);
       for (int64_t ky = 0; ky < kh; ++ky) {
-        int64_t oy0, oy1;
-        valid_range(oh, sh, ky - ph, h, oy0, oy1);
+        const int64_t oy0 = ys[2 * ky], oy1 = ys[2 * ky + 1];
         for (int64_t kx = 0; kx < kw; ++kx) {
-          int64_t ox0, ox1;
-          valid_range(ow, sw, kx - pw, w, ox0, ox1);
-          if (ox1 == ox0) continue;
-          const float* src = cols + ((ci * kh + ky) * kw + kx) * ncols + b * plane;
-          for (int64_t oy = oy0; oy < oy1; ++oy)
-            scatter_add_row(src + oy * ow + ox0, xp + (oy * sh - ph + ky) * w + (ox0 * sw - pw + kx), sw,
-                            ox1 - ox0);
+          const int64_t ox0 = xs[2 * kx], ox1 = xs[2 * kx + 1], ix0 = kx - pw;
+          if (ox1 == ox0 || oy1 == oy0) continue;
+          const RowMasks first =
+              sw == 1 ? row_masks<1>(ix0, std::min(L, ow), w) : row_masks<2>(ix0, std::min(L, ow), w);
+          const float* src = cols + ((ci * kh + ky) * kw + kx) * ncols;
+          for (int64_t b = b0; b < b1; ++b) {
+            float* xp = x + (b * c + ci) * hw;
+            const float* sb = src + b * plane;
+            for (int64_t oy = oy0; oy < oy1; ++oy) {
+              const float* s = sb + oy * ow;
+              float* row = xp + (oy * sh - ph + ky) * w;
+              if (vector_rows && sw == 1) col2im_row<1>(s, row, ix0, w, ow, first);
+              else if (vector_rows) col2im_row<2>(s, row, ix0, w, ow, first);
+              else col2im_row_loop(s, row, ix0, sw, ox0, ox1);
+            }
+          }
         }
       }
+      u += b1 - b0;
     }
   });
 }
