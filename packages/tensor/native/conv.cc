@@ -162,8 +162,75 @@ inline void store_block(float* d, __m512 v, const RowMasks& k, const float* end)
   else _mm512_mask_storeu_ps(d, k.out, v);
 }
 
+// Rows of at most 8 outputs (a 7 x 7 output plane, for one): two rows per permute and per store.
+constexpr bool kNarrowUnits = true;
+
+/** The permutation that puts row a's outputs (lanes S·j) then row b's (16 + S·j) side by side. */
+template <int S>
+inline __m512i pair_index(int64_t ow) {
+  alignas(64) int32_t idx[16] = {};
+  for (int64_t j = 0; j < ow; ++j) {
+    idx[j] = static_cast<int32_t>(S * j);
+    idx[ow + j] = static_cast<int32_t>(16 + S * j);
+  }
+  return _mm512_load_si512(idx);
+}
+
+/** The permutations that spread outputs j (row a) and ow + j (row b) to input lanes S·j. */
+template <int S>
+inline void spread_index(int64_t ow, __m512i& a, __m512i& b) {
+  alignas(64) int32_t ia[16] = {}, ib[16] = {};
+  for (int64_t j = 0; j < ow; ++j) {
+    ia[S * j] = static_cast<int32_t>(j);
+    ib[S * j] = static_cast<int32_t>(ow + j);
+  }
+  a = _mm512_load_si512(ia);
+  b = _mm512_load_si512(ib);
+}
+
+/**
+ * col2im of cols rows oy in [oy0, oy1) of one (ky, kx, b) into the plane xp, ow <= 8: two rows
+ * per load of cols (they are adjacent there). `k` masks the input lanes that receive an output.
+ */
+inline void col2im_rows_narrow(const float* s, float* xp, int64_t iy0, int64_t sh, int64_t w, int64_t ix0,
+                               int64_t oy0, int64_t oy1, int64_t ow, __mmask16 k, __m512i spread_a,
+                               __m512i spread_b) {
+  for (int64_t oy = oy0; oy < oy1; oy += 2) {
+    const bool two = oy + 1 < oy1;
+    const __m512 c = _mm512_maskz_loadu_ps(tail_mask(static_cast<int>(two ? 2 * ow : ow)), s + oy * ow);
+    float* ra = xp + (iy0 + oy * sh) * w + ix0;
+    _mm512_mask_storeu_ps(ra, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, ra), _mm512_permutexvar_ps(spread_a, c)));
+    if (two) {
+      float* rb = ra + sh * w;
+      _mm512_mask_storeu_ps(rb, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, rb), _mm512_permutexvar_ps(spread_b, c)));
+    }
+  }
+}
+
+/**
+ * A whole im2col unit (oh x ow outputs, ow <= 8) from the image plane `src`: rows two at a time.
+ * `k` masks the input lanes a row reads (its columns inside the image); a row of padding gets a
+ * zero mask, so it loads nothing and comes out as zeros.
+ */
+inline void im2col_unit_narrow(const float* src, int64_t iy0, int64_t sh, int64_t h, int64_t w, int64_t ix0,
+                               int64_t oh, int64_t ow, __mmask16 k, __m512i pair, float* dst) {
+  const float* end = dst + oh * ow;
+  for (int64_t oy = 0; oy < oh; oy += 2) {
+    const int64_t ia = iy0 + oy * sh, ib = ia + sh;
+    const __mmask16 ka = ia >= 0 && ia < h ? k : 0;
+    const __mmask16 kb = oy + 1 < oh && ib >= 0 && ib < h ? k : 0;
+    const __m512 a = _mm512_maskz_loadu_ps(ka, src + ia * w + ix0);
+    const __m512 b = _mm512_maskz_loadu_ps(kb, src + ib * w + ix0);
+    const __m512 v = _mm512_permutex2var_ps(a, pair, b);
+    float* d = dst + oy * ow;
+    if (d + 16 <= end) _mm512_storeu_ps(d, v);
+    else _mm512_mask_storeu_ps(d, tail_mask(static_cast<int>(end - d)), v);
+  }
+}
+
 #elif defined(GT_AVX2)
 constexpr bool kVectorRows = true;
+constexpr bool kNarrowUnits = false;
 constexpr int64_t L = 8;
 
 /** Lanes l of [lo, hi) within 8, as a mask. */
@@ -227,6 +294,7 @@ inline void store_block(float* d, __m256 v, const RowMasks& k, const float* end)
 
 #else
 constexpr bool kVectorRows = false;
+constexpr bool kNarrowUnits = false;
 constexpr int64_t L = 1;
 struct RowMasks {};
 template <int S>
@@ -418,6 +486,10 @@ void im2col(const float* x, float* cols, int64_t n, int64_t c, int64_t h, int64_
   const int64_t units = c * kh * kw * n, plane = oh * ow;
   if (units == 0 || plane == 0) return;
   const bool vector_rows = kVectorRows && (sw == 1 || sw == 2);
+  const bool narrow = kNarrowUnits && vector_rows && ow <= 8;
+#if defined(GT_AVX512)
+  const __m512i pair = narrow ? (sw == 1 ? pair_index<1>(ow) : pair_index<2>(ow)) : _mm512_setzero_si512();
+#endif
   parallel_for(units, 1, tasks_for(units * plane, kMinElemsPerTask), [&](int64_t u0, int64_t u1) {
     // The units of one cols row share the kernel offset, so every range and mask.
     for (int64_t u = u0; u < u1;) {
@@ -427,6 +499,15 @@ void im2col(const float* x, float* cols, int64_t n, int64_t c, int64_t h, int64_
       valid_range(oh, sh, ky - ph, h, oy0, oy1);
       valid_range(ow, sw, ix0, w, ox0, ox1);
       const RowMasks first = sw == 1 ? row_masks<1>(ix0, std::min(L, ow), w) : row_masks<2>(ix0, std::min(L, ow), w);
+#if defined(GT_AVX512)
+      if (narrow) {
+        for (int64_t b = b0; b < b1; ++b)
+          im2col_unit_narrow(x + (b * c + ci) * h * w, ky - ph, sh, h, w, ix0, oh, ow, first.lo, pair,
+                             cols + (r * n + b) * plane);
+        u += b1 - b0;
+        continue;
+      }
+#endif
       for (int64_t b = b0; b < b1; ++b) {
         const float* src = x + (b * c + ci) * h * w;
         float* dst = cols + (r * n + b) * plane;
@@ -455,6 +536,14 @@ void col2im(const float* cols, float* x, int64_t n, int64_t c, int64_t h, int64_
   for (int64_t ky = 0; ky < kh; ++ky) valid_range(oh, sh, ky - ph, h, ys[2 * ky], ys[2 * ky + 1]);
   for (int64_t kx = 0; kx < kw; ++kx) valid_range(ow, sw, kx - pw, w, xs[2 * kx], xs[2 * kx + 1]);
   const bool vector_rows = kVectorRows && (sw == 1 || sw == 2);
+  const bool narrow = kNarrowUnits && vector_rows && ow <= 8;
+#if defined(GT_AVX512)
+  __m512i spread_a = _mm512_setzero_si512(), spread_b = spread_a;
+  if (narrow) {
+    if (sw == 1) spread_index<1>(ow, spread_a, spread_b);
+    else spread_index<2>(ow, spread_a, spread_b);
+  }
+#endif
   // Unit u = ci·n + b: image plane (b, ci). A task takes a run of units and, channel by channel,
   // reads cols in its own order (row (ci, ky, kx), then the images b of the run), so cols streams
   // through once while the run's planes stay in cache; each pixel still receives its terms in the
@@ -473,6 +562,14 @@ void col2im(const float* cols, float* x, int64_t n, int64_t c, int64_t h, int64_
           const RowMasks first =
               sw == 1 ? row_masks<1>(ix0, std::min(L, ow), w) : row_masks<2>(ix0, std::min(L, ow), w);
           const float* src = cols + ((ci * kh + ky) * kw + kx) * ncols;
+#if defined(GT_AVX512)
+          if (narrow) {
+            for (int64_t b = b0; b < b1; ++b)
+              col2im_rows_narrow(src + b * plane, x + (b * c + ci) * hw, ky - ph, sh, w, ix0, oy0, oy1, ow,
+                                 first.lo, spread_a, spread_b);
+            continue;
+          }
+#endif
           for (int64_t b = b0; b < b1; ++b) {
             float* xp = x + (b * c + ci) * hw;
             const float* sb = src + b * plane;

@@ -619,9 +619,10 @@ function kernelSuite(load: () => NativeBackend): void {
       ph: number;
       pw: number;
     }
-    // Channels 1, 3, 5; kernels 1, 2, 3, 4, 5 (and 3 x 5); strides 1, 2, 3; paddings 0, 1, 2; batches
-    // 1 and 7; non-square images; kernels larger than the image; rows that read only padding. The
-    // ones marked 'threads' have enough work to be split across threads.
+    // Channels 1, 3, 5 (12 for a 7 x 7 output big enough to split); kernels 1, 2, 3, 4, 5 (and
+    // 3 x 5); strides 1, 2, 3; paddings 0, 1, 2; batches 1 and 7; non-square images; kernels larger
+    // than the image; rows that read only padding; output rows of at most 8 (paired on AVX-512)
+    // and of more than 16. The ones marked 'threads' have enough work to be split across threads.
     const geometries: [string, Geometry][] = [
       ['3x3 s1 p1 on 5x5', { n: 1, c: 1, h: 5, w: 5, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 }],
       ['4x4 s2 p1 on 9x6', { n: 7, c: 3, h: 9, w: 6, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1 }],
@@ -648,6 +649,10 @@ function kernelSuite(load: () => NativeBackend): void {
       [
         '2x2 s2 p0 on 6x10 (stride = kernel)',
         { n: 7, c: 3, h: 6, w: 10, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 },
+      ],
+      [
+        '4x4 s2 p1 on 14x14 -> 7x7 (threads)',
+        { n: 7, c: 12, h: 14, w: 14, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1 },
       ],
       ['4x4 s3 p2 on 3x3', { n: 7, c: 3, h: 3, w: 3, kh: 4, kw: 4, sh: 3, sw: 3, ph: 2, pw: 2 }],
       ['5x3 s2,3 p2,1 on 1x40', { n: 7, c: 1, h: 1, w: 40, kh: 5, kw: 3, sh: 2, sw: 3, ph: 2, pw: 1 }],
