@@ -34,8 +34,8 @@ struct JsError {
 struct Args {
   napi_env env;
   const char* fn;
-  napi_value argv[12];
-  size_t argc = 12;
+  napi_value argv[16];
+  size_t argc = 16;
 
   Args(napi_env e, napi_callback_info info, const char* name, size_t expected) : env(e), fn(name) {
     if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < expected)
@@ -241,6 +241,106 @@ napi_value Sgd(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/** im2col's and col2im's sizes (arguments 2 to 13) and the element counts they imply. */
+struct ConvSizes {
+  int64_t n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow;
+  int64_t image, cols;
+
+  explicit ConvSizes(const Args& a)
+      : n(a.size(2, "n")), c(a.size(3, "c")), h(a.size(4, "h")), w(a.size(5, "w")), kh(a.size(6, "kh")),
+        kw(a.size(7, "kw")), sh(a.size(8, "strideH")), sw(a.size(9, "strideW")), ph(a.size(10, "padH")),
+        pw(a.size(11, "padW")), oh(a.size(12, "oh")), ow(a.size(13, "ow")) {
+    if (sh < 1 || sw < 1)
+      throw JsError{true, std::string(a.fn) + ": strides must be at least 1, got " + std::to_string(sh) +
+                              " x " + std::to_string(sw)};
+    image = mul(mul(mul(n, c), h), w);
+    cols = mul(mul(mul(c, kh), kw), mul(mul(n, oh), ow));
+  }
+};
+
+napi_value Im2col(napi_env env, napi_callback_info info) {
+  Args a(env, info, "im2col", 14);
+  const ConvSizes g(a);
+  const float* x = a.f32(0, "x", g.image);
+  float* cols = a.f32(1, "cols", g.cols);
+  if (overlaps(cols, g.cols, x, g.image)) throw JsError{true, "im2col: cols must not overlap x"};
+  gt::im2col(x, cols, g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow);
+  return undefined(env);
+}
+
+napi_value Col2im(napi_env env, napi_callback_info info) {
+  Args a(env, info, "col2im", 15);
+  const ConvSizes g(a);
+  const float* cols = a.f32(0, "cols", g.cols);
+  float* x = a.f32(1, "x", g.image);
+  if (overlaps(x, g.image, cols, g.cols)) throw JsError{true, "col2im: x must not overlap cols"};
+  gt::col2im(cols, x, g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow,
+             a.flag(14, "accumulate"));
+  return undefined(env);
+}
+
+napi_value SwapAxes(napi_env env, napi_callback_info info) {
+  Args a(env, info, "swapAxes", 5);
+  const int64_t outer = a.size(2, "a"), middle = a.size(3, "b"), inner = a.size(4, "inner");
+  const int64_t n = mul(mul(outer, middle), inner);
+  const float* x = a.f32(0, "x", n);
+  float* out = a.f32(1, "out", n);
+  if (overlaps(out, n, x, n)) throw JsError{true, "swapAxes: out must not overlap x"};
+  gt::swap_axes(x, out, outer, middle, inner);
+  return undefined(env);
+}
+
+napi_value ChannelMoments(napi_env env, napi_callback_info info) {
+  Args a(env, info, "channelMoments", 6);
+  const int64_t n = a.size(3, "n"), c = a.size(4, "c"), s = a.size(5, "s");
+  const int64_t total = mul(mul(n, c), s);
+  const float* x = a.f32(0, "x", total);
+  float* mean = a.f32(1, "mean", c);
+  float* variance = a.f32(2, "variance", c);
+  if (overlaps(mean, c, x, total) || overlaps(variance, c, x, total) || overlaps(mean, c, variance, c))
+    throw JsError{true, "channelMoments: mean, variance and x must not overlap"};
+  gt::channel_moments(x, mean, variance, n, c, s);
+  return undefined(env);
+}
+
+napi_value ChannelSums(napi_env env, napi_callback_info info) {
+  Args a(env, info, "channelSums", 7);
+  const int64_t n = a.size(4, "n"), c = a.size(5, "c"), s = a.size(6, "s");
+  const int64_t total = mul(mul(n, c), s);
+  const float* A = a.f32(0, "a", total);
+  // As in the reference: Σ a·b only when b is given, stored only when sumAB is given too.
+  const float* B = a.is_null(1) ? nullptr : a.f32(1, "b", total);
+  float* sum_a = a.f32(2, "sumA", c);
+  float* sum_ab = B == nullptr || a.is_null(3) ? nullptr : a.f32(3, "sumAB", c);
+  const int64_t nab = sum_ab == nullptr ? 0 : c, nb = B == nullptr ? 0 : total;
+  if (overlaps(sum_a, c, A, total) || overlaps(sum_a, c, B, nb) || overlaps(sum_ab, nab, A, total) ||
+      overlaps(sum_ab, nab, B, nb) || overlaps(sum_a, c, sum_ab, nab))
+    throw JsError{true, "channelSums: sumA, sumAB and the inputs must not overlap"};
+  gt::channel_sums(A, B, sum_a, sum_ab, n, c, s);
+  return undefined(env);
+}
+
+napi_value ChannelAffine(napi_env env, napi_callback_info info) {
+  Args a(env, info, "channelAffine", 9);
+  const int64_t n = a.size(6, "n"), c = a.size(7, "c"), s = a.size(8, "s");
+  const int64_t total = mul(mul(n, c), s);
+  const float* A = a.f32(0, "a", total);
+  const float* sa = a.f32(1, "sa", c);
+  // As in the reference: the b term only when both b and sb are given.
+  const bool has_b = !a.is_null(2) && !a.is_null(3);
+  const float* B = has_b ? a.f32(2, "b", total) : nullptr;
+  const float* sb = has_b ? a.f32(3, "sb", c) : nullptr;
+  const float* shift = a.f32(4, "shift", c);
+  float* out = a.f32(5, "out", total);
+  // out may be a or b itself (each element is read before it is written), not a shifted view.
+  if ((out != A && overlaps(out, total, A, total)) || (has_b && out != B && overlaps(out, total, B, total)))
+    throw JsError{true, "channelAffine: out must be a or b itself, or not overlap them"};
+  if (overlaps(out, total, sa, c) || overlaps(out, total, sb, has_b ? c : 0) || overlaps(out, total, shift, c))
+    throw JsError{true, "channelAffine: out must not overlap sa, sb or shift"};
+  gt::channel_affine(A, sa, B, sb, shift, out, n, c, s);
+  return undefined(env);
+}
+
 napi_value Threads(napi_env env, napi_callback_info) {
   // Pool::get() starts the worker threads on first use, which throws if the OS refuses one.
   napi_value r;
@@ -294,6 +394,12 @@ NAPI_MODULE_INIT() {
       {"unary", entry<Unary>},
       {"adam", entry<Adam>},
       {"sgd", entry<Sgd>},
+      {"im2col", entry<Im2col>},
+      {"col2im", entry<Col2im>},
+      {"swapAxes", entry<SwapAxes>},
+      {"channelMoments", entry<ChannelMoments>},
+      {"channelSums", entry<ChannelSums>},
+      {"channelAffine", entry<ChannelAffine>},
       {"threads", entry<Threads>},
       {"setThreads", entry<SetThreads>},
       {"cpuFeatures", entry<CpuFeatures>},

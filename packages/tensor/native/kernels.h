@@ -29,4 +29,18 @@ void adam(float* p, const float* g, float* m, float* v, int64_t n, double lr, do
           double eps, double c1, double c2);
 void sgd(float* p, const float* g, float* buf, int64_t n, double lr, double momentum, bool nesterov);
 
+// Convolution and per-channel statistics (conv.cc); images are NCHW.
+void im2col(const float* x, float* cols, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh, int64_t kw,
+            int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t oh, int64_t ow);
+void col2im(const float* cols, float* x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh, int64_t kw,
+            int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t oh, int64_t ow, bool accumulate);
+void swap_axes(const float* x, float* out, int64_t a, int64_t b, int64_t inner);
+void channel_moments(const float* x, float* mean, float* variance, int64_t n, int64_t c, int64_t s);
+/** b and sum_ab may be null (no Σ a·b); sum_ab may be null with b given (Σ a·b not stored). */
+void channel_sums(const float* a, const float* b, float* sum_a, float* sum_ab, int64_t n, int64_t c,
+                  int64_t s);
+/** b and sb are both null or both given. */
+void channel_affine(const float* a, const float* sa, const float* b, const float* sb, const float* shift,
+                    float* out, int64_t n, int64_t c, int64_t s);
+
 }  // namespace gt

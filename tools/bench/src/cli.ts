@@ -2,6 +2,8 @@
  * `pnpm bench`: how fast the project trains, against numpy peers measured in the same run.
  *
  *   matmul     GFLOP/s of an MLP layer's three products (forward, weight and input gradients)
+ *   conv       GFLOP/s of the DCGAN's convolutions at batch 64 (im2col/col2im + GEMM + swapAxes),
+ *              the share of the layout kernels, and the machine's peak
  *   train      steps/s of every article config at batch 1 and of the tutorial MLP GAN
  *              (baseline-tutorial: G 256-512-1024, D 1024-512-256) at batch 1 and 64
  *   dashboard  throughput with the live dashboard against plain output (decay config)
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Backend, selectBackend, setBackend } from '@gan/tensor';
 import { ARTICLE_CONFIGS } from '@gan/training/config';
+import { benchConv, machinePeak } from './conv.ts';
 import { benchMatmul } from './matmul.ts';
 import { benchReportListing } from './report.ts';
 import { benchUi, uiLines } from './ui.ts';
@@ -38,6 +41,7 @@ import { oursStepsPerSec, peerStepsPerSec } from './train.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SECTIONS = [
   'matmul',
+  'conv',
   'train',
   'dashboard',
   'memory',
@@ -127,6 +131,63 @@ async function main(): Promise<void> {
         ]),
       ),
     );
+  }
+
+  if (only.has('conv')) {
+    // Only the fast backend: the reference needs seconds per call on these products. One thread
+    // and every thread: on a machine shared with other work the second thread may get no core.
+    const be = backends[0] as Backend & { threads?: () => number; setThreads?: (n: number) => void };
+    const all = be.threads?.() ?? 1;
+    const threads = be.setThreads && all > 1 ? [1, all] : [all];
+    const reps = quick ? 2 : 5;
+    const rows = benchConv(be, 64, reps, quick ? 150 : 400, threads, be.setThreads);
+    be.setThreads?.(all);
+    const peak = machinePeak(be);
+    results.conv = { backend: be.name, batch: 64, peak, rows };
+    const span = (xs: number[], digits = 0) => {
+      const [lo, hi] = [Math.min(...xs).toFixed(digits), Math.max(...xs).toFixed(digits)];
+      return lo === hi ? lo : `${lo}-${hi}`;
+    };
+    const pct = (r: (typeof rows)[number], kind: 'gemm' | 'im2col/col2im' | 'swapAxes') =>
+      span(r.reps.map((t) => (100 * t.seconds[kind]) / t.total));
+    say(`\nconvolutions of the DCGAN, batch 64, ${be.name} backend: range over ${reps} repetitions`);
+    say(
+      table(
+        [
+          'layer',
+          'pass',
+          'threads',
+          'ms',
+          'GFLOP/s',
+          'GEMM GFLOP/s',
+          'GEMM %',
+          'im2col/col2im %',
+          'swapAxes %',
+        ],
+        rows.map((r) => [
+          r.layer,
+          r.pass,
+          String(r.threads),
+          span(
+            r.reps.map((t) => t.total * 1000),
+            2,
+          ),
+          span(r.reps.map((t) => r.flops / t.total / 1e9)),
+          span(r.reps.map((t) => r.flops / t.seconds.gemm / 1e9)),
+          pct(r, 'gemm'),
+          pct(r, 'im2col/col2im'),
+          pct(r, 'swapAxes'),
+        ]),
+      ),
+    );
+    if (peak === null) say('peak: /proc/cpuinfo unavailable');
+    else
+      say(
+        `nominal peak (${peak.model}, ${peak.ghz.toFixed(2)} GHz from /proc/cpuinfo): ${peak.ghz.toFixed(2)} GHz x ` +
+          `${peak.lanes} lanes x ${peak.fmaPipes} FMA pipes x 2 flops = ${peak.perCore.toFixed(0)} GFLOP/s per core, ` +
+          `${threads.map((t) => `${(t * peak.perCore).toFixed(0)} on ${t}`).join(', ')}; boosting cores run faster. ` +
+          'GFLOP/s counts 2 per multiply-add of the GEMMs',
+      );
   }
 
   if (only.has('train')) {

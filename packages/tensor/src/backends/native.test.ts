@@ -597,6 +597,282 @@ function kernelSuite(load: () => NativeBackend): void {
     });
   });
 
+  describe('convolution layout', () => {
+    const rng = Rng.create(13, 'conv');
+
+    /** Random values with signed zeros among them (0 + -0 is +0: col2im must start from +0 too). */
+    function values(n: number): Float32Array {
+      const x = normal(rng, n);
+      for (let i = 0; i < n; i += 11) x[i] = i % 22 === 0 ? -0 : 0;
+      return x;
+    }
+
+    interface Geometry {
+      n: number;
+      c: number;
+      h: number;
+      w: number;
+      kh: number;
+      kw: number;
+      sh: number;
+      sw: number;
+      ph: number;
+      pw: number;
+    }
+    // Channels 1, 3, 5 (12 for a 7 x 7 output big enough to split); kernels 1, 2, 3, 4, 5 (and
+    // 3 x 5); strides 1, 2, 3; paddings 0, 1, 2; batches 1 and 7; non-square images; kernels larger
+    // than the image; rows that read only padding; output rows of at most 8 (paired on AVX-512)
+    // and of more than 16. The ones marked 'threads' have enough work to be split across threads.
+    const geometries: [string, Geometry][] = [
+      ['3x3 s1 p1 on 5x5', { n: 1, c: 1, h: 5, w: 5, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 }],
+      ['4x4 s2 p1 on 9x6', { n: 7, c: 3, h: 9, w: 6, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1 }],
+      [
+        '4x4 s2 p1 on 28x28 (threads)',
+        { n: 7, c: 5, h: 28, w: 28, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1 },
+      ],
+      ['5x5 s3 p2 on 11x7', { n: 1, c: 3, h: 11, w: 7, kh: 5, kw: 5, sh: 3, sw: 3, ph: 2, pw: 2 }],
+      ['1x1 s1 p0 on 10x13', { n: 7, c: 1, h: 10, w: 13, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 }],
+      ['3x5 s1,2 p2,0 on 13x17', { n: 7, c: 5, h: 13, w: 17, kh: 3, kw: 5, sh: 1, sw: 2, ph: 2, pw: 0 }],
+      ['4x4 s2 p1 on 7x7', { n: 7, c: 3, h: 7, w: 7, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1 }],
+      [
+        '5x5 s1 p2 on 4x6 (kernel taller than the image)',
+        { n: 1, c: 5, h: 4, w: 6, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2 },
+      ],
+      [
+        '3x3 s1 p1 on 30x31 (threads)',
+        { n: 7, c: 5, h: 30, w: 31, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 },
+      ],
+      [
+        '3x3 s2 p1 on 9x40 (rows of 20 outputs)',
+        { n: 1, c: 3, h: 9, w: 40, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 },
+      ],
+      [
+        '2x2 s2 p0 on 6x10 (stride = kernel)',
+        { n: 7, c: 3, h: 6, w: 10, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 },
+      ],
+      [
+        '4x4 s2 p1 on 14x14 -> 7x7 (threads)',
+        { n: 7, c: 12, h: 14, w: 14, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1 },
+      ],
+      ['4x4 s3 p2 on 3x3', { n: 7, c: 3, h: 3, w: 3, kh: 4, kw: 4, sh: 3, sw: 3, ph: 2, pw: 2 }],
+      ['5x3 s2,3 p2,1 on 1x40', { n: 7, c: 1, h: 1, w: 40, kh: 5, kw: 3, sh: 2, sw: 3, ph: 2, pw: 1 }],
+      [
+        '4x4 s2 p0 on 30x30 (threads)',
+        { n: 7, c: 5, h: 30, w: 30, kh: 4, kw: 4, sh: 2, sw: 2, ph: 0, pw: 0 },
+      ],
+    ];
+
+    const outSize = (len: number, k: number, stride: number, pad: number) =>
+      Math.floor((len + 2 * pad - k) / stride) + 1;
+
+    for (const [name, g] of geometries) {
+      const { n, c, h, w, kh, kw, sh, sw, ph, pw } = g;
+      const oh = outSize(h, kh, sh, ph);
+      const ow = outSize(w, kw, sw, pw);
+      const image = n * c * h * w;
+      const ncols = c * kh * kw * n * oh * ow;
+
+      it(`im2col ${name}, n=${n} c=${c}, equals the reference bit for bit`, () => {
+        const x = values(image);
+        const expected = new Float32Array(ncols);
+        ref.im2col(x, expected, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        // cols starts as garbage: every entry, padding included, must be written.
+        const [, cols] = sameForAnyThreadCount([x, normal(rng, ncols)], ([vx, vc]) =>
+          native.im2col(vx, vc, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow),
+        );
+        expectSameBits(cols, expected, `im2col ${name}`);
+      });
+
+      it(`col2im ${name}, n=${n} c=${c}, equals the reference bit for bit, accumulate off and on`, () => {
+        const cols = values(ncols);
+        const old = values(image);
+        for (const accumulate of [false, true]) {
+          const expected = old.slice();
+          ref.col2im(cols, expected, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, accumulate);
+          const [, x] = sameForAnyThreadCount([cols, old], ([vc, vx]) =>
+            native.col2im(vc, vx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, accumulate),
+          );
+          expectSameBits(x, expected, `col2im ${name} accumulate=${accumulate}`);
+        }
+      });
+    }
+
+    for (const [a, b, inner] of [
+      [1, 1, 1],
+      [1, 7, 3],
+      [7, 1, 5],
+      [3, 5, 1],
+      [17, 33, 1],
+      [128, 64, 1],
+      [300, 257, 1],
+      [64, 5, 4],
+      [7, 5, 3],
+      [5, 7, 196],
+      [64, 128, 49],
+      [9, 13, 8],
+    ]) {
+      it(`swapAxes [${a},${b},${inner}] equals the reference bit for bit`, () => {
+        const x = values(a * b * inner);
+        const expected = new Float32Array(a * b * inner);
+        ref.swapAxes(x, expected, a, b, inner);
+        const [, out] = sameForAnyThreadCount([x, new Float32Array(a * b * inner)], ([vx, vo]) =>
+          native.swapAxes(vx, vo, a, b, inner),
+        );
+        expectSameBits(out, expected, `swapAxes [${a},${b},${inner}]`);
+      });
+    }
+
+    it('rejects arrays shorter than the sizes, a zero stride and overlapping arrays', () => {
+      const [n, c, h, w, k, s, p, o] = [2, 3, 6, 6, 4, 2, 1, 3];
+      const x = new Float32Array(n * c * h * w);
+      const cols = new Float32Array(c * k * k * n * o * o);
+      const im2col = (xs: Float32Array, cs: Float32Array, stride = s) =>
+        native.im2col(xs, cs, n, c, h, w, k, k, stride, stride, p, p, o, o);
+      const col2im = (cs: Float32Array, xs: Float32Array) =>
+        native.col2im(cs, xs, n, c, h, w, k, k, s, s, p, p, o, o, false);
+      expect(() => im2col(x, cols)).not.toThrow();
+      expect(() => im2col(x.subarray(1), cols)).toThrow(RangeError);
+      expect(() => im2col(x, cols.subarray(1))).toThrow(/cols has \d+ elements, the sizes need/);
+      expect(() => im2col(x, cols, 0)).toThrow(/strides must be at least 1/);
+      expect(() => col2im(cols.subarray(1), x)).toThrow(RangeError);
+      expect(() => col2im(cols, x.subarray(1))).toThrow(RangeError);
+      const both = new Float32Array(x.length + cols.length);
+      expect(() => im2col(both.subarray(0, x.length), both.subarray(x.length - 1))).toThrow(RangeError);
+      expect(() => col2im(both.subarray(0, cols.length), both.subarray(cols.length - 1))).toThrow(
+        /must not overlap/,
+      );
+      expect(() => native.swapAxes(x, new Float32Array(x.length - 1), 2, 3, 36)).toThrow(RangeError);
+      expect(() => native.swapAxes(x, x, 2, 3, 36)).toThrow(/must not overlap/);
+      expect(() => native.swapAxes(x, new Float32Array(x.length), 2, 3, 37)).toThrow(RangeError);
+    });
+  });
+
+  describe('per-channel statistics', () => {
+    const rng = Rng.create(17, 'channels');
+    // [n, c, s]: channels 1, 3, 5 and more, batches 1 and 7 (and 64), s = 1 (a BatchNorm1d batch),
+    // shorter and longer than a vector, and sizes that are split across threads.
+    const shapes: [number, number, number][] = [
+      [1, 1, 1],
+      [7, 3, 5],
+      [1, 5, 49],
+      [7, 5, 196],
+      [7, 13, 196],
+      [64, 64, 49],
+      [600, 130, 1],
+      [7, 3, 1],
+      [1, 1, 100_003],
+      [7, 9, 3],
+    ];
+
+    for (const [n, c, s] of shapes) {
+      const total = n * c * s;
+      it(`channelMoments and channelSums [${n},${c},${s}] equal the reference bit for bit`, () => {
+        // Off-centre values, so the two passes of the variance differ from a one-pass formula.
+        const x = normal(rng, total, 2).map((v) => v + 3);
+        const y = normal(rng, total);
+        const [mean, variance] = [new Float32Array(c), new Float32Array(c)];
+        ref.channelMoments(x, mean, variance, n, c, s);
+        const [, m, v] = sameForAnyThreadCount(
+          [x, new Float32Array(c), new Float32Array(c)],
+          ([vx, vm, vv]) => native.channelMoments(vx, vm, vv, n, c, s),
+        );
+        expectSameBits(m, mean, 'mean');
+        expectSameBits(v, variance, 'variance');
+
+        const [sumA, sumAB] = [new Float32Array(c), new Float32Array(c)];
+        ref.channelSums(x, y, sumA, sumAB, n, c, s);
+        const [, , sa, sab] = sameForAnyThreadCount(
+          [x, y, new Float32Array(c), new Float32Array(c)],
+          ([va, vb, vsa, vsab]) => native.channelSums(va, vb, vsa, vsab, n, c, s),
+        );
+        expectSameBits(sa, sumA, 'sumA');
+        expectSameBits(sab, sumAB, 'sumAB');
+        // Without b: Σ a only. With b but no sumAB: Σ a, nothing else written.
+        for (const b of [null, y]) {
+          const [, only] = sameForAnyThreadCount([x, new Float32Array(c)], ([va, vsa]) =>
+            native.channelSums(va, b, vsa, null, n, c, s),
+          );
+          expectSameBits(only, sumA, `sumA with b ${b === null ? 'null' : 'and sumAB null'}`);
+        }
+      });
+
+      it(`channelAffine [${n},${c},${s}] equals the reference bit for bit, with and without b, in place`, () => {
+        const a = normal(rng, total);
+        const b = normal(rng, total);
+        const sa = normal(rng, c);
+        const sb = normal(rng, c);
+        const shift = normal(rng, c);
+        a[0] = -0;
+        for (const withB of [false, true]) {
+          const expected = new Float32Array(total);
+          ref.channelAffine(a, sa, withB ? b : null, withB ? sb : null, shift, expected, n, c, s);
+          const what = `channelAffine ${withB ? 'a·sa + b·sb + t' : 'a·sa + t'}`;
+          const [, , , , , out] = sameForAnyThreadCount(
+            [a, sa, b, sb, shift, new Float32Array(total)],
+            ([va, vsa, vb, vsb, vt, vo]) =>
+              native.channelAffine(va, vsa, withB ? vb : null, withB ? vsb : null, vt, vo, n, c, s),
+          );
+          expectSameBits(out, expected, what);
+          // out aliasing a, then b.
+          const [inA] = sameForAnyThreadCount([a, sa, b, sb, shift], ([va, vsa, vb, vsb, vt]) =>
+            native.channelAffine(va, vsa, withB ? vb : null, withB ? vsb : null, vt, va, n, c, s),
+          );
+          expectSameBits(inA, expected, `${what}, out = a`);
+          if (withB) {
+            const [, , inB] = sameForAnyThreadCount([a, sa, b, sb, shift], ([va, vsa, vb, vsb, vt]) =>
+              native.channelAffine(va, vsa, vb, vsb, vt, vb, n, c, s),
+            );
+            expectSameBits(inB, expected, `${what}, out = b`);
+          }
+        }
+      });
+    }
+
+    it('rejects arrays shorter than the sizes and overlapping outputs; b and sumAB may be null', () => {
+      const [n, c, s] = [2, 3, 5];
+      const x = new Float32Array(n * c * s);
+      const short = x.subarray(1);
+      const cs = () => new Float32Array(c);
+      expect(() => native.channelMoments(short, cs(), cs(), n, c, s)).toThrow(RangeError);
+      expect(() => native.channelMoments(x, cs().subarray(1), cs(), n, c, s)).toThrow(
+        /mean has 2 elements, the sizes need 3/,
+      );
+      expect(() => native.channelMoments(x, cs(), cs().subarray(1), n, c, s)).toThrow(RangeError);
+      expect(() => native.channelMoments(x, x.subarray(0, c), cs(), n, c, s)).toThrow(/must not overlap/);
+
+      expect(() => native.channelSums(x, null, cs(), null, n, c, s)).not.toThrow();
+      expect(() => native.channelSums(short, null, cs(), null, n, c, s)).toThrow(RangeError);
+      expect(() => native.channelSums(x, short, cs(), cs(), n, c, s)).toThrow(/b has 29 elements/);
+      expect(() => native.channelSums(x, x, cs(), cs().subarray(1), n, c, s)).toThrow(RangeError);
+      expect(() => native.channelSums(x, null, cs().subarray(1), null, n, c, s)).toThrow(RangeError);
+      expect(() => native.channelSums(x, x, x.subarray(0, c), null, n, c, s)).toThrow(/must not overlap/);
+
+      const affine = (
+        a: Float32Array,
+        sa: Float32Array,
+        b: Float32Array | null,
+        sb: Float32Array | null,
+        sh: Float32Array,
+        out: Float32Array,
+      ) => native.channelAffine(a, sa, b, sb, sh, out, n, c, s);
+      expect(() => affine(x, cs(), null, null, cs(), x)).not.toThrow();
+      expect(() => affine(x, cs(), x, cs(), cs(), x)).not.toThrow();
+      expect(() => affine(short, cs(), null, null, cs(), x)).toThrow(RangeError);
+      expect(() => affine(x, cs().subarray(1), null, null, cs(), x)).toThrow(RangeError);
+      expect(() => affine(x, cs(), short, cs(), cs(), x)).toThrow(RangeError);
+      expect(() => affine(x, cs(), x, cs().subarray(1), cs(), x)).toThrow(RangeError);
+      expect(() => affine(x, cs(), null, null, cs().subarray(1), x)).toThrow(RangeError);
+      expect(() => affine(x, cs(), null, null, cs(), short)).toThrow(RangeError);
+      const buf = new Float32Array(n * c * s + 1);
+      expect(() => affine(buf.subarray(1), cs(), null, null, cs(), buf.subarray(0, n * c * s))).toThrow(
+        /out must be a or b itself/,
+      );
+      expect(() => affine(x, x.subarray(0, c), null, null, cs(), x)).toThrow(
+        /must not overlap sa, sb or shift/,
+      );
+    });
+  });
+
   describe('optimisers', () => {
     const rng = Rng.create(3, 'optim');
 
@@ -685,6 +961,12 @@ function kernelSuite(load: () => NativeBackend): void {
         'unary',
         'adam',
         'sgd',
+        'im2col',
+        'col2im',
+        'swapAxes',
+        'channelMoments',
+        'channelSums',
+        'channelAffine',
       ] as const;
       for (const k of kernels) {
         const call = native[k] as (...args: unknown[]) => unknown;

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { ActivationKind, AdamKernelArgs, Backend, BinaryOp, UnaryOp } from '../backend.ts';
-import { ReferenceBackend } from './reference.ts';
 
 /**
  * A Backend kernel as the addon (native/addon.cc) takes it: op names travel as integer codes and
@@ -70,8 +69,6 @@ export interface NativeBackend extends Backend {
   setThreads(n: number): void;
 }
 
-const REFERENCE = new ReferenceBackend();
-
 /** The Backend over an addon: kernels whose arguments it takes as they are, the others translated. */
 function nativeBackend(addon: NativeAddon, variant: NativeVariant): NativeBackend {
   return {
@@ -98,13 +95,12 @@ function nativeBackend(addon: NativeAddon, variant: NativeVariant): NativeBacken
     binaryScalar: (op, a, s, out, n) => addon.binaryScalar(BINARY_CODE[op], a, s, out, n),
     unary: (op, x, out, n) => addon.unary(UNARY_CODE[op], x, out, n),
     adam: (p, g, m, v, n, a) => addon.adam(p, g, m, v, n, a.lr, a.beta1, a.beta2, a.eps, a.c1, a.c2),
-    // Interim: the convolution kernels run the reference loops until the addon has them.
-    im2col: REFERENCE.im2col,
-    col2im: REFERENCE.col2im,
-    swapAxes: REFERENCE.swapAxes,
-    channelMoments: REFERENCE.channelMoments,
-    channelSums: REFERENCE.channelSums,
-    channelAffine: REFERENCE.channelAffine,
+    im2col: addon.im2col,
+    col2im: addon.col2im,
+    swapAxes: addon.swapAxes,
+    channelMoments: addon.channelMoments,
+    channelSums: addon.channelSums,
+    channelAffine: addon.channelAffine,
   };
 }
 
