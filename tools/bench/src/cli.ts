@@ -7,7 +7,8 @@
  *   train      steps/s of every article config at batch 1 and of the tutorial MLP GAN
  *              (baseline-tutorial: G 256-512-1024, D 1024-512-256) at batch 1 and 64
  *   dashboard  throughput with the live dashboard against plain output (decay config)
- *   memory     peak resident memory of a baseline-tutorial run (the largest standard GAN here)
+ *   dcgan      steps/s of configs/dcgan.yaml's training step against the same networks in PyTorch
+ *   memory     peak resident memory of a baseline-tutorial run and of a DCGAN run
  *   report     `pnpm report` listing 1,000 runs of 10,000 metrics lines, against reading their bytes
  *   ui         pnpm ui: metrics line -> point drawn, the runs page with 1,000 runs, the page's JS size
  *   sweep      8 article-config runs with --jobs 2 against one after another (--jobs 1)
@@ -24,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { type Backend, selectBackend, setBackend } from '@gan/tensor';
 import { ARTICLE_CONFIGS } from '@gan/training/config';
 import { benchConv, machinePeak } from './conv.ts';
+import { torchStepsPerSec } from './dcgan.ts';
 import { benchMatmul } from './matmul.ts';
 import { benchReportListing } from './report.ts';
 import { benchUi, uiLines } from './ui.ts';
@@ -42,6 +44,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SECTIONS = [
   'matmul',
   'conv',
+  'dcgan',
   'train',
   'dashboard',
   'memory',
@@ -258,6 +261,21 @@ async function main(): Promise<void> {
     );
   }
 
+  if (only.has('dcgan')) {
+    // Same batch (the config's 64), same threads (2), same step: D on reals and fakes, G through D.
+    const file = join(ROOT, 'configs', 'dcgan.yaml');
+    const ours = oursStepsPerSec(file, [], budget);
+    const torch = torchStepsPerSec(file, [], { steps: quick ? 3 : 10, threads: 2 });
+    results.dcgan = { ours, torch: torch?.sps ?? null, torchVersion: torch?.torch ?? null };
+    say(`\nDCGAN training step (configs/dcgan.yaml, batch 64, 2 threads), steps/s`);
+    say(
+      table(
+        ['', 'ours', `torch ${torch?.torch ?? 'n/a'}`, 'ours / torch'],
+        [['dcgan', ours, torch?.sps ?? NaN, ratio(ours, torch?.sps)]],
+      ),
+    );
+  }
+
   if (only.has('memory')) {
     // A short run with its final evaluation: the peak does not grow with the number of steps, and
     // the evaluation (classifier, real-image statistics, 1000 samples) is part of every run.
@@ -268,10 +286,14 @@ async function main(): Promise<void> {
       },
     );
     const peak = meta.peakMemoryMB ?? null;
-    results.memory = { config: 'baseline-tutorial', peakMemoryMB: peak };
-    say(
-      `\npeak memory of a baseline-tutorial run: ${peak === null ? 'n/a' : `${peak.toFixed(0)} MB`} (target < 500 MB)`,
-    );
+    const dcgan = runExp(['configs/dcgan.yaml', `train.steps=${quick ? 10 : 50}`, 'eval.every=0'], {
+      tty: false,
+    });
+    const dcganPeak = dcgan.peakMemoryMB ?? null;
+    results.memory = { config: 'baseline-tutorial', peakMemoryMB: peak, dcganPeakMemoryMB: dcganPeak };
+    const mb = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(0)} MB`);
+    say(`\npeak memory of a baseline-tutorial run: ${mb(peak)} (target < 500 MB)`);
+    say(`peak memory of a DCGAN run (configs/dcgan.yaml, with its final evaluation): ${mb(dcganPeak)}`);
   }
 
   if (only.has('report')) {
