@@ -82,3 +82,55 @@ describe('pnpm exp refuses at once', { timeout: 60_000 }, () => {
     expect(readdirSync(dir)).toEqual(['tiny.yaml']);
   });
 });
+
+describe('pnpm exp --dry-run', { timeout: 60_000 }, () => {
+  it('prints the networks layer by layer and writes nothing', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'conv.yaml'),
+      [
+        'data: { dataset: mnist, batchSize: 8 }',
+        'model:',
+        '  z: { size: 16 }',
+        '  generator:',
+        '    layers: [{ linear: 196 }, batchNorm, relu, { reshape: [4, 7, 7] },',
+        '      { convTranspose: { channels: 1, kernel: 4, stride: 4 } }, tanh]',
+        '  discriminator:',
+        '    layers: [{ conv: { channels: 4, kernel: 4, stride: 2, padding: 1 } }, leakyRelu, flatten, { linear: 1 }]',
+        '',
+      ].join('\n'),
+    );
+    const { code, out } = await exp(['conv.yaml', '--dry-run', '--experiments', 'runs'], dir);
+    expect(code).toBe(0);
+    const lines = out.split('\n');
+    expect(lines.slice(1, 13)).toEqual([
+      'generator (layer list): input [16], 3,789 parameters',
+      '  generator.0  linear                                [196]        3,332',
+      '  generator.1  batchNorm                             [196]          392',
+      '  generator.2  relu                                  [196]',
+      '  generator.3  reshape                               [4, 7, 7]',
+      '  generator.4  convTranspose 4x4 stride 4 padding 0  [1, 28, 28]     65',
+      '  generator.5  tanh                                  [1, 28, 28]',
+      'discriminator (layer list): input [1, 28, 28], 853 parameters',
+      '  discriminator.0  conv 4x4 stride 2 padding 1  [4, 14, 14]   68',
+      '  discriminator.1  leakyRelu 0.2                [4, 14, 14]',
+      '  discriminator.2  flatten                      [784]',
+      '  discriminator.3  linear                       [1]          785',
+    ]);
+    expect(out).toContain('dry run: the config is valid; nothing was trained or written');
+    expect(existsSync(join(dir, 'runs'))).toBe(false);
+  });
+
+  it('refuses a layer list that does not fit, at its line', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'model:\n  discriminator:\n    layers:\n      - conv: { channels: 4, kernel: 3 }\n      - linear: 1\n',
+    );
+    const { code, err } = await exp(['bad.yaml', '--dry-run'], dir);
+    expect(code).toBe(2);
+    expect(err).toBe(
+      'bad.yaml:5:9: model.discriminator.layers[1]: linear takes flat features, got an image [4, 26, 26]: add flatten before it\n',
+    );
+  });
+});
