@@ -174,6 +174,65 @@ class ChannelBias {
 }
 
 /**
+ * What Conv2d and ConvTranspose2d share: the geometry, the weight (in PyTorch's layout for each)
+ * and the optional bias, the initialisation with PyTorch's fans, the reused output buffers.
+ */
+abstract class ConvLayer implements Layer {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  readonly inputShape: ImageShape;
+  readonly outputShape: ImageShape;
+  readonly kernel: Pair;
+  readonly stride: Pair;
+  readonly padding: Pair;
+  protected readonly biasOps: ChannelBias | null;
+  protected input: Tensor | null = null;
+  protected readonly out = new Buffer2d();
+  protected readonly dx = new Buffer2d();
+
+  /** `transposed`: the weight is `[C, O, kh, kw]` (a transposed convolution's), else `[O, C, kh, kw]`. */
+  protected constructor(
+    readonly label: string,
+    readonly name: string,
+    opts: Conv2dOptions,
+    transposed: boolean,
+  ) {
+    const g = geometry(label, opts, transposed);
+    this.kernel = g.kernel;
+    this.stride = g.stride;
+    this.padding = g.padding;
+    this.inputShape = g.input;
+    this.outputShape = g.output;
+    const prefix = name === '' ? '' : `${name}.`;
+    const [kh, kw] = g.kernel;
+    const dims = transposed ? [opts.inChannels, opts.outChannels] : [opts.outChannels, opts.inChannels];
+    this.weight = parameter(`${prefix}weight`, Tensor.zeros([dims[0], dims[1], kh, kw]));
+    this.bias = (opts.bias ?? true) ? parameter(`${prefix}bias`, Tensor.zeros([opts.outChannels])) : null;
+    this.biasOps = this.bias === null ? null : new ChannelBias(this.bias);
+  }
+
+  /**
+   * Draws the weight from `init` and zeroes the bias. The fans are PyTorch's
+   * (`_calculate_fan_in_and_fan_out` reads dimension 1 of the weight as the fan-in and dimension 0
+   * as the fan-out, each times kh·kw): C·kh·kw and O·kh·kw for a convolution's `[O, C, kh, kw]`,
+   * O·kh·kw and C·kh·kw for a transposed one's `[C, O, kh, kw]`.
+   */
+  resetParameters(rng: Rng, init: InitOptions): void {
+    const [d0, d1] = this.weight.value.shape;
+    const area = this.kernel[0] * this.kernel[1];
+    initWeight(this.weight.value, d1 * area, d0 * area, rng, init);
+    this.bias?.value.data.fill(0);
+  }
+
+  abstract forward(x: Tensor): Tensor;
+  abstract backward(dy: Tensor, opts?: BackwardOptions): Tensor | null;
+
+  parameters(): Parameter[] {
+    return this.bias === null ? [this.weight] : [this.weight, this.bias];
+  }
+}
+
+/**
  * 2-d convolution (PyTorch's `nn.Conv2d`, dilation 1, one group, zero padding) on a batch of images
  * flattened to rows, `x: [N, C·H·W] -> y: [N, O·OH·OW]`, channel-major (the memory of NCHW). With
  * the weight `W: [O, C, kh, kw]` (PyTorch's layout) and the bias `b: [O]`:
@@ -198,55 +257,15 @@ class ChannelBias {
  * const h = conv.forward(x); // [N, 784] -> [N, 64·14·14]
  * ```
  */
-export class Conv2d implements Layer {
-  readonly weight: Parameter;
-  readonly bias: Parameter | null;
-  readonly inputShape: ImageShape;
-  readonly outputShape: ImageShape;
-  readonly kernel: Pair;
-  readonly stride: Pair;
-  readonly padding: Pair;
-  private readonly biasOps: ChannelBias | null;
-  private input: Tensor | null = null;
-  private readonly out = new Buffer2d();
-  private readonly dx = new Buffer2d();
+export class Conv2d extends ConvLayer {
   /** im2col of the last input, for dW. */
   private readonly cols = new Scratch();
   private readonly dcols = new Scratch();
   /** The output (forward) or its gradient (backward) as `[O, N·OH·OW]`. */
   private readonly channelMajor = new Scratch();
 
-  constructor(
-    opts: Conv2dOptions,
-    readonly name = 'conv',
-  ) {
-    const g = geometry(`Conv2d ${name}`, opts, false);
-    this.kernel = g.kernel;
-    this.stride = g.stride;
-    this.padding = g.padding;
-    this.inputShape = g.input;
-    this.outputShape = g.output;
-    const prefix = name === '' ? '' : `${name}.`;
-    const [kh, kw] = g.kernel;
-    this.weight = parameter(`${prefix}weight`, Tensor.zeros([opts.outChannels, opts.inChannels, kh, kw]));
-    this.bias = (opts.bias ?? true) ? parameter(`${prefix}bias`, Tensor.zeros([opts.outChannels])) : null;
-    this.biasOps = this.bias === null ? null : new ChannelBias(this.bias);
-  }
-
-  /**
-   * Draws the weight from `init` with fan-in C·kh·kw and fan-out O·kh·kw (PyTorch's
-   * `_calculate_fan_in_and_fan_out`), and zeroes the bias.
-   */
-  resetParameters(rng: Rng, init: InitOptions): void {
-    const area = this.kernel[0] * this.kernel[1];
-    initWeight(
-      this.weight.value,
-      this.inputShape.channels * area,
-      this.outputShape.channels * area,
-      rng,
-      init,
-    );
-    this.bias?.value.data.fill(0);
+  constructor(opts: Conv2dOptions, name = 'conv') {
+    super(`Conv2d ${name}`, name, opts, false);
   }
 
   forward(x: Tensor): Tensor {
@@ -323,10 +342,6 @@ export class Conv2d implements Layer {
     );
     return dx;
   }
-
-  parameters(): Parameter[] {
-    return this.bias === null ? [this.weight] : [this.weight, this.bias];
-  }
 }
 
 /**
@@ -358,57 +373,15 @@ export class Conv2d implements Layer {
  * const h = up.forward(x); // [N, 128·7·7] -> [N, 64·14·14]
  * ```
  */
-export class ConvTranspose2d implements Layer {
-  readonly weight: Parameter;
-  readonly bias: Parameter | null;
-  readonly inputShape: ImageShape;
-  readonly outputShape: ImageShape;
-  readonly kernel: Pair;
-  readonly stride: Pair;
-  readonly padding: Pair;
+export class ConvTranspose2d extends ConvLayer {
   readonly outputPadding: Pair;
-  private readonly biasOps: ChannelBias | null;
-  private input: Tensor | null = null;
-  private readonly out = new Buffer2d();
-  private readonly dx = new Buffer2d();
-  /** The last input as `[C, N·H·W]`, for dW. */
   private readonly inputT = new Scratch();
   private readonly dxT = new Scratch();
   private readonly cols = new Scratch();
 
-  constructor(
-    opts: ConvTranspose2dOptions,
-    readonly name = 'convTranspose',
-  ) {
-    const g = geometry(`ConvTranspose2d ${name}`, opts, true);
-    this.kernel = g.kernel;
-    this.stride = g.stride;
-    this.padding = g.padding;
-    this.outputPadding = g.outputPadding;
-    this.inputShape = g.input;
-    this.outputShape = g.output;
-    const prefix = name === '' ? '' : `${name}.`;
-    const [kh, kw] = g.kernel;
-    this.weight = parameter(`${prefix}weight`, Tensor.zeros([opts.inChannels, opts.outChannels, kh, kw]));
-    this.bias = (opts.bias ?? true) ? parameter(`${prefix}bias`, Tensor.zeros([opts.outChannels])) : null;
-    this.biasOps = this.bias === null ? null : new ChannelBias(this.bias);
-  }
-
-  /**
-   * Draws the weight from `init` and zeroes the bias. The fans are PyTorch's
-   * (`_calculate_fan_in_and_fan_out` reads dimension 1 of the weight as the fan-in): for
-   * `W: [C, O, kh, kw]` that is fan-in O·kh·kw and fan-out C·kh·kw.
-   */
-  resetParameters(rng: Rng, init: InitOptions): void {
-    const area = this.kernel[0] * this.kernel[1];
-    initWeight(
-      this.weight.value,
-      this.outputShape.channels * area,
-      this.inputShape.channels * area,
-      rng,
-      init,
-    );
-    this.bias?.value.data.fill(0);
+  constructor(opts: ConvTranspose2dOptions, name = 'convTranspose') {
+    super(`ConvTranspose2d ${name}`, name, opts, true);
+    this.outputPadding = geometry(this.label, opts, true).outputPadding;
   }
 
   forward(x: Tensor): Tensor {
@@ -485,9 +458,5 @@ export class ConvTranspose2d implements Layer {
     const dx = this.dx.get(n, c * h * w);
     be.swapAxes(dxT, dx.data, c, n, h * w);
     return dx;
-  }
-
-  parameters(): Parameter[] {
-    return this.bias === null ? [this.weight] : [this.weight, this.bias];
   }
 }

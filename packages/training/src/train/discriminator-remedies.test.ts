@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { configFromObject, type ExperimentConfig } from '../config/index.ts';
 import { loadTrainingData } from './data.ts';
 import { GanTrainer } from './gan.ts';
+import { gradientMismatches, gradsOf } from './gradcheck.test-util.ts';
 import { estimateMemory } from './memory.ts';
 import { checkpointOf, snapshotOf } from './restore.ts';
 
@@ -56,29 +57,10 @@ function trainer(d: Remedy, over: Record<string, unknown> = {}): GanTrainer {
 }
 
 /** Parameter values whose analytic and numeric derivatives of `loss` disagree, as `name[i]`. */
-function mismatches(params: GanTrainer['dParams'], analytic: Float32Array[], loss: () => number): string[] {
-  const bad: string[] = [];
-  params.forEach((p, k) => {
-    const x = p.value.data;
-    for (let i = 0; i < x.length; i++) {
-      const x0 = x[i];
-      x[i] = x0 + H;
-      const up = x[i];
-      const fUp = loss();
-      x[i] = x0 - H;
-      const down = x[i];
-      const fDown = loss();
-      x[i] = x0;
-      const numeric = (fUp - fDown) / (up - down);
-      const a = analytic[k][i];
-      if (!(Math.abs(a - numeric) <= ATOL + RTOL * Math.abs(numeric)))
-        bad.push(`${p.name}[${i}]: ${a} vs ${numeric}`);
-    }
-  });
-  return bad;
-}
+const mismatches = (params: GanTrainer['dParams'], analytic: Float32Array[], loss: () => number) =>
+  gradientMismatches(params, analytic, loss, { h: H, atol: ATOL, rtol: RTOL }).bad;
 
-const grads = (params: GanTrainer['dParams']) => params.map((p) => Float32Array.from(p.grad.data));
+const grads = gradsOf;
 
 describe("the training step's gradients through D's remedies match finite differences", () => {
   it.each(REMEDIES)('$name', ({ d }) => {

@@ -13,6 +13,7 @@ import { Rng, Tensor } from '@gan/tensor';
 import { describe, expect, it } from 'vitest';
 import { configFromObject } from '../config/index.ts';
 import { loadTrainingData } from './data.ts';
+import { gradientMismatches, gradsOf } from './gradcheck.test-util.ts';
 import { GanTrainer } from './gan.ts';
 
 const BATCH = 4;
@@ -77,37 +78,10 @@ function inputs(): { real: Tensor; z: Tensor } {
 }
 
 /** Parameter values whose analytic and numeric derivatives of `loss` disagree, as `name[i]`. */
-function mismatches(
-  params: GanTrainer['dParams'],
-  analytic: Float32Array[],
-  loss: () => number,
-): { bad: string[]; relative: number } {
-  const bad: string[] = [];
-  let diff = 0;
-  let norm = 0;
-  params.forEach((p, k) => {
-    const x = p.value.data;
-    for (let i = 0; i < x.length; i++) {
-      const x0 = x[i];
-      x[i] = x0 + H;
-      const up = x[i];
-      const fUp = loss();
-      x[i] = x0 - H;
-      const down = x[i];
-      const fDown = loss();
-      x[i] = x0;
-      const numeric = (fUp - fDown) / (up - down); // the steps as float32 stored them
-      const a = analytic[k][i];
-      if (!(Math.abs(a - numeric) <= ATOL + RTOL * Math.abs(numeric)))
-        bad.push(`${p.name}[${i}]: ${a} vs ${numeric}`);
-      diff += (a - numeric) ** 2;
-      norm += a * a + numeric * numeric;
-    }
-  });
-  return { bad, relative: Math.sqrt(diff / norm) };
-}
+const mismatches = (params: GanTrainer['dParams'], analytic: Float32Array[], loss: () => number) =>
+  gradientMismatches(params, analytic, loss, { h: H, atol: ATOL, rtol: RTOL });
 
-const grads = (params: GanTrainer['dParams']) => params.map((p) => Float32Array.from(p.grad.data));
+const grads = gradsOf;
 
 describe("the training step's gradients match finite differences of its losses", () => {
   it.each([...CASES, ...REMEDY_CASES])(

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { configFromObject, type ExperimentConfig } from '../config/index.ts';
 import { loadTrainingData } from './data.ts';
 import { GanTrainer } from './gan.ts';
+import { gradientMismatches, gradsOf } from './gradcheck.test-util.ts';
 import { checkpointOf, snapshotOf } from './restore.ts';
 
 const BATCH = 4;
@@ -69,32 +70,17 @@ function trainer(over: Parameters<typeof configOf>[0] = {}): GanTrainer {
   return new GanTrainer(config, loadTrainingData(config));
 }
 
-/** Parameter values whose analytic and numeric derivatives of `loss` disagree, as `name[i]`. */
-function mismatches(params: GanTrainer['dParams'], analytic: Float32Array[], loss: () => number): string[] {
-  const bad: string[] = [];
-  params.forEach((p, k) => {
-    const x = p.value.data;
-    // Every value of small tensors; a spread of 24 of the large ones.
-    const step = Math.max(1, Math.floor(x.length / 24));
-    for (let i = 0; i < x.length; i += step) {
-      const x0 = x[i];
-      x[i] = x0 + H;
-      const up = x[i];
-      const fUp = loss();
-      x[i] = x0 - H;
-      const down = x[i];
-      const fDown = loss();
-      x[i] = x0;
-      const numeric = (fUp - fDown) / (up - down);
-      const a = analytic[k][i];
-      if (!(Math.abs(a - numeric) <= ATOL + RTOL * Math.abs(numeric)))
-        bad.push(`${p.name}[${i}]: ${a} vs ${numeric}`);
-    }
-  });
-  return bad;
-}
+/** Parameter values whose analytic and numeric derivatives of `loss` disagree (every value of small
+ * tensors, a spread of 24 of the large ones). */
+const mismatches = (params: GanTrainer['dParams'], analytic: Float32Array[], loss: () => number) =>
+  gradientMismatches(params, analytic, loss, {
+    h: H,
+    atol: ATOL,
+    rtol: RTOL,
+    stride: (n) => Math.max(1, Math.floor(n / 24)),
+  }).bad;
 
-const grads = (params: GanTrainer['dParams']) => params.map((p) => Float32Array.from(p.grad.data));
+const grads = gradsOf;
 
 describe("the training step's gradients through conv, transposed conv and batch norm match finite differences", () => {
   it.each([
