@@ -224,6 +224,40 @@ abstract class ConvLayer implements Layer {
     this.bias?.value.data.fill(0);
   }
 
+  /**
+   * im2col of a batch of `image`-shaped images onto the kernel positions of a `grid`-sized output,
+   * with this layer's kernel, stride and padding: `image` is the convolution's input (a transposed
+   * convolution's output), `grid` its output (a transposed convolution's input).
+   */
+  protected unfold(
+    img: Float32Array,
+    cols: Float32Array,
+    n: number,
+    image: ImageShape,
+    grid: ImageShape,
+  ): void {
+    const [kh, kw] = this.kernel;
+    const [sh, sw] = this.stride;
+    const [ph, pw] = this.padding;
+    const { channels: c, height: h, width: w } = image;
+    backend().im2col(img, cols, n, c, h, w, kh, kw, sh, sw, ph, pw, grid.height, grid.width);
+  }
+
+  /** The adjoint of {@link unfold}: `cols` summed into a zeroed batch of `image`-shaped images. */
+  protected fold(
+    cols: Float32Array,
+    img: Float32Array,
+    n: number,
+    image: ImageShape,
+    grid: ImageShape,
+  ): void {
+    const [kh, kw] = this.kernel;
+    const [sh, sw] = this.stride;
+    const [ph, pw] = this.padding;
+    const { channels: c, height: h, width: w } = image;
+    backend().col2im(cols, img, n, c, h, w, kh, kw, sh, sw, ph, pw, grid.height, grid.width, false);
+  }
+
   abstract forward(x: Tensor): Tensor;
   abstract backward(dy: Tensor, opts?: BackwardOptions): Tensor | null;
 
@@ -270,29 +304,14 @@ export class Conv2d extends ConvLayer {
 
   forward(x: Tensor): Tensor {
     const n = checkInput(`Conv2d ${this.name}`, x, this.inputShape);
-    const { channels: c, height: h, width: w } = this.inputShape;
+    const c = this.inputShape.channels;
     const { channels: o, height: oh, width: ow } = this.outputShape;
     const [kh, kw] = this.kernel;
     const k = c * kh * kw;
     const p = n * oh * ow;
     const be = backend();
     const cols = this.cols.get(k * p);
-    be.im2col(
-      x.data,
-      cols,
-      n,
-      c,
-      h,
-      w,
-      kh,
-      kw,
-      this.stride[0],
-      this.stride[1],
-      this.padding[0],
-      this.padding[1],
-      oh,
-      ow,
-    );
+    this.unfold(x.data, cols, n, this.inputShape, this.outputShape);
     const yT = this.channelMajor.get(o * p);
     be.gemm(this.weight.value.data, cols, yT, o, p, k, false, false, false);
     const y = this.out.get(n, o * oh * ow);
@@ -323,23 +342,7 @@ export class Conv2d extends ConvLayer {
     const dcols = this.dcols.get(k * p);
     be.gemm(this.weight.value.data, dyT, dcols, k, p, o, true, false, false);
     const dx = this.dx.get(n, c * h * w);
-    be.col2im(
-      dcols,
-      dx.data,
-      n,
-      c,
-      h,
-      w,
-      kh,
-      kw,
-      this.stride[0],
-      this.stride[1],
-      this.padding[0],
-      this.padding[1],
-      oh,
-      ow,
-      false,
-    );
+    this.fold(dcols, dx.data, n, this.inputShape, this.outputShape);
     return dx;
   }
 }
@@ -398,23 +401,7 @@ export class ConvTranspose2d extends ConvLayer {
     be.gemm(this.weight.value.data, xT, cols, k, p, c, true, false, false);
     const y = this.out.get(n, o * oh * ow);
     // The Conv2d this layer is the adjoint of reads an O×OH×OW image into an H×W output.
-    be.col2im(
-      cols,
-      y.data,
-      n,
-      o,
-      oh,
-      ow,
-      kh,
-      kw,
-      this.stride[0],
-      this.stride[1],
-      this.padding[0],
-      this.padding[1],
-      h,
-      w,
-      false,
-    );
+    this.fold(cols, y.data, n, this.outputShape, this.inputShape);
     this.biasOps?.add(y.data, n, o, oh * ow);
     this.input = x;
     return y;
@@ -432,22 +419,7 @@ export class ConvTranspose2d extends ConvLayer {
     const p = n * h * w;
     const be = backend();
     const dcols = this.cols.get(k * p);
-    be.im2col(
-      dy.data,
-      dcols,
-      n,
-      o,
-      oh,
-      ow,
-      kh,
-      kw,
-      this.stride[0],
-      this.stride[1],
-      this.padding[0],
-      this.padding[1],
-      h,
-      w,
-    );
+    this.unfold(dy.data, dcols, n, this.outputShape, this.inputShape);
     if (paramGrads) {
       be.gemm(this.inputT.get(c * p), dcols, this.weight.grad.data, c, k, p, false, true, true);
       this.biasOps?.accumulateGrad(dy.data, n, o, oh * ow);
