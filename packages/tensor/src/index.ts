@@ -10,6 +10,7 @@ export { activate, activateGrad, addBias, mul } from './ops/elementwise.ts';
 export { matmul } from './ops/matmul.ts';
 export { argmax, max, min, sum, sumSquares } from './ops/reduce.ts';
 export { frechetDistance, meanAndCovariance } from './linalg.ts';
+export { NumpyRandomState } from './numpy-random.ts';
 export { Rng, type RngState } from './random.ts';
 export { formatShape, MAX_TENSOR_SIZE, ShapeError } from './shape.ts';
 export { Tensor } from './tensor.ts';
