@@ -517,15 +517,19 @@ export class GanTrainer {
     return this.generate(this.gridZ);
   }
 
+  /**
+   * The tensors a checkpoint holds besides the optimiser state: G's and D's parameters, then the
+   * state that is not trained (spectral norm's u, batch norm's running statistics), so a resumed
+   * run continues bit-identically.
+   */
+  private checkpointTensors(): { name: string; value: Tensor }[] {
+    return [...this.gParams, ...this.dParams, ...this.models.buffers];
+  }
+
   snapshot(): TrainerSnapshot {
     const arrays: TrainerSnapshot['arrays'] = {};
-    for (const p of [...this.gParams, ...this.dParams]) {
-      arrays[p.name] = { shape: [...p.value.shape], data: p.value.data };
-    }
-    // The non-trained state (spectral norm's u, batch norm's running statistics), so a resumed
-    // run continues bit-identically.
-    for (const buf of this.models.buffers) {
-      arrays[buf.name] = { shape: [...buf.value.shape], data: buf.value.data };
+    for (const t of this.checkpointTensors()) {
+      arrays[t.name] = { shape: [...t.value.shape], data: t.value.data };
     }
     for (const [prefix, state, params] of [
       ['optim.generator', this.stateG, this.gParams],
@@ -558,25 +562,15 @@ export class GanTrainer {
   restore(snap: TrainerSnapshot): void {
     const flat: Record<string, Float32Array> = {};
     for (const [k, v] of Object.entries(snap.arrays)) flat[k] = v.data;
-    for (const p of [...this.gParams, ...this.dParams]) {
-      const a = snap.arrays[p.name];
-      if (a === undefined) throw new Error(`checkpoint: missing tensor '${p.name}'`);
-      if (a.data.length !== p.value.size) {
+    for (const t of this.checkpointTensors()) {
+      const a = snap.arrays[t.name];
+      if (a === undefined) throw new Error(`checkpoint: missing tensor '${t.name}'`);
+      if (a.data.length !== t.value.size) {
         throw new Error(
-          `checkpoint: '${p.name}' has ${a.data.length} values, the model needs ${p.value.size}`,
+          `checkpoint: '${t.name}' has ${a.data.length} values, the model needs ${t.value.size}`,
         );
       }
-      p.value.data.set(a.data);
-    }
-    for (const buf of this.models.buffers) {
-      const a = snap.arrays[buf.name];
-      if (a === undefined) throw new Error(`checkpoint: missing tensor '${buf.name}'`);
-      if (a.data.length !== buf.value.size) {
-        throw new Error(
-          `checkpoint: '${buf.name}' has ${a.data.length} values, the model needs ${buf.value.size}`,
-        );
-      }
-      buf.value.data.set(a.data);
+      t.value.data.set(a.data);
     }
     this.stateG = stateFromArrays(
       this.optG,
