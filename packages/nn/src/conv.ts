@@ -185,6 +185,8 @@ abstract class ConvLayer implements Layer {
   readonly kernel: Pair;
   readonly stride: Pair;
   readonly padding: Pair;
+  /** The geometry's output padding: [0, 0] for a convolution, a transposed one's own. */
+  protected readonly extraOutput: Pair;
   protected readonly biasOps: ChannelBias | null;
   protected input: Tensor | null = null;
   protected readonly out = new Buffer2d();
@@ -201,6 +203,7 @@ abstract class ConvLayer implements Layer {
     this.kernel = g.kernel;
     this.stride = g.stride;
     this.padding = g.padding;
+    this.extraOutput = g.outputPadding;
     this.inputShape = g.input;
     this.outputShape = g.output;
     const prefix = name === '' ? '' : `${name}.`;
@@ -303,7 +306,7 @@ export class Conv2d extends ConvLayer {
   }
 
   forward(x: Tensor): Tensor {
-    const n = checkInput(`Conv2d ${this.name}`, x, this.inputShape);
+    const n = checkInput(this.label, x, this.inputShape);
     const c = this.inputShape.channels;
     const { channels: o, height: oh, width: ow } = this.outputShape;
     const [kh, kw] = this.kernel;
@@ -322,7 +325,7 @@ export class Conv2d extends ConvLayer {
   }
 
   backward(dy: Tensor, opts: BackwardOptions = {}): Tensor | null {
-    const n = checkGradient(`Conv2d ${this.name}`, this.input, dy, this.outputShape);
+    const n = checkGradient(this.label, this.input, dy, this.outputShape);
     const paramGrads = opts.paramGrads ?? true;
     const inputGrad = opts.inputGrad ?? true;
     if (!paramGrads && !inputGrad) return null;
@@ -377,18 +380,21 @@ export class Conv2d extends ConvLayer {
  * ```
  */
 export class ConvTranspose2d extends ConvLayer {
-  readonly outputPadding: Pair;
   private readonly inputT = new Scratch();
   private readonly dxT = new Scratch();
   private readonly cols = new Scratch();
 
   constructor(opts: ConvTranspose2dOptions, name = 'convTranspose') {
     super(`ConvTranspose2d ${name}`, name, opts, true);
-    this.outputPadding = geometry(this.label, opts, true).outputPadding;
+  }
+
+  /** Extra rows and columns at the bottom and right of the output, as given. */
+  get outputPadding(): Pair {
+    return this.extraOutput;
   }
 
   forward(x: Tensor): Tensor {
-    const n = checkInput(`ConvTranspose2d ${this.name}`, x, this.inputShape);
+    const n = checkInput(this.label, x, this.inputShape);
     const { channels: c, height: h, width: w } = this.inputShape;
     const { channels: o, height: oh, width: ow } = this.outputShape;
     const [kh, kw] = this.kernel;
@@ -408,7 +414,7 @@ export class ConvTranspose2d extends ConvLayer {
   }
 
   backward(dy: Tensor, opts: BackwardOptions = {}): Tensor | null {
-    const n = checkGradient(`ConvTranspose2d ${this.name}`, this.input, dy, this.outputShape);
+    const n = checkGradient(this.label, this.input, dy, this.outputShape);
     const paramGrads = opts.paramGrads ?? true;
     const inputGrad = opts.inputGrad ?? true;
     if (!paramGrads && !inputGrad) return null;
