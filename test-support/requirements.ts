@@ -90,6 +90,20 @@ export function itWith(
   else if (mode === 'skip') it.skip(name, body);
 }
 
+/** python3 with numpy, for the cross-checks against numpy. */
+export const numpy: Requirement = {
+  missing: commandRuns('python3', ['-c', 'import numpy']) ? null : 'python3 with numpy not found',
+  enable: 'apt-get install python3-numpy (pnpm test installs it)',
+};
+
+/** Debian's python3 with scikit-learn (a pyenv python3 first on the PATH does not see it). */
+export const sklearn: Requirement = {
+  missing: commandRuns('/usr/bin/python3', ['-c', 'import sklearn.utils'])
+    ? null
+    : "Debian's /usr/bin/python3 with scikit-learn not found",
+  enable: 'apt-get install python3-sklearn (pnpm test installs it)',
+};
+
 /** Linux's /proc, where the tests check that a folder /proc refuses fails at once (it once hung). */
 export const procfs: Requirement = {
   missing: existsSync('/proc/self') ? null : 'no /proc (a Linux procfs) on this machine',

@@ -52,7 +52,7 @@ export function scalePixels(bytes: Uint8Array, scaling: Scaling, out?: Float32Ar
  * ```
  * @param out written in place when given; must have `values.length` elements
  */
-export function toPixels(values: Float32Array, scaling: Scaling, out?: Uint8Array): Uint8Array {
+export function toPixels(values: Float32Array | Float64Array, scaling: Scaling, out?: Uint8Array): Uint8Array {
   assertScaling('toPixels', scaling);
   const n = values.length;
   out ??= new Uint8Array(n);
@@ -78,7 +78,12 @@ export function toPixels(values: Float32Array, scaling: Scaling, out?: Uint8Arra
  * ```
  * @param out written in place when given; must have `n * size` elements
  */
-export function stretchToPixels(values: Float32Array, n: number, size: number, out?: Uint8Array): Uint8Array {
+export function stretchToPixels(
+  values: Float32Array | Float64Array,
+  n: number,
+  size: number,
+  out?: Uint8Array,
+): Uint8Array {
   if (values.length !== n * size)
     throw new RangeError(`stretchToPixels: ${values.length} values are not ${n} images of ${size}`);
   out ??= new Uint8Array(n * size);

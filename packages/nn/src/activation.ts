@@ -44,7 +44,7 @@ export class Activation implements Layer {
     if (x.rank !== 2)
       throw new ShapeError(`Activation ${this.name}: expected [batch,features], got ${formatShape(x.shape)}`);
     this.input = x;
-    const y = this.out.get(x.shape[0], x.shape[1]);
+    const y = this.out.get(x.shape[0], x.shape[1], x.dtype);
     activate(this.kind, x, y, this.slope);
     this.output = y;
     return y;
@@ -54,7 +54,7 @@ export class Activation implements Layer {
     if (this.input === null || this.output === null)
       throw new Error(`Activation ${this.name}: backward before forward`);
     if (!(opts.inputGrad ?? true)) return null;
-    const dx = this.dx.get(dy.shape[0], dy.shape[1]);
+    const dx = this.dx.get(dy.shape[0], dy.shape[1], dy.dtype);
     activateGrad(this.kind, this.input, this.output, dy, dx, this.slope);
     return dx;
   }

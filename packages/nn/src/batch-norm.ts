@@ -1,4 +1,4 @@
-import { backend, formatShape, ShapeError, Tensor } from '@gan/tensor';
+import { backend, formatShape, ShapeError, Tensor, type FloatArray } from '@gan/tensor';
 import { Buffer2d, SegmentViews } from './buffers.ts';
 import type { BackwardOptions, Layer } from './layer.ts';
 import { type Parameter, parameter } from './parameter.ts';
@@ -76,21 +76,21 @@ export class BatchNorm implements Layer {
   private lastTraining = true;
   private lastSegments = 1;
   /** Per segment of the last forward: μ and 1 / sqrt(σ² + eps) (the running ones in evaluation). */
-  private mean: Float32Array[] = [];
-  private invStd: Float32Array[] = [];
+  private mean: FloatArray[] = [];
+  private invStd: FloatArray[] = [];
   private readonly out = new Buffer2d();
   private readonly xhat = new Buffer2d();
   private readonly dx = new Buffer2d();
   private readonly views = new SegmentViews();
   /** Per-channel scratch: γ and β when not affine, and the coefficients of the kernels. */
-  private readonly ones: Float32Array;
-  private readonly zeros: Float32Array;
-  private readonly variance: Float32Array;
-  private readonly scale: Float32Array;
-  private readonly scale2: Float32Array;
-  private readonly shift: Float32Array;
-  private readonly sumDy: Float32Array;
-  private readonly sumDyXhat: Float32Array;
+  private readonly ones: FloatArray;
+  private readonly zeros: FloatArray;
+  private readonly variance: FloatArray;
+  private readonly scale: FloatArray;
+  private readonly scale2: FloatArray;
+  private readonly shift: FloatArray;
+  private readonly sumDy: FloatArray;
+  private readonly sumDyXhat: FloatArray;
 
   constructor(
     opts: BatchNormOptions,

@@ -1,4 +1,4 @@
-import { Tensor } from '@gan/tensor';
+import { type DType, type FloatArray, Tensor } from '@gan/tensor';
 
 /**
  * Output buffers of a layer, one per batch size seen. A GAN feeds its discriminator batches of
@@ -8,10 +8,10 @@ import { Tensor } from '@gan/tensor';
 export class Buffer2d {
   private readonly byRows = new Map<number, Tensor>();
 
-  get(rows: number, cols: number): Tensor {
+  get(rows: number, cols: number, dtype: DType = 'float32'): Tensor {
     let t = this.byRows.get(rows);
-    if (t === undefined || t.shape[1] !== cols) {
-      t = Tensor.zeros([rows, cols]);
+    if (t === undefined || t.shape[1] !== cols || t.dtype !== dtype) {
+      t = Tensor.zeros([rows, cols], dtype);
       this.byRows.set(rows, t);
     }
     return t;
@@ -26,7 +26,7 @@ export class Buffer2d {
 export class Scratch {
   private data = new Float32Array(0);
 
-  get(size: number): Float32Array {
+  get(size: number): FloatArray {
     if (this.data.length < size) this.data = new Float32Array(size);
     return this.data;
   }
@@ -38,9 +38,9 @@ export class Scratch {
  * made once). Held weakly: an array no longer used takes its views with it.
  */
 export class SegmentViews {
-  private readonly cache = new WeakMap<Float32Array, Float32Array[]>();
+  private readonly cache = new WeakMap<FloatArray, FloatArray[]>();
 
-  get(data: Float32Array, segments: number, length: number): Float32Array[] {
+  get(data: FloatArray, segments: number, length: number): FloatArray[] {
     let views = this.cache.get(data);
     if (views === undefined || views.length !== segments || (segments > 0 && views[0].length !== length)) {
       views = [];

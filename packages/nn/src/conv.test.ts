@@ -1,4 +1,4 @@
-import { Rng, Tensor } from '@gan/tensor';
+import { Rng, Tensor, type FloatArray } from '@gan/tensor';
 import { describe, expect, it } from 'vitest';
 import { describeWith } from '../../../test-support/requirements.ts';
 import {
@@ -378,7 +378,7 @@ describe('Conv2d and ConvTranspose2d', () => {
 
   it('draw weights with the fans of PyTorch (Conv2d: in·kh·kw; ConvTranspose2d: dimension 1, out·kh·kw)', () => {
     const opts = { inChannels: 8, outChannels: 32, kernel: 4, input: { height: 8, width: 8 } };
-    const std = (w: Float32Array) => Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+    const std = (w: FloatArray) => Math.sqrt(Array.from(w).reduce((s, v) => s + v * v, 0) / w.length);
     const c = new Conv2d(opts);
     c.resetParameters(Rng.create(1), { scheme: 'he-normal' });
     expect(std(c.weight.value.data) / Math.sqrt(2 / (8 * 16))).toBeCloseTo(1, 1);

@@ -1,4 +1,4 @@
-import { backend, formatShape, type Rng, ShapeError, Tensor } from '@gan/tensor';
+import { backend, formatShape, type Rng, ShapeError, Tensor, type FloatArray } from '@gan/tensor';
 import { Buffer2d, Scratch } from './buffers.ts';
 import { type InitOptions, initWeight } from './init.ts';
 import type { BackwardOptions, Layer } from './layer.ts';
@@ -152,8 +152,8 @@ function checkGradient(layer: string, input: Tensor | null, dy: Tensor, shape: I
 
 /** The bias of a conv layer: added per channel, its gradient the channel sums of dy. */
 class ChannelBias {
-  private readonly ones: Float32Array;
-  private readonly sums: Float32Array;
+  private readonly ones: FloatArray;
+  private readonly sums: FloatArray;
 
   constructor(readonly param: Parameter) {
     this.ones = new Float32Array(param.value.size).fill(1);
@@ -161,12 +161,12 @@ class ChannelBias {
   }
 
   /** `y[n, c, ·] += b[c]` over `y: [n, c, s]`. */
-  add(y: Float32Array, n: number, c: number, s: number): void {
+  add(y: FloatArray, n: number, c: number, s: number): void {
     backend().channelAffine(y, this.ones, null, null, this.param.value.data, y, n, c, s);
   }
 
   /** `db[c] += Σ_{n, s} dy[n, c, s]`. */
-  accumulateGrad(dy: Float32Array, n: number, c: number, s: number): void {
+  accumulateGrad(dy: FloatArray, n: number, c: number, s: number): void {
     backend().channelSums(dy, null, this.sums, null, n, c, s);
     const g = this.param.grad.data;
     for (let ch = 0; ch < c; ch++) g[ch] += this.sums[ch];
@@ -232,13 +232,7 @@ abstract class ConvLayer implements Layer {
    * with this layer's kernel, stride and padding: `image` is the convolution's input (a transposed
    * convolution's output), `grid` its output (a transposed convolution's input).
    */
-  protected unfold(
-    img: Float32Array,
-    cols: Float32Array,
-    n: number,
-    image: ImageShape,
-    grid: ImageShape,
-  ): void {
+  protected unfold(img: FloatArray, cols: FloatArray, n: number, image: ImageShape, grid: ImageShape): void {
     const [kh, kw] = this.kernel;
     const [sh, sw] = this.stride;
     const [ph, pw] = this.padding;
@@ -247,13 +241,7 @@ abstract class ConvLayer implements Layer {
   }
 
   /** The adjoint of {@link unfold}: `cols` summed into a zeroed batch of `image`-shaped images. */
-  protected fold(
-    cols: Float32Array,
-    img: Float32Array,
-    n: number,
-    image: ImageShape,
-    grid: ImageShape,
-  ): void {
+  protected fold(cols: FloatArray, img: FloatArray, n: number, image: ImageShape, grid: ImageShape): void {
     const [kh, kw] = this.kernel;
     const [sh, sw] = this.stride;
     const [ph, pw] = this.padding;

@@ -1,17 +1,18 @@
-import type { Rng, Tensor } from '@gan/tensor';
+import type { Rng, Tensor, FloatArray } from '@gan/tensor';
 import { expect } from 'vitest';
 import type { Layer } from './layer.ts';
 import { zeroGrad } from './parameter.ts';
 
 /**
- * Central finite differences of a scalar function of the values in `x` (float32 storage, float64
- * loss), compared with an analytic gradient by the relative error ‖a - n‖ / (‖a‖ + ‖n‖).
- * The actual step is measured after rounding to float32, so `h` need not be representable.
+ * Central finite differences of a scalar function of the values in `x` (float32 or float64
+ * storage, float64 loss), compared with an analytic gradient by the relative error
+ * ‖a - n‖ / (‖a‖ + ‖n‖). The actual step is measured after rounding to the storage, so `h` need
+ * not be representable.
  */
 export function expectGradClose(
   what: string,
   f: () => number,
-  x: Float32Array,
+  x: FloatArray,
   analytic: ArrayLike<number>,
   { h = 1e-2, tol = 2e-3 } = {},
 ): void {
@@ -35,7 +36,7 @@ export function expectGradClose(
 }
 
 /** Σ r·y in float64, a loss whose gradient w.r.t. y is r. */
-export function dotLoss(y: Float32Array, r: Float32Array): number {
+export function dotLoss(y: FloatArray, r: FloatArray): number {
   let s = 0;
   for (let i = 0; i < y.length; i++) s += y[i] * r[i];
   return s;
@@ -53,10 +54,10 @@ export function expectLayerGradsClose(
   opts: { h?: number; tol?: number } = {},
 ): void {
   const y = layer.forward(x);
-  const r = rng.normalTensor(y.shape);
+  const r = rng.normalTensor(y.shape).to(y.dtype);
   zeroGrad(layer.parameters());
-  const dx = Float32Array.from(layer.backward(r)!.data);
-  const grads = layer.parameters().map((p) => Float32Array.from(p.grad.data));
+  const dx = Float64Array.from(layer.backward(r)!.data);
+  const grads = layer.parameters().map((p) => Float64Array.from(p.grad.data));
   const loss = () => dotLoss(layer.forward(x).data, r.data);
   expectGradClose(`${what} dx`, loss, x.data, dx, opts);
   layer

@@ -15,6 +15,36 @@ function checkLayer(what: string, layer: Layer, x: Tensor, opts: { h?: number; t
   expectLayerGradsClose(what, layer, x, rng, opts);
 }
 
+describe('float64 layers', () => {
+  it('keep float64 through Linear and every activation, with gradients to float64 accuracy', () => {
+    const layers: Layer[] = [];
+    const kinds: ActivationKind[] = ['atan', 'tanh', 'sigmoid', 'relu'];
+    let width = 6;
+    for (const kind of kinds) {
+      const fc = new Linear(width, 5, `fc${layers.length}`, 'float64');
+      fc.resetParameters(rng, { scheme: 'xavier-uniform' });
+      layers.push(fc, new Activation(kind, 0));
+      width = 5;
+    }
+    const net = new Sequential(layers, 'net');
+    const x = rng.normalTensor([3, 6]).to('float64');
+    const y = net.forward(x);
+    expect(y.dtype).toBe('float64');
+    expect(net.parameters().every((p) => p.value.dtype === 'float64' && p.grad.dtype === 'float64')).toBe(
+      true,
+    );
+    // A step float32 could not resolve: only float64 arithmetic throughout meets this tolerance.
+    checkLayer('float64 net', net, x, { h: 1e-6, tol: 1e-7 });
+  });
+
+  it('refuses a float32 input to a float64 layer, naming both dtypes', () => {
+    const fc = new Linear(2, 2, 'fc', 'float64');
+    expect(() => fc.forward(Tensor.zeros([1, 2]))).toThrow(
+      /matmul: the tensors mix dtypes \(float32, float64/,
+    );
+  });
+});
+
 describe('Linear', () => {
   it('computes x·W + b', () => {
     const fc = new Linear(2, 3, 'fc');

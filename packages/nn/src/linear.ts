@@ -1,4 +1,4 @@
-import { addBias, formatShape, matmul, type Rng, ShapeError, sum, Tensor } from '@gan/tensor';
+import { addBias, type DType, formatShape, matmul, type Rng, ShapeError, sum, Tensor } from '@gan/tensor';
 import { Buffer2d } from './buffers.ts';
 import { type InitOptions, initWeight } from './init.ts';
 import type { BackwardOptions, Layer } from './layer.ts';
@@ -29,6 +29,8 @@ export class Linear implements Layer {
     readonly inFeatures: number,
     readonly outFeatures: number,
     readonly name = 'linear',
+    /** The parameters' dtype (float64 for a float64 run); inputs must have it too. */
+    readonly dtype: DType = 'float32',
   ) {
     if (
       !Number.isInteger(inFeatures) ||
@@ -41,8 +43,8 @@ export class Linear implements Layer {
       );
     }
     const prefix = name === '' ? '' : `${name}.`;
-    this.weight = parameter(`${prefix}weight`, Tensor.zeros([inFeatures, outFeatures]));
-    this.bias = parameter(`${prefix}bias`, Tensor.zeros([outFeatures]));
+    this.weight = parameter(`${prefix}weight`, Tensor.zeros([inFeatures, outFeatures], dtype));
+    this.bias = parameter(`${prefix}bias`, Tensor.zeros([outFeatures], dtype));
   }
 
   /** Draws the weight from `init` and zeroes the bias. */
@@ -58,7 +60,7 @@ export class Linear implements Layer {
       );
     }
     this.input = x;
-    const y = this.out.get(x.shape[0], this.outFeatures);
+    const y = this.out.get(x.shape[0], this.outFeatures, x.dtype);
     matmul(x, this.weight.value, { out: y });
     addBias(y, this.bias.value, y);
     return y;
@@ -77,7 +79,7 @@ export class Linear implements Layer {
       sum(dy, 0, { out: this.bias.grad, accumulate: true });
     }
     if (!(opts.inputGrad ?? true)) return null;
-    const dx = this.dx.get(x.shape[0], this.inFeatures);
+    const dx = this.dx.get(x.shape[0], this.inFeatures, dy.dtype);
     matmul(dy, this.weight.value, { transB: true, out: dx });
     return dx;
   }

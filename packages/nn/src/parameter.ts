@@ -9,7 +9,7 @@ export interface Parameter {
 }
 
 export function parameter(name: string, value: Tensor): Parameter {
-  return { name, value, grad: Tensor.zeros(value.shape) };
+  return { name, value, grad: Tensor.zeros(value.shape, value.dtype) };
 }
 
 /** Sets every gradient to zero (before a new backward pass). */

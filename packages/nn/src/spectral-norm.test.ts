@@ -1,4 +1,4 @@
-import { Rng, Tensor } from '@gan/tensor';
+import { Rng, Tensor, type FloatArray } from '@gan/tensor';
 import { describe, expect, it } from 'vitest';
 import { describeWith } from '../../../test-support/requirements.ts';
 import { dotLoss, expectGradClose } from './gradcheck.test-util.ts';
@@ -17,7 +17,7 @@ function layer(nIn: number, nOut: number): SpectralNormLinear {
 }
 
 /** The largest singular value of a small matrix, by many power iterations in float64. */
-function trueSigma(w: Float32Array, nIn: number, nOut: number): number {
+function trueSigma(w: FloatArray, nIn: number, nOut: number): number {
   let u = new Float64Array(nOut).fill(1);
   let s = 0;
   for (let it = 0; it < 500; it++) {

@@ -1,4 +1,13 @@
-import { addBias, formatShape, matmul, type Rng, ShapeError, sum, Tensor } from '@gan/tensor';
+import {
+  addBias,
+  formatShape,
+  matmul,
+  type Rng,
+  ShapeError,
+  sum,
+  Tensor,
+  type FloatArray,
+} from '@gan/tensor';
 import { Buffer2d } from './buffers.ts';
 import { type InitOptions, initWeight } from './init.ts';
 import type { BackwardOptions, Layer } from './layer.ts';
@@ -187,7 +196,7 @@ export class SpectralNormLinear implements Layer {
 }
 
 /** a ← a / max(‖a‖, 1e-12), the norm summed in float64. */
-function normalize(a: Float32Array): void {
+function normalize(a: FloatArray): void {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * a[i];
   const n = Math.max(Math.sqrt(s), SPECTRAL_NORM_EPS);

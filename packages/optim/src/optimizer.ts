@@ -1,4 +1,4 @@
-import { backend, type Tensor } from '@gan/tensor';
+import { allocate, backendFor, type FloatArray, type Tensor } from '@gan/tensor';
 import { constantSchedule, type Schedule } from './schedules.ts';
 
 /** What an optimiser updates: any `{ value, grad }` pair (nn's Parameter fits). */
@@ -10,12 +10,12 @@ export interface ParamRef {
 
 /**
  * Optimiser state as plain data: the number of updates done and named per-parameter slots
- * (Adam's `m` and `v`, SGD's momentum buffer), one Float32Array per parameter. Checkpoints store
+ * (Adam's `m` and `v`, SGD's momentum buffer), one array per parameter, of its dtype. Checkpoints store
  * it as it is.
  */
 export interface OptimizerState {
   step: number;
-  slots: Record<string, Float32Array[]>;
+  slots: Record<string, FloatArray[]>;
 }
 
 /**
@@ -52,8 +52,8 @@ function toSchedule(lr: number | Schedule): Schedule {
   return typeof lr === 'number' ? constantSchedule(lr) : lr;
 }
 
-function zerosLike(params: readonly ParamRef[]): Float32Array[] {
-  return params.map((p) => new Float32Array(p.value.size));
+function zerosLike(params: readonly ParamRef[]): FloatArray[] {
+  return params.map((p) => allocate(p.value.dtype, p.value.size));
 }
 
 function checkState(
@@ -117,11 +117,10 @@ export function adam(opts: AdamOptions): Optimizer {
       const c1 = biasCorrection === 'standard' ? 1 - beta1 ** t : 1 - beta1;
       const c2 = biasCorrection === 'standard' ? 1 - beta2 ** t : 1 - beta2;
       const args = { lr, beta1, beta2, eps, c1, c2 };
-      const be = backend();
       const { m, v } = state.slots;
       for (let i = 0; i < params.length; i++) {
         const p = params[i];
-        be.adam(p.value.data, p.grad.data, m[i], v[i], p.value.size, args);
+        backendFor(p.value.data).adam(p.value.data, p.grad.data, m[i], v[i], p.value.size, args);
       }
       state.step = t;
       return lr;
@@ -149,17 +148,16 @@ export function sgd(opts: SgdOptions): Optimizer {
     slotNames,
     lr: schedule,
     init: (params) => {
-      const slots: Record<string, Float32Array[]> = {};
+      const slots: Record<string, FloatArray[]> = {};
       if (momentum > 0) slots.momentum = zerosLike(params);
       return { step: 0, slots };
     },
     update(params, state) {
       checkState('SGD', params, state, slotNames);
       const lr = schedule(state.step);
-      const be = backend();
       for (let i = 0; i < params.length; i++) {
         const p = params[i];
-        be.sgd(
+        backendFor(p.value.data).sgd(
           p.value.data,
           p.grad.data,
           momentum > 0 ? state.slots.momentum[i] : null,
@@ -239,8 +237,8 @@ export function stateToArrays(
   state: OptimizerState,
   params: readonly ParamRef[],
   prefix: string,
-): { step: number; arrays: Record<string, Float32Array> } {
-  const arrays: Record<string, Float32Array> = {};
+): { step: number; arrays: Record<string, FloatArray> } {
+  const arrays: Record<string, FloatArray> = {};
   for (const [slot, values] of Object.entries(state.slots)) {
     values.forEach((arr, i) => {
       arrays[`${prefix}.${slot}.${params[i].name ?? i}`] = arr;
@@ -255,7 +253,7 @@ export function stateFromArrays(
   params: readonly ParamRef[],
   prefix: string,
   step: number,
-  arrays: Record<string, Float32Array>,
+  arrays: Record<string, FloatArray>,
 ): OptimizerState {
   const state = optimizer.init(params);
   state.step = step;
@@ -267,7 +265,7 @@ export function stateFromArrays(
       if (arr.length !== p.value.size) {
         throw new Error(`optimizer state: '${key}' has ${arr.length} values, expected ${p.value.size}`);
       }
-      state.slots[slot][i] = Float32Array.from(arr);
+      state.slots[slot][i].set(arr);
     });
   }
   return state;

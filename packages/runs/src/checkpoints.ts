@@ -8,7 +8,7 @@ import {
   type StepFile,
 } from './paths.ts';
 import type { RunOwner } from './owner.ts';
-import { type SafeTensor, type Safetensors, readSafetensors, writeSafetensors } from './safetensors.ts';
+import { floatTensor, type SafeTensor, type Safetensors, readSafetensors, writeSafetensors } from './safetensors.ts';
 
 /**
  * Checkpoints are `checkpoints/step-XXXXXX.safetensors`, one per saved step, each written
@@ -76,10 +76,13 @@ export async function readCheckpoint(runDir: string, step: number): Promise<Safe
 /** Identifies the layout of the tensors and metadata below, for readers in other languages. */
 export const CHECKPOINT_FORMAT = 'gan-lab-checkpoint/1';
 
-/** A float32 array with its shape, as checkpoints hold weights and optimiser moments. */
+/**
+ * An array with its shape, as checkpoints hold weights and optimiser moments: float32, or float64
+ * for a run in float64 (`train.precision`), stored as safetensors' F32 or F64.
+ */
 export interface CheckpointArray {
   shape: number[];
-  data: Float32Array;
+  data: Float32Array | Float64Array;
 }
 
 /**
@@ -107,7 +110,7 @@ export interface CheckpointContent {
 
 /**
  * `sha256:<hex>` of a checkpoint's arrays: for each name in sorted order, the name, a zero byte,
- * the shape as JSON, a zero byte and the float32 bytes as stored (little-endian).
+ * the shape as JSON, a zero byte and the values' bytes as stored (float32 or float64, little-endian).
  */
 export function checkpointChecksum(arrays: Record<string, CheckpointArray>): string {
   const hash = createHash('sha256');
@@ -122,8 +125,7 @@ export function checkpointChecksum(arrays: Record<string, CheckpointArray>): str
 /** A checkpoint's content as safetensors tensors and metadata. */
 export function encodeCheckpoint(content: CheckpointContent): Safetensors {
   const tensors: Record<string, SafeTensor> = {};
-  for (const [name, a] of Object.entries(content.arrays))
-    tensors[name] = { dtype: 'F32', shape: a.shape, data: a.data };
+  for (const [name, a] of Object.entries(content.arrays)) tensors[name] = floatTensor(a.shape, a.data);
   return {
     tensors,
     metadata: {
@@ -156,7 +158,9 @@ export function decodeCheckpoint(st: Safetensors, source: string): CheckpointCon
   }
   const arrays: Record<string, CheckpointArray> = {};
   for (const [name, t] of Object.entries(st.tensors)) {
-    if (t.dtype !== 'F32') throw new Error(`${source}: tensor '${name}' has dtype ${t.dtype}, expected F32`);
+    if (t.dtype !== 'F32' && t.dtype !== 'F64') {
+      throw new Error(`${source}: tensor '${name}' has dtype ${t.dtype}, expected F32 or F64`);
+    }
     arrays[name] = { shape: t.shape, data: t.data };
   }
   if (metadata.checksum !== undefined) {

@@ -162,5 +162,5 @@ export {
   writeMemberRun,
   writeSweepMeta,
 } from './sweeps.ts';
-export { readSafetensors, type SafeTensor, writeSafetensors } from './safetensors.ts';
+export { floatTensor, readSafetensors, type SafeTensor, writeSafetensors } from './safetensors.ts';
 export { TRACE_FILES, TRACE_FORMAT, TRACE_LAYOUT, tracePath } from './trace.ts';

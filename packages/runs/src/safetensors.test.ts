@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunOwner } from './owner.ts';
-import { commandRuns, itWith, type Requirement } from '../../../test-support/requirements.ts';
+import { itWith, numpy } from '../../../test-support/requirements.ts';
 import {
   CHECKPOINT_FORMAT,
   type CheckpointContent,
@@ -256,11 +256,6 @@ describe('safetensors files', () => {
   });
 });
 
-const numpy: Requirement = {
-  missing: commandRuns('python3', ['-c', 'import numpy']) ? null : 'python3 with numpy not found',
-  enable: 'apt-get install python3-numpy (pnpm test installs it)',
-};
-
 describe('cross-check with numpy', () => {
   itWith(numpy, 'numpy reads what we write, and we read what numpy writes', async () => {
     const ours = join(dir, 'ours.safetensors');
@@ -366,6 +361,22 @@ describe('checkpoints', () => {
     expect(await loadCheckpoint(path)).toEqual(content);
   });
 
+  it("keeps a float64 run's arrays as F64, to the last bit", async () => {
+    const w = Float64Array.from([0.1, 1 + 2 ** -40, -3e-300]);
+    const content: CheckpointContent = {
+      step: 2,
+      arrays: { w: { shape: [3], data: w }, v: { shape: [1], data: Float32Array.from([0.5]) } },
+      state: {},
+      time: 0,
+      config: '',
+    };
+    expect(encodeCheckpoint(content).tensors.w.dtype).toBe('F64');
+    const back = await loadCheckpoint(await saveCheckpoint(own(dir), content));
+    expect(back.arrays.w.data).toBeInstanceOf(Float64Array);
+    expect(Array.from(back.arrays.w.data)).toEqual(Array.from(w));
+    expect(back.arrays.v.data).toBeInstanceOf(Float32Array);
+  });
+
   it('refuses a checkpoint whose arrays changed on disk, and reads one written before checksums', async () => {
     const content: CheckpointContent = {
       step: 3,
@@ -399,6 +410,8 @@ describe('checkpoints', () => {
       tensors: { n: { dtype: 'I32', shape: [1], data: Int32Array.from([1]) } },
       metadata: st.metadata,
     };
-    expect(() => decodeCheckpoint(i32 as Safetensors, 'x')).toThrow(/tensor 'n' has dtype I32, expected F32/);
+    expect(() => decodeCheckpoint(i32 as Safetensors, 'x')).toThrow(
+      /tensor 'n' has dtype I32, expected F32 or F64/,
+    );
   });
 });

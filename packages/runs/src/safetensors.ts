@@ -30,6 +30,11 @@ export type SafeTensor =
   | { dtype: 'U8'; shape: number[]; data: Uint8Array }
   | { dtype: 'I64'; shape: number[]; data: BigInt64Array };
 
+/** A float tensor as safetensors stores it: F32 for a Float32Array, F64 for a Float64Array. */
+export function floatTensor(shape: number[], data: Float32Array | Float64Array): SafeTensor {
+  return data instanceof Float64Array ? { dtype: 'F64', shape, data } : { dtype: 'F32', shape, data };
+}
+
 export interface Safetensors {
   /** Tensors in file order. */
   tensors: Record<string, SafeTensor>;

@@ -1,8 +1,9 @@
 /**
  * The kernel interface. Every numerical op of the project ends in one of these methods, on flat
- * Float32Arrays with explicit sizes, so a faster backend (SIMD, native, threads) replaces the
+ * typed arrays with explicit sizes, so a faster backend (SIMD, native, threads) replaces the
  * plain-TypeScript reference without touching nn or optim. A backend that misses a kernel does
- * not compile.
+ * not compile. All arrays of one call have one dtype: float32, or float64 for the backend that
+ * {@link backendFor} picks for float64 data (the reference backend's loops serve both).
  *
  * Contract for every kernel: inputs and outputs may alias only where the doc says so; sizes are
  * trusted (the ops layer checks shapes before calling); results must not depend on how a backend
@@ -10,6 +11,7 @@
  */
 
 import { ReferenceBackend } from './backends/reference.ts';
+import type { FloatArray } from './tensor.ts';
 
 export type ActivationKind = 'identity' | 'relu' | 'leakyRelu' | 'tanh' | 'atan' | 'sigmoid';
 export const ACTIVATION_KINDS: readonly ActivationKind[] = [
@@ -44,9 +46,9 @@ export interface Backend {
    * or `Bᵀ` of a stored `B[n,k]`. C must not alias A or B.
    */
   gemm(
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
+    a: FloatArray,
+    b: FloatArray,
+    c: FloatArray,
     m: number,
     n: number,
     k: number,
@@ -56,12 +58,12 @@ export interface Backend {
   ): void;
 
   /** `out[r,c] = x[r,c] + bias[c]`. `out` may alias `x`. */
-  addBias(x: Float32Array, bias: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  addBias(x: FloatArray, bias: FloatArray, out: FloatArray, rows: number, cols: number): void;
 
   /** `out[o,i] = Σ_j x[o,j,i]` over a tensor viewed as [outer, len, inner] (plus old out if `accumulate`). */
   sumAxis(
-    x: Float32Array,
-    out: Float32Array,
+    x: FloatArray,
+    out: FloatArray,
     outer: number,
     len: number,
     inner: number,
@@ -69,10 +71,10 @@ export interface Backend {
   ): void;
 
   /** Σ x², accumulated in float64 (for gradient norms). */
-  sumSquares(x: Float32Array, n: number): number;
+  sumSquares(x: FloatArray, n: number): number;
 
   /** `out = f(x)` elementwise. `slope` is LeakyReLU's negative slope. `out` may alias `x`. */
-  activation(kind: ActivationKind, x: Float32Array, out: Float32Array, n: number, slope: number): void;
+  activation(kind: ActivationKind, x: FloatArray, out: FloatArray, n: number, slope: number): void;
 
   /**
    * `dx = dy · f'(x)` elementwise, given the pre-activation `x` and the output `y = f(x)` (kernels
@@ -80,42 +82,42 @@ export interface Backend {
    */
   activationGrad(
     kind: ActivationKind,
-    x: Float32Array,
-    y: Float32Array,
-    dy: Float32Array,
-    dx: Float32Array,
+    x: FloatArray,
+    y: FloatArray,
+    dy: FloatArray,
+    dx: FloatArray,
     n: number,
     slope: number,
   ): void;
 
   /** `out = a op b` elementwise over n values. `out` may alias either input. */
-  binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
+  binary(op: BinaryOp, a: FloatArray, b: FloatArray, out: FloatArray, n: number): void;
 
   /** `out[r,c] = a[r,c] op row[c]` (row broadcasting, as for biases). `out` may alias `a`. */
   binaryRow(
     op: BinaryOp,
-    a: Float32Array,
-    row: Float32Array,
-    out: Float32Array,
+    a: FloatArray,
+    row: FloatArray,
+    out: FloatArray,
     rows: number,
     cols: number,
   ): void;
 
   /** `out = a op s` for a scalar s. `out` may alias `a`. */
-  binaryScalar(op: BinaryOp, a: Float32Array, s: number, out: Float32Array, n: number): void;
+  binaryScalar(op: BinaryOp, a: FloatArray, s: number, out: FloatArray, n: number): void;
 
   /** `out = op(x)` elementwise. `out` may alias `x`. */
-  unary(op: UnaryOp, x: Float32Array, out: Float32Array, n: number): void;
+  unary(op: UnaryOp, x: FloatArray, out: FloatArray, n: number): void;
 
   /**
    * One fused Adam step over a parameter tensor, in place and without temporaries:
    * `m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²; p -= lr · (m / c1) / (sqrt(v / c2) + eps)`.
    */
   adam(
-    p: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
+    p: FloatArray,
+    g: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
     n: number,
     args: AdamKernelArgs,
   ): void;
@@ -125,9 +127,9 @@ export interface Backend {
    * no dampening), then `p -= lr · buf`, or `p -= lr · (g + momentum · buf)` when `nesterov`.
    */
   sgd(
-    p: Float32Array,
-    g: Float32Array,
-    buf: Float32Array | null,
+    p: FloatArray,
+    g: FloatArray,
+    buf: FloatArray | null,
     n: number,
     lr: number,
     momentum: number,
@@ -146,8 +148,8 @@ export interface Backend {
    * `floor((h + 2·padH - kh) / strideH) + 1` (likewise w); the caller computes them.
    */
   im2col(
-    x: Float32Array,
-    cols: Float32Array,
+    x: FloatArray,
+    cols: FloatArray,
     n: number,
     c: number,
     h: number,
@@ -168,8 +170,8 @@ export interface Backend {
    * its contributions in the order of `cols`' rows, then columns (ci, ky, kx, b, oy, ox).
    */
   col2im(
-    cols: Float32Array,
-    x: Float32Array,
+    cols: FloatArray,
+    x: FloatArray,
     n: number,
     c: number,
     h: number,
@@ -186,16 +188,16 @@ export interface Backend {
   ): void;
 
   /** `out[j, i, k] = x[i, j, k]` for `x` viewed as `[a, b, inner]`. `out` must not alias `x`. */
-  swapAxes(x: Float32Array, out: Float32Array, a: number, b: number, inner: number): void;
+  swapAxes(x: FloatArray, out: FloatArray, a: number, b: number, inner: number): void;
 
   /**
    * Per channel of `x` viewed as `[n, c, s]`: the mean and the biased variance (divisor n·s) over
    * its n·s values, in float64 (two passes: the mean, then the squared deviations from it).
    */
   channelMoments(
-    x: Float32Array,
-    mean: Float32Array,
-    variance: Float32Array,
+    x: FloatArray,
+    mean: FloatArray,
+    variance: FloatArray,
     n: number,
     c: number,
     s: number,
@@ -206,10 +208,10 @@ export interface Backend {
    * `sumAB[ch] = Σ a·b`, over the channel's n·s values, accumulated in float64.
    */
   channelSums(
-    a: Float32Array,
-    b: Float32Array | null,
-    sumA: Float32Array,
-    sumAB: Float32Array | null,
+    a: FloatArray,
+    b: FloatArray | null,
+    sumA: FloatArray,
+    sumAB: FloatArray | null,
     n: number,
     c: number,
     s: number,
@@ -220,12 +222,12 @@ export interface Backend {
    * `b` (null) the middle term is absent. `out` may alias `a` or `b`.
    */
   channelAffine(
-    a: Float32Array,
-    sa: Float32Array,
-    b: Float32Array | null,
-    sb: Float32Array | null,
-    shift: Float32Array,
-    out: Float32Array,
+    a: FloatArray,
+    sa: FloatArray,
+    b: FloatArray | null,
+    sb: FloatArray | null,
+    shift: FloatArray,
+    out: FloatArray,
     n: number,
     c: number,
     s: number,
@@ -233,6 +235,7 @@ export interface Backend {
 }
 
 let current: Backend | undefined;
+let float64: Backend | undefined;
 
 /** Sets the backend every op uses from now on (process-wide, like numpy's single implementation). */
 export function setBackend(backend: Backend): void {
@@ -241,6 +244,27 @@ export function setBackend(backend: Backend): void {
 
 /** The backend in use: the reference backend unless another one was set. */
 export function backend(): Backend {
+  if (current === undefined) current = new ReferenceBackend();
+  return current;
+}
+
+/**
+ * Sets the backend that computes on float64 arrays (the reference backend unless set): a backend's
+ * kernels may be float32 only, so float64 tensors have their own.
+ */
+export function setFloat64Backend(backend: Backend): void {
+  float64 = backend;
+}
+
+/**
+ * The backend for an op whose output is `data`: {@link backend} for float32, the float64 backend
+ * for float64. Every op dispatches through this, so one process can hold tensors of both dtypes.
+ */
+export function backendFor(data: FloatArray): Backend {
+  if (data instanceof Float64Array) {
+    if (float64 === undefined) float64 = new ReferenceBackend();
+    return float64;
+  }
   if (current === undefined) current = new ReferenceBackend();
   return current;
 }

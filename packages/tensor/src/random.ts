@@ -1,4 +1,4 @@
-import { Tensor } from './tensor.ts';
+import { type FloatArray, Tensor } from './tensor.ts';
 import type { Shape } from './shape.ts';
 
 /** Serialisable generator state (for checkpoints): four 32-bit words and a cached normal deviate. */
@@ -140,15 +140,18 @@ export class Rng {
     return mean + std * u * m;
   }
 
-  /** Fills `out` with Uniform[lo, hi) float32 values (24 random bits each, one draw per value). */
-  fillUniform(out: Float32Array, lo = 0, hi = 1): Float32Array {
+  /**
+   * Fills `out` with Uniform[lo, hi) values (24 random bits each, one draw per value, the same
+   * values in a float64 array as in a float32 one).
+   */
+  fillUniform<T extends FloatArray>(out: T, lo = 0, hi = 1): T {
     const span = hi - lo;
     for (let i = 0; i < out.length; i++) out[i] = lo + (span * (this.nextUint32() >>> 8)) / TWO_POW_24;
     return out;
   }
 
-  /** Fills `out` with N(mean, std²) float32 values. */
-  fillNormal(out: Float32Array, mean = 0, std = 1): Float32Array {
+  /** Fills `out` with N(mean, std²) values. */
+  fillNormal<T extends FloatArray>(out: T, mean = 0, std = 1): T {
     for (let i = 0; i < out.length; i++) out[i] = this.normal(mean, std);
     return out;
   }

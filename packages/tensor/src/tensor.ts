@@ -12,7 +12,27 @@ import {
 export type NestedArray = number | NestedArray[];
 
 /**
- * A dense, row-major n-d array of float32 values.
+ * A tensor's element type. float32 is the project's working precision; float64 is for runs that
+ * must compute what a float64 program computes (the article's numpy files), as
+ * `torch.set_default_dtype(torch.float64)` would.
+ */
+export type DType = 'float32' | 'float64';
+
+/** The storage of a tensor of either dtype. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** A new zeroed array of `dtype` with `n` elements. */
+export function allocate(dtype: DType, n: number): FloatArray {
+  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+}
+
+/** The dtype of an array. */
+export function dtypeOf(data: FloatArray): DType {
+  return data instanceof Float64Array ? 'float64' : 'float32';
+}
+
+/**
+ * A dense, row-major n-d array of float32 (by default) or float64 values.
  *
  * The data is always contiguous: `reshape` shares the buffer, every other op writes into a new
  * tensor or into an `out` tensor given by the caller (the in-place form the hot path uses).
@@ -23,10 +43,10 @@ export type NestedArray = number | NestedArray[];
  * ```
  */
 export class Tensor {
-  readonly data: Float32Array;
+  readonly data: FloatArray;
   readonly shape: Shape;
 
-  constructor(data: Float32Array, shape: Shape) {
+  constructor(data: FloatArray, shape: Shape) {
     const n = sizeOf(shape);
     if (data.length !== n) {
       throw new ShapeError(`tensor: shape ${formatShape(shape)} needs ${n} elements, got ${data.length}`);
@@ -35,22 +55,35 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
   }
 
-  static zeros(shape: Shape): Tensor {
-    return new Tensor(new Float32Array(allocationSize(shape, 'zeros')), shape);
+  static zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+    return new Tensor(allocate(dtype, allocationSize(shape, 'zeros')), shape);
   }
 
-  static ones(shape: Shape): Tensor {
-    return Tensor.full(shape, 1);
+  static ones(shape: Shape, dtype: DType = 'float32'): Tensor {
+    return Tensor.full(shape, 1, dtype);
   }
 
-  static full(shape: Shape, value: number): Tensor {
-    return new Tensor(new Float32Array(allocationSize(shape, 'full')).fill(value), shape);
+  static full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+    return new Tensor(allocate(dtype, allocationSize(shape, 'full')).fill(value), shape);
+  }
+
+  /** The element type: float64 when the storage is a Float64Array. */
+  get dtype(): DType {
+    return dtypeOf(this.data);
+  }
+
+  /** A copy in `dtype` (float64 to float32 rounds to nearest), or this tensor if it already is. */
+  to(dtype: DType): Tensor {
+    if (dtype === this.dtype) return this;
+    const out = allocate(dtype, this.size);
+    out.set(this.data);
+    return new Tensor(out, this.shape);
   }
 
   /**
    * From a nested array (shape inferred, ragged input rejected) or from a flat array and a shape.
    */
-  static fromArray(values: NestedArray | ArrayLike<number>, shape?: Shape): Tensor {
+  static fromArray(values: NestedArray | ArrayLike<number>, shape?: Shape, dtype: DType = 'float32'): Tensor {
     if (shape !== undefined) {
       const flat = typeof values === 'number' ? [values] : (values as ArrayLike<number>);
       const n = sizeOf(shape, 'fromArray');
@@ -59,14 +92,18 @@ export class Tensor {
           `fromArray: shape ${formatShape(shape)} needs ${n} elements, got ${flat.length}`,
         );
       }
-      return new Tensor(Float32Array.from(flat as ArrayLike<number>), shape);
+      const out = allocate(dtype, n);
+      for (let i = 0; i < n; i++) out[i] = (flat as ArrayLike<number>)[i];
+      return new Tensor(out, shape);
     }
     if (ArrayBuffer.isView(values)) {
       const flat = values as unknown as ArrayLike<number>;
-      return new Tensor(Float32Array.from(flat), [flat.length]);
+      const out = allocate(dtype, flat.length);
+      for (let i = 0; i < flat.length; i++) out[i] = flat[i];
+      return new Tensor(out, [flat.length]);
     }
     const inferred = inferShape(values as NestedArray);
-    const out = new Float32Array(allocationSize(inferred, 'fromArray'));
+    const out = allocate(dtype, allocationSize(inferred, 'fromArray'));
     let k = 0;
     const walk = (v: NestedArray, depth: number): void => {
       if (depth === inferred.length) {

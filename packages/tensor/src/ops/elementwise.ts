@@ -1,15 +1,15 @@
-import { type ActivationKind, type BinaryOp, backend, type UnaryOp } from '../backend.ts';
+import type { ActivationKind, BinaryOp, UnaryOp } from '../backend.ts';
 import { formatShape, ShapeError, sameShape } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { output } from './common.ts';
+import { kernelsFor, output } from './common.ts';
 
 /**
  * `a op b` elementwise. `b` may be a number, a tensor of the same shape, or a row `[cols]` /
  * `[1,cols]` broadcast over every row of a 2-d (or n-d, last axis) `a`, as numpy does for biases.
  */
 export function binary(op: BinaryOp, a: Tensor, b: Tensor | number, out?: Tensor): Tensor {
-  const res = output(op, a.shape, out);
-  const be = backend();
+  const res = output(op, a.shape, out, a.dtype);
+  const be = typeof b === 'number' ? kernelsFor(op, a, res) : kernelsFor(op, a, b, res);
   if (typeof b === 'number') {
     be.binaryScalar(op, a.data, b, res.data, a.size);
   } else if (sameShape(a.shape, b.shape)) {
@@ -36,8 +36,8 @@ export const minimum = (a: Tensor, b: Tensor | number, out?: Tensor): Tensor => 
 
 /** `op(x)` elementwise. */
 export function unary(op: UnaryOp, x: Tensor, out?: Tensor): Tensor {
-  const res = output(op, x.shape, out);
-  backend().unary(op, x.data, res.data, x.size);
+  const res = output(op, x.shape, out, x.dtype);
+  kernelsFor(op, x, res).unary(op, x.data, res.data, x.size);
   return res;
 }
 
@@ -51,8 +51,8 @@ export const sign = (x: Tensor, out?: Tensor): Tensor => unary('sign', x, out);
 
 /** `f(x)` for an activation; `slope` is LeakyReLU's negative slope. */
 export function activate(kind: ActivationKind, x: Tensor, out?: Tensor, slope = 0.01): Tensor {
-  const res = output(kind, x.shape, out);
-  backend().activation(kind, x.data, res.data, x.size, slope);
+  const res = output(kind, x.shape, out, x.dtype);
+  kernelsFor(kind, x, res).activation(kind, x.data, res.data, x.size, slope);
   return res;
 }
 
@@ -70,8 +70,16 @@ export function activateGrad(
       `${kind}Grad: shapes ${formatShape(x.shape)}, ${formatShape(y.shape)} and ${formatShape(dy.shape)} do not match`,
     );
   }
-  const res = output(`${kind}Grad`, x.shape, out);
-  backend().activationGrad(kind, x.data, y.data, dy.data, res.data, x.size, slope);
+  const res = output(`${kind}Grad`, x.shape, out, x.dtype);
+  kernelsFor(`${kind}Grad`, x, y, dy, res).activationGrad(
+    kind,
+    x.data,
+    y.data,
+    dy.data,
+    res.data,
+    x.size,
+    slope,
+  );
   return res;
 }
 
@@ -89,8 +97,8 @@ export function addBias(x: Tensor, bias: Tensor, out?: Tensor): Tensor {
       `addBias: shapes ${formatShape(x.shape)} and ${formatShape(bias.shape)} do not match`,
     );
   }
-  const res = output('addBias', x.shape, out);
-  backend().addBias(x.data, bias.data, res.data, x.shape[0], x.shape[1]);
+  const res = output('addBias', x.shape, out, x.dtype);
+  kernelsFor('addBias', x, bias, res).addBias(x.data, bias.data, res.data, x.shape[0], x.shape[1]);
   return res;
 }
 

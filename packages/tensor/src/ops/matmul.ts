@@ -1,7 +1,6 @@
-import { backend } from '../backend.ts';
 import { formatShape, ShapeError } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { output } from './common.ts';
+import { kernelsFor, output } from './common.ts';
 
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored [k,m]. */
@@ -42,8 +41,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     );
   }
   if (accumulate && opts.out === undefined) throw new ShapeError('matmul: accumulate needs an out tensor');
-  const res = output('matmul', [m, n], opts.out);
+  const res = output('matmul', [m, n], opts.out, a.dtype);
   if (res.data === a.data || res.data === b.data) throw new ShapeError('matmul: out must not alias an input');
-  backend().gemm(a.data, b.data, res.data, m, n, k, transA, transB, accumulate);
+  kernelsFor('matmul', a, b, res).gemm(a.data, b.data, res.data, m, n, k, transA, transB, accumulate);
   return res;
 }

@@ -18,6 +18,36 @@ import {
 import { matmul } from './matmul.ts';
 import { argmax, concatRows, max, mean, min, norm, sum, transpose } from './reduce.ts';
 
+describe('float64 tensors', () => {
+  const rng = Rng.create(3, 'float64');
+  it('compute in float64 on the float64 backend: matmul, bias, activations, sums', () => {
+    const a = rng.normalTensor([5, 7]).to('float64');
+    const b = rng.normalTensor([7, 3]).to('float64');
+    // Values float32 cannot hold: a float32 kernel would round them.
+    a.data[0] = 1 + 2 ** -40;
+    const c = matmul(a, b);
+    expect(c.dtype).toBe('float64');
+    expect(Array.from(c.data)).toEqual(naiveMatmul(a, b, false, false));
+    const t = activate('atan', addBias(c, Tensor.fromArray([1e-12, 0, 0], [3], 'float64')));
+    expect(t.dtype).toBe('float64');
+    expect(t.data[0]).toBe(Math.atan(naiveMatmul(a, b, false, false)[0] + 1e-12));
+    expect(sum(t, 0).dtype).toBe('float64');
+  });
+
+  it('never mix dtypes silently', () => {
+    const a = Tensor.zeros([2, 2], 'float64');
+    expect(() => matmul(a, Tensor.zeros([2, 2]))).toThrow(/mix dtypes \(float64, float32/);
+    expect(() => add(a, Tensor.zeros([2, 2]))).toThrow(TypeError);
+    expect(() => relu(a, Tensor.zeros([2, 2]))).toThrow(/out is float32, the inputs are float64/);
+  });
+
+  it('convert with to(), rounding to nearest into float32', () => {
+    const a = Tensor.fromArray([1 + 2 ** -30, 0.1], [2], 'float64');
+    expect(a.to('float64')).toBe(a);
+    expect(Array.from(a.to('float32').data)).toEqual([1, Math.fround(0.1)]);
+  });
+});
+
 /** Naive triple loop in float64: the definition of op(A)·op(B). */
 function naiveMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean): number[] {
   const m = transA ? a.shape[1] : a.shape[0];

@@ -1,7 +1,6 @@
-import { backend } from '../backend.ts';
 import { formatShape, ShapeError, splitAxis } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { output } from './common.ts';
+import { kernelsFor, output } from './common.ts';
 
 function reducedShape(shape: readonly number[], axis: number, keepDims: boolean): number[] {
   const s = [...shape];
@@ -30,8 +29,8 @@ export function sum(
     return s;
   }
   const { outer, len, inner, axis: ax } = splitAxis(x.shape, axis, 'sum');
-  const res = output('sum', reducedShape(x.shape, ax, opts.keepDims ?? false), opts.out);
-  backend().sumAxis(x.data, res.data, outer, len, inner, opts.accumulate ?? false);
+  const res = output('sum', reducedShape(x.shape, ax, opts.keepDims ?? false), opts.out, x.dtype);
+  kernelsFor('sum', x, res).sumAxis(x.data, res.data, outer, len, inner, opts.accumulate ?? false);
   return res;
 }
 
@@ -46,13 +45,13 @@ export function mean(x: Tensor, axis?: number, opts: { keepDims?: boolean } = {}
   }
   const res = sum(x, axis, opts);
   const n = x.shape[axis < 0 ? axis + x.rank : axis];
-  backend().binaryScalar('div', res.data, n, res.data, res.size);
+  kernelsFor('mean', res).binaryScalar('div', res.data, n, res.data, res.size);
   return res;
 }
 
 /** Σ x² (float64), e.g. for gradient norms. */
 export function sumSquares(x: Tensor): number {
-  return backend().sumSquares(x.data, x.size);
+  return kernelsFor('sumSquares', x).sumSquares(x.data, x.size);
 }
 
 /** Euclidean norm of all values. */
@@ -111,7 +110,7 @@ export function transpose(x: Tensor, out?: Tensor): Tensor {
   if (x.rank !== 2)
     throw new ShapeError(`transpose: expected a 2-d tensor, got shape ${formatShape(x.shape)}`);
   const [r, c] = x.shape;
-  const res = output('transpose', [c, r], out);
+  const res = output('transpose', [c, r], out, x.dtype);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) res.data[j * r + i] = x.data[i * c + j];
   return res;
 }
@@ -127,9 +126,10 @@ export function concatRows(parts: readonly Tensor[], out?: Tensor): Tensor {
         `concatRows: shapes ${parts.map((q) => formatShape(q.shape)).join(' and ')} do not match`,
       );
     }
+    if (p.dtype !== parts[0].dtype) throw new TypeError('concatRows: the tensors mix float32 and float64');
     rows += p.shape[0];
   }
-  const res = output('concatRows', [rows, cols], out);
+  const res = output('concatRows', [rows, cols], out, parts[0].dtype);
   let off = 0;
   for (const p of parts) {
     res.data.set(p.data, off);

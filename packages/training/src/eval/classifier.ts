@@ -5,7 +5,7 @@
  */
 import { MNIST_CLASSES, MNIST_PIXELS } from '@gan/data';
 import { type Activation, Linear, ReLU, Sequential, softmax } from '@gan/nn';
-import type { SafeTensor } from '@gan/runs';
+import { floatTensor, type SafeTensor } from '@gan/runs';
 import { argmax, formatShape, ShapeError, Tensor } from '@gan/tensor';
 
 /** Everything that determines the classifier's weights (and therefore its cache folder). */
@@ -165,7 +165,7 @@ export class MnistClassifier {
   tensors(): Record<string, SafeTensor> {
     const out: Record<string, SafeTensor> = {};
     for (const p of this.net.parameters())
-      out[p.name] = { dtype: 'F32', shape: [...p.value.shape], data: p.value.data };
+      out[p.name] = floatTensor([...p.value.shape], p.value.data);
     return out;
   }
 

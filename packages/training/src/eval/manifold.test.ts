@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, ShapeError, Tensor } from '@gan/tensor';
 import { describe, expect, it } from 'vitest';
-import { commandRuns, itWith, type Requirement } from '../../../../test-support/requirements.ts';
+import { itWith, numpy } from '../../../../test-support/requirements.ts';
 import {
   DENSITY_COVERAGE_K,
   type ManifoldOptions,
@@ -190,11 +190,6 @@ describe('precision, recall, density, coverage', () => {
     expect(() => realManifold(Tensor.zeros([10]))).toThrow(ShapeError);
   });
 });
-
-const numpy: Requirement = {
-  missing: commandRuns('python3', ['-c', 'import numpy']) ? null : 'python3 with numpy not found',
-  enable: 'apt-get install python3-numpy (pnpm test installs it)',
-};
 
 /**
  * The two reference implementations transcribed: kynkaat/improved-precision-and-recall-metric

@@ -4,7 +4,7 @@
  * distances. Natural logarithms throughout (KL in nats).
  */
 import type { Scaling } from '@gan/data';
-import { formatShape, matmul, ShapeError, Tensor } from '@gan/tensor';
+import { type FloatArray, formatShape, matmul, ShapeError, Tensor } from '@gan/tensor';
 
 /**
  * A class (or mode) counts as covered when it holds at least this share of the samples: 2%, a
@@ -23,7 +23,7 @@ export const COVERAGE_THRESHOLD = 0.02;
  * toUnitScale(Float32Array.of(-1, 0, 1), 'tanh'); // [0, 0.5, 1]
  * ```
  */
-export function toUnitScale(values: Float32Array, scaling: Scaling, out?: Float32Array): Float32Array {
+export function toUnitScale(values: FloatArray, scaling: Scaling, out?: Float32Array): Float32Array {
   const n = values.length;
   out ??= new Float32Array(n);
   if (out.length !== n) throw new RangeError(`toUnitScale: out has ${out.length} values, expected ${n}`);
@@ -141,7 +141,7 @@ function forEachDistanceBlock(
   a: Tensor,
   b: Tensor,
   bNorms: Float32Array,
-  visit: (row: number, distances2: Float32Array) => void,
+  visit: (row: number, distances2: FloatArray) => void,
 ): void {
   const [n, d] = rowsCols('distances', a);
   const [m, db] = rowsCols('distances', b);

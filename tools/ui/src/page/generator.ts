@@ -8,12 +8,12 @@
 import { stretchToPixels } from '@gan/data/pixels';
 import { scatterPixels } from '@gan/data/scatter';
 import type { Sequential } from '@gan/nn';
-import { Rng, Tensor } from '@gan/tensor';
+import { dtypeOf, type FloatArray, Rng, Tensor } from '@gan/tensor';
 import { buildGenerator } from '@gan/training/model';
 import type { GeneratorSpec } from '../shared/api.ts';
 
-/** Tensors of a safetensors file: name -> float32 values and shape. */
-export type Tensors = Map<string, { shape: number[]; data: Float32Array }>;
+/** Tensors of a safetensors file: name -> float32 (F32) or float64 (F64) values and shape. */
+export type Tensors = Map<string, { shape: number[]; data: FloatArray }>;
 
 /** Parses a safetensors file (8-byte little-endian header length, JSON header, raw data). */
 export function parseSafetensors(bytes: ArrayBuffer): Tensors {
@@ -28,10 +28,11 @@ export function parseSafetensors(bytes: ArrayBuffer): Tensors {
   const start = 8 + headerLength;
   const out: Tensors = new Map();
   for (const [name, t] of Object.entries(header)) {
-    if (name === '__metadata__' || t.dtype !== 'F32') continue;
+    if (name === '__metadata__' || (t.dtype !== 'F32' && t.dtype !== 'F64')) continue;
     const [b, e] = t.data_offsets;
-    // A copy: the data of a tensor need not be 4-byte aligned in the file.
-    out.set(name, { shape: t.shape, data: new Float32Array(bytes.slice(start + b, start + e)) });
+    // A copy: the data of a tensor need not be aligned in the file.
+    const raw = bytes.slice(start + b, start + e);
+    out.set(name, { shape: t.shape, data: t.dtype === 'F64' ? new Float64Array(raw) : new Float32Array(raw) });
   }
   return out;
 }
@@ -51,6 +52,8 @@ export class PageGenerator {
     ]) {
       const t = tensors.get(name);
       if (!t) throw new Error(`the checkpoint has no tensor '${name}'`);
+      if (dtypeOf(t.data) !== value.dtype)
+        throw new Error(`'${name}' is ${dtypeOf(t.data)}, the model is ${value.dtype} (train.precision)`);
       if (t.data.length !== value.size)
         throw new Error(`'${name}' has ${t.data.length} values, the model needs ${value.size}`);
       value.data.set(t.data);
@@ -74,9 +77,9 @@ export class PageGenerator {
     return z;
   }
 
-  /** G(z) for a batch of z rows. */
+  /** G(z) for a batch of z rows (drawn in float32 and converted, as the trainer's `generate`). */
   generate(z: Tensor): Tensor {
-    return this.net.forward(z).clone();
+    return this.net.forward(z.to(this.spec.config.train.precision)).clone();
   }
 
   /** The grey image of a seed (28x28 for MNIST; a 112x112 scatter plot for 2-D data). */
