@@ -3,14 +3,14 @@
  * backend interface (the plain-TypeScript reference backend is the default and the test oracle;
  * the native one is chosen for the CPU at load). What other packages use, and nothing else.
  */
-export { type ActivationKind, type Backend, backend, setBackend } from './backend.ts';
+export { type ActivationKind, type Backend, backend, backendFor, setBackend, setFloat64Backend } from './backend.ts';
 export { sigmoid as sigmoidScalar } from './backends/reference.ts';
 export { BACKEND_KINDS, type BackendKind, selectBackend } from './backends/select.ts';
 export { activate, activateGrad, addBias, mul } from './ops/elementwise.ts';
 export { matmul } from './ops/matmul.ts';
 export { argmax, max, min, sum, sumSquares } from './ops/reduce.ts';
 export { frechetDistance, meanAndCovariance } from './linalg.ts';
-export { NumpyRandomState } from './numpy-random.ts';
+export { NumpyRandomState, type NumpyRandomStateSnapshot } from './numpy-random.ts';
 export { Rng, type RngState } from './random.ts';
 export { formatShape, MAX_TENSOR_SIZE, ShapeError } from './shape.ts';
-export { Tensor } from './tensor.ts';
+export { allocate, type DType, dtypeOf, type FloatArray, Tensor } from './tensor.ts';
