@@ -41,6 +41,12 @@ export const SYSTEM_PACKAGES = [
     present: () => ['python3', '/usr/bin/python3'].some((py) => commandRuns(py, ['-c', FIND_TORCH])),
   },
   {
+    debian: 'python3-sklearn',
+    neededBy: "the check that the numpy stream shuffles MNIST as the article's sklearn.utils.shuffle does",
+    // Debian's module, for Debian's python3 (a pyenv python3 first on the PATH does not see it).
+    present: () => commandRuns('/usr/bin/python3', ['-c', 'import sklearn.utils']),
+  },
+  {
     debian: 'git',
     neededBy: "the run metadata's commit test",
     present: () => commandRuns('git', ['--version']),

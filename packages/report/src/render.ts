@@ -61,8 +61,8 @@ export function extraEvalColumns(list: RunList): string[] {
 /**
  * The list as a table: config, run, status, step/total, final D loss, D cost (printed) when some
  * run logs the article's printed cost ({@link printedCostLegend} says what it is), G loss, modes
- * covered, Fréchet distance, the chosen evaluation results, steps/s, then one column per shown
- * config key. With a window, the losses are means over each run's last `window` steps, the
+ * covered, Fréchet distance, the chosen evaluation results, steps/s, dtype when some run is
+ * float64 (`train.precision`), then one column per shown config key. With a window, the losses are means over each run's last `window` steps, the
  * headers say so, and D(x) and D(G(z)) (what the window is for) are shown after them.
  */
 export function listTable(list: RunList): Table {
@@ -74,6 +74,7 @@ export function listTable(list: RunList): Table {
     'gLoss',
     ...(list.window > 0 ? (['dReal', 'dFake'] as const) : []),
   ];
+  const dtypes = list.runs.some((r) => r.meta?.precision === 'float64');
   return {
     columns: [
       { header: 'config', maxWidth: 24 },
@@ -85,6 +86,7 @@ export function listTable(list: RunList): Table {
       { header: 'FD', align: 'right' },
       ...evalKeys.map((key) => ({ header: evalLabel(key), align: 'right' as const })),
       { header: 'steps/s', align: 'right' },
+      ...(dtypes ? [{ header: 'dtype' }] : []),
       ...list.params.map((key) => ({ header: key, maxWidth: 24 })),
     ],
     rows: list.runs.map((run) => [
@@ -97,6 +99,7 @@ export function listTable(list: RunList): Table {
       num(evalNumber(run, FRECHET_KEY)),
       ...evalKeys.map((key) => evalCell(run, key)),
       speed(run.meta?.stepsPerSec),
+      ...(dtypes ? [run.meta?.precision ?? '?'] : []),
       ...list.params.map((key) => {
         const text = formatValue(run.params[key]);
         return Object.hasOwn(run.params, key) ? text : { text, tone: 'muted' as const };
@@ -256,6 +259,8 @@ export interface RunJson {
   startedAt: string | null;
   endedAt: string | null;
   seed: number | null;
+  /** The networks' dtype (meta.precision): float32 or float64; null when meta.json is unreadable. */
+  precision: string | null;
   stepsPerSec: number | null;
   divergedAt: number | null;
   error: string | null;
@@ -299,6 +304,7 @@ export function runJson(run: RunRecord, keys: readonly string[]): RunJson {
     startedAt: meta?.startedAt ?? null,
     endedAt: meta?.endedAt ?? null,
     seed: meta?.seed ?? null,
+    precision: meta?.precision ?? null,
     stepsPerSec: meta?.stepsPerSec ?? null,
     divergedAt: meta?.divergedAt ?? null,
     error: meta?.error ?? null,

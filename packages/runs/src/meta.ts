@@ -61,6 +61,11 @@ export interface RunMeta {
   host: { cpu: string; cores: number; memoryGB: number };
   /** The numerical backend's name. */
   backend: string;
+  /**
+   * The networks' dtype, `float32` or `float64` (`train.precision`; float64 runs compute on the
+   * reference backend's float64 kernels). Older runs read as float32.
+   */
+  precision: string;
   /** The checkpoint path this run resumed from, or null. */
   resumedFrom: string | null;
   /** The error message when `status` is `failed`. */
@@ -139,6 +144,8 @@ export interface NewRunMetaFields {
   seed: number;
   totalSteps: number;
   backend: string;
+  /** `train.precision`; default float32. */
+  precision?: string;
   environment: RunEnvironment;
   resumedFrom?: string | null;
   /** The step the run starts after (the resumed checkpoint's step); default 0. */
@@ -166,6 +173,7 @@ export function newRunMeta(fields: NewRunMetaFields): RunMeta {
       totalSteps: fields.totalSteps,
       ...fields.environment,
       backend: fields.backend,
+      precision: fields.precision ?? 'float32',
       resumedFrom: fields.resumedFrom ?? null,
       error: null,
       divergedAt: null,
@@ -261,6 +269,7 @@ const META_FIELDS: { [K in keyof RunMeta]: Check | { [F in keyof RunMeta[K]]: Ch
   platform: is(isString, 'a string'),
   host: { cpu: is(isString, 'a string'), cores: is(isCount, COUNT), memoryGB: is(isAmount, 'a number >= 0') },
   backend: is(isString, 'a string'),
+  precision: is((v) => v === 'float32' || v === 'float64', 'float32 or float64'),
   resumedFrom: orNull(isString, 'a string'),
   error: orNull(isString, 'a string'),
   divergedAt: orNull(isCount, COUNT),
@@ -273,7 +282,7 @@ const META_FIELDS: { [K in keyof RunMeta]: Check | { [F in keyof RunMeta[K]]: Ch
 };
 
 /** Keys older runs may lack, and the value they read as. */
-const META_DEFAULTS: Partial<RunMeta> = { peakMemoryMB: null, process: null, heartbeatAt: null, owner: null };
+const META_DEFAULTS: Partial<RunMeta> = { precision: 'float32', peakMemoryMB: null, process: null, heartbeatAt: null, owner: null };
 
 /**
  * Checks `value` as the content of meta.json; `file` names the source in the error. Returns a new

@@ -48,6 +48,7 @@ export async function createRun(
         runId,
         seed: config.seed,
         totalSteps: config.train.steps,
+        precision: config.train.precision,
         backend: options.backend ?? 'auto',
         environment,
         startedAt,

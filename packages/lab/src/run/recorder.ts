@@ -41,6 +41,11 @@ export interface RecordedRun {
   backend: string;
 }
 
+/** The backend that computes the run: float64 runs compute on the reference backend's loops. */
+function computingBackend(run: RecordedRun): string {
+  return run.config.train.precision === 'float64' ? 'reference' : run.backend;
+}
+
 /** How a run ended, for the final meta.json. */
 export interface RunEnd {
   status: EndStatus;
@@ -100,7 +105,8 @@ export class RunRecorder {
       runId: run.runId,
       seed: run.config.seed,
       totalSteps: run.config.train.steps,
-      backend: run.backend,
+      precision: run.config.train.precision,
+      backend: computingBackend(run),
       environment: run.environment,
       startedAt: created,
       owner: run.owner.token,
@@ -140,7 +146,7 @@ export class RunRecorder {
       divergedAt: null,
       command: run.environment.command,
       git: run.environment.git,
-      backend: run.backend,
+      backend: computingBackend(run),
     };
     return new RunRecorder(owner, meta, now);
   }

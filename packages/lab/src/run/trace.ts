@@ -20,7 +20,7 @@ import {
 import type { Tensor } from '@gan/tensor';
 import { checkpointOf, type ExperimentConfig, type GanTrainer, type StepInputsObserver } from '@gan/training';
 
-function bytesOf(a: Int32Array | Uint32Array | Float32Array): Uint8Array {
+function bytesOf(a: Int32Array | Uint32Array | Float32Array | Float64Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
@@ -45,6 +45,13 @@ export class RunTrace implements StepInputsObserver {
       // Their draws come from streams the trace does not record: a replay could not reproduce them.
       throw new Error(
         'a trace records the batches and z only: it cannot be taken with train.instanceNoise or train.unrolledSteps',
+      );
+    }
+    if (config.train.precision !== 'float32' || config.random.stream !== 'xoshiro') {
+      // Its z file holds float32 values, and a numpy-stream run is checked against numpy's own
+      // stream instead (pnpm parity), not replayed.
+      throw new Error(
+        'a trace records float32 draws of the xoshiro streams: it cannot be taken with train.precision float64 or random.stream numpy',
       );
     }
     const { runDir } = owner;

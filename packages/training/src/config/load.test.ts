@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       name: 'empty',
       description: '',
       seed: 0,
+      random: { stream: 'xoshiro', gridEvery: null },
       data: {
         dataset: 'mnist',
         split: 'train',
@@ -99,7 +100,7 @@ describe('loadConfig', () => {
           schedule: { type: 'constant' },
         },
       },
-      train: { steps: 10000, dSteps: 1, instanceNoise: null, unrolledSteps: 0 },
+      train: { steps: 10000, dSteps: 1, instanceNoise: null, unrolledSteps: 0, precision: 'float32' },
       log: {
         every: 10,
         printEvery: 100,
@@ -160,7 +161,13 @@ describe('loadConfig', () => {
     const loaded = loadConfig(leaf);
     expect(loaded.files).toEqual([root, mid, leaf]);
     expect(loaded.config.seed).toBe(12);
-    expect(loaded.config.train).toEqual({ steps: 5, dSteps: 2, instanceNoise: null, unrolledSteps: 0 });
+    expect(loaded.config.train).toEqual({
+      steps: 5,
+      dSteps: 2,
+      instanceNoise: null,
+      unrolledSteps: 0,
+      precision: 'float32',
+    });
   });
 
   it('a schedule whose type changes is replaced, not merged with the old variant', () => {

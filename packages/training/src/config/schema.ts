@@ -33,6 +33,8 @@ export const BIAS_CORRECTIONS = ['standard', 'constant'] as const;
 export const OUTPUT_WEIGHT_GRADS = ['chain-rule', 'upstream-squared'] as const;
 export const OUTPUT_INIT_FAN_INS = ['own', 'first-hidden'] as const;
 export const SCHEDULES = ['constant', 'step', 'exponential', 'cosine'] as const;
+export const RANDOM_STREAMS = ['xoshiro', 'numpy'] as const;
+export const PRECISIONS = ['float32', 'float64'] as const;
 
 /** `name` must be usable as a folder name: `experiments/<name>/`. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -620,6 +622,35 @@ export const trainSchema = obj({
         'many extra D updates on fresh batches, then D and its optimiser are restored. First-order ' +
         '(surrogate) gradient: no backpropagation through the unrolled updates. 0 = off.',
     ),
+  precision: oneOf(PRECISIONS)
+    .default('float32')
+    .describe(
+      "The networks' and optimisers' dtype. float32: the native kernels' precision, fast. float64: " +
+        "what a float64 program computes (the article's numpy files), on the float64 kernels of the " +
+        'reference backend (several times slower); fully connected networks only.',
+    ),
+});
+
+export const randomSchema = obj({
+  stream: oneOf(RANDOM_STREAMS)
+    .default('xoshiro')
+    .describe(
+      'xoshiro: one named stream per use (init, data, z, grid, ...), derived from seed, so adding a ' +
+        "use never shifts another. numpy: numpy's legacy generator after np.random.seed(seed), drawn " +
+        "in the article's files' order: the shuffle of the data, D's then G's weights, and per step the " +
+        'image index and the two z; with the same seed and float64 a run makes what the files make. ' +
+        'Fully connected networks (no layer lists) with he-normal init and sampling with replacement; ' +
+        "the remedies' own draws (instance noise, unrolled D, spectral norm's u) keep their streams.",
+    ),
+  gridEvery: int(1, true)
+    .nullable()
+    .default(null)
+    .describe(
+      "numpy stream only (the xoshiro stream ignores it): the files draw a fresh z for a 4x4 sample " +
+        'grid after iteration 0 and every N after it (10 in the decay files, 200 in the failed ones), ' +
+        'which takes values from the stream; the run draws it too, and its sample grids use the last ' +
+        'one. null = no grid draws.',
+    ),
 });
 
 export const logSchema = obj({
@@ -682,6 +713,7 @@ export const experimentConfigSchema = obj({
   seed: int(0)
     .default(0)
     .describe('The seed of every random stream of the run (init, data, z, sample grid, evaluation).'),
+  random: randomSchema.prefault({}).describe('Which generator the seed drives, and in what order it is drawn.'),
   data: dataSchema.prefault({}).describe('The training data and how batches are drawn from it.'),
   model: modelSchema.prefault({}).describe('The two networks, the noise and the initialisation.'),
   loss: lossSchema.prefault({}).describe('The GAN objective.'),
@@ -692,7 +724,83 @@ export const experimentConfigSchema = obj({
 }).superRefine((config, ctx) => {
   checkMinibatchStdGroups(config, ctx);
   checkLayerLists(config, ctx);
+  checkNumpyStream(config, ctx);
+  checkPrecision(config, ctx);
 });
+
+/** What the numpy stream and float64 check: the parts of a config they depend on. */
+interface StreamAndPrecision {
+  seed: number;
+  random: { stream: string; gridEvery: number | null };
+  data: { sampling: string };
+  train: { precision: string };
+  model: {
+    init: { scheme: string };
+    generator: { layers: unknown[] | null };
+    discriminator: {
+      layers: unknown[] | null;
+      packing: number;
+      minibatchStd: unknown;
+      spectralNorm: boolean;
+    };
+  };
+}
+
+/** Why the MLP-only features (the numpy stream, float64) cannot run this model, or null. */
+function notPlainMlp(model: StreamAndPrecision['model']): { path: string[]; input: unknown; what: string } | null {
+  const { generator: g, discriminator: d } = model;
+  if (g.layers !== null) return { path: ['model', 'generator', 'layers'], input: undefined, what: 'a layer list' };
+  if (d.layers !== null)
+    return { path: ['model', 'discriminator', 'layers'], input: undefined, what: 'a layer list' };
+  if (d.packing !== 1) return { path: ['model', 'discriminator', 'packing'], input: d.packing, what: 'packing' };
+  if (d.minibatchStd !== null)
+    return { path: ['model', 'discriminator', 'minibatchStd'], input: undefined, what: 'minibatch std' };
+  if (d.spectralNorm)
+    return { path: ['model', 'discriminator', 'spectralNorm'], input: true, what: 'spectral norm' };
+  return null;
+}
+
+/**
+ * The numpy stream draws what the article's files draw, and what extends them: weights of fully
+ * connected layers by the files' he-normal formula, images with replacement, numpy's seed range.
+ */
+function checkNumpyStream(config: StreamAndPrecision, ctx: z.RefinementCtx): void {
+  if (config.random.stream !== 'numpy') return;
+  const add = (path: PropertyKey[], message: string, input: unknown) =>
+    ctx.addIssue({ code: 'custom', path, input, message });
+  const why = "the numpy stream draws weights, images and z as the article's files do";
+  const { generator: g, discriminator: d } = config.model;
+  for (const [net, layers] of [
+    ['generator', g.layers],
+    ['discriminator', d.layers],
+  ] as const) {
+    if (layers !== null) {
+      add(['model', net, 'layers'], `expected none with random.stream numpy (${why}), got a layer list`, undefined);
+    }
+  }
+  if (config.model.init.scheme !== 'he-normal') {
+    add(['model', 'init', 'scheme'], `expected he-normal with random.stream numpy (${why})`, config.model.init.scheme);
+  }
+  if (config.data.sampling !== 'replacement') {
+    add(['data', 'sampling'], `expected replacement with random.stream numpy (${why})`, config.data.sampling);
+  }
+  if (config.seed > 0xffffffff) {
+    add(['seed'], 'expected a seed below 2**32 with random.stream numpy (np.random.seed takes 32 bits)', config.seed);
+  }
+}
+
+/** float64 runs on the reference backend's loops, which cover the fully connected layers. */
+function checkPrecision(config: StreamAndPrecision, ctx: z.RefinementCtx): void {
+  if (config.train.precision !== 'float64') return;
+  const mlp = notPlainMlp(config.model);
+  if (mlp === null) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['train', 'precision'],
+    input: 'float64',
+    message: `expected float32 with ${mlp.what} (model.${mlp.path.slice(1).join('.')}): float64 covers fully connected networks only`,
+  });
+}
 
 /**
  * ProGAN's minibatch std needs D's batch (real and fake apart: `data.batchSize` rows each)

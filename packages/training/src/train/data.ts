@@ -28,7 +28,8 @@ export const PACGAN_2D_SIZE = 100_000;
  * default {@link STACKED_DEFAULT_SIZE}, from `data.split`'s digits), or a 2-D mixture (`data.limit`
  * points, else {@link GAUSSIANS_DEFAULT_SIZE} for the 8-Gaussians ring and {@link PACGAN_2D_SIZE}
  * for PacGAN's grid and ring); the generated sets are drawn once from stream `data-gen`. Shuffled
- * once at load if asked (stream `data-shuffle`), cut to `data.limit` rows.
+ * once at load if asked (stream `data-shuffle`; with the numpy stream the trainer shuffles), cut to
+ * `data.limit` rows.
  */
 export function loadTrainingData(config: ExperimentConfig): Dataset {
   const { data, seed } = config;
@@ -51,7 +52,10 @@ export function loadTrainingData(config: ExperimentConfig): Dataset {
       rng: Rng.create(seed, 'data-gen'),
     });
   }
-  if (data.shuffleOnLoad) ds = shuffleDataset(ds, Rng.create(seed, 'data-shuffle'));
+  // The numpy stream shuffles in the trainer, as the first draw of np.random (numpy-stream.ts).
+  if (data.shuffleOnLoad && config.random.stream !== 'numpy') {
+    ds = shuffleDataset(ds, Rng.create(seed, 'data-shuffle'));
+  }
   if (data.limit !== null && data.limit < rowCount(ds)) ds = limitDataset(ds, data.limit);
   const rows = rowCount(ds);
   if (data.excludeLast >= rows) {

@@ -27,11 +27,24 @@ import {
   stateFromArrays,
   stateToArrays,
 } from '@gan/optim';
-import { formatShape, Rng, type RngState, ShapeError, sumSquares, Tensor } from '@gan/tensor';
+import {
+  allocate,
+  type DType,
+  dtypeOf,
+  type FloatArray,
+  formatShape,
+  type NumpyRandomStateSnapshot,
+  Rng,
+  type RngState,
+  ShapeError,
+  sumSquares,
+  Tensor,
+} from '@gan/tensor';
 import type { MetricsRow } from '@gan/runs';
 import type { ExperimentConfig, OptimizerConfig } from '../config/index.ts';
 import { assertFitsInMemory } from './memory.ts';
 import { buildModels, type GanModels, initModels } from './model.ts';
+import { FileDraws } from './numpy-stream.ts';
 
 /**
  * What one training step measured: the losses, mean D outputs and learning rates of a metrics
@@ -56,7 +69,7 @@ export interface DiscriminatorPass {
 /** Everything needed to continue training bit-identically: weights, optimiser moments, RNG streams. */
 export interface TrainerSnapshot {
   step: number;
-  arrays: Record<string, { shape: number[]; data: Float32Array }>;
+  arrays: Record<string, { shape: number[]; data: FloatArray }>;
   state: {
     optimizerSteps: { generator: number; discriminator: number };
     zRng: RngState;
@@ -65,6 +78,8 @@ export interface TrainerSnapshot {
     instanceNoiseRng?: RngState;
     /** The unrolled D steps' own streams, when `train.unrolledSteps` > 0. */
     unrolled?: { zRng: RngState; sampler: SamplerState };
+    /** numpy's stream, when `random.stream` is numpy (it then draws the images and z). */
+    numpyStream?: NumpyRandomStateSnapshot;
   };
 }
 
@@ -113,7 +128,10 @@ function makeOptimizer(cfg: OptimizerConfig, totalSteps: number): Optimizer {
  * Randomness comes from named streams derived from `config.seed`: `init-g`, `init-d`, `data-sample`,
  * `z`, `grid` (and `init-d-spectral-u` with spectral norm), so adding a consumer never shifts another;
  * the remedies against mode collapse have their own: `instance-noise`, `unrolled-data-sample`,
- * `unrolled-z`.
+ * `unrolled-z`. With `random.stream: numpy` the weights, the images and z come instead from numpy's
+ * legacy stream in the article's files' order (numpy-stream.ts); the other uses keep their streams.
+ *
+ * The networks, optimiser state and step buffers have the dtype of `train.precision`.
  *
  * Remedies in the step (each off by default, see the config schema):
  * - `loss.clip` (WGAN, Arjovsky et al. 2017): D's parameters clamped to ±clip after each D update
@@ -163,6 +181,10 @@ export class GanTrainer {
   private readonly unrolledSteps: number;
   private unrolledZRng: Rng | null = null;
   private readonly unrolledSampler: Sampler | null = null;
+  /** numpy's stream in the article's files' order, when `random.stream` is numpy. */
+  private readonly fileDraws: FileDraws | null = null;
+  /** The networks' dtype (`train.precision`). */
+  readonly dtype: DType;
 
   // Preallocated buffers: the step allocates nothing once they exist.
   private readonly idx: Int32Array;
@@ -190,8 +212,7 @@ export class GanTrainer {
   private readonly gNoise: Tensor | null = null;
   private readonly gNoisyInput: Tensor | null = null;
   /** D's weights, gradients and optimiser slots saved around an unrolled G update. */
-  private readonly dSaved: { values: Float32Array[]; grads: Float32Array[]; slots: OptimizerState } | null =
-    null;
+  private readonly dSaved: { values: FloatArray[]; grads: FloatArray[]; slots: OptimizerState } | null = null;
   /** The fixed z of every sample grid, so frames are comparable across steps and runs. */
   readonly gridZ: Tensor;
 
@@ -223,8 +244,14 @@ export class GanTrainer {
       this.lossOptions = { fromProbabilities: this.fromProbabilities, realLabel: config.loss.realLabel };
     }
 
+    this.dtype = config.train.precision;
     this.models = buildModels(config, this.dataDim);
-    initModels(this.models, config, Rng.create(seed, 'init-g'), Rng.create(seed, 'init-d'));
+    if (config.random.stream === 'numpy') {
+      this.fileDraws = new FileDraws(config, rowCount(data));
+      this.fileDraws.initWeights(this.models, config);
+    } else {
+      initModels(this.models, config, Rng.create(seed, 'init-g'), Rng.create(seed, 'init-d'));
+    }
     this.gParams = this.models.generator.parameters();
     this.dParams = this.models.discriminator.parameters();
     this.optG = makeOptimizer(config.optim.generator, config.train.steps);
@@ -242,23 +269,24 @@ export class GanTrainer {
     const rows = b * this.packing;
     this.idx = new Int32Array(rows);
     this.draws = new Uint32Array(rows);
-    this.z = Tensor.zeros([rows, this.zSize]);
-    this.dInput = Tensor.zeros([2 * b, this.packing * this.dataDim]);
+    const dtype = this.dtype;
+    this.z = Tensor.zeros([rows, this.zSize], dtype);
+    this.dInput = Tensor.zeros([2 * b, this.packing * this.dataDim], dtype);
     this.dInputReal = this.dInput.rows(0, b);
     this.dInputFake = this.dInput.rows(b, 2 * b);
     this.realRows = this.dInputReal.reshape([rows, this.dataDim]);
-    this.dGrad = Tensor.zeros([2 * b, 1]);
+    this.dGrad = Tensor.zeros([2 * b, 1], dtype);
     this.dGradReal = this.dGrad.rows(0, b);
     this.dGradFake = this.dGrad.rows(b, 2 * b);
-    this.gGrad = Tensor.zeros([b, 1]);
-    this.gridZ = Tensor.zeros([gridSize(data), this.zSize]);
+    this.gGrad = Tensor.zeros([b, 1], dtype);
+    this.gridZ = Tensor.zeros([gridSize(data), this.zSize], dtype);
     this.fillZ(Rng.create(seed, 'grid'), this.gridZ);
 
     if (this.noise !== null) {
       this.noiseRng = Rng.create(seed, 'instance-noise');
-      this.dNoise = Tensor.zeros([2 * b, this.packing * this.dataDim]);
-      this.gNoise = Tensor.zeros([rows, this.dataDim]);
-      this.gNoisyInput = Tensor.zeros([rows, this.dataDim]);
+      this.dNoise = Tensor.zeros([2 * b, this.packing * this.dataDim], dtype);
+      this.gNoise = Tensor.zeros([rows, this.dataDim], dtype);
+      this.gNoisyInput = Tensor.zeros([rows, this.dataDim], dtype);
     }
     if (this.unrolledSteps > 0) {
       this.unrolledZRng = Rng.create(seed, 'unrolled-z');
@@ -268,8 +296,8 @@ export class GanTrainer {
         rng: Rng.create(seed, 'unrolled-data-sample'),
       });
       this.dSaved = {
-        values: this.dParams.map((p) => new Float32Array(p.value.size)),
-        grads: this.dParams.map((p) => new Float32Array(p.value.size)),
+        values: this.dParams.map((p) => allocate(dtype, p.value.size)),
+        grads: this.dParams.map((p) => allocate(dtype, p.value.size)),
         slots: this.optD.init(this.dParams),
       };
     }
@@ -298,8 +326,8 @@ export class GanTrainer {
     let d: DiscriminatorPass = { objective: 0, printed: null, dReal: 0, dFake: 0 };
     let lrD = 0;
     for (let k = 0; k < this.config.train.dSteps; k++) {
-      gatherBatch(this.data, this.sampler.next(this.idx, this.draws), this.realRows);
-      this.fillZ(this.zRng, this.z);
+      gatherBatch(this.data, this.nextRows(), this.realRows);
+      this.drawZ();
       this.observer?.discriminatorInputs(this.idx, this.draws, this.z);
       this.drawInstanceNoise(this.dNoise);
       d = this.discriminatorPass();
@@ -311,7 +339,7 @@ export class GanTrainer {
       this.clipD();
     }
     if (this.unrolledSteps > 0) this.unrollD();
-    this.fillZ(this.zRng, this.z);
+    this.drawZ();
     this.observer?.generatorInputs(this.z);
     this.drawInstanceNoise(this.gNoise);
     const gLoss = this.generatorPass();
@@ -319,7 +347,26 @@ export class GanTrainer {
     if (!Number.isFinite(gLoss)) return stepStats(d, gLoss, lrD, this.optG.lr(this.stateG.step));
     const lrG = this.optG.update(this.gParams, this.stateG);
     this.stepCount++;
+    if (this.fileDraws?.gridDue(this.stepCount)) this.fileDraws.fillZ(this.gridZ.data);
     return stepStats(d, gLoss, lrD, lrG);
+  }
+
+  /**
+   * The rows of this step's real batch: from the sampler, or (numpy stream) `np.random.randint`
+   * through the files' shuffle, the index itself standing for the draw in the observer's record.
+   */
+  private nextRows(): Int32Array {
+    const files = this.fileDraws;
+    if (files === null) return this.sampler.next(this.idx, this.draws);
+    files.sampleRows(this.idx, rowCount(this.data) - this.config.data.excludeLast);
+    for (let i = 0; i < this.idx.length; i++) this.draws[i] = this.idx[i];
+    return this.idx;
+  }
+
+  /** This update's z: from stream `z`, or from numpy's stream as the files draw it. */
+  private drawZ(): void {
+    if (this.fileDraws === null) this.fillZ(this.zRng, this.z);
+    else this.fileDraws.fillZ(this.z.data);
   }
 
   /**
@@ -498,7 +545,8 @@ export class GanTrainer {
   }
 
   /**
-   * G(z) for a batch of z, copied out of the generator's buffers. G runs in evaluation mode (batch
+   * G(z) for a batch of z (of any dtype: it is converted to the model's), copied out of the
+   * generator's buffers, in the model's dtype. G runs in evaluation mode (batch
    * norm with its running statistics, as `model.eval()` in PyTorch), so a sample depends on its own
    * z only, not on the rest of the batch.
    */
@@ -506,7 +554,7 @@ export class GanTrainer {
     const g = this.models.generator;
     g.setTraining(false);
     try {
-      return g.forward(z).clone();
+      return g.forward(z.to(this.dtype)).clone();
     } finally {
       g.setTraining(true);
     }
@@ -554,17 +602,21 @@ export class GanTrainer {
                 sampler: (this.unrolledSampler as Sampler).state(),
               },
             }),
+        ...(this.fileDraws === null ? {} : { numpyStream: this.fileDraws.state() }),
       },
     };
   }
 
   /** Continues from a snapshot: weights, optimiser state, RNG streams and the step count. */
   restore(snap: TrainerSnapshot): void {
-    const flat: Record<string, Float32Array> = {};
+    const flat: Record<string, FloatArray> = {};
     for (const [k, v] of Object.entries(snap.arrays)) flat[k] = v.data;
     for (const t of this.checkpointTensors()) {
       const a = snap.arrays[t.name];
       if (a === undefined) throw new Error(`checkpoint: missing tensor '${t.name}'`);
+      if (dtypeOf(a.data) !== t.value.dtype) {
+        throw new Error(`checkpoint: '${t.name}' is ${dtypeOf(a.data)}, the model is ${t.value.dtype} (train.precision)`);
+      }
       if (a.data.length !== t.value.size) {
         throw new Error(
           `checkpoint: '${t.name}' has ${a.data.length} values, the model needs ${t.value.size}`,
@@ -600,9 +652,15 @@ export class GanTrainer {
       this.unrolledZRng = Rng.fromState(st.zRng);
       (this.unrolledSampler as Sampler).restore(st.sampler);
     }
+    if (this.fileDraws !== null) {
+      const st = snap.state.numpyStream;
+      if (st === undefined) throw new Error("checkpoint: missing state 'numpyStream' (random.stream: numpy)");
+      this.fileDraws.restore(st);
+    }
     this.stepCount = snap.step;
   }
 }
+
 
 /** A step's stats in the metrics row's column order: dLoss, then dCostPrinted when reported. */
 function stepStats(d: DiscriminatorPass, gLoss: number, lrD: number, lrG: number): StepStats {

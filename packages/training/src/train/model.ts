@@ -13,7 +13,7 @@ import {
   Sequential,
   SpectralNormLinear,
 } from '@gan/nn';
-import { type ActivationKind, mul, Rng, sum, Tensor } from '@gan/tensor';
+import { type ActivationKind, type DType, mul, Rng, sum, Tensor } from '@gan/tensor';
 import {
   checkDiscriminatorLayers,
   checkGeneratorLayers,
@@ -46,8 +46,8 @@ export class UpstreamSquaredOutput implements Layer {
   backward(dy: Tensor, opts: BackwardOptions = {}): Tensor | null {
     const dz = this.activation.backward(dy)!;
     if (opts.paramGrads ?? true) {
-      if (this.squared === null || this.squared.shape[0] !== dy.shape[0])
-        this.squared = Tensor.zeros(dy.shape);
+      if (this.squared === null || this.squared.shape[0] !== dy.shape[0] || this.squared.dtype !== dy.dtype)
+        this.squared = Tensor.zeros(dy.shape, dy.dtype);
       this.linear.accumulateWeightGrad(mul(dy, dy, this.squared));
       sum(dz, 0, { out: this.linear.bias.grad, accumulate: true });
     }
@@ -69,11 +69,12 @@ function mlp(
   sizes: readonly number[],
   activations: readonly ActivationKind[],
   slope: number,
+  dtype: DType,
 ): { layers: Layer[]; linears: Linear[] } {
   const layers: Layer[] = [];
   const linears: Linear[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
-    const lin = new Linear(sizes[i], sizes[i + 1], `${prefix}.${layers.length}`);
+    const lin = new Linear(sizes[i], sizes[i + 1], `${prefix}.${layers.length}`, dtype);
     linears.push(lin);
     layers.push(lin);
     const kind = activations[i];
@@ -282,7 +283,7 @@ function generatorNetwork(config: ExperimentConfig, dataDim: number): Network {
     return layerList('generator', resolvedOrThrow('generator', checkGeneratorLayers(config)), undefined);
   }
   const acts = [...activationList(g.activation, g.hidden.length), g.output];
-  const gen = mlp('generator', [z.size, ...g.hidden, dataDim], acts, g.leakySlope);
+  const gen = mlp('generator', [z.size, ...g.hidden, dataDim], acts, g.leakySlope, config.train.precision);
   let layers = gen.layers;
   if (g.outputWeightGrad === 'upstream-squared') {
     const act = layers[layers.length - 1] as Activation;
@@ -308,7 +309,7 @@ function discriminatorNetwork(config: ExperimentConfig, dataDim: number): Networ
   const acts = [...activationList(d.activation, d.hidden.length), ...sigmoid];
   const plain = d.packing === 1 && d.minibatchStd === null && !d.spectralNorm;
   const disc = plain
-    ? mlp('discriminator', [dataDim, ...d.hidden, 1], acts, d.leakySlope)
+    ? mlp('discriminator', [dataDim, ...d.hidden, 1], acts, d.leakySlope, config.train.precision)
     : discriminatorLayers(config, dataDim, acts);
   const buffers = disc.linears.flatMap((l) => (l instanceof SpectralNormLinear ? l.buffers() : []));
   return { layers: disc.layers, weighted: disc.linears, buffers };
