@@ -56,6 +56,7 @@ describe('--json', () => {
       'startedAt',
       'endedAt',
       'seed',
+      'precision',
       'stepsPerSec',
       'divergedAt',
       'error',

@@ -9,9 +9,15 @@ repository JaeDukSeo/Personal_Daily_NeuralNetwork_Practice, folder 1_numpy/j_GAN
 
 This is a transcription of their arithmetic, not of this project: the files' own variable flow
 (Gl1, Gl1A, ..., Dl1_r, Dl2_rA, grad_f_w2_part_1, ...), hand-derived gradients and hand-written
-Adam, in the files' order of operations. Only what the files leave to chance comes from outside:
-the initial weights, the image drawn and the z of each step (a run trace of this project), so
-that the same step can be computed here and there and compared.
+Adam, in the files' order of operations. What the files leave to chance (the initial weights, the
+image drawn and the z of each step) comes from one of two places:
+
+- a run trace of this project (parity.py's default mode), so that the same step can be computed
+  here and there and compared, whatever random stream the run used;
+- numpy's own global stream, seeded and consumed as the files do (run_file below: the seed, the
+  sklearn shuffle, the weights' draws, randint, the two z, the grid's z), so that a run of this
+  project on its numpy-compatible stream can be compared with no trace, and the article's own
+  grids can be made.
 
 What differs from the files, and why:
 - the files' hidden layers are unrolled by hand (Gl1 .. Gl7); here the generator's layers are a
@@ -89,7 +95,15 @@ class ReferenceFile:
     output_grad_squares_part_1: bool = False
     # f_Generator_Multilayer.py: G_W3 scaled by 1/sqrt(hidden_input / 2.) (the first hidden width)
     output_init_fan_in_first_hidden: bool = False
+    # np.random.seed(32432) (f, g) / np.random.seed(127) (h), the files' first statement
     seed: int = 32432
+    # `if iter%200 == 0:` (f) / `if iter%10 == 0:` (g, h): a 4x4 grid of G's samples is saved, its
+    # 16 z drawn from the same global stream as the training's, so it moves every later draw
+    grid_every: int = 200
+    # how the grid's z are drawn: 'one' = `Z = np.random.uniform(-1., 1., size=[16, G_input])` (f, h);
+    # 'four' = g's `Z1 .. Z4 = np.random.uniform(-1., 1., size=[4, G_input])`, `np.vstack((Z1,Z2,Z3,Z4))`
+    # (the same 16 * G_input numbers in the same order, drawn in four calls)
+    grid_draw: str = 'one'
 
     @property
     def D_hidden(self) -> int:
@@ -124,6 +138,8 @@ REFERENCES: dict[str, ReferenceFile] = {
         activations=('arctan', 'ReLu', 'arctan'),
         learing_rate=0.00003,
         decay=((0, 0.01), (30, 0.001)),
+        grid_every=10,
+        grid_draw='four',
     ),
     'decay': ReferenceFile(
         file='h_multi_last.py',
@@ -135,6 +151,7 @@ REFERENCES: dict[str, ReferenceFile] = {
         excluded=5,
         output_grad_squares_part_1=True,
         seed=127,
+        grid_every=10,
     ),
 }
 
@@ -161,6 +178,9 @@ class StepRecord:
     D_real: float  # Dl2_rA
     D_fake: float  # Dl2_fA
     learing_rate: float  # the rate this step's updates used
+    # random_int, the row of the shuffled images this step trained on (set by run_file, which draws
+    # it; step() is handed the image itself)
+    random_int: int | None = None
 
 
 @dataclass
@@ -349,3 +369,169 @@ class ArticleGAN:
             D_fake=float(np.asarray(Dl2_fA).reshape(-1)[0]),
             learing_rate=lr_used,
         )
+
+
+# -- the files' own loop, on numpy's own stream ---------------------------------------------------
+#
+# Everything the files leave to chance comes from numpy's global RandomState (the legacy MT19937
+# stream), seeded once by the file's first statement; in the order the files consume it:
+#
+#   np.random.seed(S)                                          f, g: 32432; h: 127
+#   images, labels = shuffle(np.asarray(images), np.asarray(labels))   sklearn.utils.shuffle
+#   D_W1, D_W2, G_W1 .. G_Wn = np.random.normal(...) * 0.002   in this order; biases np.zeros
+#   for iter in range(num_epoch):
+#       random_int = np.random.randint(len(images) - E)        E = 10 (f, g), 5 (h)
+#       Z = np.random.uniform(-1., 1., size=[1, G_input])      D's step
+#       Z = np.random.uniform(-1., 1., size=[1, G_input])      G's step, after D's update
+#       if iter == 0: learing_rate = learing_rate * 0.01 ...   (no draw)
+#       if iter % 200 == 0 (f) / iter % 10 == 0 (g, h):        the grid of 16 samples
+#           Z = np.random.uniform(-1., 1., size=[16, G_input])   (g: four [4, G_input] draws)
+
+
+def sklearn_shuffle_indices(n_samples: int) -> np.ndarray:
+    """The order `images, labels = shuffle(np.asarray(images), np.asarray(labels))` puts the images in.
+
+    sklearn.utils.shuffle(*arrays, random_state=None) is `resample(*arrays, replace=False,
+    n_samples=None, random_state=None)`, which does (sklearn/utils/__init__.py, 0.19 to 1.x):
+
+        random_state = check_random_state(random_state)   # None -> np.random.mtrand._rand
+        indices = np.arange(n_samples)
+        random_state.shuffle(indices)
+        indices = indices[:max_n_samples]                 # max_n_samples = n_samples
+        resampled_arrays = [_safe_indexing(a, indices) for a in arrays]
+
+    so: numpy's global RandomState shuffles np.arange(n) in place, one draw sequence consumed from
+    the same stream as everything after it, and every array is indexed by the result. Returned:
+    `indices`, the IDX file's row of each shuffled image (images_shuffled = images[indices]).
+    """
+    indices = np.arange(n_samples)
+    np.random.mtrand._rand.shuffle(indices)
+    return indices
+
+
+def draw_weights(ref: ReferenceFile) -> dict[str, np.ndarray]:
+    """The files' `# 2. Declare Weights`, from the global stream, in their order, as float64.
+
+        D_W1 = np.random.normal(size=(784,hidden_input),scale=(1. / np.sqrt(784 / 2.)))   *0.002
+        D_b1 = np.zeros(hidden_input)
+        D_W2 = np.random.normal(size=(hidden_input,1),scale=(1. / np.sqrt(hidden_input / 2.)))     *0.002
+        D_b2 = np.zeros(1)
+        G_W1 = np.random.normal(size=(G_input,hidden_input),scale=(1. / np.sqrt(G_input / 2.)))   *0.002
+        G_b1 = np.zeros(hidden_input)
+        ...
+        G_Wn = np.random.normal(size=(hidden_last,784),scale=(1. / np.sqrt(fan / 2.)))  *0.002
+
+    with fan = the layer's own fan-in, except f_Generator_Multilayer.py's last layer (G_W3), which
+    is scaled by hidden_input, the first hidden width (ref.output_init_fan_in_first_hidden). The
+    scale and the factor 0.002 are applied as the files write them (normal(scale=s) * 0.002, two
+    roundings), not as the product init_scales() reports. The biases take no draw.
+    """
+    def normal(shape, fan):
+        return np.random.normal(size=shape, scale=(1. / np.sqrt(fan / 2.))) * 0.002
+
+    w = {}
+    w['D_W1'] = normal((784, ref.D_hidden), 784)
+    w['D_b1'] = np.zeros(ref.D_hidden)
+    w['D_W2'] = normal((ref.D_hidden, 1), ref.D_hidden)
+    w['D_b2'] = np.zeros(1)
+    sizes = (ref.G_input,) + ref.hidden + (784,)
+    n = len(ref.hidden) + 1
+    for k in range(1, n + 1):
+        fan = sizes[k - 1]
+        if k == n and ref.output_init_fan_in_first_hidden:
+            fan = ref.hidden[0]
+        w[f'G_W{k}'] = normal((sizes[k - 1], sizes[k]), fan)
+        w[f'G_b{k}'] = np.zeros(sizes[k])
+    return w
+
+
+def draw_grid_z(ref: ReferenceFile) -> np.ndarray:
+    """The z of the files' `# ---- Print to Out put ----` grid: 16 rows of G_input, float64.
+
+    f, h: `Z = np.random.uniform(-1., 1., size=[16, G_input])`; g: `Z1 .. Z4 =
+    np.random.uniform(-1., 1., size=[4, G_input])`, `Z = np.vstack((Z1,Z2,Z3,Z4))` (the same
+    numbers: uniform fills row by row).
+    """
+    if ref.grid_draw == 'four':
+        return np.vstack([np.random.uniform(-1., 1., size=[4, ref.G_input]) for _ in range(4)])
+    return np.random.uniform(-1., 1., size=[16, ref.G_input])
+
+
+@dataclass
+class FileRun:
+    """What run_file returns."""
+
+    records: list[StepRecord]  # one per iteration (empty with keep_records=False)
+    weights: dict[str, np.ndarray]  # after the last iteration, the files' names
+    initial: dict[str, np.ndarray]  # as drawn, before iteration 0 (float64, the files' names)
+    order: np.ndarray  # the shuffle: images_shuffled[i] = IDX row order[i]
+    grid: np.ndarray | None  # (16, 784): the sigmoid output of the last grid drawn
+    grid_iter: int | None  # the iteration that grid was drawn at
+    grids: dict[int, np.ndarray]  # the grids of the iterations asked for in grid_at
+
+
+def run_file(ref: ReferenceFile, images_u8: np.ndarray, steps: int, seed: int | None = None,
+             dtype=np.float64, record=None, grid_at=(), keep_records: bool = True,
+             grid_every: int | None = None, verbatim_adam: bool = False) -> FileRun:
+    """Runs `steps` iterations of a reference file's loop on numpy's own global stream.
+
+    images_u8: the 10,000 MNIST test images, (10000, 784) uint8, in the IDX file's order (what
+    python-mnist's `mndata.load_testing()` returns, as lists of ints 0..255). seed: the file's
+    `np.random.seed` (default ref.seed). record: called with each step's StepRecord as it is made.
+    grid_at: iterations whose grid samples to keep (in .grids); the last grid drawn is always kept.
+    grid_every: the grid's period (default the file's, ref.grid_every; a different one draws the
+    grid's z elsewhere in the stream, so every later draw differs).
+
+    The stream is consumed as the files consume it (see the table above); per iteration:
+
+        random_int = np.random.randint(len(images) - 5)
+        current_image = np.expand_dims(images[random_int],axis=0)
+        Z = np.random.uniform(-1., 1., size=[1, G_input])        # ArticleGAN.step's Z_d
+        ... D's forward, gradient, update ...
+        Z = np.random.uniform(-1., 1., size=[1, G_input])        # ... its Z_g
+        ... G's forward, gradient, update; the lr decay ...
+        if iter%10 == 0: Z = np.random.uniform(-1., 1., size=[16, G_input]); G forward; plot
+
+    Z_g is drawn here before step() runs D's update; no other draw comes between them in the files,
+    so it is the same number. step() applies the lr decay after G's update, as the files do before
+    their grid. The grid's G forward draws nothing: it is computed only for the grids kept.
+
+    `images` is `np.asarray` of python-mnist's lists of ints: an int64 array, and the file's
+    current_image is its int64 row, promoted to float64 by `.dot`; in float64 that row is passed
+    as it is. In float32 every draw is still made in float64, as the files make it, and then cast
+    to float32 (the weights by ArticleGAN, z and the pixels here): numpy's float64 stream is the
+    only one there is, and an int64 row would promote the step back to float64.
+    """
+    seed = ref.seed if seed is None else seed
+    grid_every = ref.grid_every if grid_every is None else grid_every
+    np.random.seed(seed)
+    order = sklearn_shuffle_indices(len(images_u8))
+    images = np.asarray(images_u8, dtype=np.int64)[order]
+    initial = draw_weights(ref)
+    gan = ArticleGAN(ref, {k: w.copy() for k, w in initial.items()}, dtype, verbatim_adam=verbatim_adam)
+    float64 = np.dtype(dtype) == np.dtype(np.float64)
+    cast = (lambda a: a) if float64 else (lambda a: a.astype(dtype))
+    last_grid = (steps - 1) // grid_every * grid_every if steps > 0 else None
+    keep = set(grid_at)
+    records, grids, grid, grid_iter = [], {}, None, None
+    for iter in range(steps):
+        random_int = np.random.randint(len(images) - ref.excluded)
+        current_image = cast(np.expand_dims(images[random_int], axis=0))
+        Z_d = np.random.uniform(-1., 1., size=[1, ref.G_input])
+        Z_g = np.random.uniform(-1., 1., size=[1, ref.G_input])
+        rec = gan.step(iter, current_image, cast(Z_d), cast(Z_g))
+        rec.random_int = int(random_int)
+        if keep_records:
+            records.append(rec)
+        if record is not None:
+            record(rec)
+        if iter % grid_every == 0:
+            Z = draw_grid_z(ref)
+            if iter == last_grid or iter in keep:
+                samples, _, _ = gan.generator(cast(Z))
+                if iter in keep:
+                    grids[iter] = samples
+                if iter == last_grid:
+                    grid, grid_iter = samples, iter
+    return FileRun(records=records, weights=gan.weights, initial=initial, order=order, grid=grid,
+                   grid_iter=grid_iter, grids=grids)

@@ -1,22 +1,32 @@
 /**
- * `pnpm parity <config.yaml> [key=value ...] [--steps N] [--precision float32|float64]
- *  [--reference NAME] [--keep]`: trains the config for N steps with a trace, replays the same steps
- * through the numpy transcription of the article's reference file, and says whether they agree.
- * `pnpm parity --run <run folder>` replays an existing traced run instead.
+ * `pnpm parity <config.yaml> [key=value ...] [--steps N] [--trace] [--precision float32|float64]
+ *  [--reference NAME]`: trains the config and checks it against the numpy transcription of the
+ * article's reference file. An article config (numpy's stream) trains in float64 and is compared
+ * with the file's own loop on numpy's own stream (draws included, 1e-9); `--trace` (or a config
+ * on the project's streams) trains in float32 with a trace and replays its draws through the file's
+ * arithmetic. `pnpm parity --run <run folder>` checks an existing run instead.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { userPath } from '@gan/runs';
-import { harnessUnavailable, runHarness, tracedRun } from './parity.ts';
+import { tracePath, userPath } from '@gan/runs';
+import { loadConfig } from '@gan/training/config';
+import { harnessUnavailable, runHarness, streamRun, tracedRun } from './parity.ts';
 
 const USAGE = `usage: pnpm parity <config.yaml> [key=value ...] [options]
-       pnpm parity --run <run folder made with --trace log.every=1> [options]
+       pnpm parity --run <run folder> [options]
+
+An article config (random.stream: numpy) is trained in float64 and compared, step by step, with
+its reference file run on numpy's own stream with the same seed (the draws are checked too).
+With --trace, or a config on the project's streams, the run is made in float32 with a trace whose
+draws the reference file's arithmetic replays.
 
 options:
-  --steps <n>             steps to train and replay (default 200)
-  --precision <p>         float32 (default: the same arithmetic as this project) or float64 (the
-                          article's own precision; looser tolerances)
-  --reference <name>      whose reference file to replay (default: the config's name), e.g. decay
-  --experiments <dir>     where the traced run goes (default: a temporary folder)
+  --steps <n>             steps to train and compare (default 1000; 200 with --trace)
+  --trace                 the trace mode, for any config
+  --precision <p>         trace mode: float32 (default: the same arithmetic as this project) or
+                          float64 (the article's own precision; looser tolerances)
+  --reference <name>      whose reference file (default: the config's name), e.g. decay
+  --experiments <dir>     where the run goes (default: a temporary folder)
 
 exit status: 0 the run agrees with the article's arithmetic, 1 it does not, 2 bad usage or inputs`;
 
@@ -39,28 +49,41 @@ async function main(): Promise<void> {
   }
   const missing = harnessUnavailable();
   if (missing !== null) fail(`pnpm parity: ${missing}`);
-  const steps = Number(values.steps);
-  if (!Number.isInteger(steps) || steps < 1)
-    fail(`pnpm parity: --steps: expected an integer >= 1, got ${values.steps}`);
   const precision = values.precision;
   if (precision !== 'float32' && precision !== 'float64') {
     fail(`pnpm parity: --precision: expected float32 or float64, got ${precision}`);
   }
   let runDir: string;
-  if (values.run !== undefined) runDir = userPath(values.run);
-  else {
+  let stream: 'numpy' | 'trace';
+  let steps: number | undefined;
+  if (values.run !== undefined) {
+    runDir = userPath(values.run);
+    stream = runStream(runDir);
+  } else {
     const [config, ...overrides] = positionals;
     if (config === undefined) fail(`pnpm parity: no config given\n\n${USAGE}`);
-    process.stdout.write(`training ${config} for ${steps} steps with a trace ...\n`);
-    runDir = await tracedRun({
-      config: userPath(config),
-      overrides,
-      steps,
-      experiments: values.experiments === undefined ? undefined : userPath(values.experiments),
-    });
+    const path = userPath(config);
+    let configStream: string;
+    try {
+      configStream = loadConfig(path, overrides).config.random.stream;
+    } catch (e) {
+      fail(`pnpm parity: ${(e as Error).message}`);
+    }
+    stream = values.trace || configStream !== 'numpy' ? 'trace' : 'numpy';
+    steps = Number(values.steps ?? (stream === 'numpy' ? 1000 : 200));
+    if (!Number.isInteger(steps) || steps < 1)
+      fail(`pnpm parity: --steps: expected an integer >= 1, got ${values.steps}`);
+    const experiments = values.experiments === undefined ? undefined : userPath(values.experiments);
+    if (stream === 'numpy') {
+      process.stdout.write(`training ${config} for ${steps} steps in float64 on numpy's stream ...\n`);
+      runDir = await streamRun({ config: path, overrides, steps, experiments });
+    } else {
+      process.stdout.write(`training ${config} for ${steps} steps with a trace ...\n`);
+      runDir = await tracedRun({ config: path, overrides, steps, experiments });
+    }
     process.stdout.write(`run folder: ${runDir}\n`);
   }
-  const { code, output } = await runHarness(runDir, { precision, reference: values.reference });
+  const { code, output } = await runHarness(runDir, { precision, reference: values.reference, stream });
   process.stdout.write(output);
   process.exitCode = code ?? 1;
 }
@@ -69,7 +92,8 @@ function parse() {
   return parseArgs({
     allowPositionals: true,
     options: {
-      steps: { type: 'string', default: '200' },
+      steps: { type: 'string' },
+      trace: { type: 'boolean', default: false },
       precision: { type: 'string', default: 'float32' },
       reference: { type: 'string' },
       experiments: { type: 'string' },
@@ -77,6 +101,11 @@ function parse() {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+}
+
+/** How an existing run is checked: by its trace when it has one, else on numpy's stream. */
+function runStream(runDir: string): 'numpy' | 'trace' {
+  return existsSync(tracePath(runDir, 'manifest')) ? 'trace' : 'numpy';
 }
 
 await main();

@@ -1,7 +1,12 @@
 /**
- * The parity check as a library: make a traced run of this project (`pnpm exp --trace`, the real
- * command in its own process), then replay it through the numpy transcription of the article's
- * reference files (`py/parity.py`) and read its verdict.
+ * The parity check as a library, in two modes:
+ *
+ * - stream (the article's configs, `random.stream: numpy`): train the config in float64 with every
+ *   step logged (`pnpm exp`, the real command in its own process); `py/parity.py --stream numpy`
+ *   runs the reference file's own loop on numpy's own stream with the same seed and compares every
+ *   step, so the draws are checked too (1e-9 relative).
+ * - trace (any config on the project's streams): make a traced run (`pnpm exp --trace`) and replay
+ *   its draws through the numpy transcription of the reference file.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,9 +39,15 @@ export function harnessUnavailable(): string | null {
   return null;
 }
 
-/** The overrides a traced run for the harness needs: every step logged, nothing slow. */
+/**
+ * The overrides a traced run for the harness needs: every step logged, nothing slow, and the
+ * project's own streams in float32 (what a trace records; the numpy stream is checked against
+ * numpy itself instead, see {@link streamRun}).
+ */
 export function traceOverrides(steps: number): string[] {
   return [
+    'random.stream=xoshiro',
+    'train.precision=float32',
     `train.steps=${steps}`,
     'log.every=1',
     `log.printEvery=${steps}`,
@@ -49,32 +60,40 @@ export function traceOverrides(steps: number): string[] {
 }
 
 /**
- * Runs `pnpm exp <config> --trace` for `steps` steps in `experiments` (a temporary folder when
- * not given) and resolves with the run folder.
+ * The overrides a run checked against numpy's own stream needs: every step logged, float64 (the
+ * files' arithmetic), nothing slow.
  */
-export async function tracedRun(opts: {
+export function streamOverrides(steps: number): string[] {
+  return ['random.stream=numpy', 'train.precision=float64', ...traceOverrides(steps).slice(2)];
+}
+
+export interface RunOptions {
   config: string;
   overrides?: string[];
   steps: number;
   experiments?: string;
-}): Promise<string> {
+}
+
+/**
+ * Runs `pnpm exp <config> --trace` for `steps` steps in `experiments` (a temporary folder when
+ * not given) and resolves with the run folder.
+ */
+export function tracedRun(opts: RunOptions): Promise<string> {
+  return trainRun(opts, [...traceOverrides(opts.steps), ...(opts.overrides ?? []), '--trace']);
+}
+
+/** Runs `pnpm exp <config>` on numpy's stream in float64 for `steps` steps; resolves with the run folder. */
+export function streamRun(opts: RunOptions): Promise<string> {
+  return trainRun(opts, [...streamOverrides(opts.steps), ...(opts.overrides ?? [])]);
+}
+
+async function trainRun(opts: RunOptions, extra: string[]): Promise<string> {
   const experiments = opts.experiments ?? mkdtempSync(join(tmpdir(), 'parity-'));
-  const args = [
-    '--import',
-    TSX,
-    EXP,
-    opts.config,
-    ...traceOverrides(opts.steps),
-    ...(opts.overrides ?? []),
-    '--trace',
-    '--no-dashboard',
-    '--experiments',
-    experiments,
-  ];
+  const args = ['--import', TSX, EXP, opts.config, ...extra, '--no-dashboard', '--experiments', experiments];
   const { code, out, err } = await run(process.execPath, args, projectRoot());
   const folder = /^run folder: (.+)$/m.exec(out)?.[1];
   if (code !== 0 || folder === undefined) {
-    throw new Error(`pnpm exp ${opts.config} --trace failed (exit ${code}):\n${err || out}`);
+    throw new Error(`pnpm exp ${opts.config} ${extra.join(' ')} failed (exit ${code}):\n${err || out}`);
   }
   return folder;
 }
@@ -87,6 +106,8 @@ export interface HarnessReport {
   precision: 'float32' | 'float64';
   steps: number;
   divergedAt: number | null;
+  /** Stream mode: the first step that failed, or null. */
+  firstFailure?: { step: number; value: string } | null;
   problems: string[];
   checks: string[];
   worst: Record<string, { rel: number; step: number | null }>;
@@ -96,15 +117,25 @@ export interface HarnessReport {
   >;
 }
 
-/** Replays `runDir` through the harness; resolves with its exit code, report and printed summary. */
+/**
+ * Checks `runDir` with the harness: replays its trace, or (`stream: 'numpy'`) runs the file on
+ * numpy's own stream; resolves with its exit code, report and printed summary.
+ */
 export async function runHarness(
   runDir: string,
-  opts: { precision?: 'float32' | 'float64'; reference?: string; steps?: number } = {},
+  opts: {
+    precision?: 'float32' | 'float64';
+    reference?: string;
+    steps?: number;
+    stream?: 'trace' | 'numpy';
+  } = {},
 ): Promise<{ code: number | null; report: HarnessReport | null; output: string }> {
   const scratch = mkdtempSync(join(tmpdir(), 'parity-report-'));
   const json = join(scratch, 'report.json');
   try {
-    const args = [HARNESS, runDir, '--json', json, '--precision', opts.precision ?? 'float32'];
+    const args = [HARNESS, runDir, '--json', json];
+    if (opts.stream === 'numpy') args.push('--stream', 'numpy');
+    else args.push('--precision', opts.precision ?? 'float32');
     if (opts.reference !== undefined) args.push('--reference', opts.reference);
     if (opts.steps !== undefined) args.push('--steps', String(opts.steps));
     const { code, out, err } = await run(PYTHON, args, projectRoot());

@@ -28,7 +28,9 @@ describe('configs/sweeps/article.yaml', () => {
     ];
     const expected = files.flatMap((file) =>
       [1, 2, 3].map((seed) =>
-        serializeConfig(loadConfig(file, [`seed=${seed}`, 'log.printEvery=5000']).config),
+        serializeConfig(
+          loadConfig(file, [`seed=${seed}`, 'random.stream=xoshiro', 'log.printEvery=5000']).config,
+        ),
       ),
     );
     expect(plan.members).toHaveLength(expected.length);
