@@ -90,6 +90,7 @@ export async function writeFixtureRun(experimentsDir: string, run: FixtureRun): 
       runId,
       seed: config.seed,
       totalSteps: config.train.steps,
+      precision: config.train.precision,
       backend: 'reference',
       environment: FIXTURE_ENVIRONMENT,
       startedAt: run.date,

@@ -146,6 +146,23 @@ describe('--md', () => {
     expect(md).toContain('second \\*bold\\* &lt;b&gt;');
   });
 
+  it('adds a dtype column when a run is float64, and only then', async () => {
+    const dir = await twoRuns();
+    expect(formatList(await listRuns(dir, { params: [] }), 'md')).not.toContain('dtype');
+    await writeFixtureRun(dir, {
+      name: 'decay',
+      date: at('10:00:02'),
+      suffix: '000c',
+      config: { seed: 3, train: { precision: 'float64' } },
+      metrics: [{ step: 9, dLoss: 1.25, gLoss: 0.5, dReal: 0.5, dFake: 0.5 }],
+    });
+    const lines = formatList(await listRuns(dir, { params: [] }), 'md')
+      .trimEnd()
+      .split('\n');
+    expect(lines[0]).toMatch(/\| steps\/s \| dtype \|$/);
+    expect(lines.slice(2).map((l) => l.split('|').at(-2)?.trim())).toEqual(['float32', 'float32', 'float64']);
+  });
+
   it('prints only the chosen config keys and evaluation columns', async () => {
     const dir = await twoRuns();
     const list = await listRuns(dir, { params: ['seed'], evalColumns: ['modesCovered,step'] });

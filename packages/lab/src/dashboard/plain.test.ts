@@ -27,6 +27,12 @@ describe('plainLogger', () => {
     }
   });
 
+  it("says when a run is float64 or on numpy's stream, after the backend", () => {
+    const out: string[] = [];
+    plainLogger(10, (line) => out.push(line))({ ...startedEvent(20), precision: 'float64', stream: 'numpy' });
+    expect(out[0]).toMatch(/ backend=reference precision=float64 stream=numpy params_g=/);
+  });
+
   it("writes the article's printed cost as d_cost_printed=, right after d_loss=", () => {
     const [started, ...steps] = lines(true);
     expect(started).toMatch(/ params_d=100609$/);

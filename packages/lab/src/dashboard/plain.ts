@@ -24,6 +24,8 @@ export function plainLogger(
         write(
           `started name=${event.name} run=${relative(process.cwd(), event.runDir) || '.'} seed=${event.seed} ` +
             `steps=${event.startStep}/${event.totalSteps} backend=${event.backend} ` +
+            `${event.precision === 'float32' ? '' : `precision=${event.precision} `}` +
+            `${event.stream === 'xoshiro' ? '' : `stream=${event.stream} `}` +
             `params_g=${event.params.generator} params_d=${event.params.discriminator}`,
         );
         return;

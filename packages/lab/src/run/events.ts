@@ -22,6 +22,9 @@ export type RunEvent =
       startStep: number;
       totalSteps: number;
       backend: string;
+      /** `train.precision` and `random.stream`. */
+      precision: string;
+      stream: string;
       params: { generator: number; discriminator: number };
     }
   | { type: 'metrics'; row: MetricsRow; stepsPerSec: number; elapsed: number }

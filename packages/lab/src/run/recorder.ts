@@ -41,9 +41,9 @@ export interface RecordedRun {
   backend: string;
 }
 
-/** The backend that computes the run: float64 runs compute on the reference backend's loops. */
-function computingBackend(run: RecordedRun): string {
-  return run.config.train.precision === 'float64' ? 'reference' : run.backend;
+/** The backend that computes a run: float64 runs compute on the reference backend's loops. */
+export function computingBackend(config: ExperimentConfig, backend: string): string {
+  return config.train.precision === 'float64' ? 'reference' : backend;
 }
 
 /** How a run ended, for the final meta.json. */
@@ -106,7 +106,7 @@ export class RunRecorder {
       seed: run.config.seed,
       totalSteps: run.config.train.steps,
       precision: run.config.train.precision,
-      backend: computingBackend(run),
+      backend: computingBackend(run.config, run.backend),
       environment: run.environment,
       startedAt: created,
       owner: run.owner.token,
@@ -146,7 +146,7 @@ export class RunRecorder {
       divergedAt: null,
       command: run.environment.command,
       git: run.environment.git,
-      backend: computingBackend(run),
+      backend: computingBackend(run.config, run.backend),
     };
     return new RunRecorder(owner, meta, now);
   }

@@ -52,7 +52,7 @@ import {
   waitWhilePaused,
 } from './control.ts';
 import type { EndStatus, RunEvent, SessionEnd } from './events.ts';
-import { RunRecorder } from './recorder.ts';
+import { computingBackend, RunRecorder } from './recorder.ts';
 import {
   dueAfterStep,
   dueAtEnd,
@@ -361,7 +361,9 @@ function startedEvent(run: Run): RunEvent {
     seed: config.seed,
     startStep: run.startStep,
     totalSteps: run.schedule.totalSteps,
-    backend: opts.backend,
+    backend: computingBackend(config, opts.backend),
+    precision: config.train.precision,
+    stream: config.random.stream,
     params: { generator: count(trainer.gParams), discriminator: count(trainer.dParams) },
   };
 }
