@@ -9,11 +9,13 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { tracePath, userPath } from '@gan/runs';
-import { loadConfig } from '@gan/training/config';
+import { type ExperimentConfig, loadConfig } from '@gan/training/config';
+import { runArticleGrid, writeArticleGridPng } from './article-grid.ts';
 import { harnessUnavailable, runHarness, streamRun, tracedRun } from './parity.ts';
 
 const USAGE = `usage: pnpm parity <config.yaml> [key=value ...] [options]
        pnpm parity --run <run folder> [options]
+       pnpm parity <article config.yaml> [key=value ...] --grid <out.png> [--steps N]
 
 An article config (random.stream: numpy) is trained in float64 and compared, step by step, with
 its reference file run on numpy's own stream with the same seed (the draws are checked too).
@@ -27,6 +29,10 @@ options:
                           float64 (the article's own precision; looser tolerances)
   --reference <name>      whose reference file (default: the config's name), e.g. decay
   --experiments <dir>     where the run goes (default: a temporary folder)
+  --grid <out.png>        no run of this project: the reference file's own last sample grid after
+                          --steps iterations (default train.steps + 1, so the file's grid at
+                          iteration train.steps) on numpy's stream with the config's seed, drawn
+                          as the config shows samples (the article's configs: stretched per image)
 
 exit status: 0 the run agrees with the article's arithmetic, 1 it does not, 2 bad usage or inputs`;
 
@@ -49,6 +55,10 @@ async function main(): Promise<void> {
   }
   const missing = harnessUnavailable();
   if (missing !== null) fail(`pnpm parity: ${missing}`);
+  if (values.grid !== undefined) {
+    await grid(positionals, values.grid, values.steps, values.reference);
+    return;
+  }
   const precision = values.precision;
   if (precision !== 'float32' && precision !== 'float64') {
     fail(`pnpm parity: --precision: expected float32 or float64, got ${precision}`);
@@ -98,9 +108,45 @@ function parse() {
       reference: { type: 'string' },
       experiments: { type: 'string' },
       run: { type: 'string' },
+      grid: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+}
+
+/** `--grid`: the reference file's own last sample grid, as a PNG. */
+async function grid(
+  positionals: string[],
+  out: string,
+  stepsFlag: string | undefined,
+  reference: string | undefined,
+): Promise<void> {
+  const [file, ...overrides] = positionals;
+  if (file === undefined) fail(`pnpm parity --grid: no config given\n\n${USAGE}`);
+  let config: ExperimentConfig;
+  try {
+    config = loadConfig(userPath(file), overrides).config;
+  } catch (e) {
+    fail(`pnpm parity: ${(e as Error).message}`);
+  }
+  const steps = Number(stepsFlag ?? config.train.steps + 1);
+  if (!Number.isInteger(steps) || steps < 1)
+    fail(`pnpm parity: --steps: expected an integer >= 1, got ${stepsFlag}`);
+  const ref = reference ?? config.name;
+  process.stdout.write(
+    `running ${ref}'s reference file for ${steps} iterations on numpy's stream, seed ${config.seed} ...\n`,
+  );
+  const result = await runArticleGrid({
+    reference: ref,
+    steps,
+    seed: config.seed,
+    onLine: (line) => process.stdout.write(`${line}\n`),
+  });
+  const path = userPath(out);
+  await writeArticleGridPng(config, result, path);
+  process.stdout.write(
+    `the grid of iteration ${result.iter} (${result.file}, seed ${result.seed}) -> ${path}\n`,
+  );
 }
 
 /** How an existing run is checked: by its trace when it has one, else on numpy's stream. */

@@ -5,5 +5,5 @@
  */
 export { writeRunGif } from './gif.ts';
 export { type GrayImage, grayToRgb, lumaOf } from './gray.ts';
-export { encodePngRgb, imageGrid, writeImagePng, writePng, writeSampleGrid } from './png.ts';
+export { decodePng, encodePngRgb, imageGrid, writeImagePng, writePng, writeSampleGrid } from './png.ts';
 export { ASCII_RAMP, detectTerminalMode, halfBlockLines, type TerminalMode } from './terminal.ts';
