@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Backend, selectBackend, setBackend } from '@gan/tensor';
-import { ARTICLE_CONFIGS } from '@gan/training/config';
+import { ARTICLE_CONFIGS, loadConfig } from '@gan/training/config';
 import { benchConv, machinePeak } from './conv.ts';
 import { torchStepsPerSec } from './dcgan.ts';
 import { benchMatmul } from './matmul.ts';
@@ -198,6 +198,8 @@ async function main(): Promise<void> {
       ...ARTICLE_CONFIGS.map((c): [string, string[]] => [c, []]),
       ['baseline-tutorial', ['data.batchSize=1']],
       ['baseline-tutorial', ['data.batchSize=64']],
+      // The article's own run in its own dtype: float64 on the reference backend's loops.
+      ['decay', ['train.precision=float64']],
     ];
     const rows: (string | number)[][] = [];
     const out: unknown[] = [];
@@ -206,21 +208,23 @@ async function main(): Promise<void> {
       : cases) {
       const file = join(ROOT, 'configs', `${name}.yaml`);
       const ours = oursStepsPerSec(file, overrides, budget);
-      const batch = overrides.length ? Number(overrides[0].split('=')[1]) : 1;
+      const { config } = loadConfig(file, overrides);
+      const batch = config.data.batchSize;
+      const dtype = config.train.precision;
       const peer = peerStepsPerSec(
         file,
         overrides,
         Math.max(20, Math.round((batch === 1 ? 40 : 4) * (budget / 1000))),
       );
-      rows.push([name, String(batch), ours, peer.sps ?? NaN, ratio(ours, peer.sps), peer.peer]);
-      out.push({ config: name, batch, ours, numpy: peer.sps, peer: peer.peer });
+      rows.push([name, String(batch), dtype, ours, peer.sps ?? NaN, ratio(ours, peer.sps), peer.peer]);
+      out.push({ config: name, batch, dtype, ours, numpy: peer.sps, peer: peer.peer });
       say(
-        `  ${name} batch ${batch}: ${fmt(ours)} steps/s (numpy ${peer.sps === null ? 'n/a' : fmt(peer.sps)})`,
+        `  ${name} batch ${batch} ${dtype}: ${fmt(ours)} steps/s (numpy ${peer.sps === null ? 'n/a' : fmt(peer.sps)})`,
       );
     }
     results.train = out;
     say(`\ntraining steps/s (${fast.backend.name} backend vs numpy)`);
-    say(table(['config', 'batch', 'ours', 'numpy', 'ours/numpy', 'numpy peer'], rows));
+    say(table(['config', 'batch', 'dtype', 'ours', 'numpy', 'ours/numpy', 'numpy peer'], rows));
   }
 
   if (only.has('dashboard')) {
