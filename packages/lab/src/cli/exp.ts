@@ -2,12 +2,14 @@
  * `pnpm exp <config.yaml> [key=value ...] [options]`: train a GAN from a config and record the run
  * in experiments/<config-name>/<run-id>/. `pnpm exp --resume <run folder>` continues a run.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   collectEnvironment,
   configPath,
   currentEpoch,
   defaultExperimentsDir,
+  gifPath,
   parseFaultSpec,
   RunOwner,
   RunTakenOver,
@@ -17,6 +19,7 @@ import {
 } from '@gan/runs';
 import {
   ConfigError,
+  detectTerminalMode,
   type ExperimentConfig,
   estimateMemory,
   formatBytes,
@@ -32,6 +35,8 @@ import { requestStop, requestSample, setPaused, isPaused } from '../run/control.
 import type { RunEvent, SessionEnd } from '../run/events.ts';
 import { backendFlag, fail } from './common.ts';
 import { plainLogger } from '../dashboard/plain.ts';
+import { resultLines } from '../dashboard/result.ts';
+import { applyEvent, type DashboardState, initialState } from '../dashboard/state.ts';
 
 const USAGE = `usage: pnpm exp <config.yaml> [key=value ...] [options]
        pnpm exp --resume <experiments/<config>/<run-id>> [train.steps=N ...] [options]
@@ -108,6 +113,20 @@ function forbiddenResumeChanges(before: ExperimentConfig, after: ExperimentConfi
     (k) => a[k] !== b[k] && !RESUMABLE_PREFIXES.some((p) => k === p || k.startsWith(p)),
   );
 }
+
+type Finished = Extract<RunEvent, { type: 'finished' }>;
+
+/**
+ * The end of a run stopped at once (a second Ctrl-C), at the step meta.json last recorded, with
+ * where a resume starts (`checkpoint`: the step of the last checkpoint saved, or null).
+ */
+function forcedEnd(event: Finished, checkpoint: number | null): Finished {
+  const from = checkpoint === null ? 'step 0 (no checkpoint yet)' : `the checkpoint of step ${checkpoint}`;
+  return { ...event, message: `${event.message ?? 'stopped at once'}; --resume continues from ${from}` };
+}
+
+/** Terminal rows assumed for the end-of-run picture when stdout is not a terminal (a log). */
+const PLAIN_ROWS = 30;
 
 /** `--dry-run`: the config checked as a run would check it, its networks and memory; nothing written. */
 function dryRun(positionals: string[]): void {
@@ -206,6 +225,10 @@ async function main(): Promise<void> {
   const useDashboard = process.stdout.isTTY === true && !values['no-dashboard'];
   const dashboard = useDashboard ? await import('../dashboard/mount.tsx') : null; // before any event
   const listeners: ((e: RunEvent) => void)[] = [];
+  // The run as the dashboard sees it, for the end-of-run picture (drawn after the dashboard).
+  let state: DashboardState = initialState();
+  let checkpoint: number | null = null;
+  let forced = false;
   const handle = startTraining(
     {
       config,
@@ -219,7 +242,13 @@ async function main(): Promise<void> {
       faultInject,
     },
     backend,
-    (event) => {
+    (received) => {
+      const event =
+        forced && received.type === 'finished' && received.status === 'interrupted'
+          ? forcedEnd(received, checkpoint)
+          : received;
+      if (event.type === 'checkpoint') checkpoint = event.step;
+      state = applyEvent(state, event);
       for (const l of listeners) l(event);
     },
   );
@@ -228,6 +257,7 @@ async function main(): Promise<void> {
   const stop = () => {
     if (stopping) {
       process.stderr.write('\nstopping now (no final checkpoint)\n');
+      forced = true;
       void handle.kill();
       return;
     }
@@ -254,6 +284,18 @@ async function main(): Promise<void> {
   }
 
   const finished = await handle.done;
+  if (finished.status !== 'taken-over') {
+    // The final samples, as the dashboard drew them, in words, and their files.
+    const gif = gifPath(runDir);
+    const lines = resultLines(state, {
+      mode: detectTerminalMode(process.stdout.isTTY === true),
+      width: process.stdout.columns || 80,
+      rows: process.stdout.rows || PLAIN_ROWS,
+      cwd: process.cwd(),
+      gif: !forced && config.log.gif && existsSync(gif) ? gif : null,
+    });
+    if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+  }
   process.stdout.write(`run folder: ${runDir}\n`);
   process.exitCode = EXIT[finished.status];
 }

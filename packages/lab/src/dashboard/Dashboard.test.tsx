@@ -5,8 +5,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ASCII_RAMP } from '@gan/training';
 import { evaluationLines } from './components/Evaluation.tsx';
 import { Dashboard, type DashboardProps } from './Dashboard.tsx';
+import { computeLayout } from './layout.ts';
+import { planPicture, plannedLines } from './picture.ts';
 import { applyEvent, type DashboardEvent, type DashboardState, initialState } from './state.ts';
-import { metricsEvent, ringEvalEvent, runEvents } from './test-events.ts';
+import {
+  collapsedEvalEvent,
+  digitSamplesEvent,
+  metricsEvent,
+  ringEvalEvent,
+  runEvents,
+} from './test-events.ts';
 
 const ANSI = new RegExp(`${'\x1b'}\\[[0-9;?]*[A-Za-z]`, 'g');
 const stripAnsi = (s: string) => s.replace(ANSI, '');
@@ -19,6 +27,25 @@ afterEach(() => {
   for (const u of unmounts) u();
   unmounts = [];
 });
+
+/** One frame `width` columns wide, drawn as a string (ink-testing-library's terminal is 100 wide). */
+function screen(state: DashboardState, width: number, height: number, extra: Partial<DashboardProps> = {}) {
+  return stripAnsi(
+    renderToString(
+      <Dashboard
+        state={state}
+        width={width}
+        height={height}
+        mode="ascii"
+        now={0}
+        cwd="/tmp"
+        keys
+        {...extra}
+      />,
+      { columns: width },
+    ),
+  );
+}
 
 /** Renders one frame (ink-testing-library's terminal is 100 columns wide). */
 function frame(state: DashboardState, width: number, height: number, extra: Partial<DashboardProps> = {}) {
@@ -40,11 +67,10 @@ describe('Dashboard', () => {
     expect(f).toContain('1500/20000');
     expect(f).toContain('7.5%');
     expect(f).toContain('250 steps/s');
-    expect(f).toMatch(/Losses\s+── D loss [\d.]+\s+━━ G loss [\d.]+/);
-    expect(f).toMatch(/Discriminator\s+── D\(x\) [\d.]+\s+━━ D\(G\(z\)\) [\d.]+/);
+    expect(f).toMatch(/Losses\s+── D loss [\d.]+\s+╌╌ G loss [\d.]+/);
+    expect(f).toMatch(/Discriminator\s+── D\(x\) [\d.]+\s+╌╌ D\(G\(z\)\) [\d.]+/);
     expect(f).toContain('step 10');
-    expect(f).toMatch(/[╭╰]─+/); // the first series of a chart, light
-    expect(f).toMatch(/[┏┗]━+/); // the second, heavy
+    expect(f).toMatch(/┤[ \u2801-\u28ff]*[\u2801-\u28ff]{3}/); // braille lines
     expect(f).toContain('Samples · step 1000');
     const ramp = [...ASCII_RAMP.slice(1)].filter((c) => f.includes(`${c}${c}${c}`));
     expect(ramp.length).toBeGreaterThanOrEqual(6);
@@ -176,21 +202,74 @@ describe('Dashboard', () => {
   });
 });
 
+describe('Dashboard: samples and charts at the common terminal sizes', () => {
+  const state = fold([...runEvents(1500), digitSamplesEvent(1500, true), collapsedEvalEvent(1500)]);
+  const image = state.sample!.image;
+
+  it.each([
+    [80, 24, 3],
+    [100, 30, 4],
+    [130, 45, 4],
+  ])('%i x %i: the sample grid (%i x %i samples or all 16) beside two braille charts', (w, h, k) => {
+    const lines = screen(state, w, h).split('\n');
+    expect(lines).toHaveLength(h);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(w);
+    const layout = computeLayout(w, h, image);
+    if (layout.kind !== 'full') throw new Error('expected the full view');
+    const main = lines.slice(2, 2 + layout.mainHeight);
+    // The samples panel: its title (how many samples when not all), then the picture line by line.
+    const panel = main.map((l) => l.slice(layout.chartsWidth));
+    expect(panel[0]).toMatch(k < 4 ? /^╭─ Samples \d+\/16 · step 1500 ─+╮$/ : /^╭─ Samples · step 1500 ─+╮$/);
+    const plan = planPicture(image, { width: layout.samplesWidth - 4, height: layout.mainHeight - 2 });
+    expect([plan.rows, plan.cols]).toEqual([k, k]);
+    const picture = plannedLines(image, plan, 'ascii');
+    expect(picture.length).toBeGreaterThanOrEqual(12);
+    expect(picture.join('').replace(/ /g, '').length).toBeGreaterThan(100); // digits, not a blank
+    picture.forEach((p, i) => {
+      expect(panel[1 + i]).toBe(`│ ${p.padEnd(layout.samplesWidth - 4)} │`);
+    });
+    // Both charts, drawn in braille dots.
+    const charts = main.map((l) => l.slice(0, layout.chartsWidth)).join('\n');
+    expect(charts).toMatch(/╭─ Losses/);
+    expect(charts).toMatch(/╭─ Discriminator/);
+    expect(charts.match(/[\u2801-\u28ff]/g)?.length ?? 0).toBeGreaterThan(4 * (layout.chartsWidth - 13));
+  });
+
+  it('draws the picture in half blocks on a colour terminal', () => {
+    const f = screen(state, 80, 24, { mode: 'truecolor' });
+    expect(f.match(/▀/g)?.length).toBe(26 * 13); // 3 x 3 samples, shrunk 7 times: 26 x 13 cells
+  });
+
+  it('says what the final samples show once the run has ended', () => {
+    const done = applyEvent(state, {
+      type: 'finished',
+      status: 'completed',
+      step: 1500,
+      message: null,
+      stepsPerSec: 250,
+    });
+    const last = screen(done, 130, 45).split('\n').at(-1);
+    expect(last).toBe(
+      ' 16 of 16 samples identical; all 1000 evaluated samples read as one digit (a 3) by the classifier',
+    );
+    expect(screen(state, 130, 45).split('\n').at(-1)).toContain('q stop'); // not before the end
+  });
+});
+
 describe("Dashboard: the article's printed D cost", () => {
   const printed = fold(runEvents(1500, 20000, true));
 
   it('is a third line of the losses chart and a line of the training panel, beside the D loss', () => {
     const f = frame(printed, 100, 32);
     // 100 columns leave the losses chart too narrow for the full names: the legend goes short...
-    expect(f).toMatch(/Losses\s+── D 1\.1082\s+━━ G 0\.7347\s+══ Dprt -0\.6835 ─/);
-    expect(f).toMatch(/[╔╚]═+/); // the third series, double
+    expect(f).toMatch(/Losses\s+── D 1\.1082\s+╌╌ G 0\.7347\s+┈┈ Dprt -0\.6835 ─/);
     // ...and the training panel names both D numbers, before the gradient norms.
     expect(f).toMatch(/│ D loss {2}1\.1082 {4}G loss {2}0\.7347 +│/);
     expect(f).toMatch(/│ D cost \(printed\) {2}-0\.6835 +│/);
     expect(f).not.toContain('grad D');
     // Where there is room, the legend names them in full.
-    const wide = frame(printed, 80, 24);
-    expect(wide).toMatch(/Losses\s+── D loss 1\.1082\s+━━ G loss 0\.7347\s+══ D cost \(printed\) -0\.6835/);
+    const wide = screen(printed, 130, 45);
+    expect(wide).toMatch(/Losses\s+── D loss 1\.1082\s+╌╌ G loss 0\.7347\s+┈┈ D cost \(printed\) -0\.6835/);
     expect(frame(printed, 100, 40)).toMatch(/│ grad D {2}1\.23e-2 {3}grad G {2}4\.56e-3 +│/);
   });
 
@@ -212,7 +291,7 @@ describe("Dashboard: the article's printed D cost", () => {
   it('leaves a run that logs only the loss D descends as it was', () => {
     const plain = fold(runEvents(1500));
     const f = frame(plain, 100, 32);
-    expect(f).toMatch(/Losses\s+── D loss 1\.1082\s+━━ G loss 0\.7347 ─/);
+    expect(f).toMatch(/Losses\s+── D loss 1\.1082\s+╌╌ G loss 0\.7347 ─/);
     expect(f).toMatch(
       /│ grad D {2}1\.23e-2 {3}grad G {2}4\.56e-3 +│.*\n│ D loss {2}1\.1082 {4}G loss {2}0\.7347 +│/,
     );
@@ -225,7 +304,7 @@ describe("Dashboard: the article's printed D cost", () => {
       [40, 10],
     ]) {
       const f = frame(plain, w, h);
-      expect(f).not.toMatch(/printed|Dprt|═/);
+      expect(f).not.toMatch(/printed|Dprt|┈┈/);
     }
   });
 });

@@ -12,6 +12,7 @@ import { Progress } from './components/Progress.tsx';
 import { Samples } from './components/Samples.tsx';
 import { Stats } from './components/Stats.tsx';
 import { computeLayout } from './layout.ts';
+import { verdictOf } from './result.ts';
 import { type DashboardState, type EvalSummary, statusOf } from './state.ts';
 
 export interface DashboardProps {
@@ -33,9 +34,11 @@ export interface DashboardProps {
 
 /**
  * The whole screen for one state: a pure view (it only lays out what it is given). Below
- * `MIN_FULL_WIDTH` x `MIN_FULL_HEIGHT` it falls back to a few lines of text. A run that logs the
- * article's printed D cost gets it as a third line of the losses chart, named as every view names
- * it (@gan/runs METRIC_LABELS), and a line of the training panel.
+ * `MIN_FULL_WIDTH` x `MIN_FULL_HEIGHT` it falls back to a few lines of text; above, the sample
+ * picture is always on it (fewer samples when all of them would be too small to read), and once
+ * the run has ended the bottom line says what its samples show (a sweep member's view stays up).
+ * A run that logs the article's printed D cost gets it as a third line of the losses chart, named
+ * as every view names it (@gan/runs METRIC_LABELS), and a line of the training panel.
  *
  * ```tsx
  * <Dashboard state={state} width={120} height={40} mode="ascii" now={Date.now()} cwd="." keys />
@@ -49,6 +52,7 @@ export function Dashboard({ state, width, height, mode, now, cwd, keys, evaluati
   const colour = mode !== 'ascii';
   const r = state.latest;
   const L = layout;
+  const shownEvaluation = evaluation !== undefined ? evaluation : state.evaluation;
   const { dLoss, dCostPrinted, gLoss, dReal, dFake } = METRIC_LABELS;
   const losses: ChartLine[] = [
     { ...labels(dLoss), color: 'cyan', series: state.dLoss, value: r?.dLoss ?? null },
@@ -90,20 +94,18 @@ export function Dashboard({ state, width, height, mode, now, cwd, keys, evaluati
             />
           )}
         </Box>
-        {L.samplesWidth > 0 && (
-          <Samples sample={state.sample} width={L.samplesWidth} height={L.mainHeight} mode={mode} />
-        )}
+        <Samples sample={state.sample} width={L.samplesWidth} height={L.mainHeight} mode={mode} />
       </Box>
       <Box flexDirection="row" height={L.bottomHeight}>
         <Stats latest={r} lrPeak={state.lrPeak} width={L.statsWidth} height={L.bottomHeight} />
-        <Evaluation
-          evaluation={evaluation !== undefined ? evaluation : state.evaluation}
-          width={L.evalWidth}
-          height={L.bottomHeight}
-        />
+        <Evaluation evaluation={shownEvaluation} width={L.evalWidth} height={L.bottomHeight} />
         {L.logWidth > 0 && <EventLog log={state.log} width={L.logWidth} height={L.bottomHeight} />}
       </Box>
-      <Help status={statusOf(state)} keys={keys} />
+      <Help
+        status={statusOf(state)}
+        keys={keys}
+        note={state.finished === null ? null : verdictOf(state, shownEvaluation)}
+      />
     </Box>
   );
 }

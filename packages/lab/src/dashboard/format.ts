@@ -1,4 +1,11 @@
 /** Time and text formatting shared by the dashboard's views (pure, no terminal); numbers are in format/numbers.ts. */
+import { relative } from 'node:path';
+
+/** A path as the user would type it: relative to `cwd` when inside it, else absolute. */
+export function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
 
 /** Seconds as `m:ss` or `h:mm:ss`, e.g. `formatClock(3723) === '1:02:03'`. */
 export function formatClock(seconds: number): string {

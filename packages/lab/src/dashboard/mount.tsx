@@ -128,7 +128,8 @@ function App({ onKey, keys, ...view }: AppProps) {
  * that state changed (and once a second for the clock), so a flood of metrics costs one cheap
  * reducer call each and never a React update. Ink draws each frame into a `FrameScreen`, which
  * paints it on the alternate screen. When the `finished` event arrives the dashboard unmounts,
- * restores the terminal and leaves a short summary on it, so the process can end. If the view
+ * restores the terminal and leaves a short summary on it, so the process can end (`pnpm exp`
+ * then draws the final sample grid under it: result.ts). If the view
  * ever fails, the terminal is restored and plain progress lines take over.
  *
  * ```ts

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { halfBlockLines } from '@gan/training';
-import { isSparse, maxPool, pictureLines } from './picture.ts';
+import {
+  alikeSamples,
+  cropGrid,
+  isSparse,
+  maxPool,
+  pictureCells,
+  pictureFactor,
+  pictureLines,
+  planPicture,
+  sampleGridOf,
+} from './picture.ts';
+import { digitGrid, gradientImage } from './test-events.ts';
 
 describe('pictureLines', () => {
   // 6x6 black with one white point at (4, 1): a tiny scatter plot
@@ -42,5 +53,62 @@ describe('pictureLines of a colour picture (stacked MNIST)', () => {
     expect(pictureLines(image, 'truecolor', 1)).toEqual([
       '\x1b[38;2;255;0;0m\x1b[48;2;0;0;255m\u2580\x1b[0m',
     ]);
+  });
+});
+
+describe('pictureFactor', () => {
+  const size = { width: 234, height: 234 };
+  it('picks the smallest integer shrink that fits width and half-block height', () => {
+    expect(pictureFactor(size, { width: 50, height: 30 })).toBe(5); // 47 x 24 cells
+    expect(pictureCells(size, 5)).toEqual({ width: 47, height: 24 });
+    expect(pictureFactor({ width: 10, height: 10 }, { width: 50, height: 30 })).toBe(1);
+    expect(pictureFactor(size, { width: 0, height: 10 })).toBe(234);
+  });
+});
+
+describe('sample grids', () => {
+  const grid = digitGrid(false);
+
+  it("finds the 4 x 4 samples of a run's sample grid, and no grid in other pictures", () => {
+    expect(sampleGridOf(grid)).toEqual({ rows: 4, cols: 4, pad: 2, cellWidth: 56, cellHeight: 56 });
+    expect(sampleGridOf(gradientImage())).toBeNull(); // 64 x 32: not a grid's size
+    const scatter = { gray: new Uint8Array(234 * 234), width: 234, height: 234 };
+    scatter.gray[100 * 234 + 100] = 255;
+    expect(sampleGridOf(scatter)).toBeNull(); // a grid's size, but sparse: 2-D points
+    const lit = { ...grid, gray: grid.gray.slice() };
+    lit.gray[0] = 255; // a separating line not black
+    expect(sampleGridOf(lit)).toBeNull();
+  });
+
+  it('crops the top-left samples with their separating lines', () => {
+    const part = cropGrid(grid, sampleGridOf(grid)!, 2, 3);
+    expect([part.width, part.height]).toEqual([3 * 58 + 2, 2 * 58 + 2]);
+    expect(part.gray[60 * part.width + 70]).toBe(grid.gray[60 * 234 + 70]);
+    expect(sampleGridOf({ ...part, gray: part.gray })).toBeNull(); // not 4 x 4 any more
+  });
+
+  it('shows fewer samples rather than samples under 8 pixels across', () => {
+    // 26 x 13 cells: 16 samples would need a shrink of 9 (6 pixels each), 9 samples one of 7.
+    expect(planPicture(grid, { width: 26, height: 13 })).toEqual({
+      rows: 3,
+      cols: 3,
+      of: 16,
+      factor: 7,
+      cells: { width: 26, height: 13 },
+    });
+    expect(planPicture(grid, { width: 60, height: 40 })).toMatchObject({ rows: 4, cols: 4, factor: 4 });
+    expect(planPicture(grid, { width: 3, height: 2 })).toMatchObject({ rows: 1, cols: 1 });
+    // Not a grid: the whole picture, shrunk.
+    expect(planPicture(gradientImage(), { width: 20, height: 20 })).toMatchObject({
+      rows: 1,
+      of: 1,
+      factor: 4,
+    });
+  });
+
+  it('counts the samples that look the same', () => {
+    expect(alikeSamples(digitGrid(true))).toEqual({ largest: 16, of: 16 });
+    expect(alikeSamples(grid)).toEqual({ largest: 2, of: 16 }); // ring sizes repeat every 15 digits
+    expect(alikeSamples(gradientImage())).toBeNull();
   });
 });

@@ -80,7 +80,8 @@ export interface DashboardState {
   gLoss: Series;
   dReal: Series;
   dFake: Series;
-  sample: { step: number; image: GrayImage } | null;
+  /** The latest sample grid, and where it was saved. */
+  sample: { step: number; image: GrayImage; path: string } | null;
   /** The latest evaluation, or null before the first. */
   evaluation: EvalSummary | null;
   /** Finished lines (checkpoints, samples, pauses), newest last, at most `LOG_LINES`. */
@@ -221,7 +222,7 @@ export function applyEvent(state: DashboardState, event: DashboardEvent, now = 0
     case 'samples':
       return {
         ...state,
-        sample: { step: event.step, image: event.image },
+        sample: { step: event.step, image: event.image, path: event.path },
         log: addLog(state.log, { step: event.step, text: 'samples saved', tone: 'info' }),
       };
     case 'checkpoint':

@@ -1,6 +1,6 @@
 /** A fake run's events for the dashboard's tests: no trainer, deterministic numbers. */
 import type { MetricsRow } from '@gan/runs';
-import type { GrayImage } from '@gan/training';
+import { type GrayImage, imageGrid } from '@gan/training';
 import type { RunEvent } from '../run/events.ts';
 
 export const RUN_DIR = '/tmp/experiments/decay/20260101-120000-abcd';
@@ -90,5 +90,71 @@ export function ringEvalEvent(step: number): Extract<RunEvent, { type: 'eval' }>
       classHistogram: [0.25, 0.25, 0.125, 0, 0.125, 0.125, 0.125, 0],
       klUniform: 0.3466,
     },
+  };
+}
+
+/**
+ * A 28 x 28 "digit": a white ring on black (grey levels 0..255), its radius and stroke set by `k`.
+ */
+function digit(k: number): number[] {
+  const r = 6 + (k % 5);
+  const w = 1.5 + (k % 3) * 0.5;
+  return Array.from({ length: 28 * 28 }, (_, i) => {
+    const d = Math.hypot((i % 28) - 13.5, Math.floor(i / 28) - 13.5);
+    return Math.abs(d - r) < w ? 255 : 0;
+  });
+}
+
+/**
+ * A sample grid as a run saves it (@gan/training `samplePicture` of MNIST: 4 x 4 digits of 28
+ * pixels, scale 2, pad 2: 234 x 234): sixteen copies of one digit (`collapsed`), or sixteen
+ * different ones.
+ */
+export function digitGrid(collapsed: boolean): GrayImage {
+  const images = Array.from({ length: 16 }, (_, k) => digit(collapsed ? 3 : k)).flat();
+  return imageGrid(images, { width: 28, height: 28, rows: 4, cols: 4, pad: 2, scale: 2 });
+}
+
+/** The samples event of a digit grid (see {@link digitGrid}). */
+export function digitSamplesEvent(step: number, collapsed: boolean): Extract<RunEvent, { type: 'samples' }> {
+  return {
+    type: 'samples',
+    step,
+    path: `${RUN_DIR}/samples/step-${String(step).padStart(6, '0')}.png`,
+    image: digitGrid(collapsed),
+  };
+}
+
+/**
+ * An MNIST evaluation as the decay trick's runs end (@gan/training MnistEval): every sample read as
+ * a 3, on both scales.
+ */
+export function collapsedEvalEvent(step: number): Extract<RunEvent, { type: 'eval' }> {
+  const histogram = [0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+  const scores = {
+    classHistogram: histogram,
+    modesCovered: 1,
+    klUniform: Math.LN10, // ln 10: every sample in one of 10 classes
+    inceptionScore: 1,
+    frechetDistance: 655.3,
+    meanConfidence: 0.267,
+    diversity: 0,
+    nnDistance: 0.769,
+    precision: 1,
+    recall: 0,
+    density: 0.2,
+    coverage: 0.001,
+  };
+  return {
+    type: 'eval',
+    step,
+    result: {
+      ...scores,
+      ...Object.fromEntries(Object.entries(scores).map(([k, v]) => [`display.${k}`, v])),
+      'display.frechetDistance': 631.8,
+      samples: 1000,
+      modes: 10,
+      coverageThreshold: 0.02,
+    } as Extract<RunEvent, { type: 'eval' }>['result'],
   };
 }

@@ -60,12 +60,17 @@ describe('a training thread', { timeout: 120_000 }, () => {
     const thread = new TrainingThread({ backend: 'reference' });
     const long = await session(ringConfig('thread-kill', { train: { steps: 1_000_000 } }));
     let killed: Promise<void> | null = null;
+    // Killed once meta.json has recorded some progress: the end must say that step, not 0.
     const h = thread.run(long, (e) => {
-      if (e.type === 'metrics' && e.row.step >= 10 && killed === null) killed = h.kill();
+      if (e.type === 'metrics' && killed === null && readMetaSync(long.runDir).step > 0) killed = h.kill();
     });
-    expect((await h.done).status).toBe('interrupted');
+    const done = await h.done;
+    expect(done.status).toBe('interrupted');
     await killed;
     expect(thread.alive).toBe(false);
-    expect(readMetaSync(long.runDir).status).toBe('interrupted');
+    const meta = readMetaSync(long.runDir);
+    expect(meta.status).toBe('interrupted');
+    expect(meta.step).toBeGreaterThan(0);
+    expect(done.step).toBe(meta.step);
   });
 });

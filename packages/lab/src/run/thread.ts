@@ -142,8 +142,9 @@ export class TrainingThread {
     const run = this.current;
     if (run === null || run.finished !== null) return;
     this.current = null;
-    recordEnd(run.owner, status, status === 'failed' ? message : null);
-    const event: Finished = { type: 'finished', status, step: 0, message, stepsPerSec: null };
+    // The step meta.json last recorded: the session's own count died with the thread.
+    const step = recordEnd(run.owner, status, status === 'failed' ? message : null);
+    const event: Finished = { type: 'finished', status, step, message, stepsPerSec: null };
     run.finished = event;
     run.onEvent(event);
     run.finish(event);
@@ -175,10 +176,11 @@ export function startTraining(
  * Marks the run ended in meta.json, as its owner; meta.json may not exist yet, or the run may
  * have been taken over (then nothing is written), and the end is reported either way.
  */
-export function recordEnd(owner: RunOwner, status: EndStatus, error: string | null): void {
+export function recordEnd(owner: RunOwner, status: EndStatus, error: string | null): number {
   try {
-    updateMetaSync(owner, { status, error, endedAt: new Date().toISOString() });
+    return updateMetaSync(owner, { status, error, endedAt: new Date().toISOString() }).step;
   } catch {
     // nothing to mark: the caller's event says what happened
+    return 0;
   }
 }

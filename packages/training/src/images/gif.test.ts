@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GIF_FILE, OWNER_DIR, RunOwner, SAMPLES_DIR, samplePath } from '@gan/runs';
+import { Tensor } from '@gan/tensor';
+import { configFromObject } from '../config/index.ts';
 import { encodeGif, evenlySpaced, framesFromSamplePngs, writeGif, writeRunGif } from './gif.ts';
-import { writePng } from './png.ts';
+import { readPng, writePng, writeSampleGrid } from './png.ts';
+import { samplePicture } from './samples.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -189,6 +192,38 @@ describe('frames from sample PNGs', () => {
     expect(gif.frames.map((f) => f.pixels[0])).toEqual([0, 500 % 256, 1000 % 256]);
     expect((await readdir(dir)).sort()).toEqual([GIF_FILE, OWNER_DIR, SAMPLES_DIR].sort());
   });
+
+  it.each([
+    ['per-image', [0, 255]],
+    ['output', [0, 128]],
+  ] as const)(
+    'shows the grids as saved, on the scale log.sampleScale %s gives them',
+    async (sampleScale, levels) => {
+      // The decay trick's generator: 16 images within a millionth of mid-grey, one pixel a little
+      // brighter. Stretched per image (the article's imshow) each is black and white; on the
+      // output scale, flat grey (0: the black lines between the samples).
+      const config = configFromObject(
+        { name: 'x', model: { generator: { output: 'sigmoid' } }, log: { sampleScale } },
+        'x.yaml',
+      );
+      const samples = (step: number) =>
+        Tensor.fromArray(
+          Array.from({ length: 16 }, () =>
+            Array.from({ length: 4 }, (_, i) => 0.5 + (i === step ? 2 ** -20 : 0)),
+          ),
+        );
+      const owner = RunOwner.claim(dir, 'test');
+      for (const step of [0, 1, 2])
+        await writeSampleGrid(owner, step, samplePicture(config, samples(step), 2, 2));
+      expect(await writeRunGif(owner)).toBe(3);
+      const gif = parseGif(await readFile(join(dir, GIF_FILE)));
+      for (const [step, frame] of gif.frames.entries()) {
+        const grey = Uint8Array.from(frame.pixels, (p) => gif.palette[p][0]);
+        expect(grey).toEqual((await readPng(samplePath(dir, step))).gray); // frame for frame the PNG
+        expect([...new Set(grey)].sort((a, b) => a - b)).toEqual(levels);
+      }
+    },
+  );
 
   it('writeGif writes atomically', async () => {
     await writeGif(join(dir, 'a.gif'), [new Uint8Array(1)], 1, 1);

@@ -1,18 +1,18 @@
 /** @jsxRuntime automatic */
-import * as asciichart from 'asciichart';
 import { Box, Text } from 'ink';
 import { resample, type Series } from '../series.ts';
 import { Lines, Panel, type Segment, segmentsWidth, titleRoom } from './Panel.tsx';
 
 export type ChartColor = 'cyan' | 'magenta' | 'yellow' | 'green' | 'blue' | 'red';
 
+const RESET = '\x1b[0m';
 const CODES: Record<ChartColor, string> = {
-  cyan: asciichart.cyan,
-  magenta: asciichart.magenta,
-  yellow: asciichart.yellow,
-  green: asciichart.green,
-  blue: asciichart.blue,
-  red: asciichart.red,
+  cyan: '\x1b[36m',
+  magenta: '\x1b[35m',
+  yellow: '\x1b[33m',
+  green: '\x1b[32m',
+  blue: '\x1b[34m',
+  red: '\x1b[31m',
 };
 
 export interface ChartLine {
@@ -25,18 +25,26 @@ export interface ChartLine {
   value: number | null;
 }
 
-type Symbols = [string, string, string, string, string, string, string, string, string, string];
 /**
- * asciichart's symbols (axis, axis, ends, horizontal, corners, vertical): light, heavy, then
- * double lines (a third series, such as the article's printed D cost beside the two losses).
+ * How the i-th series is drawn, so that lines stay apart where they cross, without colour too:
+ * which dot columns it lights (solid, dashed, dotted), and its legend marker.
  */
-const STYLES: Symbols[] = [
-  ['┼', '┤', '╶', '╴', '─', '╰', '╭', '╮', '╯', '│'],
-  ['┼', '┤', '╺', '╸', '━', '┗', '┏', '┓', '┛', '┃'],
-  ['┼', '┤', '╶', '╴', '═', '╚', '╔', '╗', '╝', '║'],
+const STYLES: { on: (x: number) => boolean; marker: string }[] = [
+  { on: () => true, marker: '──' },
+  { on: (x) => x % 3 !== 2, marker: '╌╌' },
+  { on: (x) => x % 2 === 0, marker: '┈┈' },
 ];
 /** The legend marker of the i-th series: a piece of its line. */
-export const legendMarker = (i: number) => STYLES[i % STYLES.length][4].repeat(2);
+export const legendMarker = (i: number) => STYLES[i % STYLES.length].marker;
+
+/** Braille cells: 2 dots wide, 4 tall; `DOT[row][col]` is a dot's bit above U+2800. */
+const BRAILLE = 0x2800;
+const DOT = [
+  [0x01, 0x08],
+  [0x02, 0x10],
+  [0x04, 0x20],
+  [0x40, 0x80],
+];
 
 /** Fills NaN gaps (buckets with no finite value) from the neighbours, so the line stays drawable. */
 function fillGaps(values: number[]): number[] | null {
@@ -84,7 +92,7 @@ export interface ChartProps {
   /** Outer panel size. */
   width: number;
   height: number;
-  /** A fixed y range (e.g. probabilities 0..1); the data may still widen it. */
+  /** A fixed y range (e.g. probabilities 0..1); values outside it are drawn at its edge. */
   range?: [number, number];
   /** Colour the lines (off for plain-text terminals and tests). */
   colour: boolean;
@@ -96,7 +104,7 @@ export interface ChartProps {
  * latest value. When the labels do not fit, every line that has a short label is named by it.
  *
  * ```ts
- * legend('Losses', lines, 62, false, num); // Losses  ── D 1.3736  ━━ G 0.6932  ══ Dprt -0.0129
+ * legend('Losses', lines, 62, false, num); // Losses  ── D 1.3736  ╌╌ G 0.6932  ┈┈ Dprt -0.0129
  * ```
  */
 export function legend(
@@ -120,10 +128,26 @@ export function legend(
   return segmentsWidth(full) <= titleRoom(width) ? full : segments(true);
 }
 
+/** The dot row (0 at the top of `dots` rows) of `v` on the scale `lo` (bottom dot) .. `hi` (top dot). */
+export function dotRow(v: number, lo: number, hi: number, dots: number): number {
+  const d = Math.round(((v - lo) / (hi - lo)) * (dots - 1));
+  return dots - 1 - Math.max(0, Math.min(dots - 1, d));
+}
+
 /**
- * Rows of an asciichart plot of `lines` over the whole run, `plotWidth` columns wide including
- * the y labels, `plotHeight` rows tall, followed by an x-axis row naming the first and last step.
- * Returns null when no series has a finite value yet.
+ * Rows of a braille plot of `lines` over the whole run, `plotWidth` columns wide including the y
+ * labels, `plotHeight` rows tall, followed by an x-axis row naming the first and last step. Each
+ * cell holds 2 x 4 dots, so a row of text is 4 rows of the plot: a value is drawn at the dot
+ * nearest to it (on a 16-dot axis, 0.503 at 8/15 = 0.53, within half a dot; not on a text row of
+ * 0.33 or 0.67), and consecutive values are joined by a vertical run of dots. The y labels give the top, the
+ * bottom, and each row between at its middle. Returns null when no series has a finite value yet.
+ *
+ * ```
+ *    1.00 ┤⣀⢀⡀⣀      ⢀⣀⡠⠤⠤⠤⠤⠤⠤⠤⠤     D(x) rising from 0.2 to 0.8 (solid), D(G(z))
+ *    0.50 ┤    ⠈⠁⢉⡰⠖⠮⢁⡀⡀             falling from 0.7 to 0.3 (dashed), 12 dots tall
+ *    0.00 ┤⠒⠒⠒⠒⠉⠉⠁     ⠈⠈⠁⠉⠈⠁⠉⠈⠁
+ *         └step 10     step 1500
+ * ```
  */
 export function plotRows(
   lines: readonly ChartLine[],
@@ -133,69 +157,68 @@ export function plotRows(
   colour: boolean,
 ): string[] | null {
   const labelWidth = 7;
-  const points = plotWidth - labelWidth - 2;
-  if (points < 2 || plotHeight < 2) return null;
-  const data: number[][] = [];
-  const colors: (string | undefined)[] = [];
+  const cells = plotWidth - labelWidth - 2;
+  if (cells < 2 || plotHeight < 1) return null;
+  const columns = 2 * cells;
+  const dots = 4 * plotHeight;
+  const data: { values: number[]; style: number; color: ChartColor }[] = [];
   let x0: number | null = null;
   let x1: number | null = null;
-  for (const line of lines) {
-    const r = resample(line.series, points);
+  for (const [i, line] of lines.entries()) {
+    const r = resample(line.series, columns);
     const filled = fillGaps(r.mean);
     if (filled === null) continue;
-    data.push(stretch(filled, points));
-    colors.push(colour ? CODES[line.color] : undefined);
+    data.push({ values: stretch(filled, columns), style: i % STYLES.length, color: line.color });
     x0 = x0 === null || (r.x0 !== null && r.x0 < x0) ? r.x0 : x0;
     x1 = x1 === null || (r.x1 !== null && r.x1 > x1) ? r.x1 : x1;
   }
   if (data.length === 0) return null;
-  let lo = range?.[0] ?? Math.min(...data.map((d) => Math.min(...d)));
-  let hi = range?.[1] ?? Math.max(...data.map((d) => Math.max(...d)));
+  let lo = range?.[0] ?? Math.min(...data.map((d) => Math.min(...d.values)));
+  let hi = range?.[1] ?? Math.max(...data.map((d) => Math.max(...d.values)));
   if (!(hi - lo > 1e-9 * Math.max(1, Math.abs(hi)))) {
     const pad = Math.max(Math.abs(hi) * 0.05, 1e-3);
     lo -= pad;
     hi += pad;
   }
-  // One plot per series, each in its own line style, laid over each other: two series stay
-  // apart where they cross, and without colour too.
-  const grids = data.map((d, i) =>
-    asciichart
-      .plot(d, {
-        height: plotHeight - 1,
-        min: lo,
-        max: hi,
-        symbols: STYLES[i % STYLES.length],
-        format: (v: number) => axisLabel(v, labelWidth, (hi - lo) * 1e-3),
-      })
-      .split('\n')
-      .map((row) => [...row]),
-  );
-  const rows = grids[0].map((base, r) => {
-    // One colour code per run of cells of a series, not per cell: fewer codes for Ink to parse.
-    let row = '';
-    let open: string | undefined;
-    base.forEach((cell, j) => {
-      let ch = cell;
-      let color: string | undefined;
-      if (j >= labelWidth + 2) {
-        for (let k = grids.length - 1; k >= 0; k--) {
-          const c = grids[k][r][j];
-          if (c !== undefined && c !== ' ') {
-            ch = c;
-            color = colors[k];
-            break;
-          }
-        }
+  // Each cell's dots, and the series that drew in it last (its colour).
+  const bits = new Uint8Array(cells * plotHeight);
+  const owner = new Int8Array(cells * plotHeight).fill(-1);
+  data.forEach(({ values, style }, k) => {
+    const on = STYLES[style].on;
+    let prev: number | null = null;
+    for (let x = 0; x < columns; x++) {
+      const y = dotRow(values[x], lo, hi, dots);
+      // The vertical run from the previous value (exclusive, unless it is this one) to this one.
+      const from = prev === null || prev === y ? y : prev < y ? prev + 1 : prev - 1;
+      prev = y;
+      if (!on(x)) continue;
+      for (let d = Math.min(from, y); d <= Math.max(from, y); d++) {
+        const cell = Math.floor(d / 4) * cells + Math.floor(x / 2);
+        bits[cell] |= DOT[d % 4][x % 2];
+        owner[cell] = k;
       }
-      if (color !== open && ch !== ' ') {
-        row += color === undefined ? asciichart.reset : color;
+    }
+  });
+  const zero = (hi - lo) * 1e-3;
+  const rows: string[] = [];
+  for (let r = 0; r < plotHeight; r++) {
+    const middle = dots - 1 - (4 * r + 1.5);
+    const v = r === 0 ? hi : r === plotHeight - 1 ? lo : lo + (middle / (dots - 1)) * (hi - lo);
+    let row = `${axisLabel(v, labelWidth, zero)} ┤`;
+    // One colour code per run of cells of a series, not per cell: fewer codes for Ink to parse.
+    let open: ChartColor | null = null;
+    for (let c = 0; c < cells; c++) {
+      const i = r * cells + c;
+      const color = colour && bits[i] !== 0 ? data[owner[i]].color : null;
+      if (color !== null && color !== open) {
+        row += CODES[color];
         open = color;
       }
-      row += ch;
-    });
-    return open === undefined ? row : row + asciichart.reset;
-  });
-  rows.push(xAxis(x0, x1, labelWidth, points));
+      row += bits[i] === 0 ? ' ' : String.fromCharCode(BRAILLE + bits[i]);
+    }
+    rows.push(open === null ? row : row + RESET);
+  }
+  rows.push(xAxis(x0, x1, labelWidth, cells));
   return rows;
 }
 

@@ -1,7 +1,6 @@
 /** @jsxRuntime automatic */
 import { Box, Text } from 'ink';
-import { relative } from 'node:path';
-import { formatClock, truncateStart } from '../format.ts';
+import { displayPath, formatClock, truncateStart } from '../format.ts';
 import { type DashboardState, type DashboardStatus, elapsedAt, statusOf } from '../state.ts';
 
 export const STATUS_COLOR: Record<DashboardStatus, string> = {
@@ -27,12 +26,6 @@ export const STATUS_TEXT: Record<DashboardStatus, string> = {
   failed: 'failed',
   'taken-over': 'taken over',
 };
-
-/** A run folder as the user would type it: relative to `cwd` when inside it. */
-export function displayPath(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
-}
 
 export interface HeaderProps {
   state: DashboardState;

@@ -14,10 +14,19 @@ export function helpText(status: DashboardStatus, keys: boolean): string {
 export interface HelpProps {
   status: DashboardStatus;
   keys: boolean;
+  /** Shown instead of the keys (a run that has ended: what its samples show). */
+  note?: string | null;
 }
 
-/** The bottom line: which keys do what. */
-export function Help({ status, keys }: HelpProps) {
+/** The bottom line: which keys do what, or once the run has ended, `note`. */
+export function Help({ status, keys, note }: HelpProps) {
+  if (note) {
+    return (
+      <Text wrap="truncate" bold>
+        {` ${note}`}
+      </Text>
+    );
+  }
   return (
     <Text wrap="truncate" dimColor>
       {` ${helpText(status, keys)}`}

@@ -2,9 +2,8 @@
 import { Text } from 'ink';
 import { useMemo } from 'react';
 import type { GrayImage, TerminalMode } from '@gan/training';
-import { pictureFactor } from '../layout.ts';
-import { pictureLines } from '../picture.ts';
-import { Lines, Panel } from './Panel.tsx';
+import { planPicture, plannedLines } from '../picture.ts';
+import { Lines, Panel, type Segment } from './Panel.tsx';
 
 export interface SamplesProps {
   sample: { step: number; image: GrayImage } | null;
@@ -16,21 +15,23 @@ export interface SamplesProps {
 
 /**
  * The latest sample picture (a grid of digits or a scatter of 2-D points) in half blocks, shrunk
- * by the smallest integer factor that fits the panel.
+ * by the smallest integer factor that fits the panel; a grid too big to read whole at that size
+ * shows its top-left samples only, and its title says how many (`Samples 9/16`).
  */
 export function Samples({ sample, width, height, mode }: SamplesProps) {
   const box = { width: width - 4, height: height - 2 };
   const image = sample?.image ?? null;
-  const factor = image === null ? 1 : pictureFactor(image, box);
+  const plan = image === null ? null : planPicture(image, box);
+  const { rows = 0, cols = 0, factor = 1 } = plan ?? {};
   // Re-rendered every refresh, but a new picture only arrives every few hundred steps.
   const lines = useMemo(
-    () => (image === null ? null : pictureLines(image, mode, factor)),
-    [image, mode, factor],
+    () => (image === null ? null : plannedLines(image, { rows, cols, factor }, mode)),
+    [image, mode, rows, cols, factor],
   );
-  const title =
-    sample === null
-      ? [{ text: 'Samples', bold: true }]
-      : [{ text: 'Samples', bold: true }, { text: ` · step ${sample.step}` }];
+  const title: Segment[] = [{ text: 'Samples', bold: true }];
+  if (plan !== null && plan.rows * plan.cols < plan.of)
+    title.push({ text: ` ${plan.rows * plan.cols}/${plan.of}` });
+  if (sample !== null) title.push({ text: ` · step ${sample.step}` });
   return (
     <Panel title={title} width={width} height={height}>
       {lines === null ? (
