@@ -18,7 +18,7 @@
  * ```
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, it, type TestOptions } from 'vitest';
 
 /** True when the CI environment variable is set to anything but '', '0' or 'false'. */
@@ -95,6 +95,26 @@ export const numpy: Requirement = {
   missing: commandRuns('python3', ['-c', 'import numpy']) ? null : 'python3 with numpy not found',
   enable: 'apt-get install python3-numpy (pnpm test installs it)',
 };
+
+/**
+ * Why this machine's C library `log` (which numpy and python's math.log call) is not the build
+ * @gan/tensor's exact-log.ts transcribes (glibc's x86-64 FMA build), or null if it is.
+ */
+export function glibcFmaLogMissing(): string | null {
+  if (process.platform !== 'linux') return `the C library's log is not glibc's on ${process.platform}`;
+  if (process.arch !== 'x64')
+    return `exact-log.ts transcribes glibc's x86-64 FMA build, not checked on ${process.arch}`;
+  let flags = '';
+  try {
+    flags = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return 'no /proc/cpuinfo to tell which build of log glibc runs';
+  }
+  if (!/\bfma\b/.test(flags) || !/\bavx2\b/.test(flags)) {
+    return 'this CPU lacks FMA or AVX2, so glibc runs its SSE2 build of log (differs on ~1e-4 of arguments)';
+  }
+  return null;
+}
 
 /** Debian's python3 with scikit-learn (a pyenv python3 first on the PATH does not see it). */
 export const sklearn: Requirement = {

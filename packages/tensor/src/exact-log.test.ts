@@ -8,9 +8,13 @@
  * glibc and not the correct rounding.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { commandRuns, itWith, type Requirement } from '../../../test-support/requirements.ts';
+import {
+  commandRuns,
+  itWith,
+  type Requirement,
+  glibcFmaLogMissing,
+} from '../../../test-support/requirements.ts';
 import { fma, glibcLog } from './exact-log.ts';
 import { NumpyRandomState } from './numpy-random.ts';
 
@@ -19,26 +23,8 @@ const python: Requirement = {
   enable: 'apt-get install python3',
 };
 
-/** Why this machine's C library `log` is not the build glibcLog transcribes, or null if it is. */
-function fmaLogMissing(): string | null {
-  if (process.platform !== 'linux') return `python's math.log is not glibc's on ${process.platform}`;
-  if (process.arch !== 'x64') {
-    return `glibcLog transcribes glibc's x86-64 FMA build, not checked on ${process.arch}`;
-  }
-  let flags = '';
-  try {
-    flags = readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return 'no /proc/cpuinfo to tell which build of log glibc runs';
-  }
-  if (!/\bfma\b/.test(flags) || !/\bavx2\b/.test(flags)) {
-    return 'this CPU lacks FMA or AVX2, so glibc runs its SSE2 build of log (differs on ~1e-4 of arguments)';
-  }
-  return null;
-}
-
 const glibcFma: Requirement = {
-  missing: python.missing ?? fmaLogMissing(),
+  missing: python.missing ?? glibcFmaLogMissing(),
   enable: 'apt-get install python3, on Linux x86-64 with FMA and AVX2 (every x86-64 CPU since about 2013)',
 };
 

@@ -9,31 +9,19 @@
  * (or from numpy's own state) to continue the same stream.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { commandRuns, itWith, type Requirement } from '../../../test-support/requirements.ts';
+import {
+  commandRuns,
+  itWith,
+  type Requirement,
+  glibcFmaLogMissing,
+} from '../../../test-support/requirements.ts';
 import { NumpyRandomState, type NumpyRandomStateSnapshot } from './numpy-random.ts';
 
-/** Why this machine's glibc `log` is not the build exact-log.ts transcribes, or null if it is. */
-function fmaLogMissing(): string | null {
-  if (process.platform !== 'linux') return `numpy's log is not glibc's on ${process.platform}`;
-  if (process.arch !== 'x64') {
-    return `exact-log.ts transcribes glibc's x86-64 FMA build, not checked on ${process.arch}`;
-  }
-  let flags = '';
-  try {
-    flags = readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return 'no /proc/cpuinfo to tell which build of log glibc runs';
-  }
-  if (!/\bfma\b/.test(flags) || !/\bavx2\b/.test(flags)) {
-    return 'this CPU lacks FMA or AVX2, so glibc runs its SSE2 build of log (differs on ~1e-4 of arguments)';
-  }
-  return null;
-}
-
 const numpy: Requirement = {
-  missing: commandRuns('python3', ['-c', 'import numpy']) ? fmaLogMissing() : 'python3 with numpy not found',
+  missing: commandRuns('python3', ['-c', 'import numpy'])
+    ? glibcFmaLogMissing()
+    : 'python3 with numpy not found',
   enable:
     'apt-get install python3-numpy (pnpm test installs it), on Linux x86-64 with FMA and AVX2 (every x86-64 CPU since about 2013)',
 };
