@@ -3,7 +3,8 @@
  * browser test): the runs page, a run that starts and trains while the page watches, compare,
  * the article's printed D cost under its own name (old run folders and new), the generator in the
  * page against `pnpm sample`, and hostile input. Nothing may error, nothing may go anywhere but
- * the server. Saves tools/ui/out/*.png (git-ignored; docs/ keeps copies).
+ * the server; scores evaluated once shown as numbers, axes labelled for people, and every page fits
+ * a 1280 and a 1920 px wide window. Saves tools/ui/out/*.png (git-ignored; docs/ keeps copies).
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -22,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { METRIC_LABELS } from '@gan/runs/columns';
 import {
   createSweepDir,
+  evalPath,
+  JsonlWriter,
   metaPath,
   metricsPath,
   type RunMeta,
@@ -34,6 +37,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWith, type Requirement } from '../../../test-support/requirements.ts';
 import { type FixtureRun, metricsRow, timeLinesToPoints, writeGrid, writeRun } from './fixtures.ts';
+import type { ChartElement } from './page/charts.ts';
 import { fmt } from './page/format.ts';
 import { startUiServer, type UiServer } from './server/index.ts';
 
@@ -62,8 +66,8 @@ interface PageLog {
   dialogs: string[];
 }
 
-async function open(path: string): Promise<{ page: Page; log: PageLog }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+async function open(path: string, width = 1280): Promise<{ page: Page; log: PageLog }> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
   const log: PageLog = { errors: [], foreign: [], dialogs: [] };
   page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
@@ -91,6 +95,83 @@ function rawGet(path: string): Promise<{ status: number; body: string }> {
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** A step label: a whole number, thousands separated. */
+const STEP_LABEL = /^-?\d{1,3}(,\d{3})*$/;
+/** A value label with more than its significant digits: `0.50`, `1.0`, `2.`, `1.20e-5`. */
+const TRAILING_ZEROS = /\.(\d*0)?(e|$)/;
+
+/**
+ * Once every chart in the page has drawn its points, and every sample grid has loaded (the page
+ * learns of a run's grids after its rows: `no grid yet` until then).
+ */
+async function drawn(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll<HTMLElement>('.chart')].every(
+        (c) => c.dataset.rendered === 'true' && c.dataset.points !== undefined,
+      ) &&
+      document.querySelector('.samples .muted') === null &&
+      [...document.images].every((i) => i.complete && i.naturalWidth > 0),
+    null,
+    { timeout: 20_000 },
+  );
+}
+
+/**
+ * The labels of each chart's axes (by its `data-metric`), as Vega's SVG renderer writes them from
+ * the chart's own view (`view.toSVG()`); the labels hidden for overlapping too.
+ */
+function axisLabels(page: Page): Promise<Record<string, { x: string[]; y: string[] }>> {
+  return page.evaluate(async () => {
+    const out: Record<string, { x: string[]; y: string[] }> = {};
+    for (const el of document.querySelectorAll<ChartElement>('.chart')) {
+      if (!el.vegaView) continue;
+      const svg = new DOMParser().parseFromString(await el.vegaView.toSVG(), 'image/svg+xml');
+      const labels = { x: [] as string[], y: [] as string[] };
+      for (const axis of svg.querySelectorAll('[aria-roledescription="axis"]')) {
+        const texts = [...axis.querySelectorAll('.role-axis-label text')].map((t) => t.textContent ?? '');
+        (axis.getAttribute('aria-label')?.startsWith('X') ? labels.x : labels.y).push(...texts);
+      }
+      out[el.dataset.metric ?? ''] = labels;
+    }
+    return out;
+  });
+}
+
+/** Every chart's axes: steps whole and thousands separated, values with no trailing zeros. */
+function expectLabelsForPeople(charts: Record<string, { x: string[]; y: string[] }>): void {
+  expect(Object.keys(charts).length).toBeGreaterThan(0);
+  for (const [metric, { x, y }] of Object.entries(charts)) {
+    expect(x.length, metric).toBeGreaterThan(0);
+    expect(y.length, metric).toBeGreaterThan(0);
+    for (const label of x) expect(label, `${metric}: x`).toMatch(STEP_LABEL);
+    for (const label of y) expect(label, `${metric}: y`).not.toMatch(TRAILING_ZEROS);
+  }
+}
+
+/**
+ * What overflows the window or is cut in the page: a horizontal scrollbar, a chart, its canvas, a
+ * score or a sample grid not wholly across the window, or not drawn.
+ */
+function layoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const problems: string[] = [];
+    const scrollWidth = document.documentElement.scrollWidth;
+    if (scrollWidth > width) problems.push(`the page is ${scrollWidth} px wide in a ${width} px window`);
+    for (const el of document.querySelectorAll<HTMLElement>(
+      '.chart, .chart canvas, .score, #sample-grid, .samples img',
+    )) {
+      const r = el.getBoundingClientRect();
+      const name = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}[${el.dataset.metric ?? el.closest<HTMLElement>('[data-metric]')?.dataset.metric ?? ''}]`;
+      if (r.width === 0 || r.height === 0) problems.push(`${name} is not drawn`);
+      else if (r.left < 0 || r.right > width)
+        problems.push(`${name} spans ${r.left} to ${r.right} px of ${width}`);
+    }
+    return problems;
   });
 }
 
@@ -136,6 +217,19 @@ beforeAll(async () => {
     date: day(4),
   });
   runs.broken = await writeRun(dir, { name: 'broken', rows: 10, date: day(5) });
+  // Evaluated once, at the end (eval.atEnd only): one row in eval.jsonl. Steps past 1,000.
+  for (const [seed, name] of [
+    [11, 'onceA'],
+    [12, 'onceB'],
+  ] as const)
+    runs[name] = await writeRun(dir, {
+      name: 'once',
+      seed,
+      rows: 150,
+      samples: [1500],
+      evals: [1500],
+      date: day(seed - 3),
+    });
   // An article config's runs: one logged before dCostPrinted existed (its printed cost in dLoss),
   // one as the trainer logs it now.
   runs.printedOld = await writeRun(dir, {
@@ -240,7 +334,7 @@ describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
   it('lists the runs, a damaged one with its state, and groups them', async () => {
     const { page, log } = await open('');
     // The fixtures' runs, the MLP run and the DCGAN run.
-    await page.waitForFunction(() => document.querySelectorAll('tr[data-run]').length === 9, null, {
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-run]').length === 11, null, {
       timeout: 20_000,
     });
     const text = (await page.textContent('table.runs')) ?? '';
@@ -470,6 +564,136 @@ describeWith(chromiumInstalled, 'pnpm ui in a browser', () => {
       await page.close();
     },
     120_000,
+  );
+
+  it('shows a score evaluated once as a number, and its chart from its second point', async () => {
+    const { page, log } = await open(`#/run/${runs.onceA.key}`);
+    await page.waitForSelector('.score[data-metric="eval-frechetDistance"]');
+    // The fixture's scores at step 1,500.
+    const fd = 3 / (1 + 1500 / 100);
+    const card = (await page.textContent('.score[data-metric="eval-frechetDistance"]')) ?? '';
+    expect(card).toContain('Fréchet distance');
+    expect(card).toContain(fmt(fd));
+    expect(card).toContain('step 1,500');
+    const modes = (await page.textContent('.score[data-metric="eval-modesCovered"]')) ?? '';
+    expect(modes).toContain('modes covered');
+    expect(modes).toContain('8');
+    // No chart of one point; the metrics' charts, their axes labelled for people.
+    await page.waitForSelector('[data-metric="losses"][data-points="300"]');
+    await drawn(page);
+    expect(await page.locator('.chart[data-metric^="eval-"]').count()).toBe(0);
+    const labels = await axisLabels(page);
+    expect(Object.keys(labels)).toEqual(['losses', 'd-outputs', 'lrs', 'grad-norms']);
+    expectLabelsForPeople(labels);
+    expect(labels.losses.x).toContain('1,000');
+    await page.screenshot({ path: join(OUT, 'ui-run-evaluated-once.png'), fullPage: true });
+
+    // Its tooltip: the point under the pointer, printed as the axes print it.
+    const hover = async (metric: string, step: number, value: number) => {
+      const at = await page.$eval(
+        `.chart[data-metric="${metric}"]`,
+        (el, [s, v]) => {
+          const view = (el as ChartElement).vegaView!;
+          // The plot's corner in the canvas: the padding, then the room autosize made (title, axes).
+          const [ox, oy] = view.origin();
+          const { left, top } = view.padding() as { left: number; top: number };
+          const box = el.querySelector('canvas')!.getBoundingClientRect();
+          return {
+            x: box.left + left + ox + view.scale('x')(s),
+            y: box.top + top + oy + view.scale('y')(v),
+          };
+        },
+        [step, value],
+      );
+      await page.mouse.move(at.x, at.y);
+      await page.waitForSelector('.chart-tooltip:not([hidden])');
+      const lines = await page.$$eval('.chart-tooltip div', (ds) => ds.map((d) => d.textContent));
+      await page.mouse.move(0, 0);
+      return lines;
+    };
+    // The last point (points 3 px apart: under the pointer, the one drawn last of those it is on).
+    const gLoss = metricsRow(1500, 11).gLoss;
+    expect(await hover('losses', 1500, gLoss)).toEqual(['G loss', 'step 1,500', `value ${fmt(gLoss)}`]);
+
+    // A run evaluated three times: a chart of each score, its axes for people too.
+    await page.goto(`${server.origin}/#/run/${runs.alpha.key}`);
+    await page.waitForSelector('.chart[data-metric="eval-frechetDistance"][data-points="3"]');
+    await drawn(page);
+    expect(await page.locator('.score').count()).toBe(0);
+    expectLabelsForPeople(await axisLabels(page));
+    expect(await hover('eval-frechetDistance', 400, 0.6)).toEqual([
+      'Fréchet distance',
+      'step 400',
+      'value 0.6',
+    ]);
+
+    // Compare: two runs evaluated once, a number each; beside a run evaluated three times, a chart.
+    await page.goto(`${server.origin}/#/compare?runs=${runs.onceA.key},${runs.onceB.key}`);
+    // Each run's rows come on their own: a line each once both have come.
+    await page.waitForSelector('.score[data-metric="frechetDistance"][data-points="2"]');
+    const lines = await page.$$eval('.score[data-metric="frechetDistance"] .score-line', (ls) =>
+      ls.map((l) => l.textContent ?? ''),
+    );
+    expect(lines).toEqual([runs.onceA, runs.onceB].map((r) => `once ${r.runId}${fmt(fd)} at step 1,500`));
+    expect(await page.locator('.chart[data-metric="frechetDistance"]').count()).toBe(0);
+    await drawn(page);
+    expectLabelsForPeople(await axisLabels(page));
+    await page.goto(`${server.origin}/#/compare?runs=${runs.onceA.key},${runs.alpha.key}`);
+    await page.waitForSelector('.chart[data-metric="frechetDistance"][data-points="4"]');
+    expect(await page.locator('.score').count()).toBe(0);
+    // Grouped, two runs evaluated once: their mean and range, a number.
+    await page.goto(`${server.origin}/#/compare?runs=${runs.onceA.key},${runs.onceB.key}&by=seed-excluded`);
+    await page.waitForSelector('.score[data-metric="frechetDistance"]');
+    expect(await page.textContent('.score[data-metric="frechetDistance"]')).toContain(
+      `${fmt(fd)} (${fmt(fd)} to ${fmt(fd)}) at step 1,500`,
+    );
+
+    // Evaluated a second time while the page watches: the number becomes a chart.
+    const later = await writeRun(dir, { name: 'once', seed: 13, rows: 20, evals: [200], date: new Date() });
+    await page.goto(`${server.origin}/#/run/${later.key}`);
+    await page.waitForSelector('.score[data-metric="eval-frechetDistance"]');
+    const evals = new JsonlWriter(evalPath(later.runDir), { fsyncIntervalMs: 60_000 });
+    evals.write({ step: 210, frechetDistance: 0.9, modesCovered: 5 });
+    evals.close();
+    await page.waitForSelector('.chart[data-metric="eval-frechetDistance"][data-points="2"]', {
+      timeout: 10_000,
+    });
+    expect(await page.locator('.score').count()).toBe(0);
+    expect(log.errors).toEqual([]);
+    expect(log.foreign).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it.each([1280, 1920])(
+    'fits a %i px wide window: no horizontal scrollbar, charts and sample grids within it',
+    async (width) => {
+      const { page, log } = await open('', width);
+      for (const [path, ready] of [
+        ['', 'tr[data-run]'],
+        [`#/run/${runs.alpha.key}`, '#sample-grid'],
+        [`#/run/${runs.onceA.key}`, '.score'],
+        [`#/compare?runs=${runs.alpha.key},${runs.gamma.key},${runs.onceA.key}`, '.samples img'],
+        [`#/compare?runs=${runs.onceA.key},${runs.onceB.key}`, '.score'],
+        [`#/compare?runs=${runs.alpha.key},${runs.beta.key}&by=seed-excluded`, '.chart'],
+        [`#/sweep/${sweepId}`, '.chart'],
+      ]) {
+        await page.goto(`${server.origin}/${path}`);
+        await page.waitForSelector(ready, { timeout: 20_000 });
+        await drawn(page);
+        expect(await layoutProblems(page), `${path || 'runs'} at ${width} px`).toEqual([]);
+        if (path.startsWith('#/run/')) {
+          // The sample grid drawn, and at the width of the window.
+          expect(await page.$eval('#sample-grid', (img) => (img as HTMLImageElement).naturalWidth)).toBe(64);
+          expect(await page.isVisible('#sample-grid')).toBe(true);
+        }
+      }
+      await page.goto(`${server.origin}/#/run/${runs.alpha.key}`);
+      await drawn(page);
+      await page.screenshot({ path: join(OUT, `ui-run-${width}.png`), fullPage: true });
+      expect(log.errors).toEqual([]);
+      await page.close();
+    },
+    60_000,
   );
 
   it('refuses path traversal and keeps a hostile run name as text', async () => {

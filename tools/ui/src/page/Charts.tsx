@@ -3,12 +3,15 @@
  * the article's printed D cost, D outputs, learning rates, gradient norms) and one per evaluation
  * score, one line per metric; on the compare page, one chart per metric, one line per run, or per
  * group: its mean with a band from the lowest to the highest run. A metric is drawn only for the
- * runs that log it (see {@link drawsMetric}): an old run's printed cost is never a D loss line.
+ * runs that log it (see {@link drawsMetric}): an old run's printed cost is never a D loss line. A
+ * score evaluated once (one point a run, for every run shown) is shown as a number, not as a chart
+ * of one dot; its chart appears with its second point.
  */
 import { METRIC_LABELS } from '@gan/runs/columns';
-import { useEffect, useRef } from 'preact/hooks';
-import { type BandPoint, COLORS, LiveChart, type Point } from './charts.ts';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { type BandPoint, COLORS, charted, LiveChart, type Point } from './charts.ts';
 import { drawsMetric, type Row, type RowFile, type RunData } from './data.ts';
+import { fmt, formatStep } from './format.ts';
 
 export interface MetricFamily {
   id: string;
@@ -121,19 +124,93 @@ export function drawnFamilies(families: MetricFamily[], logged: ReadonlySet<stri
   });
 }
 
+/** One value of a score shown as a number: whose (a run's, a group's), where (`step 9,000`). */
+export interface ScoreValue {
+  /** The series' name; empty when the card's title says it (a run's own score). */
+  label: string;
+  value: number;
+  where: string;
+  /** The series' colour in the page's charts. */
+  color?: string;
+  /** A group's lowest and highest run, its value being their mean. */
+  range?: [number, number];
+}
+
+/** A score shown as a number instead of a chart: `data-metric` is the chart's it stands for. */
+export interface ScoreCard {
+  id: string;
+  title: string;
+  values: ScoreValue[];
+}
+
+export function ScoreCards({ cards }: { cards: ScoreCard[] }) {
+  if (cards.length === 0) return null;
+  return (
+    <div class="scores">
+      {cards.map((c) => (
+        <div class="score" key={c.id} data-metric={c.id} data-points={c.values.length}>
+          <div class="score-title">{c.title}</div>
+          {c.values.length === 0 && <div class="muted">no score yet</div>}
+          {c.values.map((v) => (
+            <div class="score-line" key={v.label}>
+              {v.color && <span class="swatch" style={{ background: v.color }} />}
+              {v.label && <span class="score-label">{v.label}</span>}
+              <span class="score-value">{fmt(v.value)}</span>
+              {v.range && (
+                <span class="muted">
+                  {' '}
+                  ({fmt(v.range[0])} to {fmt(v.range[1])})
+                </span>
+              )}
+              <span class="muted"> at {v.where}</span>
+            </div>
+          ))}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** Sets `cards` unless they are those shown already (a state update re-renders the page). */
+function cardSetter(set: (cards: ScoreCard[]) => void): (cards: ScoreCard[]) => void {
+  let shown = '';
+  return (cards) => {
+    const text = JSON.stringify(cards);
+    if (text === shown) return;
+    shown = text;
+    set(cards);
+  };
+}
+
 /**
  * One run's families of metrics: lines appended as rows arrive; drawn again when the metrics the
- * run logs change what is drawn (its first rows are an old run's).
+ * run logs change what is drawn (its first rows are an old run's), or a score evaluated once is
+ * evaluated again (its number becomes a chart).
  */
 export function RunCharts({ data, families }: { data: RunData; families: MetricFamily[] }) {
   const box = useRef<HTMLDivElement>(null);
+  const [cards, setCards] = useState<ScoreCard[]>([]);
   useEffect(() => {
     const host = box.current!;
     let charts: { f: MetricFamily; chart: LiveChart }[] = [];
     let drawn = '';
+    const showCards = cardSetter(setCards);
     /** Draws the families the run's rows call for, unless they are drawn already; says if it did. */
     const draw = (): boolean => {
-      const shown = drawnFamilies(families, data.metricKeys);
+      const logged = drawnFamilies(families, data.metricKeys);
+      const single = logged.filter((f) => f.file === 'eval' && !charted(toPoints(data.rows.eval, f.metrics)));
+      showCards(
+        single.map((f) => ({
+          id: f.id,
+          title: f.title,
+          values: toPoints(data.rows.eval, f.metrics).map((p) => ({
+            label: f.metrics.length > 1 ? p.series : '',
+            value: p.value,
+            where: `step ${formatStep(p.step)}`,
+          })),
+        })),
+      );
+      const shown = logged.filter((f) => !single.includes(f));
       const signature = JSON.stringify(shown.map((f) => [f.id, f.metrics]));
       if (signature === drawn) return false;
       drawn = signature;
@@ -169,7 +246,12 @@ export function RunCharts({ data, families }: { data: RunData; families: MetricF
       for (const { chart } of charts) chart.close();
     };
   }, [data, families.map((f) => f.id).join(',')]);
-  return <div class="charts" ref={box} />;
+  return (
+    <>
+      <ScoreCards cards={cards} />
+      <div class="charts" ref={box} />
+    </>
+  );
 }
 
 /** A series: one run, or a group of runs drawn as its mean and band. */
@@ -215,71 +297,93 @@ export interface CompareMetric {
   logY?: boolean;
 }
 
+/** A series' points of one metric: a run's rows, or a group's mean and band. */
+function seriesPoints(s: Series, m: CompareMetric): { points: Point[]; bands: BandPoint[] } {
+  if (s.runs.length === 1)
+    return { points: toPoints(decimate(s.runs[0].rows[m.file]), [[m.key, s.label]]), bands: [] };
+  const b = bandOf(s.runs, m.file, m.key, s.label);
+  return { points: b.mean, bands: b.band };
+}
+
 /**
  * One chart per metric, one line per series (a group's with its band), redrawn as rows arrive. A
  * metrics.jsonl chart has the series whose runs log the metric (see {@link drawsMetric}; a group's
  * mean needs it of every run), each in the colour it has in the other charts, and is left out when
- * there is none.
+ * there is none. A score is left out until a series has it, and is a number a series while none
+ * has two points.
  */
 export function CompareCharts({ series, metrics }: { series: Series[]; metrics: CompareMetric[] }) {
   const box = useRef<HTMLDivElement>(null);
+  const [cards, setCards] = useState<ScoreCard[]>([]);
   useEffect(() => {
     const host = box.current!;
     const grouped = series.some((s) => s.runs.length > 1);
     const colored = series.map((s, i) => ({ s, color: COLORS[i % COLORS.length] }));
-    let charts: { m: CompareMetric; members: Series[]; chart: LiveChart }[] = [];
+    let charts: LiveChart[] = [];
     let drawn = '';
-    /** Makes the charts the runs' rows call for, unless they are made already. */
-    const build = () => {
-      const shown = metrics.flatMap((m) => {
-        const members = colored.filter(
-          ({ s }) => m.file === 'eval' || s.runs.every((r) => drawsMetric(r.metricKeys, m.key)),
-        );
-        return members.length === 0 ? [] : [{ m, members }];
-      });
-      const signature = JSON.stringify(
-        shown.map(({ m, members }) => [m.key, members.map(({ s }) => s.label)]),
-      );
-      if (signature === drawn) return;
-      drawn = signature;
-      for (const { chart } of charts) chart.close();
-      host.textContent = '';
-      charts = shown.map(({ m, members }) => {
-        const el = document.createElement('div');
-        el.dataset.metric = m.key;
-        host.append(el);
-        const chart = new LiveChart(el, {
-          title: m.title,
-          subtitle: m.subtitle,
-          series: members.map(({ s }) => s.label),
-          colors: members.map(({ color }) => color),
-          // Which run a line is, also where the others do not log the metric.
-          legend: series.length > 1,
-          logY: m.logY,
-          bands: grouped,
-          points: m.file === 'eval',
-        });
-        return { m, members: members.map(({ s }) => s), chart };
-      });
-    };
+    const showCards = cardSetter(setCards);
     let timer: ReturnType<typeof setTimeout> | null = null;
+    /** Makes the charts and numbers the runs' rows call for (charts unless made already), and fills them. */
     const redraw = () => {
       timer = null;
-      build();
-      for (const { m, members, chart } of charts) {
-        const points: Point[] = [];
-        const bands: BandPoint[] = [];
-        for (const s of members) {
-          if (s.runs.length === 1)
-            points.push(...toPoints(decimate(s.runs[0].rows[m.file]), [[m.key, s.label]]));
-          else {
-            const b = bandOf(s.runs, m.file, m.key, s.label);
-            points.push(...b.mean);
-            bands.push(...b.band);
-          }
-        }
-        chart.replace(points, bands);
+      const shown = metrics.flatMap((m) => {
+        const members = colored
+          .filter(({ s }) => m.file === 'eval' || s.runs.every((r) => drawsMetric(r.metricKeys, m.key)))
+          .map((c) => ({ ...c, ...seriesPoints(c.s, m) }));
+        if (members.length === 0) return [];
+        const points = members.flatMap((c) => c.points);
+        // A score no run shown has yet: nothing (it appears with its first point).
+        if (m.file === 'eval' && points.length === 0) return [];
+        return [{ m, members, chart: m.file !== 'eval' || charted(points) }];
+      });
+      showCards(
+        shown
+          .filter(({ chart }) => !chart)
+          .map(({ m, members }) => ({
+            id: m.key,
+            title: m.title,
+            values: members.flatMap(({ s, color, points, bands }) =>
+              points.map((p, i) => ({
+                label: s.label,
+                value: p.value,
+                where: `step ${formatStep(p.step)}`,
+                color,
+                ...(bands[i] ? { range: [bands[i].lo, bands[i].hi] as [number, number] } : {}),
+              })),
+            ),
+          })),
+      );
+      const drawnCharts = shown.filter(({ chart }) => chart);
+      const signature = JSON.stringify(
+        drawnCharts.map(({ m, members }) => [m.key, members.map(({ s }) => s.label)]),
+      );
+      if (signature !== drawn) {
+        drawn = signature;
+        for (const chart of charts) chart.close();
+        host.textContent = '';
+        charts = drawnCharts.map(({ m, members }) => {
+          const el = document.createElement('div');
+          el.dataset.metric = m.key;
+          host.append(el);
+          return new LiveChart(el, {
+            title: m.title,
+            subtitle: m.subtitle,
+            series: members.map(({ s }) => s.label),
+            colors: members.map(({ color }) => color),
+            // Which run a line is, also where the others do not log the metric.
+            legend: series.length > 1,
+            logY: m.logY,
+            bands: grouped,
+            points: m.file === 'eval',
+          });
+        });
       }
+      drawnCharts.forEach(({ members }, i) => {
+        charts[i].replace(
+          members.flatMap((c) => c.points),
+          members.flatMap((c) => c.bands),
+        );
+      });
     };
     redraw();
     const stops = series.flatMap((s) =>
@@ -292,8 +396,13 @@ export function CompareCharts({ series, metrics }: { series: Series[]; metrics: 
     return () => {
       for (const stop of stops) stop();
       if (timer !== null) clearTimeout(timer);
-      for (const { chart } of charts) chart.close();
+      for (const chart of charts) chart.close();
     };
   }, [series, metrics.map((m) => m.key).join(',')]);
-  return <div class="charts" ref={box} />;
+  return (
+    <>
+      <ScoreCards cards={cards} />
+      <div class="charts" ref={box} />
+    </>
+  );
 }

@@ -9,7 +9,7 @@ import type { RunSummary } from '../shared/api.ts';
 import { fetchRun, fetchRuns, followRun, runPath } from './api.ts';
 import { type CompareMetric, CompareCharts, type Series } from './Charts.tsx';
 import { RunData } from './data.ts';
-import { differing, fmt } from './format.ts';
+import { differing, fmt, formatStep } from './format.ts';
 import { groupKey, groupLabel } from './RunsPage.tsx';
 
 /** The charts, each drawn with the runs that log its metric (the printed D cost: few do). */
@@ -134,48 +134,49 @@ export function ComparePage({ keys, by }: { keys: string[]; by: string }) {
       {diffKeys.length === 0 ? (
         <p class="muted">the configs are the same</p>
       ) : (
-        <table id="config-diff">
-          <thead>
-            <tr>
-              <th>key</th>
-              {runs.map((r) => (
-                <th key={r.key}>
-                  {r.name} <span class="mono">{r.runId}</span>
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {diffKeys.map((k) => (
-              <tr key={k}>
-                <td class="mono">{k}</td>
+        <div class="table-box">
+          <table id="config-diff">
+            <thead>
+              <tr>
+                <th>key</th>
                 {runs.map((r) => (
-                  <td key={r.key}>{fmt(r.params[k])}</td>
+                  <th key={r.key}>
+                    {r.name} <span class="mono">{r.runId}</span>
+                  </th>
                 ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {diffKeys.map((k) => (
+                <tr key={k}>
+                  <td class="mono">{k}</td>
+                  {runs.map((r) => (
+                    <td key={r.key}>{fmt(r.params[k])}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <h2>Latest sample grids</h2>
       <div class="samples">
-        {runs.map((r) => (
-          <figure key={r.key}>
-            {samples[r.key] === undefined ? (
-              <div class="muted">no grid yet</div>
-            ) : (
-              <img
-                class="pixelated"
-                src={`${runPath(r.key)}/samples/${samples[r.key]}`}
-                alt={`${r.name} samples`}
-              />
-            )}
-            <figcaption>
-              {r.name} {r.runId}
-              {samples[r.key] !== undefined && ` · step ${samples[r.key]}`}
-            </figcaption>
-          </figure>
-        ))}
+        {runs.map((r) => {
+          const step = samples[r.key];
+          return (
+            <figure key={r.key}>
+              {step === undefined ? (
+                <div class="muted">no grid yet</div>
+              ) : (
+                <img class="pixelated" src={`${runPath(r.key)}/samples/${step}`} alt={`${r.name} samples`} />
+              )}
+              <figcaption>
+                {r.name} {r.runId}
+                {step !== undefined && ` · step ${formatStep(step)}`}
+              </figcaption>
+            </figure>
+          );
+        })}
       </div>
     </section>
   );

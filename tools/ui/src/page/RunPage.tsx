@@ -8,7 +8,7 @@ import type { RunDetail, RunSummary } from '../shared/api.ts';
 import { fetchRun, followRun, HttpError, runPath } from './api.ts';
 import { EVAL_LABELS, METRIC_FAMILIES, type MetricFamily, RunCharts } from './Charts.tsx';
 import { RunData } from './data.ts';
-import { fmt } from './format.ts';
+import { fmt, formatStep } from './format.ts';
 import { GeneratorPanel } from './GeneratorPanel.tsx';
 
 export function StatusLine({ run }: { run: RunSummary }) {
@@ -18,8 +18,8 @@ export function StatusLine({ run }: { run: RunSummary }) {
         {run.status}
       </span>{' '}
       {run.steps !== null && <progress value={Math.min(run.step ?? 0, run.steps)} max={run.steps} />} step{' '}
-      <span id="run-step">{fmt(run.step ?? 0)}</span>
-      {run.steps !== null && ` of ${fmt(run.steps)}`}
+      <span id="run-step">{formatStep(run.step ?? 0)}</span>
+      {run.steps !== null && ` of ${formatStep(run.steps)}`}
       {run.stepsPerSec !== null && ` · ${fmt(run.stepsPerSec)} steps/s`}
       {run.startedAt && ` · started ${run.startedAt}`}
     </p>
@@ -132,7 +132,7 @@ export function RunPage({ runKey }: { runKey: string }) {
                 value={index}
                 onInput={(e) => setSampleIndex(Number((e.target as HTMLInputElement).value))}
               />{' '}
-              step {sampleStep} ({index + 1} of {samples.length})
+              step {formatStep(sampleStep)} ({index + 1} of {samples.length})
             </figcaption>
           </figure>
           {hasGif && (
@@ -149,28 +149,30 @@ export function RunPage({ runKey }: { runKey: string }) {
       {evalRows.length === 0 ? (
         <p class="muted">no evaluation yet</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>step</th>
-              {evalKeyList.map((k) => (
-                <th key={k}>{EVAL_LABELS[k] ?? k}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {evalRows.map((r) => (
-              <tr key={r.step}>
-                <td>{r.step}</td>
+        <div class="table-box">
+          <table>
+            <thead>
+              <tr>
+                <th>step</th>
                 {evalKeyList.map((k) => (
-                  <td class="num" key={k}>
-                    {fmt(r[k])}
-                  </td>
+                  <th key={k}>{EVAL_LABELS[k] ?? k}</th>
                 ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {evalRows.map((r) => (
+                <tr key={r.step}>
+                  <td class="num">{formatStep(r.step)}</td>
+                  {evalKeyList.map((k) => (
+                    <td class="num" key={k}>
+                      {fmt(r[k])}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <h2>Config</h2>
       <pre id="run-config">{detail.configText ?? '(config.yaml cannot be read)'}</pre>

@@ -301,24 +301,26 @@ export function RunsPage() {
           {shown.length} of {runs.length} runs
         </span>
       </div>
-      <table class="runs">
-        <thead>{head}</thead>
-        {groups === null ? (
-          <tbody>{shown.slice(0, limit).map(row)}</tbody>
-        ) : (
-          groups.map((g) => (
-            <tbody key={g[0].key} class="group">
-              <tr class="group-head">
-                <td colSpan={columns.length + params.length + 1}>
-                  <strong>{groupLabel(g, by)}</strong> · {g.length} run{g.length === 1 ? '' : 's'}
-                  {columns.filter((c) => c.mean).map((c) => groupMean(g, c))}
-                </td>
-              </tr>
-              {g.map(row)}
-            </tbody>
-          ))
-        )}
-      </table>
+      <div class="table-box">
+        <table class="runs">
+          <thead>{head}</thead>
+          {groups === null ? (
+            <tbody>{shown.slice(0, limit).map(row)}</tbody>
+          ) : (
+            groups.map((g) => (
+              <tbody key={g[0].key} class="group">
+                <tr class="group-head">
+                  <td colSpan={columns.length + params.length + 1}>
+                    <strong>{groupLabel(g, by)}</strong> · {g.length} run{g.length === 1 ? '' : 's'}
+                    {columns.filter((c) => c.mean).map((c) => groupMean(g, c))}
+                  </td>
+                </tr>
+                {g.map(row)}
+              </tbody>
+            ))
+          )}
+        </table>
+      </div>
       {groups === null && shown.length > limit && (
         <p>
           {limit} of {shown.length} rows shown{' '}

@@ -1,8 +1,9 @@
 /** Sweeps: the list, and one sweep's members, progress and final score against each swept key. */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { SweepSummary } from '../shared/api.ts';
 import { fetchSweep, fetchSweeps, followSweep } from './api.ts';
-import { LiveChart } from './charts.ts';
+import { ScoreCards } from './Charts.tsx';
+import { charted, LiveChart } from './charts.ts';
 import { fmt } from './format.ts';
 import { StatusLine } from './RunPage.tsx';
 
@@ -36,30 +37,53 @@ function scoreOf(m: SweepSummary['members'][number]): { value: number; name: str
   return typeof v === 'number' ? { value: v, name: 'final D(G(z))' } : null;
 }
 
+/**
+ * The score against swept key `param`, one point a member: a chart from two members scored on, a
+ * number before.
+ */
 function ParamChart({ sweep, param }: { sweep: SweepSummary; param: string }) {
   const box = useRef<HTMLDivElement>(null);
+  const points = useMemo(
+    () =>
+      sweep.members.flatMap((m) => {
+        const s = scoreOf(m);
+        const x = m.overrides[param];
+        return s && typeof x === 'number' ? [{ step: x, value: s.value, series: s.name }] : [];
+      }),
+    [sweep, param],
+  );
+  // One series: two points of it make a chart.
+  const chart = charted(points.map((p) => ({ ...p, series: '' })));
   useEffect(() => {
+    if (!chart) return;
     const el = document.createElement('div');
     el.dataset.metric = `param:${param}`;
     box.current!.textContent = '';
     box.current!.append(el);
-    const points = sweep.members.flatMap((m) => {
-      const s = scoreOf(m);
-      const x = m.overrides[param];
-      return s && typeof x === 'number' ? [{ step: x, value: s.value, series: s.name }] : [];
-    });
     const name = points[0]?.series ?? 'score';
     const xs = points.map((p) => p.step);
-    const chart = new LiveChart(el, {
+    const live = new LiveChart(el, {
       title: `${name} against ${param}`,
       series: [name],
       points: true,
       xTitle: param,
       xLog: xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 20,
     });
-    chart.replace([...points].sort((a, b) => a.step - b.step));
-    return () => chart.close();
-  }, [sweep, param]);
+    live.replace([...points].sort((a, b) => a.step - b.step));
+    return () => live.close();
+  }, [points, chart]);
+  if (!chart)
+    return (
+      <ScoreCards
+        cards={[
+          {
+            id: `param:${param}`,
+            title: `${points[0]?.series ?? 'score'} against ${param}`,
+            values: points.map((p) => ({ label: '', value: p.value, where: `${param} = ${fmt(p.step)}` })),
+          },
+        ]}
+      />
+    );
   return <div ref={box} />;
 }
 
@@ -93,38 +117,40 @@ export function SweepPage({ id }: { id: string }) {
           <ParamChart key={p} sweep={sweep} param={p} />
         ))}
       </div>
-      <table>
-        <thead>
-          <tr>
-            <th>#</th>
-            {sweep.params.map((p) => (
-              <th key={p}>{p}</th>
-            ))}
-            <th>run</th>
-            <th>progress</th>
-            <th>score</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sweep.members.map((m) => (
-            <tr key={m.index}>
-              <td>{m.index}</td>
+      <div class="table-box">
+        <table>
+          <thead>
+            <tr>
+              <th>#</th>
               {sweep.params.map((p) => (
-                <td key={p}>{fmt(m.overrides[p])}</td>
+                <th key={p}>{p}</th>
               ))}
-              <td>
-                {m.run ? (
-                  <a href={`#/run/${m.run.key}`}>{m.run.runId}</a>
-                ) : (
-                  <span class="muted">not started</span>
-                )}
-              </td>
-              <td>{m.run && <StatusLine run={m.run} />}</td>
-              <td class="num">{fmt(scoreOf(m)?.value)}</td>
+              <th>run</th>
+              <th>progress</th>
+              <th>score</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {sweep.members.map((m) => (
+              <tr key={m.index}>
+                <td>{m.index}</td>
+                {sweep.params.map((p) => (
+                  <td key={p}>{fmt(m.overrides[p])}</td>
+                ))}
+                <td>
+                  {m.run ? (
+                    <a href={`#/run/${m.run.key}`}>{m.run.runId}</a>
+                  ) : (
+                    <span class="muted">not started</span>
+                  )}
+                </td>
+                <td>{m.run && <StatusLine run={m.run} />}</td>
+                <td class="num">{fmt(scoreOf(m)?.value)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

@@ -32,7 +32,10 @@ export function parseSafetensors(bytes: ArrayBuffer): Tensors {
     const [b, e] = t.data_offsets;
     // A copy: the data of a tensor need not be aligned in the file.
     const raw = bytes.slice(start + b, start + e);
-    out.set(name, { shape: t.shape, data: t.dtype === 'F64' ? new Float64Array(raw) : new Float32Array(raw) });
+    out.set(name, {
+      shape: t.shape,
+      data: t.dtype === 'F64' ? new Float64Array(raw) : new Float32Array(raw),
+    });
   }
   return out;
 }
