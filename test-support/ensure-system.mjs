@@ -35,7 +35,8 @@ export const SYSTEM_PACKAGES = [
   },
   {
     debian: 'python3-torch',
-    neededBy: "the layers' cross-checks with PyTorch (conv, transposed conv, batch norm, minibatch std, spectral norm)",
+    neededBy:
+      "the layers' cross-checks with PyTorch (conv, transposed conv, batch norm, minibatch std, spectral norm)",
     // Debian's python3 may not be the first on the PATH (pyenv): the tests look at both. find_spec
     // finds torch without importing it (an import takes seconds).
     present: () => ['python3', '/usr/bin/python3'].some((py) => commandRuns(py, ['-c', FIND_TORCH])),

@@ -52,7 +52,11 @@ export function scalePixels(bytes: Uint8Array, scaling: Scaling, out?: Float32Ar
  * ```
  * @param out written in place when given; must have `values.length` elements
  */
-export function toPixels(values: Float32Array | Float64Array, scaling: Scaling, out?: Uint8Array): Uint8Array {
+export function toPixels(
+  values: Float32Array | Float64Array,
+  scaling: Scaling,
+  out?: Uint8Array,
+): Uint8Array {
   assertScaling('toPixels', scaling);
   const n = values.length;
   out ??= new Uint8Array(n);

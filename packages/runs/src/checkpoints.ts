@@ -8,7 +8,13 @@ import {
   type StepFile,
 } from './paths.ts';
 import type { RunOwner } from './owner.ts';
-import { floatTensor, type SafeTensor, type Safetensors, readSafetensors, writeSafetensors } from './safetensors.ts';
+import {
+  floatTensor,
+  type SafeTensor,
+  type Safetensors,
+  readSafetensors,
+  writeSafetensors,
+} from './safetensors.ts';
 
 /**
  * Checkpoints are `checkpoints/step-XXXXXX.safetensors`, one per saved step, each written

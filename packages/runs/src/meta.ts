@@ -282,7 +282,13 @@ const META_FIELDS: { [K in keyof RunMeta]: Check | { [F in keyof RunMeta[K]]: Ch
 };
 
 /** Keys older runs may lack, and the value they read as. */
-const META_DEFAULTS: Partial<RunMeta> = { precision: 'float32', peakMemoryMB: null, process: null, heartbeatAt: null, owner: null };
+const META_DEFAULTS: Partial<RunMeta> = {
+  precision: 'float32',
+  peakMemoryMB: null,
+  process: null,
+  heartbeatAt: null,
+  owner: null,
+};
 
 /**
  * Checks `value` as the content of meta.json; `file` names the source in the error. Returns a new

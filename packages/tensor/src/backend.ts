@@ -94,14 +94,7 @@ export interface Backend {
   binary(op: BinaryOp, a: FloatArray, b: FloatArray, out: FloatArray, n: number): void;
 
   /** `out[r,c] = a[r,c] op row[c]` (row broadcasting, as for biases). `out` may alias `a`. */
-  binaryRow(
-    op: BinaryOp,
-    a: FloatArray,
-    row: FloatArray,
-    out: FloatArray,
-    rows: number,
-    cols: number,
-  ): void;
+  binaryRow(op: BinaryOp, a: FloatArray, row: FloatArray, out: FloatArray, rows: number, cols: number): void;
 
   /** `out = a op s` for a scalar s. `out` may alias `a`. */
   binaryScalar(op: BinaryOp, a: FloatArray, s: number, out: FloatArray, n: number): void;
@@ -113,14 +106,7 @@ export interface Backend {
    * One fused Adam step over a parameter tensor, in place and without temporaries:
    * `m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²; p -= lr · (m / c1) / (sqrt(v / c2) + eps)`.
    */
-  adam(
-    p: FloatArray,
-    g: FloatArray,
-    m: FloatArray,
-    v: FloatArray,
-    n: number,
-    args: AdamKernelArgs,
-  ): void;
+  adam(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, n: number, args: AdamKernelArgs): void;
 
   /**
    * One fused SGD step, in place. With `momentum > 0`: `buf = momentum · buf + g` (PyTorch's form,

@@ -3,7 +3,14 @@
  * backend interface (the plain-TypeScript reference backend is the default and the test oracle;
  * the native one is chosen for the CPU at load). What other packages use, and nothing else.
  */
-export { type ActivationKind, type Backend, backend, backendFor, setBackend, setFloat64Backend } from './backend.ts';
+export {
+  type ActivationKind,
+  type Backend,
+  backend,
+  backendFor,
+  setBackend,
+  setFloat64Backend,
+} from './backend.ts';
 export { sigmoid as sigmoidScalar } from './backends/reference.ts';
 export { BACKEND_KINDS, type BackendKind, selectBackend } from './backends/select.ts';
 export { activate, activateGrad, addBias, mul } from './ops/elementwise.ts';

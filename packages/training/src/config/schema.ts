@@ -646,7 +646,7 @@ export const randomSchema = obj({
     .nullable()
     .default(null)
     .describe(
-      "numpy stream only (the xoshiro stream ignores it): the files draw a fresh z for a 4x4 sample " +
+      'numpy stream only (the xoshiro stream ignores it): the files draw a fresh z for a 4x4 sample ' +
         'grid after iteration 0 and every N after it (10 in the decay files, 200 in the failed ones), ' +
         'which takes values from the stream; the run draws it too, and its sample grids use the last ' +
         'one. null = no grid draws.',
@@ -713,7 +713,9 @@ export const experimentConfigSchema = obj({
   seed: int(0)
     .default(0)
     .describe('The seed of every random stream of the run (init, data, z, sample grid, evaluation).'),
-  random: randomSchema.prefault({}).describe('Which generator the seed drives, and in what order it is drawn.'),
+  random: randomSchema
+    .prefault({})
+    .describe('Which generator the seed drives, and in what order it is drawn.'),
   data: dataSchema.prefault({}).describe('The training data and how batches are drawn from it.'),
   model: modelSchema.prefault({}).describe('The two networks, the noise and the initialisation.'),
   loss: lossSchema.prefault({}).describe('The GAN objective.'),
@@ -747,12 +749,16 @@ interface StreamAndPrecision {
 }
 
 /** Why the MLP-only features (the numpy stream, float64) cannot run this model, or null. */
-function notPlainMlp(model: StreamAndPrecision['model']): { path: string[]; input: unknown; what: string } | null {
+function notPlainMlp(
+  model: StreamAndPrecision['model'],
+): { path: string[]; input: unknown; what: string } | null {
   const { generator: g, discriminator: d } = model;
-  if (g.layers !== null) return { path: ['model', 'generator', 'layers'], input: undefined, what: 'a layer list' };
+  if (g.layers !== null)
+    return { path: ['model', 'generator', 'layers'], input: undefined, what: 'a layer list' };
   if (d.layers !== null)
     return { path: ['model', 'discriminator', 'layers'], input: undefined, what: 'a layer list' };
-  if (d.packing !== 1) return { path: ['model', 'discriminator', 'packing'], input: d.packing, what: 'packing' };
+  if (d.packing !== 1)
+    return { path: ['model', 'discriminator', 'packing'], input: d.packing, what: 'packing' };
   if (d.minibatchStd !== null)
     return { path: ['model', 'discriminator', 'minibatchStd'], input: undefined, what: 'minibatch std' };
   if (d.spectralNorm)
@@ -775,17 +781,29 @@ function checkNumpyStream(config: StreamAndPrecision, ctx: z.RefinementCtx): voi
     ['discriminator', d.layers],
   ] as const) {
     if (layers !== null) {
-      add(['model', net, 'layers'], `expected none with random.stream numpy (${why}), got a layer list`, undefined);
+      add(
+        ['model', net, 'layers'],
+        `expected none with random.stream numpy (${why}), got a layer list`,
+        undefined,
+      );
     }
   }
   if (config.model.init.scheme !== 'he-normal') {
-    add(['model', 'init', 'scheme'], `expected he-normal with random.stream numpy (${why})`, config.model.init.scheme);
+    add(
+      ['model', 'init', 'scheme'],
+      `expected he-normal with random.stream numpy (${why})`,
+      config.model.init.scheme,
+    );
   }
   if (config.data.sampling !== 'replacement') {
     add(['data', 'sampling'], `expected replacement with random.stream numpy (${why})`, config.data.sampling);
   }
   if (config.seed > 0xffffffff) {
-    add(['seed'], 'expected a seed below 2**32 with random.stream numpy (np.random.seed takes 32 bits)', config.seed);
+    add(
+      ['seed'],
+      'expected a seed below 2**32 with random.stream numpy (np.random.seed takes 32 bits)',
+      config.seed,
+    );
   }
 }
 

@@ -164,8 +164,7 @@ export class MnistClassifier {
   /** The weights as safetensors tensors (names as the network's parameters). */
   tensors(): Record<string, SafeTensor> {
     const out: Record<string, SafeTensor> = {};
-    for (const p of this.net.parameters())
-      out[p.name] = floatTensor([...p.value.shape], p.value.data);
+    for (const p of this.net.parameters()) out[p.name] = floatTensor([...p.value.shape], p.value.data);
     return out;
   }
 

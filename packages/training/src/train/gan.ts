@@ -615,7 +615,9 @@ export class GanTrainer {
       const a = snap.arrays[t.name];
       if (a === undefined) throw new Error(`checkpoint: missing tensor '${t.name}'`);
       if (dtypeOf(a.data) !== t.value.dtype) {
-        throw new Error(`checkpoint: '${t.name}' is ${dtypeOf(a.data)}, the model is ${t.value.dtype} (train.precision)`);
+        throw new Error(
+          `checkpoint: '${t.name}' is ${dtypeOf(a.data)}, the model is ${t.value.dtype} (train.precision)`,
+        );
       }
       if (a.data.length !== t.value.size) {
         throw new Error(
@@ -660,7 +662,6 @@ export class GanTrainer {
     this.stepCount = snap.step;
   }
 }
-
 
 /** A step's stats in the metrics row's column order: dLoss, then dCostPrinted when reported. */
 function stepStats(d: DiscriminatorPass, gLoss: number, lrD: number, lrG: number): StepStats {
