@@ -55,20 +55,28 @@ const HI = LITTLE_ENDIAN ? 1 : 0;
  */
 export function fma(a: number, b: number, c: number): number {
   const p = a * b;
+  const e = productError(a, b, p);
+  const s = p + c;
+  let t = s - p;
+  const u = p - (s - t) + (c - t);
+  const v = u + e;
+  t = v - u;
+  const w = u - (v - t) + (e - t);
+  return w === 0 ? s + v : s + toOdd(v, w);
+}
+
+/**
+ * The rounding error of the product `p = a·b`: a·b = p + e exactly (Dekker's product, each factor
+ * split into two 26-bit halves by Veltkamp's method), under the range conditions of {@link fma}.
+ */
+function productError(a: number, b: number, p: number): number {
   let t = SPLIT * a;
   const ah = t - (t - a);
   const al = a - ah;
   t = SPLIT * b;
   const bh = t - (t - b);
   const bl = b - bh;
-  const e = ah * bh - p + ah * bl + al * bh + al * bl;
-  const s = p + c;
-  t = s - p;
-  const u = p - (s - t) + (c - t);
-  const v = u + e;
-  t = v - u;
-  const w = u - (v - t) + (e - t);
-  return w === 0 ? s + v : s + toOdd(v, w);
+  return ah * bh - p + ah * bl + al * bh + al * bl;
 }
 
 /** v, or its neighbour toward v + w when v's last significand bit is even (round to odd, w ≠ 0). */
@@ -300,13 +308,7 @@ export function glibcLog(x: number): number {
 
   // r = fma(z, invc, -1): z·invc = p + e exactly, and p - 1 is exact since p is within 1/128 of 1.
   const p = z * invc;
-  let t = SPLIT * z;
-  const zh = t - (t - z);
-  const zl = z - zh;
-  t = SPLIT * invc;
-  const ih = t - (t - invc);
-  const il = invc - ih;
-  const r = p - 1 + (zh * ih - p + zh * il + zl * ih + zl * il);
+  const r = p - 1 + productError(z, invc, p);
 
   // hi + lo = r + log(c) + k·ln2 (k·LN2HI is exact).
   const w = k * LN2HI + logc;
