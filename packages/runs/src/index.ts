@@ -3,7 +3,8 @@
  * runs belonging together (`experiments/_sweeps/<sweep-id>/`), and nothing else. Its names
  * and ids, config.yaml as text, meta.json (statuses, liveness), metrics.jsonl and eval.jsonl,
  * checkpoints (safetensors), sample paths, the trace's names, atomic writes, and who may write a run
- * (its one current owner, fenced by an epoch: owner.ts). Every writer (the
+ * (its one current owner, fenced by an epoch: owner.ts), and how its owning process is asked to stop
+ * (stop-signals.ts). Every writer (the
  * trainer, `pnpm eval`) and every reader (the report, the benchmark, the parity harness) goes
  * through it, so the format is defined once. What other packages use, and nothing else.
  */
@@ -58,6 +59,14 @@ export {
   type RunProcess,
   runLiveness,
 } from './liveness.ts';
+export {
+  DUPLICATE_MS,
+  describeStop,
+  onStopRequest,
+  type StopRequest,
+  type StopSource,
+  startedByPackageManager,
+} from './stop-signals.ts';
 export { defaultExperimentsDir, projectRoot, userCwd, userPath } from './location.ts';
 export {
   collectEnvironment,

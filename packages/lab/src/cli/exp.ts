@@ -9,11 +9,14 @@ import {
   configPath,
   currentEpoch,
   defaultExperimentsDir,
+  describeStop,
   gifPath,
+  onStopRequest,
   parseFaultSpec,
   RunOwner,
   RunTakenOver,
   readMetaSync,
+  type StopRequest,
   userPath,
   writeRunConfigSync,
 } from '@gan/runs';
@@ -254,27 +257,27 @@ async function main(): Promise<void> {
   );
 
   let stopping = false;
-  const stop = () => {
+  const stop = (why?: StopRequest) => {
+    const from = why ? ` (${describeStop(why)})` : '';
     if (stopping) {
-      process.stderr.write('\nstopping now (no final checkpoint)\n');
+      process.stderr.write(`\nstopping now, no final checkpoint${from}\n`);
       forced = true;
       void handle.kill();
       return;
     }
     stopping = true;
     process.stderr.write(
-      '\nstopping after this step: final checkpoint, samples.gif, status interrupted (again to force)\n',
+      `\nstopping after this step${from}: final checkpoint, samples.gif, status interrupted (again to force)\n`,
     );
     requestStop(handle.control);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  onStopRequest(stop);
 
   if (useDashboard) {
     const { mountDashboard } = dashboard!;
     listeners.push(
       mountDashboard({
-        onQuit: stop,
+        onQuit: () => stop(),
         onTogglePause: () => setPaused(handle.control, !isPaused(handle.control)),
         onSample: () => requestSample(handle.control),
       }),

@@ -7,7 +7,14 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { collectEnvironment, defaultExperimentsDir, userPath } from '@gan/runs';
+import {
+  collectEnvironment,
+  defaultExperimentsDir,
+  describeStop,
+  onStopRequest,
+  type StopRequest,
+  userPath,
+} from '@gan/runs';
 import { type BackendKind, ConfigError } from '@gan/training';
 import { LocalExecutor, type SweepUpdate } from '../sweep/local.ts';
 import { memberConfig } from '../sweep/member.ts';
@@ -151,22 +158,21 @@ export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<
   });
   process.stdout.write(`running ${jobs} at once, ${threads} kernel thread${threads === 1 ? '' : 's'} each\n`);
 
-  const stop = () => {
+  const stop = (why?: StopRequest) => {
     const what = executor.stopAll();
     view = stopRequested(view);
     process.stderr.write(
       what === 'stopping'
-        ? '\nstopping every member after its step: checkpoints, status interrupted (again to force); resume with pnpm sweep --resume\n'
+        ? `\nstopping every member after its step${why ? ` (${describeStop(why)})` : ''}: checkpoints, status interrupted (again to force); resume with pnpm sweep --resume\n`
         : '\nstopping now (no final checkpoints)\n',
     );
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const offStop = onStopRequest(stop);
   let unmount: (() => void) | null = null;
   if (options.dashboard) {
     const { mountSweepDashboard } = await import('../sweep/dashboard.tsx');
     const d = mountSweepDashboard(() => view, {
-      onStopAll: stop,
+      onStopAll: () => stop(),
       onStopMember: (i) => executor.stopMember(i),
     });
     listeners.push(d.update);
@@ -177,8 +183,7 @@ export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<
   }
   const outcome = await executor.run();
   unmount?.();
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
+  offStop();
   const t = totals(viewRows(view), jobs);
   process.stdout.write(`${progressLine(view)}\n`);
   process.stdout.write(`sweep folder: ${outcome.sweep.dir}\n`);

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { defaultExperimentsDir, parseFaultSpec, userPath } from '@gan/runs';
+import { defaultExperimentsDir, describeStop, onStopRequest, parseFaultSpec, userPath } from '@gan/runs';
 import { assertReachable, QUEUE_NAME, shownUrl } from '../sweep/queue.ts';
 import { MemberWorker } from '../sweep/queue-worker.ts';
 import { backendFlag, fail } from './common.ts';
@@ -34,7 +34,8 @@ testing:
   --fault-inject <rules> make the members' file operations fail, kill the worker or pause it at one
                          exact operation (pnpm faults; the rules: packages/runs/src/faults.ts)
 
-Ctrl-C or SIGTERM: running members stop at a checkpoint and go back to the queue; again: at once.
+Ctrl-C, SIGTERM or SIGHUP (to this process or to the pnpm that started it): running members stop at
+a checkpoint and go back to the queue, and the worker exits 0; a second Ctrl-C or SIGTERM: at once.
 A worker whose lock on a member expired (it was paused, or cut off from Redis, for longer than a
 lock) stops that member at once and writes nothing more to its run folder: each run folder has
 one owner at a time, and a worker that took the member over since is the one
@@ -113,18 +114,14 @@ async function main(): Promise<void> {
     `worker ${worker.name}: queue ${QUEUE_NAME} on ${shownUrl(url)}, experiments ${experimentsDir}, ` +
       `${jobs} at once, ${threads} kernel thread${threads === 1 ? '' : 's'} each\n`,
   );
-  let stops = 0;
-  const stop = () => {
-    stops++;
+  onStopRequest((why) => {
     process.stderr.write(
-      stops === 1
-        ? '\nstopping: running members checkpoint and go back to the queue (again to force)\n'
+      why.count === 1
+        ? `\nstopping (${describeStop(why)}): running members checkpoint and go back to the queue (again to force)\n`
         : '\nstopping now\n',
     );
-    void worker.close(stops > 1).then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+    void worker.close(why.count > 1).then(() => process.exit(0));
+  });
 }
 
 await main();

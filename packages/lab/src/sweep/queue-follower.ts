@@ -1,8 +1,10 @@
 /**
- * The follower: `pnpm sweep ... --queue` enqueues a sweep and follows it; a queued sweep's rows as the workers report them (one round trip to Redis), a
+ * The follower: a queued sweep's rows as the workers report them (one round trip to Redis), a
  * reader of one job's progress, and `pnpm sweep ... --queue` following a sweep until every member
- * has ended (deciding a search's later stages as the earlier ones end).
+ * has ended (deciding a search's later stages as the earlier ones end). Ctrl-C, SIGTERM or SIGHUP
+ * stops following; the members stay on the queue.
  */
+import { onStopRequest } from '@gan/runs';
 import { enqueueMembers } from './queue-producer.ts';
 import {
   assertReachable,
@@ -164,7 +166,7 @@ export async function followSweep(
   const say = (line: string) => {
     if (dashboard === null) process.stdout.write(`${line}\n`);
   };
-  process.on('SIGINT', detach);
+  const offStop = onStopRequest(detach);
   let lastLine = '';
   let status: number;
   try {
@@ -207,7 +209,7 @@ export async function followSweep(
       await sleep(options.pollMs ?? 2000);
     }
   } finally {
-    process.off('SIGINT', detach);
+    offStop();
     dashboard?.unmount();
   }
   if (dashboard) process.stdout.write(`${progressLine(view)}\n`);

@@ -5,7 +5,7 @@
  * requires the token printed in the URL.
  */
 import { parseArgs } from 'node:util';
-import { defaultExperimentsDir, userPath } from '@gan/runs';
+import { defaultExperimentsDir, onStopRequest, userPath } from '@gan/runs';
 import { isLoopback } from './access.ts';
 import { startUiServer } from './index.ts';
 
@@ -52,9 +52,11 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(`${server.url}\n`);
-  const stop = () => void server.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Ctrl-C, SIGTERM or SIGHUP: the server closes and the process exits 0; again: at once.
+  onStopRequest((why) => {
+    if (why.count > 1) process.exit(0);
+    void server.close().then(() => process.exit(0));
+  });
 }
 
 await main();
