@@ -58,6 +58,11 @@ export const SYSTEM_PACKAGES = [
     present: () => commandRuns(process.env.REDIS_SERVER || 'redis-server', ['--version']),
   },
   {
+    debian: 'tini',
+    neededBy: "the stop-signal test of a container's init (docker run --init) passing SIGTERM on",
+    present: () => commandRuns('tini', ['--version']),
+  },
+  {
     debian: 'g++',
     neededBy: 'the native tensor kernels',
     present: () => commandRuns(process.env.CXX || 'c++', ['--version']),

@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, relative } from 'node:path';
 import { listRunDirs, listSweepsSync, OWNER_DIR, readMemberRun, readMetaSync } from '@gan/runs';
 import { CLI, differences, type ExpProcess, runFiles, startCli, startExp } from './exp.ts';
+import { descendantsOf, processState, signalGroup, sleep, until } from './procs.ts';
 import { runTwin } from './kills.ts';
 import { startPartition } from './partition.ts';
 import { type RedisServer, startRedis } from './redis.ts';
@@ -115,52 +116,6 @@ const SHAPE: Record<DistributedKind, { steps: number; checkpointEvery: number; m
 /** Uninterrupted twins by resolved config, shared by the trials of one suite. */
 export type TwinCache = Map<string, Promise<ReturnType<typeof runFiles>>>;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until `f` gives something (polling every 100 ms); throws `what` after `ms`. */
-async function until<T>(what: string, f: () => T | null | undefined | false, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** Sends `signal` to a process started `detached` and everything in its group. */
-function signalGroup(p: ExpProcess, signal: NodeJS.Signals): void {
-  try {
-    if (p.child.pid !== undefined) process.kill(-p.child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** The state letter of `pid` (`T`: stopped), or null when there is no such process. */
-function processState(pid: number): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
-  } catch {
-    return null;
-  }
-}
-
-/** The pids of a process's descendants. */
-function descendantsOf(pid: number): number[] {
-  let children: number[];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-  return children.flatMap((c) => [c, ...descendantsOf(c)]);
-}
-
 /** Every file of a run folder but its owners' capabilities: bytes (hashed) and mtime. */
 export function runFolderState(runDir: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -245,13 +200,16 @@ async function queueSweep(scene: Scene, url: string): Promise<string> {
   return sweep.dir;
 }
 
-/** The run folder of each member (null: not started yet). */
-function memberRuns(scene: Scene, sweepDir: string): (string | null)[] {
-  return Array.from({ length: scene.members }, (_, i) => {
+/** The run folder of each of a sweep's `members` (null: not started yet). */
+export function memberRunDirs(experiments: string, sweepDir: string, members: number): (string | null)[] {
+  return Array.from({ length: members }, (_, i) => {
     const rel = readMemberRun(sweepDir, i);
-    return rel === null ? null : join(scene.experiments, rel);
+    return rel === null ? null : join(experiments, rel);
   });
 }
+
+const memberRuns = (scene: Scene, sweepDir: string) =>
+  memberRunDirs(scene.experiments, sweepDir, scene.members);
 
 const completed = (runDir: string | null, steps: number) => {
   if (runDir === null || !existsSync(join(runDir, 'meta.json'))) return false;
@@ -260,7 +218,7 @@ const completed = (runDir: string | null, steps: number) => {
 };
 
 /** How many checkpoints a run has written (the newest's step over the interval; older ones are pruned). */
-function checkpointsOf(runDir: string, every: number): number {
+export function checkpointsOf(runDir: string, every: number): number {
   const dir = join(runDir, 'checkpoints');
   const steps = existsSync(dir)
     ? readdirSync(dir).flatMap((f) => /^step-(\d+)\.safetensors$/.exec(f)?.slice(1).map(Number) ?? [])
@@ -268,13 +226,13 @@ function checkpointsOf(runDir: string, every: number): number {
   return Math.max(0, ...steps) / every;
 }
 
-/** The twin of a run: its own resolved config.yaml, trained without a fault. */
-function twinOf(scene: Scene, runDir: string, twins: TwinCache): Promise<ReturnType<typeof runFiles>> {
+/** The twin of a run: its own resolved config.yaml, trained without a fault (in a folder of `work`). */
+export function twinOf(work: string, runDir: string, twins: TwinCache): Promise<ReturnType<typeof runFiles>> {
   const text = readFileSync(join(runDir, 'config.yaml'), 'utf8');
   const key = createHash('sha256').update(text).digest('hex');
   let twin = twins.get(key);
   if (twin === undefined) {
-    twin = runTwin(scene.work, text).then((t) => t.files);
+    twin = runTwin(work, text).then((t) => t.files);
     twins.set(key, twin);
   }
   return twin;
@@ -292,7 +250,7 @@ async function checkRuns(scene: Scene, runDirs: (string | null)[], twins: TwinCa
       );
       continue;
     }
-    const diff = differences(runFiles(runDir), await twinOf(scene, runDir, twins));
+    const diff = differences(runFiles(runDir), await twinOf(scene.work, runDir, twins));
     if (diff.length > 0) {
       lost++;
       scene.problems.push(`member ${i}: ${diff.join('; ')}`);

@@ -64,12 +64,20 @@ export interface ExpProcess {
   output(): string;
 }
 
-const live = new Set<ChildProcess>();
+/** The processes still running, each with whether it leads its own process group. */
+const live = new Map<ChildProcess, boolean>();
 let spawned = 0;
 /** How many `pnpm exp` processes this module has started (the suite reports its count). */
 export const processesStarted = (): number => spawned;
 process.on('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
+  for (const [c, group] of live) {
+    try {
+      if (group && c.pid !== undefined) process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    c.kill('SIGKILL');
+  }
 });
 
 export interface StartOptions {
@@ -97,17 +105,44 @@ export function startCli(
   cwd: string,
   options: StartOptions = {},
 ): ExpProcess {
-  const t0 = performance.now();
   const preload = (options.preload ?? []).flatMap((p) => ['--require', p]);
   const node = [process.execPath, ...preload, '--import', TSX, script, ...args];
-  const [command, ...rest] = [...(options.wrap ?? []), ...node];
+  return startWatched([...(options.wrap ?? []), ...node], cwd, { INIT_CWD: cwd, ...options.env }, options);
+}
+
+/** The README's commands, as a user or a service manager starts them. */
+export type PnpmCommand = 'exp' | 'sweep' | 'worker' | 'ui';
+
+/**
+ * Starts `pnpm <command> <args>` exactly as a user types it, in the project's folder (so the
+ * process is pnpm, and the program its child); `args` take absolute paths.
+ */
+export function startPnpm(command: PnpmCommand, args: string[], options: StartOptions = {}): ExpProcess {
+  const commandLine = [...(options.wrap ?? []), ...pnpmCommand(), command, ...args];
+  return startWatched(commandLine, projectRoot(), options.env ?? {}, options);
+}
+
+/** pnpm, as the one running this test started it (its script under this Node), else from PATH. */
+export function pnpmCommand(): string[] {
+  const script = process.env.npm_execpath;
+  return script !== undefined && /pnpm\.c?js$/.test(script) ? [process.execPath, script] : ['pnpm'];
+}
+
+function startWatched(
+  commandLine: string[],
+  cwd: string,
+  env: Record<string, string>,
+  options: StartOptions,
+): ExpProcess {
+  const t0 = performance.now();
+  const [command, ...rest] = commandLine;
   const child = spawn(command, rest, {
     cwd,
-    env: { ...process.env, INIT_CWD: cwd, FORCE_COLOR: '0', ...options.env },
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });
-  live.add(child);
+  live.set(child, options.detached ?? false);
   spawned++;
   let out = '';
   let err = '';
