@@ -10,7 +10,7 @@
 // the process.
 //
 // The same file is compiled into every variant of the addon (scripts/build-native.mjs), which
-// names itself through GT_VARIANT.
+// names itself through GT_VARIANT and reports how it was built (`build`: compiler and flags).
 #include <node_api.h>
 
 #include <cstdint>
@@ -375,6 +375,29 @@ napi_value CpuFeatures(napi_env env, napi_callback_info) {
 #ifndef GT_VARIANT
 #define GT_VARIANT "native"  // built by hand, outside scripts/build-native.mjs
 #endif
+#ifndef GT_SOURCE_HASH
+#define GT_SOURCE_HASH "unknown"  // built by hand: nobody hashed the sources
+#endif
+#ifndef GT_BUILD_FLAGS
+#define GT_BUILD_FLAGS "unknown"  // built by hand: nobody passed the flags down
+#endif
+
+// The compiler that built this file, as its own macros name it, for a run's record of what
+// computed it (two compilers, or two versions of one, may round the same source differently).
+// NOTE: clang defines __GNUC__ too, so it is asked first; its __VERSION__ names it ("Debian Clang
+// 14.0.6"), GCC's is the bare version ("12.2.0").
+#if defined(__clang__)
+#define GT_COMPILER "clang++"
+#elif defined(__GNUC__)
+#define GT_COMPILER "g++"
+#else
+#define GT_COMPILER "unknown"
+#endif
+#ifdef __VERSION__
+#define GT_COMPILER_VERSION __VERSION__
+#else
+#define GT_COMPILER_VERSION "unknown"
+#endif
 
 NAPI_MODULE_INIT() {
   struct Entry {
@@ -417,5 +440,19 @@ NAPI_MODULE_INIT() {
   napi_value cores;
   napi_create_int32(env, gt::available_cores(), &cores);
   napi_set_named_property(env, exports, "cores", cores);
+  // How this variant was built: { compiler, version, flags, sources } (flags and the sources' hash
+  // from scripts/build-native.mjs).
+  napi_value build, compiler, version, flags;
+  napi_create_object(env, &build);
+  napi_create_string_utf8(env, GT_COMPILER, NAPI_AUTO_LENGTH, &compiler);
+  napi_set_named_property(env, build, "compiler", compiler);
+  napi_create_string_utf8(env, GT_COMPILER_VERSION, NAPI_AUTO_LENGTH, &version);
+  napi_set_named_property(env, build, "version", version);
+  napi_create_string_utf8(env, GT_BUILD_FLAGS, NAPI_AUTO_LENGTH, &flags);
+  napi_set_named_property(env, build, "flags", flags);
+  napi_value sources;
+  napi_create_string_utf8(env, GT_SOURCE_HASH, NAPI_AUTO_LENGTH, &sources);
+  napi_set_named_property(env, build, "sources", sources);
+  napi_set_named_property(env, exports, "build", build);
   return exports;
 }

@@ -3,9 +3,12 @@
 // Rounding: where the TypeScript reference computes in float64 and rounds once on store
 // (scalar operands, LeakyReLU's slope, the activation gradients, SGD, Adam), these kernels do the
 // same in double lanes, so they agree with it bit for bit (the build disables FMA contraction for
-// that reason; Adam's AVX-512 path trades two divisions for products, see adam8). Float32 ops that
-// are exact either way (+ - * / sqrt of two floats) stay in float32. Only exp, log, tanh, atan and
-// sigmoid differ, by an ulp or two (vmath.h).
+// that reason; Adam trades two divisions for products, see adam8). Float32 ops that are exact
+// either way (+ - * / sqrt of two floats) stay in float32. Only exp, log, tanh, atan and sigmoid
+// differ from the reference, by an ulp or two (vmath.h).
+//
+// Variants: every kernel here computes the same bits in the baseline, AVX2 and AVX-512 builds
+// (lane-wise code, the same polynomials with the same fused multiply-adds, fixed summation orders).
 //
 // Threads: an array is cut into contiguous chunks and every element is computed the same way in
 // any chunk, on any thread; reductions (sumAxis, sumSquares) are never split along the summed axis.
@@ -345,6 +348,7 @@ void adam(float* p, const float* g, float* m, float* v, int64_t n, double lr, do
   }
 #endif
   const double omb1 = 1.0 - beta1, omb2 = 1.0 - beta2;
+  const double inv_c1 = 1.0 / c1, inv_c2 = 1.0 / c2;
   for_ranges(n, kMinAdamPerTask, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const double gi = g[i];
@@ -352,8 +356,9 @@ void adam(float* p, const float* g, float* m, float* v, int64_t n, double lr, do
       const double vi = beta2 * static_cast<double>(v[i]) + omb2 * gi * gi;
       m[i] = static_cast<float>(mi);
       v[i] = static_cast<float>(vi);
-      // The unrounded moments feed the step, as in the reference.
-      p[i] = static_cast<float>(static_cast<double>(p[i]) - (lr * (mi / c1)) / (std::sqrt(vi / c2) + eps));
+      // The unrounded moments feed the step, as in the reference; the bias corrections are
+      // products with 1/c1 and 1/c2, as in adam8, so that every variant gives the same bits.
+      p[i] = static_cast<float>(static_cast<double>(p[i]) - (lr * (mi * inv_c1)) / (std::sqrt(vi * inv_c2) + eps));
     }
   });
 }

@@ -13,7 +13,9 @@
 // Every element of C is computed by one task with a fixed order of operations: a float32 FMA chain
 // over p within a k-block (blocks split k the same way for any thread count), then added to C. The
 // edge tiles run the same micro-kernel on zero-padded panels, so an element's value does not depend
-// on which tile, or which thread, computed it.
+// on which tile, or which thread, computed it. Nor on the variant: every variant fuses the same
+// multiply-adds (the scalar one by simd.h's exact fma), a path and its k-blocks are chosen from the
+// shape alone, and a dot product keeps sixteen lanes at any vector width.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -351,45 +353,46 @@ struct Gemm {
 
   // -------------------------------------------------------------------------------------------
   // Small m, B transposed: C[i,j] is a dot product of row i of op(A) and row j of B (both
-  // contiguous). Lane l of an accumulator sums the p = l (mod W); then a fixed tree adds the lanes.
+  // contiguous). Lane l of a sixteen-lane accumulator (simd.h vf16) sums the p = l (mod 16), then
+  // a fixed tree adds the lanes: the same bits with any vector width.
 
   template <int M, int J>
   void dot_block(const float* arows, int64_t i, int64_t j) const {
-    vf acc[M][J];
+    vf16 acc[M][J];
 #pragma GCC unroll 16
     for (int r = 0; r < M; ++r)
 #pragma GCC unroll 16
-      for (int q = 0; q < J; ++q) acc[r][q] = vzero();
+      for (int q = 0; q < J; ++q) acc[r][q] = v16zero();
     const float* bp = b + j * k;
     int64_t p = 0;
-    for (; p + W <= k; p += W) {
-      vf av[M];
+    for (; p + 16 <= k; p += 16) {
+      vf16 av[M];
 #pragma GCC unroll 16
-      for (int r = 0; r < M; ++r) av[r] = vload(arows + (i + r) * k + p);
+      for (int r = 0; r < M; ++r) av[r] = v16load(arows + (i + r) * k + p);
 #pragma GCC unroll 16
       for (int q = 0; q < J; ++q) {
-        vf bv = vload(bp + q * k + p);
+        const vf16 bv = v16load(bp + q * k + p);
 #pragma GCC unroll 16
-        for (int r = 0; r < M; ++r) acc[r][q] = vfma(av[r], bv, acc[r][q]);
+        for (int r = 0; r < M; ++r) acc[r][q] = v16fma(av[r], bv, acc[r][q]);
       }
     }
     if (p < k) {
       const int t = static_cast<int>(k - p);
-      vf av[M];
+      vf16 av[M];
 #pragma GCC unroll 16
-      for (int r = 0; r < M; ++r) av[r] = vloadn(arows + (i + r) * k + p, t);
+      for (int r = 0; r < M; ++r) av[r] = v16loadn(arows + (i + r) * k + p, t);
 #pragma GCC unroll 16
       for (int q = 0; q < J; ++q) {
-        vf bv = vloadn(bp + q * k + p, t);
+        const vf16 bv = v16loadn(bp + q * k + p, t);
 #pragma GCC unroll 16
-        for (int r = 0; r < M; ++r) acc[r][q] = vfma(av[r], bv, acc[r][q]);
+        for (int r = 0; r < M; ++r) acc[r][q] = v16fma(av[r], bv, acc[r][q]);
       }
     }
 #pragma GCC unroll 16
     for (int r = 0; r < M; ++r)
 #pragma GCC unroll 16
       for (int q = 0; q < J; ++q) {
-        float s = vsum(acc[r][q]);
+        float s = v16sum(acc[r][q]);
         float* cp = c + (i + r) * n + j + q;
         *cp = accumulate ? *cp + s : s;
       }
@@ -397,8 +400,8 @@ struct Gemm {
 
   template <int M>
   void dot_group(const float* arows, int64_t i, int64_t j0, int64_t j1) const {
-    // M x J accumulators plus M rows of A in registers.
-    constexpr int J = std::max(1, std::min(8, (kAccumulators - M) / M));
+    // M x J accumulators plus M rows of A in registers (each kParts vectors wide).
+    constexpr int J = std::max(1, std::min(8, (kAccumulators / kParts - M) / M));
     int64_t j = j0;
     for (; j + J <= j1; j += J) dot_block<M, J>(arows, i, j);
     for (; j < j1; ++j) dot_block<M, 1>(arows, i, j);

@@ -165,10 +165,41 @@ inline vf operator+(vf a, vf b) { return {a.v + b.v}; }
 inline vf operator-(vf a, vf b) { return {a.v - b.v}; }
 inline vf operator*(vf a, vf b) { return {a.v * b.v}; }
 inline vf operator/(vf a, vf b) { return {a.v / b.v}; }
-// NOTE: two roundings here. Without FMA in the instruction set, std::fma is a libm call per
-// element (the baseline GEMM ran at 0.6 GFLOP/s, no faster than the TypeScript reference), while
-// a multiply and an add vectorise. Results stay within the tests' bounds of the reference.
+/**
+ * a*b + c rounded once, as the FMA instruction of the other variants rounds it, on any x86-64:
+ * every variant must compute the same bits. a*b is exact in double (24 + 24 bits); the sum is
+ * rounded to odd in double (its exact error by TwoSum decides the last bit), and a value rounded
+ * to odd with 53 >= 24 + 2 bits rounds to float exactly as the exact sum would (Boldo and
+ * Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms using rounding to
+ * odd", IEEE TC 2008). std::fmaf would be a libm call per element, which no loop vectorises.
+ */
+inline float fma_exact(float a, float b, float c) {
+  const double p = static_cast<double>(a) * static_cast<double>(b);
+  const double cd = c;
+  const double s = p + cd;
+  const double bb = s - p;
+  const double err = (p - (s - bb)) + (cd - bb);
+  // Branch-free, so that loops of it vectorise (SSE2 doubles): inexact when err is non-zero and
+  // not NaN (an infinite or NaN s makes err NaN: s is then the answer as it is).
+  uint64_t u, e;
+  std::memcpy(&u, &s, 8);
+  std::memcpy(&e, &err, 8);
+  const uint64_t inexact = static_cast<uint64_t>((err != 0.0) & (err == err));
+  // err of the other sign than s: |a*b + c| < |s|, the truncation is one ulp closer to zero.
+  const uint64_t down = ((u ^ e) >> 63) & inexact;
+  u = (u - down) | inexact;  // round to odd
+  double odd;
+  std::memcpy(&odd, &u, 8);
+  return static_cast<float>(odd);
+}
+#if defined(GT_FAST_FMA)
+// The baseline-fast variant: a multiply and an add, two roundings, as fast as the plain x86-64
+// instruction set allows (about 20x the exact fma in the GEMM), and NOT the same bits as the
+// other variants: named so wherever it is chosen, never picked by itself.
 inline vf vfma(vf a, vf b, vf c) { return {a.v * b.v + c.v}; }
+#else
+inline vf vfma(vf a, vf b, vf c) { return {fma_exact(a.v, b.v, c.v)}; }
+#endif
 // Same NaN rule as x86 max/min: the second operand when unordered.
 inline vf vmax(vf a, vf b) { return {a.v > b.v ? a.v : b.v}; }
 inline vf vmin(vf a, vf b) { return {a.v < b.v ? a.v : b.v}; }
@@ -202,6 +233,53 @@ inline float vsum(vf a) { return a.v; }
 #endif
 
 inline vf vneg(vf a) { return vxor(a, vset(-0.0f)); }
+
+// Sixteen float lanes whatever the vector width: one AVX-512 vector, two AVX2 vectors or sixteen
+// scalars. A sum that runs along a reduction (a dot product) keeps sixteen partial sums, lane l
+// taking the terms l (mod 16), and adds them by one fixed tree, so its bits do not depend on
+// which variant computed it.
+constexpr int kParts = 16 / W;
+struct vf16 {
+  vf part[kParts];
+};
+inline vf16 v16zero() {
+  vf16 r;
+  for (int i = 0; i < kParts; ++i) r.part[i] = vzero();
+  return r;
+}
+inline vf16 v16load(const float* p) {
+  vf16 r;
+  for (int i = 0; i < kParts; ++i) r.part[i] = vload(p + i * W);
+  return r;
+}
+/** The first n (< 16) lanes; the others are zero. */
+inline vf16 v16loadn(const float* p, int n) {
+  vf16 r;
+  for (int i = 0; i < kParts; ++i) {
+    const int have = n - i * W;
+    r.part[i] = have >= W ? vload(p + i * W) : have > 0 ? vloadn(p + i * W, have) : vzero();
+  }
+  return r;
+}
+inline vf16 v16fma(const vf16& a, const vf16& b, const vf16& c) {
+  vf16 r;
+  for (int i = 0; i < kParts; ++i) r.part[i] = vfma(a.part[i], b.part[i], c.part[i]);
+  return r;
+}
+/** The lanes' sum by AVX-512's tree: l + (l+8), then + (l+4), + (l+2), + (l+1). */
+inline float v16sum(const vf16& a) {
+#if defined(GT_AVX512)
+  return vsum(a.part[0]);
+#elif defined(GT_AVX2)
+  return vsum(a.part[0] + a.part[1]);  // lanes l + (l+8), then AVX2's tree: the same
+#else
+  alignas(64) float l[16];
+  for (int i = 0; i < kParts; ++i) vstore(l + i * W, a.part[i]);
+  for (int w = 8; w >= 1; w /= 2)
+    for (int i = 0; i < w; ++i) l[i] += l[i + w];
+  return l[0];
+#endif
+}
 
 #if defined(GT_AVX512) || defined(GT_AVX2)
 /** d[j*ldd + i] = s[i*ld + j] for an 8 x 8 block (GEMM packing, swapAxes). */

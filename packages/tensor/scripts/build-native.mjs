@@ -4,6 +4,7 @@
 //   build/tensor_native-baseline.node   any x86-64 (or, elsewhere, the compiler's default target)
 //   build/tensor_native-avx2.node       x86-64-v3: AVX2, FMA, F16C, BMI1/2, LZCNT, MOVBE
 //   build/tensor_native-avx512.node     x86-64-v4: the above and AVX-512 F, BW, CD, DQ, VL
+//   build/tensor_native-baseline-fast.node   any x86-64, faster and not the same bits (by name only)
 //
 // src/backends/native.ts asks the baseline build which features the CPU has and loads the best
 // variant it supports, so an addon built anywhere runs anywhere instead of dying with SIGILL on an
@@ -13,7 +14,8 @@
 // compile, it prints one warning line and exits 0, and the TypeScript backend is used instead. A
 // variant that fails to compile (an old compiler) is left out with a warning; the others remain.
 // A variant is rebuilt only when its sources, flags, compiler or Node version change (hash in
-// build/tensor_native-<variant>.hash).
+// build/tensor_native-<variant>.hash). Each build reports its compiler and flags (`build` in
+// native/addon.cc), which a run's meta.json records with the variant.
 //
 //   node scripts/build-native.mjs           # build what is out of date
 //   node scripts/build-native.mjs --force   # rebuild every variant
@@ -55,6 +57,9 @@ const X86_VARIANTS = [
   { name: 'baseline', flags: ['-march=x86-64', '-mtune=generic'] },
   { name: 'avx2', flags: ['-march=x86-64-v3', '-mtune=generic', '-DGT_EXPECT_AVX2'] },
   { name: 'avx512', flags: ['-march=x86-64-v4', '-mtune=generic', '-DGT_EXPECT_AVX512'] },
+  // Not the same bits as the others (a multiply and an add where they fuse), about 20x faster
+  // than the baseline's exact fma in the GEMM: only ever loaded when asked for by name.
+  { name: 'baseline-fast', flags: ['-march=x86-64', '-mtune=generic', '-DGT_FAST_FMA'] },
 ];
 // Elsewhere (arm64...), one build for the compiler's default target: no instruction set beyond it.
 const VARIANTS = process.arch === 'x64' ? X86_VARIANTS : [{ name: 'baseline', flags: [] }];
@@ -149,6 +154,9 @@ async function main() {
       .update(f)
       .update('\0')
       .update(readFileSync(join(srcDir, f)));
+  // The sources alone, which decide the kernels' arithmetic: the reproducible variants built from
+  // the same sources compute the same bits (the addon reports it as `build.sources`).
+  const sourceHash = common.copy().digest('hex').slice(0, 12);
   common.update(FLAGS.join(' ')).update(cxx).update(version.stdout).update(process.version).update(include);
 
   mkdirSync(outDir, { recursive: true });
@@ -170,6 +178,11 @@ async function main() {
         ...FLAGS,
         ...v.flags,
         `-DGT_VARIANT="${v.name}"`,
+        // The flags that decide the variant's code, as the addon reports them (`build.flags`), so a
+        // run records how its kernels were compiled; not the include path or the output, which say
+        // where, not how. JSON's quoting is a valid C string literal for these plain ASCII flags.
+        `-DGT_BUILD_FLAGS=${JSON.stringify([...FLAGS, ...v.flags].join(' '))}`,
+        `-DGT_SOURCE_HASH="${sourceHash}"`,
         `-I${include}`,
         ...sources.filter((f) => f.endsWith('.cc')).map((f) => join(srcDir, f)),
         '-o',

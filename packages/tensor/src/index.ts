@@ -11,8 +11,22 @@ export {
   setBackend,
   setFloat64Backend,
 } from './backend.ts';
+export {
+  type CpuFeature,
+  loadNativeBackend,
+  missingCpuFeatures,
+  type NativeLoadOptions,
+  type NativeVariant,
+  REPRODUCIBLE_VARIANTS,
+} from './backends/native.ts';
 export { sigmoid as sigmoidScalar } from './backends/reference.ts';
-export { BACKEND_KINDS, type BackendKind, selectBackend } from './backends/select.ts';
+export {
+  BACKEND_KINDS,
+  type BackendKernels,
+  type BackendKind,
+  kernelsOf,
+  selectBackend,
+} from './backends/select.ts';
 export { activate, activateGrad, addBias, mul } from './ops/elementwise.ts';
 export { matmul } from './ops/matmul.ts';
 export { argmax, max, min, sum, sumSquares } from './ops/reduce.ts';

@@ -15,7 +15,7 @@ import {
   type NativeVariant,
 } from './native.ts';
 import { ReferenceBackend } from './reference.ts';
-import { selectBackend } from './select.ts';
+import { type BackendKind, kernelsOf, selectBackend } from './select.ts';
 
 const loaded = loadNativeBackend();
 const ref = new ReferenceBackend();
@@ -95,7 +95,62 @@ function variantTests(): void {
 
   it('refuses an unknown variant name', () => {
     expect(() => loadNativeVariant('sse9' as NativeVariant)).toThrow(
-      "unknown native variant 'sse9' (expected avx512, avx2, baseline)",
+      "unknown native variant 'sse9' (expected avx512, avx2, baseline, baseline-fast)",
+    );
+    expect(() => selectBackend('native:sse9' as BackendKind)).toThrow(
+      `selectBackend: unknown backend 'native:sse9' (expected auto, native, ${NATIVE_VARIANTS.map((v) => `native:${v.name}`).join(', ')}, reference)`,
+    );
+  });
+
+  it('says how each variant was built and which CPU features its code uses', () => {
+    // The -march each variant is built with (scripts/build-native.mjs), on x86-64.
+    const MARCH: Record<NativeVariant, string> = {
+      baseline: '-march=x86-64',
+      avx2: '-march=x86-64-v3',
+      avx512: '-march=x86-64-v4',
+      'baseline-fast': '-march=x86-64',
+    };
+    for (const variant of runnable.filter((v) => unavailable.get(v) === null)) {
+      const backend = loadNativeVariant(variant);
+      const { requires } = NATIVE_VARIANTS.find((v) => v.name === variant)!;
+      expect(backend.cpuFeatures).toEqual(requires);
+      expect(backend.build.compiler).toMatch(/^(g\+\+|clang\+\+) \S/);
+      expect(backend.build.flags).toMatch(/(^| )-O3( |$)/);
+      if (process.arch === 'x64') expect(backend.build.flags.split(' ')).toContain(MARCH[variant]);
+      expect(kernelsOf(backend)).toEqual({
+        backend: 'native',
+        variant,
+        simd: backend.simd,
+        cpuFeatures: [...requires],
+        compiler: backend.build.compiler,
+        flags: backend.build.flags,
+        // Every reproducible variant of one build shares its bits; baseline-fast has its own.
+        bits: `${variant === 'baseline-fast' ? 'baseline-fast' : 'native'} ${backend.build.sources}`,
+      });
+      expect(backend.build.sources).toMatch(/^[0-9a-f]{12}$/);
+      // `--backend native:<variant>` forces it.
+      expect(selectBackend(`native:${variant}`).backend).toBe(backend);
+    }
+    expect(kernelsOf(selectBackend('reference').backend)).toEqual({
+      backend: 'reference',
+      variant: null,
+      simd: null,
+      cpuFeatures: [],
+      compiler: null,
+      flags: null,
+      bits: 'reference',
+    });
+  });
+
+  it('refuses to force a variant this CPU lacks features for, naming them and what it runs', () => {
+    const hide: CpuFeature[] = ['avx2', 'fma'];
+    const runs = NATIVE_VARIANTS.filter((v) =>
+      v.requires.every((f) => cpuFeatures({ hideCpuFeatures: hide }).has(f)),
+    );
+    expect(() => selectBackend('native:avx2', { hideCpuFeatures: hide })).toThrow(
+      "native variant 'avx2' refused: this CPU lacks avx2 (hidden by hideCpuFeatures), fma (hidden by " +
+        'hideCpuFeatures); running it could kill the process with an illegal instruction (this CPU runs ' +
+        `${runs.map((v) => v.name).join(', ')})`,
     );
   });
 

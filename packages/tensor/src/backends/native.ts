@@ -30,6 +30,8 @@ interface NativeAddon extends AddonKernels {
   readonly cores: number;
   /** This CPU's features (native/cpu.cc); only the baseline build is safe to ask on any CPU. */
   cpuFeatures(): Record<string, boolean>;
+  /** How it was built: GCC's or clang's name for itself, `__VERSION__`, the flags (GT_BUILD_FLAGS). */
+  readonly build: { compiler: string; version: string; flags: string; sources: string };
   threads(): number;
   setThreads(n: number): void;
 }
@@ -63,10 +65,32 @@ export interface NativeBackend extends Backend {
   readonly variant: NativeVariant;
   /** The instruction set its kernels use: 'avx512', 'avx2' or 'scalar'. */
   readonly simd: string;
+  /**
+   * The CPU features the variant's code may use beyond the architecture's baseline (x86-64: SSE2),
+   * which is what it needs of a CPU (its `requires` in NATIVE_VARIANTS); none for the baseline.
+   */
+  readonly cpuFeatures: readonly CpuFeature[];
+  /** How the variant was built (compiler, flags, the sources' hash). */
+  readonly build: NativeBuild;
+  /**
+   * Whether this variant computes the same bits as every other reproducible variant built from the
+   * same sources (baseline, avx2, avx512); false for baseline-fast.
+   */
+  readonly reproducible: boolean;
   /** Worker threads the kernels may use (process-wide; defaults to the available cores). */
   threads(): number;
   /** Sets the thread count (an integer in [1, 64]); results are the same for every count. */
   setThreads(n: number): void;
+}
+
+/** How a variant of the addon was built, as it reports itself. */
+export interface NativeBuild {
+  /** The compiler and its version: `g++ 12.2.0`, `clang++ Debian Clang 14.0.6`. */
+  readonly compiler: string;
+  /** The compiler flags of scripts/build-native.mjs: `-std=c++17 -O3 ... -march=x86-64-v4 ...`. */
+  readonly flags: string;
+  /** A hash of the kernels' sources: what decides their arithmetic. */
+  readonly sources: string;
 }
 
 /** The Backend over an addon: kernels whose arguments it takes as they are, the others translated. */
@@ -75,6 +99,13 @@ function nativeBackend(addon: NativeAddon, variant: NativeVariant): NativeBacken
     name: 'native',
     variant,
     simd: addon.simd,
+    cpuFeatures: variantInfo(variant).requires,
+    build: {
+      compiler: `${addon.build.compiler} ${addon.build.version}`,
+      flags: addon.build.flags,
+      sources: addon.build.sources,
+    },
+    reproducible: variantInfo(variant).reproducible,
     threads: () => addon.threads(),
     setThreads: (n) => {
       if (!Number.isInteger(n) || n < 1 || n > 64) {
@@ -108,7 +139,7 @@ function nativeBackend(addon: NativeAddon, variant: NativeVariant): NativeBacken
 // Variants and loading
 
 /** The builds of the addon (scripts/build-native.mjs), one per instruction set. */
-export type NativeVariant = 'avx512' | 'avx2' | 'baseline';
+export type NativeVariant = 'avx512' | 'avx2' | 'baseline' | 'baseline-fast';
 
 /** The x86 features native/cpu.cc reports; `os_avx` / `os_avx512`: the OS saves those registers. */
 export type CpuFeature =
@@ -151,12 +182,30 @@ const X86_64_V4: readonly CpuFeature[] = [
 /**
  * The variants, best first, with the CPU features each needs. The baseline (any x86-64, or the
  * compiler's default target elsewhere) needs nothing, and is the one asked for the CPU's features.
+ *
+ * The reproducible variants compute the same bits for the same inputs whichever of them a CPU
+ * runs: every output element is computed in one fixed order of float32 operations, with fused
+ * multiply-adds in the same places (the baseline's are an exact emulation, native/simd.h), the same
+ * polynomials for exp, log, tanh, atan and the sigmoid, and sums along a reduction kept in sixteen
+ * lanes at any vector width. That emulation makes the baseline's products about 20x slower than
+ * a multiply and an add would be: `baseline-fast` is those, not the same bits as the others, and
+ * only loaded when asked for by name (`--backend native:baseline-fast`).
  */
-export const NATIVE_VARIANTS: readonly { name: NativeVariant; requires: readonly CpuFeature[] }[] = [
-  { name: 'avx512', requires: X86_64_V4 },
-  { name: 'avx2', requires: X86_64_V3 },
-  { name: 'baseline', requires: [] },
+export const NATIVE_VARIANTS: readonly {
+  name: NativeVariant;
+  requires: readonly CpuFeature[];
+  reproducible: boolean;
+}[] = [
+  { name: 'avx512', requires: X86_64_V4, reproducible: true },
+  { name: 'avx2', requires: X86_64_V3, reproducible: true },
+  { name: 'baseline', requires: [], reproducible: true },
+  { name: 'baseline-fast', requires: [], reproducible: false },
 ];
+
+/** The variants that give the same bits as one another (every one but baseline-fast). */
+export const REPRODUCIBLE_VARIANTS: readonly NativeVariant[] = NATIVE_VARIANTS.filter(
+  (v) => v.reproducible,
+).map((v) => v.name);
 
 export interface NativeLoadOptions {
   /**
@@ -200,6 +249,10 @@ function loadAddon(variant: NativeVariant): { addon: NativeAddon; backend: Nativ
   }
   if (typeof addon.gemm !== 'function' || typeof addon.adam !== 'function') {
     throw new Error(`${path} does not export the expected kernels; rebuild it`);
+  }
+  // A run records how its kernels were built, so a build that cannot say is not used.
+  if (typeof addon.build?.flags !== 'string' || typeof addon.build.sources !== 'string') {
+    throw new Error(`${path} does not report how it was built (compiler, flags); rebuild it`);
   }
   if (addon.variant !== variant) {
     throw new Error(`${path} was built as variant '${addon.variant}', not '${variant}'; rebuild it`);
@@ -254,9 +307,11 @@ export function loadNativeVariant(variant: NativeVariant, options: NativeLoadOpt
   if (missing.length > 0) {
     const hidden = new Set(options.hideCpuFeatures ?? []);
     const names = missing.map((f) => (hidden.has(f) ? `${f} (hidden by hideCpuFeatures)` : f));
+    const has = cpuFeatures(options);
+    const runnable = NATIVE_VARIANTS.filter((v) => v.requires.every((f) => has.has(f))).map((v) => v.name);
     throw new Error(
       `native variant '${variant}' refused: this CPU lacks ${names.join(', ')}; ` +
-        'running it could kill the process with an illegal instruction',
+        `running it could kill the process with an illegal instruction (this CPU runs ${runnable.join(', ')})`,
     );
   }
   return loadAddon(variant).backend;
@@ -277,8 +332,8 @@ export function loadNativeBackend(options: NativeLoadOptions = {}): NativeLoadRe
     const has = cpuFeatures(options);
     const skipped: string[] = [];
     result = { backend: null, reason: 'no native variant loaded' };
-    for (const { name, requires } of NATIVE_VARIANTS) {
-      if (!requires.every((f) => has.has(f))) continue;
+    for (const { name, requires, reproducible } of NATIVE_VARIANTS) {
+      if (!reproducible || !requires.every((f) => has.has(f))) continue;
       try {
         const { backend } = loadAddon(name);
         result =
