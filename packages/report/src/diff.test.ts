@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { listRunDirs } from '@gan/runs';
+import { listRunDirs, type RunKernels } from '@gan/runs';
 import { describe, expect, it } from 'vitest';
 import { delta, diffRuns } from './diff.ts';
 import { ReportError } from './errors.ts';
 import { writeFixtureRun } from './fixtures.ts';
-import { formatDiff } from './output.ts';
+import { listRuns } from './list.ts';
+import { formatDiff, formatList } from './output.ts';
 import { resolveRunRef } from './refs.ts';
 import { at, tempExperiments } from './test-helpers.ts';
 
@@ -180,5 +181,163 @@ describe('diffRuns', () => {
     expect(delta(0, 3)).toEqual({ abs: 3, pct: null });
     expect(delta(null, 3)).toBeNull();
     expect(delta(3, null)).toBeNull();
+  });
+});
+
+// The kernels of scripts/build-native.mjs's AVX2 and AVX-512 builds, as meta.json records them.
+const FLAGS =
+  '-std=c++17 -O3 -fPIC -shared -pthread -ffp-contract=off -fno-math-errno -fno-trapping-math -fvisibility=hidden';
+const V3 = ['cx16', 'lahf', 'popcnt', 'sse3', 'sse4_1', 'sse4_2', 'ssse3', 'avx', 'avx2', 'bmi1', 'bmi2'];
+const AVX512 = ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl', 'os_avx512'];
+const avx2: RunKernels = {
+  backend: 'native',
+  variant: 'avx2',
+  simd: 'avx2',
+  cpuFeatures: V3,
+  compiler: 'g++ 12.2.0',
+  flags: `${FLAGS} -march=x86-64-v3 -mtune=generic -DGT_EXPECT_AVX2`,
+  bits: 'native a1b2c3',
+};
+const avx512: RunKernels = {
+  ...avx2,
+  variant: 'avx512',
+  simd: 'avx512',
+  cpuFeatures: [...V3, ...AVX512],
+  flags: `${FLAGS} -march=x86-64-v4 -mtune=generic -DGT_EXPECT_AVX512`,
+  bits: 'native a1b2c3',
+};
+
+describe('diffRuns: kernels', () => {
+  async function kernelRuns() {
+    const dir = tempExperiments();
+    const run = (suffix: string, time: string, meta: Parameters<typeof writeFixtureRun>[1]['meta']) =>
+      writeFixtureRun(dir, { name: 'k', date: at(time), suffix, metrics: 1, meta });
+    await run('0001', '10:00:01', { backend: 'native', kernels: avx512 });
+    await run('0002', '10:00:02', { backend: 'native', kernels: avx2 });
+    await run('0003', '10:00:03', { backend: 'native', kernels: { ...avx512, compiler: 'g++ 13.1.0' } });
+    // Resumed at step 3000 on AVX2 after AVX-512 computed the steps before.
+    await run('0004', '10:00:04', {
+      backend: 'native',
+      kernels: avx2,
+      kernelHistory: [{ fromStep: 0, toStep: 3000, kernels: avx512 }],
+    });
+    // Recorded before meta.json named the kernels: only the backend is known.
+    await run('0005', '10:00:05', { backend: 'native', kernels: null });
+    return dir;
+  }
+
+  it('shows the variant, CPU features and flags that differ, as config keys are shown', async () => {
+    const dir = await kernelRuns();
+    const diff = await diffRuns(dir, ['k/20261126-100001', 'k/20261126-100002']);
+    expect(diff.config).toEqual([]); // the same config: only the kernels differ
+    expect(diff.kernels).toEqual([
+      { key: 'variant', values: ['avx512', 'avx2'] },
+      { key: 'simd', values: ['avx512', 'avx2'] },
+      { key: 'cpuFeatures', values: [avx512.cpuFeatures, avx2.cpuFeatures] },
+      { key: 'flags', values: [avx512.flags, avx2.flags] },
+    ]);
+    const text = formatDiff(diff, 'table');
+    expect(text).toMatch(/^Kernels \(4 fields A → B\)$/m);
+    expect(text).toMatch(/^variant\s+avx512\s+→\s+avx2$/m);
+    expect(text).toMatch(
+      /^cpuFeatures\s+11 shared \+ avx512f,avx512bw,avx512cd,avx512dq,avx512vl,os_avx512\s+→\s+11 shared$/m,
+    );
+    expect(text).toMatch(
+      /^flags\s+… -march=x86-64-v4 -DGT_EXPECT_AVX512\s+→\s+… -march=x86-64-v3 -DGT_EXPECT_AVX2$/m,
+    );
+    const json = JSON.parse(formatDiff(diff, 'json'));
+    expect(json.kernels).toEqual(diff.kernels); // whole, not shortened
+    expect(json.runs.map((r: { kernels: RunKernels }) => r.kernels)).toEqual([avx512, avx2]);
+  });
+
+  it('shows a compiler, a resume on other kernels and an unrecorded run as differences', async () => {
+    const dir = await kernelRuns();
+    const compiler = await diffRuns(dir, ['k/20261126-100001', 'k/20261126-100003']);
+    expect(compiler.kernels).toEqual([{ key: 'compiler', values: ['g++ 12.2.0', 'g++ 13.1.0'] }]);
+    expect(formatDiff(compiler, 'table')).toMatch(/^compiler\s+g\+\+ 12\.2\.0\s+→\s+g\+\+ 13\.1\.0$/m);
+
+    const resumed = await diffRuns(dir, ['k/20261126-100002', 'k/20261126-100004']);
+    expect(resumed.kernels).toEqual([
+      { key: 'earlier', values: [undefined, ['steps 0-3000: avx512 g++ 12.2.0']] },
+    ]);
+    expect(formatDiff(resumed, 'table')).toMatch(
+      /^earlier\s+-\s+→\s+\[steps 0-3000: avx512 g\+\+ 12\.2\.0\]$/m,
+    );
+
+    const old = await diffRuns(dir, ['k/20261126-100001', 'k/20261126-100005']);
+    expect(old.kernels.map((c) => c.key)).toEqual([
+      'variant',
+      'simd',
+      'cpuFeatures',
+      'compiler',
+      'flags',
+      'bits',
+    ]);
+    expect(old.kernels[0].values).toEqual(['avx512', undefined]);
+    // Against a run that did not record them, the flags are shown whole (cut to the column).
+    expect(formatDiff(old, 'table')).toMatch(/^flags\s+-std=c\+\+17 -O3 -fPIC .*…\s+→\s+-$/m);
+  });
+
+  it('says when the kernels are identical, and when the runs did not record them', async () => {
+    const dir = await kernelRuns();
+    await writeFixtureRun(dir, {
+      name: 'k',
+      date: at('10:00:06'),
+      suffix: '0006',
+      metrics: 1,
+      meta: { backend: 'native', kernels: avx512 },
+    });
+    await writeFixtureRun(dir, {
+      name: 'k',
+      date: at('10:00:07'),
+      suffix: '0007',
+      metrics: 1,
+      meta: { backend: 'native', kernels: null },
+    });
+    const same = await diffRuns(dir, ['k/20261126-100001', 'k/20261126-100006']);
+    expect(same.kernels).toEqual([]);
+    expect(formatDiff(same, 'table')).toMatch(/^Kernels \(0 fields A → B\)\nThe kernels are identical\.$/m);
+    const all = await diffRuns(dir, ['k/20261126-100001', 'k/20261126-100006'], { allParams: true });
+    expect(all.kernels.map((c) => c.key)).toEqual([
+      'backend',
+      'variant',
+      'simd',
+      'cpuFeatures',
+      'compiler',
+      'flags',
+      'bits',
+    ]);
+    const unrecorded = await diffRuns(dir, ['k/20261126-100005', 'k/20261126-100007']);
+    expect(formatDiff(unrecorded, 'table')).toMatch(
+      /the runs did not record their variant, compiler and flags/,
+    );
+  });
+
+  it('lists the kernels as a column when they differ between the runs, and only then', async () => {
+    const dir = await kernelRuns();
+    const lines = formatList(await listRuns(dir, { params: [] }), 'table').split('\n');
+    expect(lines[0]).toMatch(/ kernels\s*$/);
+    const kernelsOf = (suffix: string) =>
+      lines
+        .find((l) => l.includes(suffix))
+        ?.match(/\S+( \S+)*\s*$/)?.[0]
+        .trim();
+    expect(kernelsOf('0001')).toBe('avx512 g++ 12.2.0');
+    expect(kernelsOf('0002')).toBe('avx2 g++ 12.2.0');
+    expect(kernelsOf('0003')).toBe('avx512 g++ 13.1.0');
+    expect(kernelsOf('0004')).toBe('avx2 g++ 12.2.0 from step 3000');
+    expect(kernelsOf('0005')).toBe('native');
+    expect(lines.some((l) => l.startsWith('kernels: what computed each run'))).toBe(true);
+    const json = JSON.parse(formatList(await listRuns(dir), 'json'));
+    expect(json.runs.find((r: { runId: string }) => r.runId.endsWith('0004'))).toMatchObject({
+      backend: 'native',
+      kernels: avx2,
+      kernelHistory: [{ fromStep: 0, toStep: 3000, kernels: avx512 }],
+    });
+
+    const same = tempExperiments();
+    for (const suffix of ['0001', '0002'])
+      await writeFixtureRun(same, { name: 'k', date: at(`10:00:${suffix.slice(2)}`), suffix, metrics: 1 });
+    expect(formatList(await listRuns(same, { params: [] }), 'table')).not.toContain('kernels');
   });
 });

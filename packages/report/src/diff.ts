@@ -1,8 +1,9 @@
 /**
- * `pnpm report diff A B [...]`: the config keys that differ, and the final metrics side by side
- * with their change relative to the first run.
+ * `pnpm report diff A B [...]`: the config keys that differ, the kernels that computed the runs
+ * where they differ, and the final metrics side by side with their change relative to the first
+ * run.
  */
-import { listRunDirs, METRIC_LABELS } from '@gan/runs';
+import { listRunDirs, METRIC_LABELS, type RunMeta } from '@gan/runs';
 import { resolveRunRefs } from './refs.ts';
 import {
   FINAL_METRICS,
@@ -13,7 +14,7 @@ import {
   showsPrintedCost,
   windowSuffix,
 } from './runs.ts';
-import { allKeys, differingKeys, numberOrNull } from './values.ts';
+import { allKeys, differingKeys, type FlatParams, numberOrNull } from './values.ts';
 
 /** One config key and its value in each run (`undefined` where a run lacks the key). */
 export interface ConfigChange {
@@ -42,6 +43,11 @@ export interface RunDiff {
   runs: RunRecord[];
   /** Config keys that differ between the runs (every key with `allParams`), in config order. */
   config: ConfigChange[];
+  /**
+   * What computed the runs ({@link kernelFields}: backend, variant, CPU features, compiler, flags,
+   * earlier kernels of a resumed run) where it differs (every field with `allParams`).
+   */
+  kernels: ConfigChange[];
   metrics: MetricComparison[];
   /** Final values are means over each run's last `window` steps (0: the last row). */
   window: number;
@@ -101,6 +107,41 @@ export function evalMetrics(runs: readonly RunRecord[]): MetricDef[] {
   }));
 }
 
+/**
+ * What computed a run, as fields `diff` compares like config keys: `backend` (also in runs from
+ * before meta.json named their kernels), then, when recorded, `variant`, `simd`, `cpuFeatures`,
+ * `compiler`, `flags`, `bits` (see @gan/runs `RunKernels`), and for a run resumed on other kernels,
+ * `earlier`: which kernels computed which of its earlier steps. None when meta.json is unreadable.
+ *
+ * ```ts
+ * kernelFields(meta); // { backend: 'native', variant: 'avx2', simd: 'avx2', cpuFeatures: ['cx16', ...], compiler: 'g++ 12.2.0', flags: '-std=c++17 ...' }
+ * ```
+ */
+export function kernelFields(meta: RunMeta | null): FlatParams {
+  if (meta === null) return {};
+  const k = meta.kernels;
+  const fields: FlatParams = { backend: k?.backend ?? meta.backend };
+  if (k !== null) {
+    Object.assign(fields, {
+      variant: k.variant,
+      simd: k.simd,
+      cpuFeatures: k.cpuFeatures,
+      compiler: k.compiler,
+      flags: k.flags,
+      // Equal bits: the two computed the same numbers from the same inputs, whatever differs above.
+      bits: k.bits,
+    });
+  }
+  if (meta.kernelHistory.length > 0) {
+    fields.earlier = meta.kernelHistory.map((s) => {
+      const what = s.kernels === null ? 'unrecorded' : (s.kernels.variant ?? s.kernels.backend);
+      const compiler = s.kernels?.compiler ? ` ${s.kernels.compiler}` : '';
+      return `steps ${s.fromStep}-${s.toStep}: ${what}${compiler}`;
+    });
+  }
+  return fields;
+}
+
 /** `value` relative to `base`; null if either is missing. */
 export function delta(base: number | null, value: number | null): Delta | null {
   if (base === null || value === null) return null;
@@ -121,10 +162,11 @@ export function compareRuns(runs: RunRecord[], options: CompareOptions = {}): Ru
   // A run whose config.yaml cannot be read has no keys; it must not make every key "differ".
   const readable = flat.filter((p) => Object.keys(p).length > 0);
   const keys = options.allParams ? allKeys(readable) : differingKeys(readable);
-  const config = keys.map((key) => ({
-    key,
-    values: flat.map((p) => (Object.hasOwn(p, key) ? p[key] : undefined)),
-  }));
+  const config = changes(flat, keys);
+  // As with configs, a run whose meta.json cannot be read has no fields and makes none differ.
+  const fields = runs.map((r) => kernelFields(r.meta));
+  const recorded = fields.filter((f) => Object.keys(f).length > 0);
+  const kernelKeys = options.allParams ? allKeys(recorded) : differingKeys(recorded);
   const suffix = windowSuffix(options.window);
   const metrics = diffMetrics(runs).map((m): MetricComparison => {
     const values = runs.map(m.value);
@@ -135,7 +177,21 @@ export function compareRuns(runs: RunRecord[], options: CompareOptions = {}): Ru
       deltas: values.map((v, i) => (i === 0 ? null : delta(values[0], v))),
     };
   });
-  return { runs, config, metrics, window: options.window ?? 0 };
+  return {
+    runs,
+    config,
+    kernels: changes(fields, kernelKeys),
+    metrics,
+    window: options.window ?? 0,
+  };
+}
+
+/** Each of `keys` with its value in each of `flat` (`undefined` where one lacks it). */
+function changes(flat: readonly FlatParams[], keys: readonly string[]): ConfigChange[] {
+  return keys.map((key) => ({
+    key,
+    values: flat.map((p) => (Object.hasOwn(p, key) ? p[key] : undefined)),
+  }));
 }
 
 export interface DiffOptions extends CompareOptions, LoadRunOptions {

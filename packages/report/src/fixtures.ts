@@ -10,6 +10,7 @@ import {
   createRunDir,
   type EvalRow,
   JsonlWriter,
+  kernelsNamed,
   type MetricsRow,
   metricsPath,
   newRunMeta,
@@ -39,7 +40,7 @@ export interface FixtureRun {
   suffix?: string;
   /** Config keys on top of the defaults, e.g. `{ seed: 3, optim: { generator: { lr: 0.002 } } }`. */
   config?: Partial<ExperimentConfigInput> & Record<string, unknown>;
-  /** Fields of meta.json to set (status, step, latestEval, stepsPerSec, name, ...). */
+  /** Fields of meta.json to set (status, step, latestEval, stepsPerSec, name, kernels, ...). */
   meta?: Partial<RunMeta>;
   /** metrics.jsonl rows: a number of synthetic rows (steps 1..n), or the rows themselves. */
   metrics?: number | Partial<MetricsRow>[];
@@ -92,6 +93,7 @@ export async function writeFixtureRun(experimentsDir: string, run: FixtureRun): 
       totalSteps: config.train.steps,
       precision: config.train.precision,
       backend: 'reference',
+      kernels: kernelsNamed('reference'),
       environment: FIXTURE_ENVIRONMENT,
       startedAt: run.date,
       owner: owner.token,

@@ -132,6 +132,50 @@ describe('diffGroups', () => {
     expect(text).toMatch(/^B \(decay@all\): its runs differ in train\.steps, not only in the seed$/m);
   });
 
+  it("shows the kernels that tell the groups apart, each group's distinct values", async () => {
+    const dir = tempExperiments();
+    const native = (variant: string, march: string) => ({
+      backend: 'native',
+      variant,
+      simd: variant === 'baseline' ? 'scalar' : variant,
+      cpuFeatures: variant === 'baseline' ? [] : ['avx', variant],
+      compiler: 'g++ 12.2.0',
+      flags: `-O3 -march=${march} -mtune=generic`,
+      bits: 'native a1b2c3',
+    });
+    // Seeds 1 and 2 on an AVX-512 machine (a), on an AVX2 and a baseline one (b); c on AVX-512.
+    const runs = [
+      ['a', 1, native('avx512', 'x86-64-v4')],
+      ['a', 2, native('avx512', 'x86-64-v4')],
+      ['b', 1, native('avx2', 'x86-64-v3')],
+      ['b', 2, native('baseline', 'x86-64')],
+      ['c', 3, native('avx512', 'x86-64-v4')],
+    ] as const;
+    for (const [i, [name, seed, kernels]] of runs.entries()) {
+      await writeFixtureRun(dir, {
+        name,
+        date: at(`10:0${i}:00`),
+        suffix: `c00${i}`,
+        config: { seed },
+        metrics: 1,
+        meta: { backend: 'native', kernels },
+      });
+    }
+    const diff = await diffGroups(dir, ['a@all', 'b@all']);
+    expect(diff.kernels.map((c) => c.key)).toEqual(['variant', 'simd', 'cpuFeatures', 'flags']);
+    expect(diff.kernels[0].values).toEqual([['avx512'], ['avx2', 'baseline']]);
+    const text = formatGroupDiff(diff, 'table');
+    expect(text).toMatch(/^Kernels \(4 fields A → B\)$/m);
+    expect(lineOf(text, 'variant')).toMatch(/^variant\s+avx512\s+→\s+avx2 \| baseline$/);
+    expect(lineOf(text, 'cpuFeatures')).toMatch(/^cpuFeatures\s+avx,avx512\s+→\s+avx,avx2 \| none$/);
+    expect(lineOf(text, 'flags')).toMatch(
+      /^flags\s+… -march=x86-64-v4\s+→\s+… -march=x86-64-v3 \| … -march=x86-64$/,
+    );
+    const same = await diffGroups(dir, ['a@all', 'c@all']);
+    expect(same.kernels).toEqual([]);
+    expect(formatGroupDiff(same, 'table')).toMatch(/^The kernels are identical\.$/m);
+  });
+
   it('prints the documented JSON', async () => {
     const diff = await diffGroups(await twoConfigs(), ['decay@all', 'fixed@all'], { window: 10 });
     const doc = JSON.parse(formatGroupDiff(diff, 'json'));
@@ -142,9 +186,11 @@ describe('diffGroups', () => {
       'spread',
       'groups',
       'config',
+      'kernels',
       'metrics',
       'notes',
     ]);
+    expect(doc.kernels).toEqual([]); // every fixture computed on the reference backend
     expect(doc).toMatchObject({ format: 'gan-report/group-diff', version: 2, window: 10, spread: 'sd' });
     expect(doc.groups[1]).toMatchObject({
       label: 'fixed@all',

@@ -8,7 +8,7 @@ import { listRunDirs } from '@gan/runs';
 import { ReportError } from './errors.ts';
 import { groupLabels } from './html/chart-spec.ts';
 import { readSweepSelection, SWEEP_REF } from './sweeps.ts';
-import { type Delta, delta, diffMetrics, WINDOWED_KEYS } from './diff.ts';
+import { type Delta, delta, diffMetrics, kernelFields, WINDOWED_KEYS } from './diff.ts';
 import {
   distinctValues,
   type GroupMetric,
@@ -22,7 +22,7 @@ import { resolveRefGroups } from './refs.ts';
 import { runLetter } from './render.ts';
 import { type LoadRunOptions, loadRun, type RunRecord, windowSuffix } from './runs.ts';
 import type { Spread, Stats } from './stats.ts';
-import { allKeys, sameValue } from './values.ts';
+import { allKeys, type FlatParams, sameValue } from './values.ts';
 
 /** A config key and, for each group, the distinct values its runs have (undefined: lacks it). */
 export interface GroupConfigChange {
@@ -45,6 +45,8 @@ export interface GroupDiff {
   groups: RunGroup[];
   /** Keys whose values differ between the groups (every key with `allParams`). */
   config: GroupConfigChange[];
+  /** The kernels' fields (see `kernelFields`) whose values differ between the groups, as `config`. */
+  kernels: GroupConfigChange[];
   metrics: GroupMetricComparison[];
   window: number;
   spread: Spread;
@@ -68,6 +70,19 @@ export function compareGroups(groups: RunGroup[], options: GroupCompareOptions =
   const readable = runs.map((r) => r.params).filter((p) => Object.keys(p).length > 0);
   const config = allKeys(readable)
     .map((key) => ({ key, values: groups.map((g) => distinctValues(g, key)) }))
+    .filter((c) => options.allParams || c.values.some((v) => !sameSet(v, c.values[0])));
+  // The kernels as the config: each group's distinct values of each field.
+  const fields = groups.map((g) => g.runs.map((r) => kernelFields(r.meta)));
+  const distinctField = (group: readonly FlatParams[], key: string) => {
+    const values: unknown[] = [];
+    for (const f of group.filter((f) => Object.keys(f).length > 0)) {
+      const v = Object.hasOwn(f, key) ? f[key] : undefined;
+      if (!values.some((x) => sameValue(x, v))) values.push(v);
+    }
+    return values;
+  };
+  const kernels = allKeys(fields.flat())
+    .map((key) => ({ key, values: fields.map((g) => distinctField(g, key)) }))
     .filter((c) => options.allParams || c.values.some((v) => !sameSet(v, c.values[0])));
   const suffix = windowSuffix(options.window);
   const defs: GroupMetric[] = diffMetrics(runs).map((m) => ({
@@ -97,7 +112,15 @@ export function compareGroups(groups: RunGroup[], options: GroupCompareOptions =
     if (unreadable > 0)
       notes.push(`${runLetter(i)} (${g.label}): ${unreadable} run(s) with an unreadable config.yaml`);
   });
-  return { groups, config, metrics, window: options.window ?? 0, spread: options.spread ?? 'sd', notes };
+  return {
+    groups,
+    config,
+    kernels,
+    metrics,
+    window: options.window ?? 0,
+    spread: options.spread ?? 'sd',
+    notes,
+  };
 }
 
 export interface GroupDiffOptions extends GroupCompareOptions, LoadRunOptions {

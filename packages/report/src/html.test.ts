@@ -86,6 +86,7 @@ describe('the HTML report', () => {
     expect(markup.match(/<h2>[^<]*<\/h2>/g)).toEqual([
       '<h2>Runs</h2>',
       '<h2>Config (3 keys A → B)</h2>', // name, description, seed
+      '<h2>Kernels (0 fields A → B)</h2>', // both on the reference backend
       '<h2>Metrics (final values; Δ relative to A)</h2>',
       '<h2>Training curves</h2>',
       '<h2>Evaluation</h2>',
@@ -95,6 +96,7 @@ describe('the HTML report', () => {
       /<td( class="num")?>ten thousand steps<\/td><td class="tone-muted">→<\/td><td>&lt;\/script&gt;&lt;img/,
     );
     expect(markup).toMatch(/<td>D loss<\/td><td class="num">[^<]+<\/td>/);
+    expect(markup).toContain('The kernels are identical.');
     expect(report.notes).toEqual([expect.stringMatching(/eval\.jsonl: the last line is cut off/)]);
   });
 });
@@ -173,10 +175,11 @@ describe('the grouped HTML report', () => {
     expect(
       markupOnly(html)
         .match(/<h2>[^<]*<\/h2>/g)
-        ?.slice(0, 3),
+        ?.slice(0, 4),
     ).toEqual([
       '<h2>Groups</h2>',
       '<h2>Config (2 keys A → B)</h2>', // name, description: the seeds are the same
+      '<h2>Kernels (0 fields A → B)</h2>',
       '<h2>Metrics (final values: mean and spread over each group; Δ of the means relative to A)</h2>',
     ]);
   });

@@ -57,6 +57,9 @@ describe('--json', () => {
       'endedAt',
       'seed',
       'precision',
+      'backend',
+      'kernels',
+      'kernelHistory',
       'stepsPerSec',
       'divergedAt',
       'error',
@@ -105,8 +108,9 @@ describe('--json', () => {
   it('prints the documented diff shape', async () => {
     const dir = await twoRuns();
     const doc = JSON.parse(formatDiff(await diffRuns(dir, ['decay@1', 'decay@0']), 'json'));
-    expect(Object.keys(doc)).toEqual(['format', 'version', 'runs', 'config', 'metrics']);
+    expect(Object.keys(doc)).toEqual(['format', 'version', 'runs', 'config', 'kernels', 'metrics']);
     expect(doc.format).toBe('gan-report/diff');
+    expect(doc.kernels).toEqual([]); // both fixtures computed on the reference backend
     expect(doc.config).toEqual([
       { key: 'description', values: ['first | try', 'second *bold* <b>'] },
       { key: 'seed', values: [1, 2] },

@@ -6,13 +6,16 @@ import type { GroupList } from './group.ts';
 import type { GroupDiff } from './group-diff.ts';
 import { buildHtmlReport, type HtmlReport } from './html/report.ts';
 import { evalLabel, type RunList } from './list.ts';
-import { showsPrintedCost } from './runs.ts';
+import { type RunRecord, showsPrintedCost } from './runs.ts';
 import {
   diffConfigTable,
   diffJson,
+  diffKernelsTable,
   diffMetricsTable,
   diffRunsTable,
   extraEvalColumns,
+  kernelLabels,
+  kernelsLegend,
   listJson,
   listTable,
   printedCostLegend,
@@ -23,6 +26,7 @@ import {
 import {
   groupDiffConfigTable,
   groupDiffGroupsTable,
+  groupDiffKernelsTable,
   groupDiffJson,
   groupDiffMetricsTable,
   groupDiffNotes,
@@ -53,9 +57,13 @@ export function formatList(list: RunList, format: TextFormat, options: FormatOpt
   );
 }
 
-/** The lines under the list: what a window mean is, what D cost (printed) is. */
+/** The lines under the list: what a window mean is, what D cost (printed) is, what the kernels are. */
 function listNotes(list: RunList): string[] {
-  const notes = [windowLegend(list.window, false), printedCostLegend(showsPrintedCost(list.runs))];
+  const notes = [
+    windowLegend(list.window, false),
+    printedCostLegend(showsPrintedCost(list.runs)),
+    kernelsLegend(kernelLabels(list.runs) !== null),
+  ];
   return notes.filter((n) => n !== null);
 }
 
@@ -92,18 +100,23 @@ function metricNotes(diff: RunDiff): string[] {
   return notes.filter((n) => n !== null);
 }
 
-/** The diff as text in `format`: the runs (A, B, ...), the config keys that differ, the metrics. */
+/**
+ * The diff as text in `format`: the runs (A, B, ...), the config keys that differ, the kernels
+ * where they differ, the metrics.
+ */
 export function formatDiff(diff: RunDiff, format: TextFormat, options: FormatOptions = {}): string {
   if (format === 'json') return toJsonText(diffJson(diff));
   const render = (t: Table) => (format === 'md' ? renderMarkdown(t) : renderText(t, options));
   const heading = (text: string) => (format === 'md' ? `### ${text}\n\n` : `${text}\n`);
+  const line = (text: string) => `${format === 'md' ? '_' : ''}${text}${format === 'md' ? '_' : ''}\n`;
   const config =
-    diff.config.length === 0
-      ? `${format === 'md' ? '_' : ''}The configs are identical.${format === 'md' ? '_' : ''}\n`
-      : render(diffConfigTable(diff));
+    diff.config.length === 0 ? line('The configs are identical.') : render(diffConfigTable(diff));
+  const kernels =
+    diff.kernels.length === 0 ? line(sameKernelsText(diff.runs)) : render(diffKernelsTable(diff));
   return [
     heading('Runs') + render(diffRunsTable(diff)),
     heading(configHeading(diff, diff.runs.length)) + config,
+    heading(kernelsHeading(diff.kernels, diff.runs.length)) + kernels,
     heading('Metrics (final values; Δ relative to A)') +
       render(diffMetricsTable(diff)) +
       notesText(metricNotes(diff), format),
@@ -115,21 +128,43 @@ function configHeading(diff: { config: unknown[] }, operands: number): string {
   return `Config (${n} key${n === 1 ? '' : 's'} ${operands === 2 ? 'A → B' : 'differ'})`;
 }
 
+/** `Kernels (2 fields A → B)`: what computed the runs, as the config's heading counts its keys. */
+function kernelsHeading(kernels: readonly unknown[], operands: number): string {
+  const n = kernels.length;
+  return `Kernels (${n} field${n === 1 ? '' : 's'} ${operands === 2 ? 'A → B' : 'differ'})`;
+}
+
+/**
+ * What the diff says when no kernel field differs: identical, unless the runs predate the record
+ * (a run that has it and one that does not differ in every field but the backend).
+ */
+function sameKernelsText(runs: readonly RunRecord[]): string {
+  return runs.some((r) => r.meta !== null && r.meta.kernels === null)
+    ? 'The backends are the same; the runs did not record their variant, compiler and flags (runs from before meta.json named them).'
+    : 'The kernels are identical.';
+}
+
 const GROUP_METRICS_HEADING =
   'Metrics (final values: mean and spread over each group; Δ of the means relative to A)';
 
-/** Groups compared as text in `format`: the groups (A, B, ...), the config keys that differ, the metrics. */
+/**
+ * Groups compared as text in `format`: the groups (A, B, ...), the config keys that differ, the
+ * kernels where they differ, the metrics.
+ */
 export function formatGroupDiff(diff: GroupDiff, format: TextFormat, options: FormatOptions = {}): string {
   if (format === 'json') return toJsonText(groupDiffJson(diff));
   const render = (t: Table) => (format === 'md' ? renderMarkdown(t) : renderText(t, options));
   const heading = (text: string) => (format === 'md' ? `### ${text}\n\n` : `${text}\n`);
+  const line = (text: string) => `${format === 'md' ? '_' : ''}${text}${format === 'md' ? '_' : ''}\n`;
   const config =
-    diff.config.length === 0
-      ? `${format === 'md' ? '_' : ''}The configs are identical.${format === 'md' ? '_' : ''}\n`
-      : render(groupDiffConfigTable(diff));
+    diff.config.length === 0 ? line('The configs are identical.') : render(groupDiffConfigTable(diff));
+  const runs = diff.groups.flatMap((g) => g.runs);
+  const kernels =
+    diff.kernels.length === 0 ? line(sameKernelsText(runs)) : render(groupDiffKernelsTable(diff));
   return [
     heading('Groups') + render(groupDiffGroupsTable(diff)),
     heading(configHeading(diff, diff.groups.length)) + config,
+    heading(kernelsHeading(diff.kernels, diff.groups.length)) + kernels,
     heading(GROUP_METRICS_HEADING) +
       render(groupDiffMetricsTable(diff)) +
       notesText(groupDiffNotes(diff), format),
@@ -192,6 +227,11 @@ export function diffHtml(diff: RunDiff, generatedAt?: Date): Promise<HtmlReport>
         empty: 'The configs are identical.',
       },
       {
+        title: kernelsHeading(diff.kernels, diff.runs.length),
+        table: diffKernelsTable(diff),
+        empty: sameKernelsText(diff.runs),
+      },
+      {
         title: 'Metrics (final values; Δ relative to A)',
         table: diffMetricsTable(diff),
         footnotes: metricNotes(diff),
@@ -243,6 +283,11 @@ export function groupDiffHtml(diff: GroupDiff, generatedAt?: Date): Promise<Html
         title: configHeading(diff, diff.groups.length),
         table: groupDiffConfigTable(diff),
         empty: 'The configs are identical.',
+      },
+      {
+        title: kernelsHeading(diff.kernels, diff.groups.length),
+        table: groupDiffKernelsTable(diff),
+        empty: sameKernelsText(diff.groups.flatMap((g) => g.runs)),
       },
       { title: GROUP_METRICS_HEADING, table: groupDiffMetricsTable(diff), footnotes: groupDiffNotes(diff) },
     ],

@@ -19,10 +19,12 @@ import {
 } from './group.ts';
 import {
   configDiffTable,
+  kernelValueShown,
   JSON_FORMAT_VERSION,
   printedCostLegend,
   runLetter,
   statusCell,
+  widenKernelColumns,
   windowLegend,
 } from './render.ts';
 import type { RunRecord } from './runs.ts';
@@ -218,6 +220,25 @@ export function groupDiffConfigTable(diff: GroupDiff): Table {
   );
 }
 
+/** Kernel fields that differ between groups, each group's distinct values, shortened as a run diff's. */
+export function groupDiffKernelsTable(diff: GroupDiff): Table {
+  const shown = diff.kernels.map((c) => {
+    const show = kernelValueShown(c.key, c.values.flat());
+    return { key: c.key, values: c.values.map((vs) => vs.map(show)) };
+  });
+  return widenKernelColumns(
+    configDiffTable(
+      shown,
+      diff.groups.length,
+      (values: unknown[]) =>
+        values.length === 1 && values[0] === undefined
+          ? { text: '-', tone: 'muted' }
+          : values.map(formatValue).join(' | '),
+      'kernels',
+    ),
+  );
+}
+
 /** The metrics side by side: each group's mean and spread, and Δ, Δ% of the means relative to A. */
 export function groupDiffMetricsTable(diff: GroupDiff): Table {
   const columns: Table['columns'] = [{ header: 'metric' }, { header: 'A', align: 'right' }];
@@ -265,7 +286,7 @@ export function groupDiffNotes(diff: GroupDiff): string[] {
 
 /**
  * `pnpm report diff decay@all baseline@all --json`: each group (its reference, configs, runs),
- * the config keys that differ (each group's distinct values), and per metric each group's
+ * the config keys and the kernels' fields that differ (each group's distinct values), and per metric each group's
  * summary and the delta of its mean relative to the first group. When some run logs the article's
  * printed D cost, a `dCostPrinted` metric (label `D cost (printed)`) follows `dLoss`.
  *
@@ -274,6 +295,7 @@ export function groupDiffNotes(diff: GroupDiff): string[] {
  *   "groups": [{ "label": "decay@all", "configs": ["decay"], "n": 3, "statuses": { "completed": 3 },
  *                "runs": [...] }, ...],
  *   "config": [{ "key": "optim.generator.lr", "values": [[0.001], [0.002]] }],
+ *   "kernels": [{ "key": "variant", "values": [["avx512"], ["avx2", "baseline"]] }],
  *   "metrics": [{ "key": "dFake", "label": "D(G(z))",
  *                 "stats": [{ "mean": 0.48, "sd": 0.02, "min": 0.46, "max": 0.5, "n": 3, "nonFinite": 0 }, ...],
  *                 "deltas": [null, { "abs": -0.27, "pct": -56.2 }] }],
@@ -297,10 +319,8 @@ export function groupDiffJson(diff: GroupDiff) {
       statuses: statusCounts(g),
       runs: g.runs.map((r) => groupRunJson(r, defs)),
     })),
-    config: diff.config.map((c) => ({
-      key: c.key,
-      values: c.values.map((vs) => vs.map((v) => (v === undefined ? null : v))),
-    })),
+    config: diff.config.map(distinctJson),
+    kernels: diff.kernels.map(distinctJson),
     metrics: diff.metrics.map((m) => ({
       key: m.key,
       label: m.label,
@@ -309,4 +329,9 @@ export function groupDiffJson(diff: GroupDiff) {
     })),
     notes: diff.notes,
   };
+}
+
+/** A key's distinct values in each group, with null where runs lack it (JSON has no `undefined`). */
+function distinctJson(c: { key: string; values: readonly unknown[][] }) {
+  return { key: c.key, values: c.values.map((vs) => vs.map((v) => (v === undefined ? null : v))) };
 }

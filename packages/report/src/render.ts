@@ -2,7 +2,7 @@
  * The list and the diff as tables (for text, Markdown and HTML) and as JSON.
  */
 import { resolve } from 'node:path';
-import { type LabelledMetric, METRIC_LABELS } from '@gan/runs';
+import { type KernelSpan, type LabelledMetric, METRIC_LABELS, type RunKernels } from '@gan/runs';
 import type { RunDiff } from './diff.ts';
 import {
   evalLabel,
@@ -62,8 +62,10 @@ export function extraEvalColumns(list: RunList): string[] {
  * The list as a table: config, run, status, step/total, final D loss, D cost (printed) when some
  * run logs the article's printed cost ({@link printedCostLegend} says what it is), G loss, modes
  * covered, Fréchet distance, the chosen evaluation results, steps/s, dtype when some run is
- * float64 (`train.precision`), then one column per shown config key. With a window, the losses are means over each run's last `window` steps, the
- * headers say so, and D(x) and D(G(z)) (what the window is for) are shown after them.
+ * float64 (`train.precision`), the kernels when they differ between the runs
+ * ({@link kernelLabels}), then one column per shown config key. With a window, the losses are
+ * means over each run's last `window` steps, the headers say so, and D(x) and D(G(z)) (what the
+ * window is for) are shown after them.
  */
 export function listTable(list: RunList): Table {
   const evalKeys = extraEvalColumns(list);
@@ -75,6 +77,7 @@ export function listTable(list: RunList): Table {
     ...(list.window > 0 ? (['dReal', 'dFake'] as const) : []),
   ];
   const dtypes = list.runs.some((r) => r.meta?.precision === 'float64');
+  const kernels = kernelLabels(list.runs);
   return {
     columns: [
       { header: 'config', maxWidth: 24 },
@@ -87,9 +90,10 @@ export function listTable(list: RunList): Table {
       ...evalKeys.map((key) => ({ header: evalLabel(key), align: 'right' as const })),
       { header: 'steps/s', align: 'right' },
       ...(dtypes ? [{ header: 'dtype' }] : []),
+      ...(kernels ? [{ header: 'kernels', maxWidth: 32 }] : []),
       ...list.params.map((key) => ({ header: key, maxWidth: 24 })),
     ],
-    rows: list.runs.map((run) => [
+    rows: list.runs.map((run, i) => [
       run.name,
       run.runId,
       statusCell(run),
@@ -100,12 +104,45 @@ export function listTable(list: RunList): Table {
       ...evalKeys.map((key) => evalCell(run, key)),
       speed(run.meta?.stepsPerSec),
       ...(dtypes ? [run.meta?.precision ?? '?'] : []),
+      ...(kernels ? [kernels[i]] : []),
       ...list.params.map((key) => {
         const text = formatValue(run.params[key]);
         return Object.hasOwn(run.params, key) ? text : { text, tone: 'muted' as const };
       }),
     ]),
   };
+}
+
+/**
+ * The list's kernels column: what computed each run, as the native variant (`avx512`, `avx2`,
+ * `baseline`) or the backend (`reference`; `native` for a run from before runs named their
+ * variant), with the compiler when the runs' compilers differ, and `from step N` when a resume
+ * changed them (see meta.json's kernelHistory); null (no column) when every run shows the same.
+ *
+ * ```ts
+ * kernelLabels(runs); // ['avx512', 'avx2 from step 3000', 'reference']
+ * ```
+ */
+export function kernelLabels(runs: readonly RunRecord[]): string[] | null {
+  const compilers = new Set(runs.map((r) => r.meta?.kernels?.compiler).filter((c) => c != null));
+  const labels = runs.map((run) => {
+    const meta = run.meta;
+    if (meta === null) return '?';
+    const k = meta.kernels;
+    const compiler = compilers.size > 1 && k?.compiler ? ` ${k.compiler}` : '';
+    const resumed = meta.kernelHistory.at(-1);
+    return `${k?.variant ?? k?.backend ?? meta.backend}${compiler}${resumed ? ` from step ${resumed.toStep}` : ''}`;
+  });
+  return new Set(labels).size > 1 ? labels : null;
+}
+
+/**
+ * What the list's kernels column is, for the line under it; null when it is not shown.
+ */
+export function kernelsLegend(shown: boolean): string | null {
+  return shown
+    ? 'kernels: what computed each run, the native variant or the backend (native: a run from before runs named the variant); pnpm report diff shows their CPU features, compiler and flags'
+    : null;
 }
 
 /**
@@ -154,34 +191,79 @@ export function diffRunsTable(diff: RunDiff): Table {
 
 /** Config keys that differ: `key  old → new` for two runs, one column per run for more. */
 export function diffConfigTable(diff: RunDiff): Table {
-  return configDiffTable(diff.config, diff.runs.length, (v: unknown) =>
-    v === undefined ? { text: '-', tone: 'muted' } : formatValue(v),
-  );
+  return configDiffTable(diff.config, diff.runs.length, showValue);
+}
+
+const showValue = (v: unknown): Cell | string =>
+  v === undefined ? { text: '-', tone: 'muted' } : formatValue(v);
+
+/**
+ * The kernel fields that differ (see `kernelFields`), as config keys are shown, the long ones
+ * shortened to what differs ({@link kernelValueShown}).
+ */
+export function diffKernelsTable(diff: RunDiff): Table {
+  const shown = diff.kernels.map((c) => ({
+    key: c.key,
+    values: c.values.map(kernelValueShown(c.key, c.values)),
+  }));
+  return widenKernelColumns(configDiffTable(shown, diff.runs.length, showValue, 'kernels'));
 }
 
 /**
+ * How a kernel field's value is shown among `all` the values compared: of `cpuFeatures`, the
+ * features not every one has (after the count of those all share), of `flags`, the flags not
+ * every one has (after `…`); other fields as they are. The JSON has them whole.
+ *
+ * ```ts
+ * kernelValueShown('flags', ['-O3 -march=x86-64-v4', '-O3 -march=x86-64-v3'])('-O3 -march=x86-64-v4'); // '… -march=x86-64-v4'
+ * ```
+ */
+export function kernelValueShown(key: string, all: readonly unknown[]): (value: unknown) => unknown {
+  if (key !== 'cpuFeatures' && key !== 'flags') return (v) => v;
+  const items = (v: unknown): string[] | null =>
+    Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? v.split(' ') : null;
+  const present = all.map(items).filter((l) => l !== null);
+  // Against nothing (the other runs did not record it), a value is shown whole.
+  const shared = new Set(
+    present.length < 2 ? [] : present[0].filter((x) => present.every((l) => l.includes(x))),
+  );
+  return (v) => {
+    const list = items(v);
+    if (list === null) return v;
+    const own = list.filter((x) => !shared.has(x));
+    if (key === 'flags') return `${shared.size > 0 ? '… ' : ''}${own.join(' ')}`.trim();
+    if (list.length === 0) return 'none';
+    return `${shared.size > 0 ? `${shared.size} shared${own.length > 0 ? ' + ' : ''}` : ''}${own.join(',')}`;
+  };
+}
+
+/** Kernel cells wider than config values: features or flags cut short would hide what differs. */
+export function widenKernelColumns(table: Table): Table {
+  return { ...table, columns: table.columns.map((c, i) => (i === 0 ? c : { ...c, maxWidth: KERNEL_WIDTH })) };
+}
+
+/** The widest a kernels cell is shown in text (AVX-512's six features past those shared: 66). */
+const KERNEL_WIDTH = 80;
+
+/**
  * The config keys that differ between `count` runs or groups, each one's values as `show` writes
- * them: `key  A → B` for two, one lettered column each for more.
+ * them: `key  A → B` for two, one lettered column each for more. `header` names the keys' column.
  */
 export function configDiffTable<V>(
   config: readonly { key: string; values: readonly V[] }[],
   count: number,
   show: (v: V) => Cell | string,
+  header = 'config key',
 ): Table {
   if (count === 2) {
     return {
-      columns: [
-        { header: 'config key', maxWidth: 64 },
-        { header: 'A', align: 'right' },
-        { header: '' },
-        { header: 'B' },
-      ],
+      columns: [{ header, maxWidth: 64 }, { header: 'A', align: 'right' }, { header: '' }, { header: 'B' }],
       rows: config.map((c) => [c.key, show(c.values[0]), { text: '→', tone: 'muted' }, show(c.values[1])]),
     };
   }
   return {
     columns: [
-      { header: 'config key', maxWidth: 64 },
+      { header, maxWidth: 64 },
       ...Array.from({ length: count }, (_, i) => ({ header: runLetter(i) })),
     ],
     rows: config.map((c) => [c.key, ...c.values.map(show)]),
@@ -235,7 +317,10 @@ export const JSON_FORMAT_VERSION = 2;
  * { "name": "smoke", "folder": "smoke", "runId": "20261126-153019-8ca9",
  *   "path": "/home/me/gan/experiments/smoke/20261126-153019-8ca9", "status": "completed", "stale": false,
  *   "step": 300, "totalSteps": 300, "startedAt": "2026-11-26T15:30:19.104Z", "endedAt": "2026-11-26T15:30:20.3Z",
- *   "seed": 0, "stepsPerSec": 280.1, "divergedAt": null, "error": null,
+ *   "seed": 0, "precision": "float32", "backend": "native",
+ *   "kernels": { "backend": "native", "variant": "avx2", "simd": "avx2", "cpuFeatures": ["cx16", ...],
+ *     "compiler": "g++ 12.2.0", "flags": "-std=c++17 -O3 ..." }, "kernelHistory": [],
+ *   "stepsPerSec": 280.1, "divergedAt": null, "error": null,
  *   "final": { "step": 300, "dLoss": 1.4224, "gLoss": 0.6423, "dReal": 0.549, "dFake": 0.547, ... },
  *   "eval": { "step": 300, "modesCovered": 7, "frechetDistance": 0.31 },
  *   "params": { "optim.generator.lr": 0.001 }, "notes": [] }
@@ -261,6 +346,15 @@ export interface RunJson {
   seed: number | null;
   /** The networks' dtype (meta.precision): float32 or float64; null when meta.json is unreadable. */
   precision: string | null;
+  /** The backend's name (meta.backend); null when meta.json is unreadable. */
+  backend: string | null;
+  /**
+   * What computed the run (meta.kernels: backend, variant, CPU features, compiler, flags); null
+   * when meta.json is unreadable or the run is older than the record.
+   */
+  kernels: RunKernels | null;
+  /** Earlier kernels of a run resumed on other ones, with the steps each computed (meta.kernelHistory). */
+  kernelHistory: KernelSpan[];
   stepsPerSec: number | null;
   divergedAt: number | null;
   error: string | null;
@@ -305,6 +399,9 @@ export function runJson(run: RunRecord, keys: readonly string[]): RunJson {
     endedAt: meta?.endedAt ?? null,
     seed: meta?.seed ?? null,
     precision: meta?.precision ?? null,
+    backend: meta?.backend ?? null,
+    kernels: meta?.kernels ?? null,
+    kernelHistory: meta?.kernelHistory ?? [],
     stepsPerSec: meta?.stepsPerSec ?? null,
     divergedAt: meta?.divergedAt ?? null,
     error: meta?.error ?? null,
@@ -349,6 +446,7 @@ export function listJson(list: RunList) {
  * ```json
  * { "format": "gan-report/diff", "version": 2, "runs": [RunJson, RunJson],
  *   "config": [{ "key": "optim.generator.lr", "values": [0.001, 0.002] }],
+ *   "kernels": [{ "key": "variant", "values": ["avx512", "avx2"] }, { "key": "cpuFeatures", "values": [[...], [...]] }],
  *   "metrics": [{ "key": "dLoss", "label": "D loss", "values": [1.42, 1.62],
  *                 "deltas": [null, { "abs": 0.2, "pct": 14.1 }] }] }
  * ```
@@ -363,12 +461,15 @@ export function diffJson(diff: RunDiff) {
     version: JSON_FORMAT_VERSION,
     ...(diff.window > 0 ? { window: diff.window } : {}),
     runs: diff.runs.map((r) => runJson(r, keys)),
-    config: diff.config.map((c) => ({
-      key: c.key,
-      values: c.values.map((v) => (v === undefined ? null : v)),
-    })),
+    config: diff.config.map(nullForMissing),
+    kernels: diff.kernels.map(nullForMissing),
     metrics: diff.metrics,
   };
+}
+
+/** A key's values with null where a run lacks it (JSON has no `undefined`). */
+function nullForMissing(c: { key: string; values: readonly unknown[] }) {
+  return { key: c.key, values: c.values.map((v) => (v === undefined ? null : v)) };
 }
 
 /**

@@ -69,11 +69,22 @@ export {
 } from './stop-signals.ts';
 export { defaultExperimentsDir, projectRoot, userCwd, userPath } from './location.ts';
 export {
+  describeKernels,
+  type KernelsOnResume,
+  kernelsNamed,
+  kernelsOnResume,
+  recordedKernels,
+  sameBits,
+  sameKernels,
+} from './kernels.ts';
+export {
   collectEnvironment,
+  type KernelSpan,
   lastActivity,
   newRunMeta,
   RUN_STATUSES,
   type RunEnvironment,
+  type RunKernels,
   type RunMeta,
   type RunStatus,
   readMeta,

@@ -149,6 +149,48 @@ describe('meta.json', () => {
     expect(message).toContain('  heartbeatAt: expected an ISO 8601 UTC time or null, got "now"');
   });
 
+  it('reads a meta written before kernels were recorded (null, no history), and checks them when there', async () => {
+    const { kernels: _k, kernelHistory: _h, ...old } = sampleMeta();
+    await writeFile(metaPath(dir), JSON.stringify(old));
+    expect(await readMeta(dir)).toMatchObject({ backend: 'reference', kernels: null, kernelHistory: [] });
+    const kernels = {
+      backend: 'native',
+      variant: 'avx2',
+      simd: 'avx2',
+      cpuFeatures: ['avx2', 'fma'],
+      compiler: 'g++ 12.2.0',
+      flags: '-O3 -march=x86-64-v3',
+      bits: 'native a1b2c3',
+    };
+    const history = [{ fromStep: 0, toStep: 3000, kernels: { ...kernels, variant: 'avx512' } }];
+    await writeFile(
+      metaPath(dir),
+      JSON.stringify({
+        ...sampleMeta(),
+        kernels,
+        kernelHistory: [...history, { fromStep: 3000, toStep: 3000, kernels: null }],
+      }),
+    );
+    const message = await readMeta(dir).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(message).toContain('  kernelHistory: [1].toStep: expected an integer > fromStep, got 3000');
+    await writeFile(
+      metaPath(dir),
+      JSON.stringify({
+        ...sampleMeta(),
+        kernels: { ...kernels, cpuFeatures: 'avx2' },
+        kernelHistory: history,
+      }),
+    );
+    await expect(readMeta(dir)).rejects.toThrow(
+      '  kernels: cpuFeatures: expected a list of strings, got "avx2"',
+    );
+    await writeMeta(own(dir), { ...sampleMeta(), kernels, kernelHistory: history });
+    expect(await readMeta(dir)).toMatchObject({ kernels, kernelHistory: history });
+  });
+
   it('records the process that runs it, and its first heartbeat at the start', () => {
     const meta = sampleMeta();
     expect(meta.process).toMatchObject({ pid: process.pid, hostname: hostname() });

@@ -28,7 +28,9 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
  *   "startedAt": "2026-11-26T15:30:12.345Z", "endedAt": null, "seed": 42, "step": 1500,
  *   "totalSteps": 100000, "command": ["node", "exp.ts", "configs/seed-mlp.yaml"], "cwd": "/home/me/gan",
  *   "git": { "commit": "3f2a...", "dirty": false }, "node": "v20.19.0", "platform": "linux",
- *   "host": { "cpu": "AMD Ryzen 7 5800X", "cores": 16, "memoryGB": 31.3 }, "backend": "reference",
+ *   "host": { "cpu": "AMD Ryzen 7 5800X", "cores": 16, "memoryGB": 31.3 }, "backend": "native",
+ *   "kernels": { "backend": "native", "variant": "avx2", "simd": "avx2", "cpuFeatures": ["cx16", ...],
+ *     "compiler": "g++ 12.2.0", "flags": "-std=c++17 -O3 ... -march=x86-64-v3 ..." }, "kernelHistory": [],
  *   "resumedFrom": null, "error": null, "divergedAt": null, "latestEval": null, "stepsPerSec": 812.5,
  *   "peakMemoryMB": 212.4, "process": { "pid": 4242, "hostname": "vm", "bootId": "90ca5fc0-...",
  *   "startTicks": 876125, "pidNamespace": "pid:[4026531836]" }, "heartbeatAt": "2026-11-26T15:31:02.001Z",
@@ -62,6 +64,18 @@ export interface RunMeta {
   /** The numerical backend's name. */
   backend: string;
   /**
+   * What computes the run's steps: the backend, and for the native one its variant, CPU features
+   * and build (see {@link RunKernels}). Null until the training thread has loaded its backend, and
+   * in runs recorded before it was kept.
+   */
+  kernels: RunKernels | null;
+  /**
+   * The kernels that computed earlier steps of a run resumed on other kernels, oldest first; the
+   * current `kernels` computed the steps after the last span's `toStep`. Empty when one set of
+   * kernels computed every step (and in runs recorded before it was kept).
+   */
+  kernelHistory: KernelSpan[];
+  /**
    * The networks' dtype, `float32` or `float64` (`train.precision`; float64 runs compute on the
    * reference backend's float64 kernels). Older runs read as float32.
    */
@@ -94,6 +108,51 @@ export interface RunMeta {
    * and who it is (see owner.ts). Null in runs recorded before owners were kept.
    */
   owner: OwnerToken | null;
+}
+
+/**
+ * What computes a run's numbers (meta.json's `kernels`). The native variants round differently
+ * (vector widths, FMA, their own approximations of exp and tanh), as may two compilers or two sets
+ * of flags, and GAN training amplifies a last bit into the third digit within thousands of steps:
+ * a run that another machine does not reproduce says here why.
+ *
+ * ```json
+ * { "backend": "native", "variant": "avx512", "simd": "avx512", "cpuFeatures": ["cx16", "lahf", ...],
+ *   "compiler": "g++ 12.2.0", "flags": "-std=c++17 -O3 ... -march=x86-64-v4 -mtune=generic -DGT_EXPECT_AVX512",
+ *   "bits": "native 3f1c2a9e07b4" }
+ * { "backend": "reference", "variant": null, "simd": null, "cpuFeatures": [], "compiler": null, "flags": null,
+ *   "bits": "reference" }
+ * ```
+ */
+export interface RunKernels {
+  /** The backend's name: `native`, `reference`. */
+  backend: string;
+  /** The native variant (`avx512`, `avx2`, `baseline`); null for a backend without variants. */
+  variant: string | null;
+  /** The instruction set the native kernels use (`avx512`, `avx2`, `scalar`); null otherwise. */
+  simd: string | null;
+  /** The CPU features the variant's code uses beyond the architecture's baseline (x86-64: SSE2). */
+  cpuFeatures: string[];
+  /** The compiler that built the kernels, with its version (`g++ 12.2.0`); null for TypeScript ones. */
+  compiler: string | null;
+  /** The flags the kernels were compiled with; null for TypeScript ones. */
+  flags: string | null;
+  /**
+   * Kernels with the same `bits` compute the same bits from the same inputs: `native <sources
+   * hash>` for every reproducible native variant built from the same sources (avx512, avx2 and
+   * baseline agree), `baseline-fast <sources hash>` for that one, the backend's name otherwise.
+   */
+  bits: string;
+}
+
+/** Steps of a resumed run that other kernels than the current ones computed. */
+export interface KernelSpan {
+  /** The step they started from: 0, or the checkpoint of an earlier resume. */
+  fromStep: number;
+  /** The step of the checkpoint the next kernels resumed from. */
+  toStep: number;
+  /** Null: kernels the run did not record (it started before meta.json named them). */
+  kernels: RunKernels | null;
 }
 
 /** The part of {@link RunMeta} that describes the machine and the invocation. */
@@ -144,6 +203,8 @@ export interface NewRunMetaFields {
   seed: number;
   totalSteps: number;
   backend: string;
+  /** What computes the run (default null: not known yet, see {@link RunMeta.kernels}). */
+  kernels?: RunKernels | null;
   /** `train.precision`; default float32. */
   precision?: string;
   environment: RunEnvironment;
@@ -173,6 +234,8 @@ export function newRunMeta(fields: NewRunMetaFields): RunMeta {
       totalSteps: fields.totalSteps,
       ...fields.environment,
       backend: fields.backend,
+      kernels: fields.kernels ?? null,
+      kernelHistory: [],
       precision: fields.precision ?? 'float32',
       resumedFrom: fields.resumedFrom ?? null,
       error: null,
@@ -240,6 +303,47 @@ const checkProcess: Check = (v) => {
 };
 const COUNT = 'an integer >= 0';
 
+const KERNELS_FIELDS: Record<keyof RunKernels, [(v: unknown) => boolean, string]> = {
+  backend: [isName, 'a non-empty string'],
+  variant: [(v) => v === null || isName(v), 'a non-empty string or null'],
+  simd: [(v) => v === null || isName(v), 'a non-empty string or null'],
+  cpuFeatures: [(v) => Array.isArray(v) && v.every(isString), 'a list of strings'],
+  compiler: [(v) => v === null || isString(v), 'a string or null'],
+  flags: [(v) => v === null || isString(v), 'a string or null'],
+  bits: [isName, 'a non-empty string'],
+};
+
+/** What is wrong with a {@link RunKernels} (the first wrong field is named), or null. */
+function kernelsProblem(v: unknown): string | null {
+  if (!isObject(v)) return `expected an object, got ${show(v)}`;
+  for (const [key, [ok, what]] of Object.entries(KERNELS_FIELDS)) {
+    const field = (v as Record<string, unknown>)[key];
+    if (!ok(field)) return `${key}: expected ${what}, got ${show(field)}`;
+  }
+  return null;
+}
+
+/** `kernels`: null, or a {@link RunKernels}. */
+const checkKernels: Check = (v) => (v === null ? null : kernelsProblem(v));
+
+/** `kernelHistory`: a list of spans `{ fromStep, toStep, kernels }`, each after the one before. */
+const checkKernelHistory: Check = (v) => {
+  if (!Array.isArray(v)) return `expected a list, got ${show(v)}`;
+  let after = 0;
+  for (const [i, span] of v.entries()) {
+    if (!isObject(span)) return `[${i}]: expected an object, got ${show(span)}`;
+    const { fromStep, toStep, kernels } = span as Record<string, unknown>;
+    if (!isCount(fromStep) || (fromStep as number) < after)
+      return `[${i}].fromStep: expected an integer >= ${after}, got ${show(fromStep)}`;
+    if (!isCount(toStep) || (toStep as number) <= (fromStep as number))
+      return `[${i}].toStep: expected an integer > fromStep, got ${show(toStep)}`;
+    const problem = kernels === null ? null : kernelsProblem(kernels);
+    if (problem !== null) return `[${i}].kernels: ${problem}`;
+    after = toStep as number;
+  }
+  return null;
+};
+
 /** `owner`: null, or `{ epoch, label }` with an epoch >= 1. */
 const checkOwner: Check = (v) => {
   if (v === null) return null;
@@ -269,6 +373,8 @@ const META_FIELDS: { [K in keyof RunMeta]: Check | { [F in keyof RunMeta[K]]: Ch
   platform: is(isString, 'a string'),
   host: { cpu: is(isString, 'a string'), cores: is(isCount, COUNT), memoryGB: is(isAmount, 'a number >= 0') },
   backend: is(isString, 'a string'),
+  kernels: checkKernels,
+  kernelHistory: checkKernelHistory,
   precision: is((v) => v === 'float32' || v === 'float64', 'float32 or float64'),
   resumedFrom: orNull(isString, 'a string'),
   error: orNull(isString, 'a string'),
@@ -283,6 +389,8 @@ const META_FIELDS: { [K in keyof RunMeta]: Check | { [F in keyof RunMeta[K]]: Ch
 
 /** Keys older runs may lack, and the value they read as. */
 const META_DEFAULTS: Partial<RunMeta> = {
+  kernels: null,
+  kernelHistory: [],
   precision: 'float32',
   peakMemoryMB: null,
   process: null,

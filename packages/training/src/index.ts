@@ -11,7 +11,7 @@ export * from './config/index.ts';
 export * from './images/index.ts';
 export { displayPixels, samplePicture, scatterImage, scatterOptions } from './images/samples.ts';
 export { fixed, num, sci } from './format/numbers.ts';
-export { BACKEND_KINDS, type BackendKind, useBackend } from './train/backend.ts';
+export { BACKEND_KINDS, type BackendKernels, type BackendKind, useBackend } from './train/backend.ts';
 export { loadTrainingData } from './train/data.ts';
 export { GanTrainer, type StepInputsObserver, type StepStats } from './train/gan.ts';
 export { estimateMemory, evalSampleCount, formatBytes, memoryProblems } from './train/memory.ts';

@@ -50,7 +50,11 @@ Overrides use the config's dotted key paths, e.g. train.steps=500 seed=7 data.ba
 options:
   --resume <run-folder>   continue a run from its last checkpoint (only train.*, log.* and eval.* may change)
   --no-dashboard          plain progress lines instead of the live dashboard (also when not on a terminal)
-  --backend <kind>        auto (default: native when built, else reference) | native | reference
+  --backend <kind>        auto (default: native when built, else reference) | native | reference,
+                          or native:<variant> (baseline, avx2, avx512): that build of the native
+                          kernels, e.g. to reproduce a run another machine computed (the variants
+                          round differently; meta.json's kernels name a run's); one this CPU cannot
+                          run, or not built, is refused
   --experiments <dir>     where run folders go (default: <project>/experiments)
   --trace                 record every step's random inputs and the initial weights in <run>/trace/,
                           for replaying the run elsewhere (tools/parity); not with --resume
@@ -232,6 +236,9 @@ async function main(): Promise<void> {
   let state: DashboardState = initialState();
   let checkpoint: number | null = null;
   let forced = false;
+  // What the run warned of (a resume on other kernels): the dashboard's log shows it while it
+  // runs, and it is repeated on stderr once the dashboard is gone, where it stays.
+  const warnings: string[] = [];
   const handle = startTraining(
     {
       config,
@@ -251,6 +258,7 @@ async function main(): Promise<void> {
           ? forcedEnd(received, checkpoint)
           : received;
       if (event.type === 'checkpoint') checkpoint = event.step;
+      if (event.type === 'message' && event.tone === 'warn') warnings.push(event.text);
       state = applyEvent(state, event);
       for (const l of listeners) l(event);
     },
@@ -287,6 +295,7 @@ async function main(): Promise<void> {
   }
 
   const finished = await handle.done;
+  if (useDashboard) for (const text of warnings) process.stderr.write(`warning: ${text}\n`);
   if (finished.status !== 'taken-over') {
     // The final samples, as the dashboard drew them, in words, and their files.
     const gif = gifPath(runDir);

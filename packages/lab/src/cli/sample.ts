@@ -7,8 +7,6 @@ import { parseArgs } from 'node:util';
 import { Rng, Tensor } from '@gan/tensor';
 import { claimIdleRun, type RunOwner, seedSamplePath, userPath } from '@gan/runs';
 import {
-  BACKEND_KINDS,
-  type BackendKind,
   detectTerminalMode,
   displayPixels,
   halfBlockLines,
@@ -19,9 +17,10 @@ import {
   useBackend,
   writeImagePng,
 } from '@gan/training';
+import { backendFlag } from './common.ts';
 
 const USAGE = `usage: pnpm sample <experiments/<config>/<run-id>> --seed <n> [--step <n>] [--out <file.png>]
-                   [--backend reference|native|auto]
+                   [--backend reference|native|native:<variant>|auto]
 
 Generates one sample from the run's latest checkpoint (or --step) with z drawn from the seed:
 the same seed always gives the same image. Writes a PNG (default <run>/seed-<n>.png) and shows it
@@ -70,13 +69,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const backend = (values.backend ?? 'reference') as BackendKind;
-  if (!BACKEND_KINDS.includes(backend)) {
-    process.stderr.write(
-      `pnpm sample: --backend must be one of ${BACKEND_KINDS.join(', ')}, got ${values.backend}\n`,
-    );
-    process.exit(2);
-  }
+  const backend = backendFlag('pnpm sample', values.backend ?? 'reference');
   // NOTE: reference by default: one sample is quick on it, and it is what the browser runs
   // (`pnpm ui`), so a seed gives the same picture in the terminal and in the page.
   useBackend(backend);

@@ -24,6 +24,7 @@ export function plainLogger(
         write(
           `started name=${event.name} run=${relative(process.cwd(), event.runDir) || '.'} seed=${event.seed} ` +
             `steps=${event.startStep}/${event.totalSteps} backend=${event.backend} ` +
+            `${event.variant === null ? '' : `variant=${event.variant} `}` +
             `${event.precision === 'float32' ? '' : `precision=${event.precision} `}` +
             `${event.stream === 'xoshiro' ? '' : `stream=${event.stream} `}` +
             `params_g=${event.params.generator} params_d=${event.params.discriminator}`,
@@ -52,7 +53,7 @@ export function plainLogger(
         write(formatEvalLine(event.step, event.result));
         return;
       case 'message':
-        write(`note step=${event.step} ${event.text}`);
+        write(`${event.tone === 'warn' ? 'warning' : 'note'} step=${event.step} ${event.text}`);
         return;
       case 'paused':
         write(`${event.paused ? 'paused' : 'resumed'} step=${event.step}`);

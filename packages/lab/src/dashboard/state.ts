@@ -257,7 +257,10 @@ export function applyEvent(state: DashboardState, event: DashboardEvent, now = 0
       };
     }
     case 'message':
-      return { ...state, log: addLog(state.log, { step: event.step, text: event.text, tone: 'info' }) };
+      return {
+        ...state,
+        log: addLog(state.log, { step: event.step, text: event.text, tone: event.tone ?? 'info' }),
+      };
     case 'eval':
       return {
         ...state,

@@ -15,6 +15,7 @@ export function startedEvent(totalSteps = 20000): Extract<RunEvent, { type: 'sta
     startStep: 0,
     totalSteps,
     backend: 'reference',
+    variant: null,
     precision: 'float32',
     stream: 'xoshiro',
     params: { generator: 1234567, discriminator: 100609 },

@@ -22,6 +22,8 @@ export type RunEvent =
       startStep: number;
       totalSteps: number;
       backend: string;
+      /** The native kernels' variant (avx512, avx2, baseline); null for the reference backend. */
+      variant: string | null;
       /** `train.precision` and `random.stream`. */
       precision: string;
       stream: string;
@@ -30,8 +32,11 @@ export type RunEvent =
   | { type: 'metrics'; row: MetricsRow; stepsPerSec: number; elapsed: number }
   | { type: 'samples'; step: number; path: string; image: GrayImage }
   | { type: 'checkpoint'; step: number; path: string }
-  /** A line of progress from slow work outside the steps (e.g. training the evaluation's classifier). */
-  | { type: 'message'; step: number; text: string }
+  /**
+   * A line of progress from slow work outside the steps (e.g. training the evaluation's
+   * classifier), or with `tone: 'warn'` something the user must know (a resume on other kernels).
+   */
+  | { type: 'message'; step: number; text: string; tone?: 'warn' }
   | { type: 'paused'; paused: boolean; step: number }
   | { type: 'eval'; step: number; result: EvalResult }
   | {

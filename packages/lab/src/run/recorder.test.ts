@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evalPath, metricsPath, RunOwner, readMetaSync } from '@gan/runs';
+import { evalPath, kernelsNamed, metricsPath, RunOwner, type RunKernels, readMetaSync } from '@gan/runs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunRecorder } from './recorder.ts';
 import { META_INTERVAL_MS } from './schedule.ts';
@@ -17,12 +17,23 @@ afterEach(() => {
   rmSync(runDir, { recursive: true, force: true });
 });
 
-const run = () => ({
+const run = (kernels: RunKernels = kernelsNamed('reference')) => ({
   config: ringConfig('rec', { train: { steps: 50 }, eval: { every: 10, atEnd: true } }),
   owner,
   runId: '20261126-153012-a3f9',
   environment: testEnvironment,
-  backend: 'reference',
+  kernels,
+});
+
+/** Native kernels as a thread reports them; what they are does not matter, only that they differ. */
+const native = (variant: string, compiler = 'g++ 12.2.0'): RunKernels => ({
+  backend: 'native',
+  variant,
+  simd: variant,
+  cpuFeatures: variant === 'baseline' ? [] : ['avx2', 'fma'],
+  compiler,
+  flags: `-O3 -march=${variant}`,
+  bits: `${variant} a1b2c3`,
 });
 const row = (step: number) => ({
   step,
@@ -93,5 +104,47 @@ describe('RunRecorder', () => {
     stopped.finish({ status: 'interrupted', step: 25, stepsPerSec: null, error: null });
     RunRecorder.resume(run(), { path: 'checkpoints/step-000025.safetensors', step: 25 }).closeMetrics();
     expect(readMetaSync(runDir).latestEval).toMatchObject({ step: 20 });
+  });
+
+  it('records the kernels, and which computed which steps when a resume changes them', () => {
+    const avx512 = native('avx512');
+    const avx2 = native('avx2');
+    const first = RunRecorder.start(run(avx512));
+    expect(first.kernelsWarning).toBeNull();
+    expect(readMetaSync(runDir)).toMatchObject({ backend: 'native', kernels: avx512, kernelHistory: [] });
+    first.closeMetrics();
+    first.finish({ status: 'interrupted', step: 30, stepsPerSec: null, error: null });
+
+    // The same kernels: nothing to say, nothing to keep.
+    const same = RunRecorder.resume(run(avx512), { path: 'checkpoints/step-000030.safetensors', step: 30 });
+    expect(same.kernelsWarning).toBeNull();
+    expect(readMetaSync(runDir).kernelHistory).toEqual([]);
+    same.closeMetrics();
+    same.finish({ status: 'interrupted', step: 40, stepsPerSec: null, error: null });
+
+    const other = RunRecorder.resume(run(avx2), { path: 'checkpoints/step-000040.safetensors', step: 40 });
+    expect(other.kernelsWarning).toBe(
+      'resuming on avx2 kernels (g++ 12.2.0); steps 0-40 were computed by avx512 kernels (g++ 12.2.0): ' +
+        'the results can differ in their last bits from an uninterrupted run',
+    );
+    expect(readMetaSync(runDir)).toMatchObject({
+      kernels: avx2,
+      kernelHistory: [{ fromStep: 0, toStep: 40, kernels: avx512 }],
+    });
+    other.closeMetrics();
+    other.finish({ status: 'interrupted', step: 45, stepsPerSec: null, error: null });
+
+    // A float64 run computes on the reference backend whatever the thread's backend.
+    const f64 = RunRecorder.resume(
+      { ...run(avx2), config: ringConfig('rec', { train: { steps: 50, precision: 'float64' } }) },
+      { path: 'checkpoints/step-000045.safetensors', step: 45 },
+    );
+    expect(f64.kernelsWarning).toBe(
+      "resuming on the reference backend's kernels; steps 0-40 were computed by avx512 kernels " +
+        '(g++ 12.2.0), steps 40-45 by avx2 kernels (g++ 12.2.0): the results can differ in their last ' +
+        'bits from an uninterrupted run',
+    );
+    expect(readMetaSync(runDir)).toMatchObject({ backend: 'reference', kernels: kernelsNamed('reference') });
+    f64.closeMetrics();
   });
 });

@@ -12,12 +12,15 @@ import {
   type EvalRow,
   evalPath,
   type JsonlWriter,
+  kernelsNamed,
+  kernelsOnResume,
   type MetricsRow,
   metricsPath,
   newRunMeta,
   openEvalLog,
   openMetricsLog,
   type RunEnvironment,
+  type RunKernels,
   type RunMeta,
   type RunOwner,
   readMetaSync,
@@ -38,12 +41,13 @@ export interface RecordedRun {
   owner: RunOwner;
   runId: string;
   environment: RunEnvironment;
-  backend: string;
+  /** The thread's backend: what computes the run's float32 steps. */
+  kernels: RunKernels;
 }
 
-/** The backend that computes a run: float64 runs compute on the reference backend's loops. */
-export function computingBackend(config: ExperimentConfig, backend: string): string {
-  return config.train.precision === 'float64' ? 'reference' : backend;
+/** The kernels that compute a run: float64 runs compute on the reference backend's loops. */
+export function computingKernels(config: ExperimentConfig, kernels: RunKernels): RunKernels {
+  return config.train.precision === 'float64' ? kernelsNamed('reference') : kernels;
 }
 
 /** How a run ended, for the final meta.json. */
@@ -63,14 +67,21 @@ export class RunRecorder {
   private lastMetaWrite: number;
   /** The step of the last row in eval.jsonl when recording began (on resume), or null. */
   readonly latestEvalStep: number | null;
+  /**
+   * On resume, what to tell the user when the run goes on on other kernels than those that
+   * computed its latest steps (see @gan/runs `kernelsOnResume`); null otherwise.
+   */
+  readonly kernelsWarning: string | null;
 
   private constructor(
     owner: RunOwner,
     meta: RunMeta,
     private readonly now: () => number,
+    kernelsWarning: string | null = null,
   ) {
     this.owner = owner;
     this.meta = meta;
+    this.kernelsWarning = kernelsWarning;
     this.meta.process = currentProcess();
     this.latestEvalStep = typeof meta.latestEval?.step === 'number' ? meta.latestEval.step : null;
     this.writeMeta();
@@ -93,6 +104,7 @@ export class RunRecorder {
    * the meta.json the run folder was created with, if any).
    */
   static start(run: RecordedRun, now: () => number = () => performance.now()): RunRecorder {
+    const kernels = computingKernels(run.config, run.kernels);
     let created: Date | undefined;
     try {
       const existing = readMetaSync(run.owner.runDir);
@@ -106,7 +118,8 @@ export class RunRecorder {
       seed: run.config.seed,
       totalSteps: run.config.train.steps,
       precision: run.config.train.precision,
-      backend: computingBackend(run.config, run.backend),
+      backend: kernels.backend,
+      kernels,
       environment: run.environment,
       startedAt: created,
       owner: run.owner.token,
@@ -117,7 +130,8 @@ export class RunRecorder {
   /**
    * Continues recording a run resumed from the checkpoint `checkpoint` of step `step` (null: from
    * step 0, the run had no checkpoint yet): the rows logged after it are dropped (the run logs
-   * those steps again), meta.json says `running` again, by this process.
+   * those steps again), meta.json says `running` again, by this process, and which kernels
+   * computed which steps when they are not those the run recorded (`kernelsWarning` says so).
    */
   static resume(
     run: RecordedRun,
@@ -134,6 +148,7 @@ export class RunRecorder {
       (row) => evalKeptOnResume(row, step, run.config.eval.every),
       owner,
     );
+    const kernels = kernelsOnResume(previous, step, computingKernels(run.config, run.kernels));
     const meta: RunMeta = {
       ...previous,
       latestEval,
@@ -146,9 +161,11 @@ export class RunRecorder {
       divergedAt: null,
       command: run.environment.command,
       git: run.environment.git,
-      backend: computingBackend(run.config, run.backend),
+      backend: kernels.kernels.backend,
+      kernels: kernels.kernels,
+      kernelHistory: kernels.kernelHistory,
     };
-    return new RunRecorder(owner, meta, now);
+    return new RunRecorder(owner, meta, now, kernels.warning);
   }
 
   metrics(row: MetricsRow): void {

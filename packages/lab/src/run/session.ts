@@ -21,11 +21,13 @@ import type { Dataset } from '@gan/data';
 import {
   findResumePoint,
   installFaults,
+  kernelsNamed,
   type MetricsRow,
   metaPath,
   type OwnerToken,
   parseFaultSpec,
   type RunEnvironment,
+  type RunKernels,
   RunOwner,
   RunTakenOver,
   removeStaleTempFiles,
@@ -52,7 +54,7 @@ import {
   waitWhilePaused,
 } from './control.ts';
 import type { EndStatus, RunEvent, SessionEnd } from './events.ts';
-import { computingBackend, RunRecorder } from './recorder.ts';
+import { computingKernels, RunRecorder } from './recorder.ts';
 import {
   dueAfterStep,
   dueAtEnd,
@@ -72,7 +74,13 @@ export interface SessionOptions {
   /** The owner the session writes the run as (claimed by whoever started it; see @gan/runs owner.ts). */
   owner: OwnerToken;
   environment: RunEnvironment;
+  /** The name of the backend installed in this thread. */
   backend: string;
+  /**
+   * What the installed backend computes with (variant, CPU features, build), for meta.json; by
+   * default the backend's name alone (a test that installs a backend itself).
+   */
+  kernels?: RunKernels;
   /** Continue from the run folder's latest checkpoint instead of starting fresh. */
   resume?: boolean;
   /** Record every step's random inputs and the initial weights in `trace/` (fresh runs only; see trace.ts). */
@@ -105,8 +113,12 @@ interface Run {
   control: Control;
   emit: (event: RunEvent) => void;
   startStep: number;
+  /** What computes the run: the thread's backend, or the reference one for a float64 run. */
+  kernels: RunKernels;
   /** What opening the run found worth saying (a checkpoint skipped on resume), told after `started`. */
   notes: string[];
+  /** What it found the user must know (a resume on other kernels), told after the notes. */
+  warnings: string[];
 }
 
 /** Runs (or resumes) one experiment in this thread and records it in `opts.runDir`. */
@@ -125,6 +137,8 @@ export async function runSession(opts: SessionOptions): Promise<{ status: Sessio
     }
     run.emit(startedEvent(run));
     for (const text of run.notes) run.emit({ type: 'message', step: run.trainer.step, text });
+    for (const text of run.warnings)
+      run.emit({ type: 'message', step: run.trainer.step, text, tone: 'warn' });
     const outcome = await trainSteps(run);
     const trainingSeconds = run.clock.trainingSeconds();
     const status = await finishRun(run, outcome, trainingSeconds);
@@ -154,6 +168,7 @@ async function openRun(opts: SessionOptions): Promise<Run> {
     emit({ type: 'message', step: trainer.step, text }),
   );
   const notes: string[] = [];
+  const kernels = opts.kernels ?? kernelsNamed(opts.backend);
   let recorder: RunRecorder;
   let seconds = 0;
   if (opts.resume) {
@@ -184,13 +199,13 @@ async function openRun(opts: SessionOptions): Promise<Run> {
     }
     await removeStaleTempFiles(runDir);
     recorder = RunRecorder.resume(
-      { ...opts, owner },
+      { ...opts, owner, kernels },
       checkpoint && { path: checkpoint.path, step: checkpoint.step },
     );
     // An evaluation already recorded at the resumed step is not done again (nor logged twice).
     if (recorder.latestEvalStep === trainer.step) evaluator.lastStep = trainer.step;
   } else {
-    recorder = RunRecorder.start({ ...opts, owner });
+    recorder = RunRecorder.start({ ...opts, owner, kernels });
   }
   return {
     opts,
@@ -204,7 +219,9 @@ async function openRun(opts: SessionOptions): Promise<Run> {
     control: opts.control ?? createControl(),
     emit,
     startStep: trainer.step,
+    kernels: computingKernels(config, kernels),
     notes,
+    warnings: recorder.kernelsWarning === null ? [] : [recorder.kernelsWarning],
   };
 }
 
@@ -351,7 +368,7 @@ function finite(s: StepStats): boolean {
 }
 
 function startedEvent(run: Run): RunEvent {
-  const { config, trainer, opts } = run;
+  const { config, trainer, opts, kernels } = run;
   const count = (params: GanTrainer['gParams']) => params.reduce((n, p) => n + p.value.size, 0);
   return {
     type: 'started',
@@ -361,7 +378,8 @@ function startedEvent(run: Run): RunEvent {
     seed: config.seed,
     startStep: run.startStep,
     totalSteps: run.schedule.totalSteps,
-    backend: computingBackend(config, opts.backend),
+    backend: kernels.backend,
+    variant: kernels.variant,
     precision: config.train.precision,
     stream: config.random.stream,
     params: { generator: count(trainer.gParams), discriminator: count(trainer.dParams) },

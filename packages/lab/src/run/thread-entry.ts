@@ -16,7 +16,7 @@ export interface ThreadInput {
 
 /** From the host: a run to train (the thread's backend), or the end. */
 export type ThreadRequest =
-  | { type: 'run'; id: number; session: Omit<SessionOptions, 'onEvent' | 'backend'> }
+  | { type: 'run'; id: number; session: Omit<SessionOptions, 'onEvent' | 'backend' | 'kernels'> }
   | { type: 'close' };
 
 /** To the host: a run's events, then `done` (with the error when the session threw). */
@@ -28,7 +28,7 @@ const input = workerData as ThreadInput;
 const port = parentPort;
 if (port === null) throw new Error('thread-entry.ts must run in a worker thread');
 
-const { name } = useBackend(input.backend, input.threads);
+const { name, kernels } = useBackend(input.backend, input.threads);
 
 port.on('message', async (request: ThreadRequest) => {
   if (request.type === 'close') process.exit(0); // in a worker thread: ends this thread only
@@ -38,6 +38,7 @@ port.on('message', async (request: ThreadRequest) => {
     await runSession({
       ...request.session,
       backend: name,
+      kernels,
       onEvent: (event) => port.postMessage({ type: 'event', id, event } satisfies ThreadMessage),
     });
   } catch (e) {

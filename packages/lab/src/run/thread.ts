@@ -41,7 +41,7 @@ export interface TrainingThreadOptions {
 }
 
 /** A session as a training thread takes it (the callbacks and the backend are the thread's). */
-export type ThreadSession = Omit<SessionOptions, 'onEvent' | 'control' | 'backend'>;
+export type ThreadSession = Omit<SessionOptions, 'onEvent' | 'control' | 'backend' | 'kernels'>;
 
 export class TrainingThread {
   private worker: Worker;

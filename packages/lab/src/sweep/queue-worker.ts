@@ -301,9 +301,12 @@ export class MemberWorker {
         job.updateProgress({ ...progress }).catch(() => {}); // the queue may be away: the run goes on
       };
       const session = { ...start.session, faultInject: this.options.faultInject };
+      const what = `member ${index} of ${sweepId} (${job.data.label})`;
       const handle = this.slotThread(slot).run(session, (event) => {
         latest = event;
         if (event.type === 'started') progress.step = event.startStep;
+        // A member resumed on other kernels than computed its first steps (another machine's).
+        if (event.type === 'message' && event.tone === 'warn') this.log(`${what}: ${event.text}`);
         if (event.type === 'metrics') {
           Object.assign(progress, {
             step: event.row.step,
@@ -325,7 +328,6 @@ export class MemberWorker {
           report(true);
         }
       });
-      const what = `member ${index} of ${sweepId} (${job.data.label})`;
       this.running.set(job.id as string, { handle, slot, what, lost: false });
       if (this.stopping || this.stoppedForOutage) requestStop(handle.control);
       report(true);
