@@ -28,6 +28,15 @@ const SOURCES = [
 
 /** Stands in for @gan/tensor's native backend (a Node addon) in the page. */
 const NATIVE_STUB = '\0gan-ui-native-stub';
+/** What the stub exports: every name of native.ts that select.ts and the package index import. */
+const NATIVE_STUB_SOURCE = `
+export const NATIVE_VARIANTS = [];
+export const NATIVE_VARIANT_NAMES = [];
+export const REPRODUCIBLE_VARIANTS = [];
+export function loadNativeBackend() { return { backend: null, reason: 'not in a browser' }; }
+export function loadNativeVariant(variant) { throw new Error('native variant ' + variant + ': not in a browser'); }
+export function missingCpuFeatures() { return []; }
+`;
 
 function sourceHash(): string {
   const hash = createHash('sha256');
@@ -64,16 +73,16 @@ export async function buildPage(): Promise<void> {
         name: 'gan-ui-reference-backend-only',
         enforce: 'pre',
         resolveId(id: string, importer: string | undefined) {
-          return id === './native.ts' &&
-            importer?.replaceAll('\\', '/').endsWith('tensor/src/backends/select.ts')
+          const from = importer?.replaceAll('\\', '/') ?? '';
+          return (id === './native.ts' && from.endsWith('tensor/src/backends/select.ts')) ||
+            (id === './backends/native.ts' && from.endsWith('tensor/src/index.ts'))
             ? NATIVE_STUB
             : null;
         },
         load(id: string) {
-          // The page runs the reference backend only: the native one is a Node addon.
-          return id === NATIVE_STUB
-            ? "export function loadNativeBackend() { return { backend: null, reason: 'not in a browser' }; }"
-            : null;
+          // The page runs the reference backend only: the native one is a Node addon, with no
+          // variants to load or compare here.
+          return id === NATIVE_STUB ? NATIVE_STUB_SOURCE : null;
         },
       },
     ],
