@@ -15,6 +15,7 @@ export {
   type CpuFeature,
   loadNativeBackend,
   missingCpuFeatures,
+  NATIVE_VARIANT_NAMES,
   type NativeLoadOptions,
   type NativeVariant,
   REPRODUCIBLE_VARIANTS,

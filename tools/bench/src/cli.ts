@@ -22,7 +22,13 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Backend, selectBackend, setBackend } from '@gan/tensor';
+import {
+  type Backend,
+  missingCpuFeatures,
+  NATIVE_VARIANT_NAMES,
+  selectBackend,
+  setBackend,
+} from '@gan/tensor';
 import { ARTICLE_CONFIGS, loadConfig } from '@gan/training/config';
 import { benchConv, machinePeak } from './conv.ts';
 import { torchStepsPerSec } from './dcgan.ts';
@@ -43,6 +49,7 @@ import { oursStepsPerSec, peerStepsPerSec } from './train.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SECTIONS = [
   'matmul',
+  'variants',
   'conv',
   'dcgan',
   'train',
@@ -131,6 +138,40 @@ async function main(): Promise<void> {
           r.form,
           ...names.map((n) => r.gflops[n] ?? NaN),
           ratio(r.gflops[backends[0].name], r.gflops.numpy),
+        ]),
+      ),
+    );
+  }
+
+  if (only.has('variants') && fast.backend.name === 'native') {
+    // What the same bits on every variant cost: each variant this CPU runs on the products of a
+    // batch-64 and a batch-1 layer; baseline-fast (a multiply and an add, not the same bits)
+    // against the baseline's exact FMA is the price of the reproducible baseline.
+    const variants = NATIVE_VARIANT_NAMES.filter((v) => missingCpuFeatures(v).length === 0).map((v) => ({
+      ...selectBackend(`native:${v}`).backend,
+      name: v,
+    }));
+    const rows = benchMatmul(
+      variants,
+      [
+        [64, 784, 1024],
+        [1, 686, 784],
+      ],
+      quick ? budget / 2 : budget,
+    );
+    results.variants = rows;
+    const names = variants.map((v) => v.name);
+    const cost = names.includes('baseline-fast') ? ['baseline-fast/baseline'] : [];
+    say('\nmatmul GFLOP/s by native variant (float32; every variant but baseline-fast gives the same bits)');
+    say(
+      table(
+        ['shape', 'form', ...names, 'numpy', ...cost],
+        rows.map((r) => [
+          r.shape,
+          r.form,
+          ...names.map((n) => r.gflops[n] ?? NaN),
+          r.gflops.numpy ?? NaN,
+          ...(cost.length > 0 ? [ratio(r.gflops['baseline-fast'], r.gflops.baseline)] : []),
         ]),
       ),
     );

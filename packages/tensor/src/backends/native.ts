@@ -202,6 +202,9 @@ export const NATIVE_VARIANTS: readonly {
   { name: 'baseline-fast', requires: [], reproducible: false },
 ];
 
+/** Every variant's name, best first. */
+export const NATIVE_VARIANT_NAMES: readonly NativeVariant[] = NATIVE_VARIANTS.map((v) => v.name);
+
 /** The variants that give the same bits as one another (every one but baseline-fast). */
 export const REPRODUCIBLE_VARIANTS: readonly NativeVariant[] = NATIVE_VARIANTS.filter(
   (v) => v.reproducible,
