@@ -129,3 +129,16 @@ export const procfs: Requirement = {
   missing: existsSync('/proc/self') ? null : 'no /proc (a Linux procfs) on this machine',
   enable: 'run the tests on Linux',
 };
+
+/**
+ * Two or more native variants to compare on this CPU: `addonMissing` is why the addon does not
+ * load (null when it does), `variants` the ones this CPU runs.
+ */
+export function twoVariants(addonMissing: string | null, variants: readonly string[]): Requirement {
+  return {
+    missing:
+      addonMissing ??
+      (variants.length < 2 ? `this CPU runs only ${variants.join(', ')}: nothing to compare` : null),
+    enable: 'an x86-64 CPU with AVX2 (pnpm test builds the addon with g++)',
+  };
+}

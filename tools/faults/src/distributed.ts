@@ -88,9 +88,9 @@ export function hasRedisServer(): string | null {
  * The scenarios' run: the 8-Gaussians ring with small MLPs; `steps` long, a checkpoint every
  * `checkpointEvery`, samples and evaluations on the way so every kind of write comes round.
  */
-export function distributedConfig(steps: number, checkpointEvery: number): string {
-  return `# The distributed fault scenarios' run (tools/faults/src/distributed.ts).
-name: dist
+export function distributedConfig(steps: number, checkpointEvery: number, name = 'dist'): string {
+  return `# The fault scenarios' run (tools/faults).
+name: ${name}
 seed: 1
 data: { dataset: gaussians8, batchSize: 32, limit: 2000 }
 model:

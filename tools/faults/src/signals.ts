@@ -15,7 +15,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listSweepsSync, readMetaSync } from '@gan/runs';
-import { checkpointsOf, memberRunDirs, type TwinCache, twinOf } from './distributed.ts';
+import { checkpointsOf, distributedConfig, memberRunDirs, type TwinCache, twinOf } from './distributed.ts';
 import { CLI, differences, type ExpProcess, type PnpmCommand, runFiles, startCli, startPnpm } from './exp.ts';
 import { descendantsOf, ProcessWatch, signalGroup, until } from './procs.ts';
 import { type RedisServer, startRedis } from './redis.ts';
@@ -47,21 +47,7 @@ const CHECKPOINT_EVERY = 1000;
 const MEMBERS = 2;
 
 /** The scenarios' run: the 2-D ring, long enough (a few seconds) that a signal finds it training. */
-export function signalsConfig(): string {
-  return `# The stop-signal scenarios' run (tools/faults/src/signals.ts).
-name: sig
-seed: 1
-data: { dataset: gaussians8, batchSize: 32, limit: 2000 }
-model:
-  z: { size: 4 }
-  generator: { hidden: [32, 32], output: identity }
-  discriminator: { hidden: [32, 32] }
-optim: { generator: { lr: 0.001 }, discriminator: { lr: 0.001 } }
-train: { steps: ${STEPS} }
-log: { every: 5, printEvery: ${CHECKPOINT_EVERY}, samplesEvery: ${2 * CHECKPOINT_EVERY}, checkpointEvery: ${CHECKPOINT_EVERY} }
-eval: { every: ${4 * CHECKPOINT_EVERY}, samples: 500, atEnd: true }
-`;
-}
+export const signalsConfig = (): string => distributedConfig(STEPS, CHECKPOINT_EVERY, 'sig');
 
 /** The exit status each command gives when asked to stop (pnpm passes its program's on). */
 const STOPPED_EXIT: Record<PnpmCommand, number> = { exp: 130, sweep: 130, worker: 0, ui: 0 };

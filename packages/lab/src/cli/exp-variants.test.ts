@@ -10,21 +10,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot, readMetaSync } from '@gan/runs';
 import { loadNativeBackend, missingCpuFeatures, REPRODUCIBLE_VARIANTS } from '@gan/tensor';
-import { describeWith, type Requirement } from '../../../../test-support/requirements.ts';
+import { describeWith, twoVariants } from '../../../../test-support/requirements.ts';
 import { EXP, TSX, tempDirs } from './cli.test-util.ts';
 
 const tempDir = tempDirs('exp-variants-');
 const loaded = loadNativeBackend();
 const variants = REPRODUCIBLE_VARIANTS.filter((v) => missingCpuFeatures(v).length === 0);
-const twoVariants: Requirement = {
-  missing:
-    loaded.backend === null
-      ? loaded.reason
-      : variants.length < 2
-        ? `this CPU runs only ${variants.join(', ')}: nothing to compare`
-        : null,
-  enable: 'an x86-64 CPU with AVX2 (pnpm test builds the addon with g++)',
-};
+const comparable = twoVariants(loaded.backend === null ? loaded.reason : null, variants);
 
 function exp(args: string[], cwd: string): Promise<{ code: number | null; err: string }> {
   const child = spawn(process.execPath, ['--import', TSX, EXP, ...args], {
@@ -61,7 +53,7 @@ function runBytes(runDir: string): Map<string, Buffer> {
   return files;
 }
 
-describeWith(twoVariants, `the same run on every native variant (${variants.join(', ')})`, () => {
+describeWith(comparable, `the same run on every native variant (${variants.join(', ')})`, () => {
   for (const config of ['decay', 'failed-2', 'baseline']) {
     it(`${config}, 300 steps: byte-identical metrics, evaluations, samples and checkpoints`, {
       timeout: 600_000,

@@ -6,22 +6,14 @@
  * its bounds; this checks them against each other, exactly).
  */
 import { describe, expect, it } from 'vitest';
-import { describeWith, type Requirement } from '../../../../test-support/requirements.ts';
+import { describeWith, twoVariants } from '../../../../test-support/requirements.ts';
 import { ACTIVATION_KINDS, type Backend, type BinaryOp, type UnaryOp } from '../backend.ts';
 import { Rng } from '../random.ts';
 import { loadNativeBackend, loadNativeVariant, missingCpuFeatures, REPRODUCIBLE_VARIANTS } from './native.ts';
 
 const loaded = loadNativeBackend();
 const variants = REPRODUCIBLE_VARIANTS.filter((v) => missingCpuFeatures(v).length === 0);
-const twoVariants: Requirement = {
-  missing:
-    loaded.backend === null
-      ? loaded.reason
-      : variants.length < 2
-        ? `this CPU runs only ${variants.join(', ')}: nothing to compare`
-        : null,
-  enable: 'an x86-64 CPU with AVX2 (pnpm test builds the addon with g++)',
-};
+const comparable = twoVariants(loaded.backend === null ? loaded.reason : null, variants);
 
 /** Normal values with a few special ones (±0, ±inf, NaN, subnormals, huge) mixed in. */
 function values(rng: Rng, n: number, scale = 1, specials = true): Float32Array {
@@ -56,7 +48,7 @@ function sameOnEveryVariant(what: string, compute: (b: Backend) => (Float32Array
   });
 }
 
-describeWith(twoVariants, `native variants agree bit for bit (${variants.join(', ')})`, () => {
+describeWith(comparable, `native variants agree bit for bit (${variants.join(', ')})`, () => {
   describe('gemm, every path', () => {
     // Small k (rank-k updates), small m (x·W unpacked, dot products for dy·Wᵀ), the blocked path
     // with edge tiles and several k-blocks, and shapes that are not multiples of any vector width.
