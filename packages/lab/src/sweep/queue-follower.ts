@@ -155,6 +155,9 @@ export async function followSweep(
   const detach = () => {
     detached = true;
   };
+  // Before anything is awaited: from the moment the caller said it queued the members, a stop
+  // request must find a handler (Node's default for SIGTERM would kill the process).
+  const offStop = onStopRequest(detach);
   let current = sweep;
   let view: SweepView = followedView(current, await queueRows(current, url).catch(() => []), null);
   const dashboard = options.dashboard
@@ -166,7 +169,6 @@ export async function followSweep(
   const say = (line: string) => {
     if (dashboard === null) process.stdout.write(`${line}\n`);
   };
-  const offStop = onStopRequest(detach);
   let lastLine = '';
   let status: number;
   try {
