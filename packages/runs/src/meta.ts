@@ -111,10 +111,10 @@ export interface RunMeta {
 }
 
 /**
- * What computes a run's numbers (meta.json's `kernels`). The native variants round differently
- * (vector widths, FMA, their own approximations of exp and tanh), as may two compilers or two sets
- * of flags, and GAN training amplifies a last bit into the third digit within thousands of steps:
- * a run that another machine does not reproduce says here why.
+ * What computes a run's numbers (meta.json's `kernels`). The reproducible native variants compute
+ * the same bits (`bits`); baseline-fast, kernels from other sources and the TypeScript backend do
+ * not, and GAN training amplifies a last bit into the third digit within thousands of steps: a run
+ * that another machine does not reproduce says here why.
  *
  * ```json
  * { "backend": "native", "variant": "avx512", "simd": "avx512", "cpuFeatures": ["cx16", "lahf", ...],

@@ -33,7 +33,7 @@ options:
   --step latest|N      which checkpoint (default: latest)
   --train-classifier   train (or find) the classifier and print its test accuracy
   --backend <kind>     auto (default: native when built, else reference) | native | reference,
-                       or native:<variant> (baseline, avx2, avx512): that build of the native kernels
+                       or native:<variant> (avx512, avx2, baseline, baseline-fast): that build of the native kernels
   -h, --help           this text
 
 exit status: 0 done, 1 evaluation failed, 2 bad command line`;

@@ -51,10 +51,9 @@ options:
   --resume <run-folder>   continue a run from its last checkpoint (only train.*, log.* and eval.* may change)
   --no-dashboard          plain progress lines instead of the live dashboard (also when not on a terminal)
   --backend <kind>        auto (default: native when built, else reference) | native | reference,
-                          or native:<variant> (baseline, avx2, avx512): that build of the native
-                          kernels, e.g. to reproduce a run another machine computed (the variants
-                          round differently; meta.json's kernels name a run's); one this CPU cannot
-                          run, or not built, is refused
+                          or native:<variant> (avx512, avx2, baseline: the same bits; baseline-fast:
+                          faster, not the same bits): that build of the native kernels (meta.json's
+                          kernels name a run's); one this CPU cannot run, or not built, is refused
   --experiments <dir>     where run folders go (default: <project>/experiments)
   --trace                 record every step's random inputs and the initial weights in <run>/trace/,
                           for replaying the run elsewhere (tools/parity); not with --resume

@@ -41,7 +41,7 @@ options:
   --resume <sweep>       go on with a sweep: completed members are skipped, interrupted ones resumed
   --experiments <dir>    where run folders go (default: <project>/experiments)
   --no-dashboard         plain lines instead of the sweep dashboard (also when not on a terminal)
-  --backend <kind>       auto | native | native:<variant> (baseline, avx2, avx512) | reference
+  --backend <kind>       auto | native | native:<variant> (avx512, avx2, baseline, baseline-fast) | reference
   --dry-run              list the members and write nothing
   -h, --help             this text
 

@@ -23,7 +23,7 @@ options:
   --experiments <dir>    the shared experiments folder (default: <project>/experiments)
   --jobs <n>             members at once (default 1)
   --threads <n>          native kernel threads of each member (default: the cores / --jobs)
-  --backend <kind>       auto | native | native:<variant> (baseline, avx2, avx512) | reference
+  --backend <kind>       auto | native | native:<variant> (avx512, avx2, baseline, baseline-fast) | reference
   --lock-seconds <s>     a job's lock; a dead worker's job is taken back after about this (default 30)
   --name <name>          how this worker is named in the sweep's progress (default host:pid)
   --outage-seconds <s>   how long members go on training while Redis cannot be reached before

@@ -12,7 +12,7 @@ import { ReferenceBackend } from './reference.ts';
 /**
  * Which backend to use: `auto` (native when it loads, else the reference), `native` (in the best
  * variant this CPU runs), `native:<variant>` (that variant, e.g. to reproduce a run recorded on
- * another machine: the variants round differently), or `reference`.
+ * another machine; every variant but baseline-fast gives the same bits), or `reference`.
  */
 export type BackendKind = 'auto' | 'native' | `native:${NativeVariant}` | 'reference';
 export const BACKEND_KINDS: readonly BackendKind[] = [
